@@ -1,0 +1,5 @@
+"""tradegame: game-theoretic negotiation simulator."""
+
+from tradegame._version import __version__
+
+__all__ = ["__version__"]
