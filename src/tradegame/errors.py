@@ -1,0 +1,62 @@
+"""Errors that reach the user: every one names a file, a line and a column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Location", "ScenarioError", "ScenarioIssue"]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A place in a scenario file; ``line`` and ``column`` count from 1."""
+
+    file: str
+    line: int = 1
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioIssue:
+    """One problem found in a scenario file, with where it is."""
+
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class ScenarioError(Exception):
+    """A scenario file that cannot be used, with every problem found in it.
+
+    Attributes
+    ----------
+    issues : list of ScenarioIssue
+        All problems found, in file order where known. At least one.
+    file, line, column
+        Where the first problem is (``line`` and ``column`` count from 1).
+    """
+
+    def __init__(self, issues: list[ScenarioIssue] | ScenarioIssue) -> None:
+        if isinstance(issues, ScenarioIssue):
+            issues = [issues]
+        if not issues:
+            raise ValueError("ScenarioError needs at least one issue")
+        self.issues = sorted(issues, key=lambda i: (i.location.line, i.location.column))
+        first = self.issues[0]
+        self.file = first.location.file
+        self.line = first.location.line
+        self.column = first.location.column
+        super().__init__(str(first))
+
+    @classmethod
+    def at(cls, file: str, line: int, column: int, message: str) -> ScenarioError:
+        """An error with a single issue at ``file:line:column``."""
+        return cls(ScenarioIssue(Location(file, line, column), message))
+
+    def __str__(self) -> str:
+        return "\n".join(str(i) for i in self.issues)

@@ -1,0 +1,117 @@
+"""The structure of a normal-form game built from a scenario's levers.
+
+A player's strategy is one option of each of their levers; strategies are
+enumerated in C order over the levers (the last lever varies fastest), and
+profiles in C order over players. :class:`GameStructure` holds, for every
+lever, the option each profile uses, so that expressions over levers become
+arrays over profiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradegame.scenario.load import PlayerSpec, Scenario
+
+__all__ = ["GameStructure"]
+
+
+@dataclass(frozen=True)
+class GameStructure:
+    """Players, their strategies and the profile grid of a scenario's game.
+
+    Attributes
+    ----------
+    players : tuple of PlayerSpec
+    shape : tuple of int
+        ``(A_0, ..., A_{n-1})``: number of strategies of each player.
+    """
+
+    players: tuple[PlayerSpec, ...]
+    shape: tuple[int, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        shape = tuple(int(np.prod([len(lv.options) for lv in p.levers])) for p in self.players)
+        object.__setattr__(self, "shape", shape)
+
+    @classmethod
+    def from_scenario(cls, scenario: Scenario) -> GameStructure:
+        return cls(scenario.players)
+
+    @property
+    def n_players(self) -> int:
+        return len(self.players)
+
+    @property
+    def n_profiles(self) -> int:
+        return int(np.prod(self.shape))
+
+    def strategy_options(self, player: int) -> NDArray[np.intp]:
+        """Option index of each lever for each of a player's strategies.
+
+        Returns
+        -------
+        ndarray of int, shape (A_player, L_player)
+        """
+        sizes = [len(lv.options) for lv in self.players[player].levers]
+        grid = np.indices(sizes).reshape(len(sizes), -1).T
+        return grid.astype(np.intp)
+
+    def strategy_labels(self, player: int) -> list[str]:
+        """Readable name of each strategy, e.g. ``'hold/keep/extend'``."""
+        levers = self.players[player].levers
+        return [
+            "/".join(levers[j].options[k] for j, k in enumerate(row))
+            for row in self.strategy_options(player)
+        ]
+
+    @cached_property
+    def lever_profiles(self) -> dict[str, NDArray[np.intp]]:
+        """For each lever, the option index it takes in each profile.
+
+        Returns
+        -------
+        dict of str to ndarray of int, shape (P,)
+            ``P = prod(shape)``; profiles in C order over players.
+        """
+        out: dict[str, NDArray[np.intp]] = {}
+        grids = np.indices(self.shape).reshape(self.n_players, -1)  # (n, P)
+        for i, player in enumerate(self.players):
+            table = self.strategy_options(i)  # (A_i, L_i)
+            for j, lever in enumerate(player.levers):
+                out[lever.name] = table[grids[i], j]
+        return out
+
+    def profile_environment(self) -> dict[str, NDArray[np.float64] | NDArray[np.intp]]:
+        """Values of levers and option fields over profiles, shaped ``(1, P)``.
+
+        Levers map to option indices; a field ``f`` of lever ``L`` is named ``L_f``.
+        """
+        env: dict[str, NDArray[np.float64] | NDArray[np.intp]] = {}
+        for player in self.players:
+            for lever in player.levers:
+                idx = self.lever_profiles[lever.name]
+                env[lever.name] = idx[None, :]
+                for fname, values in lever.fields.items():
+                    env[f"{lever.name}_{fname}"] = np.asarray(values, dtype=np.float64)[idx][None, :]
+        return env
+
+    def profile_labels(self, flat_index: int) -> dict[str, str]:
+        """Lever -> option chosen in the profile with this flat index."""
+        return {
+            name: self._lever_options[name][int(idx[flat_index])]
+            for name, idx in self.lever_profiles.items()
+        }
+
+    def profile_strategies(self, flat_index: int) -> tuple[str, ...]:
+        """Each player's strategy label in the profile with this flat index."""
+        multi = np.unravel_index(flat_index, self.shape)
+        return tuple(self.strategy_labels(i)[int(a)] for i, a in enumerate(multi))
+
+    @cached_property
+    def _lever_options(self) -> dict[str, tuple[str, ...]]:
+        return {lv.name: lv.options for p in self.players for lv in p.levers}

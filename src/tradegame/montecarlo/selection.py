@@ -1,0 +1,87 @@
+"""Equilibrium selection: from each draw's equilibria to a distribution over profiles.
+
+A selection rule turns the equilibrium mask of every draw into weights over
+profiles that sum to 1 on draws with at least one equilibrium and to 0 on
+draws with none (those draws are reported as their own category by the
+simulation, never dropped).
+
+Rules
+-----
+``uniform``
+    Every pure equilibrium of the draw is equally likely.
+``payoff_dominant``
+    Equilibria Pareto-dominated by another equilibrium of the same draw
+    (every player at least as well off, one strictly better) are discarded;
+    the rest are equally likely. When one equilibrium dominates all others
+    this is Harsanyi and Selten's (1988) payoff dominance.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["SELECTION_RULES", "select"]
+
+SELECTION_RULES: dict[str, str] = {
+    "uniform": "each pure Nash equilibrium of a draw equally likely",
+    "payoff_dominant": "pure equilibria not Pareto-dominated by another equilibrium of the "
+    "draw, equally likely (Harsanyi-Selten payoff dominance when one dominates all)",
+}
+
+
+def select(
+    mask: NDArray[np.bool_],
+    U: NDArray[np.float64],
+    rule: Literal["uniform", "payoff_dominant"] = "uniform",
+) -> NDArray[np.float64]:
+    """Weights over profiles for each draw under a selection rule.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (D, P)
+        Pure equilibria of each draw (flattened profiles).
+    U : ndarray of float, shape (D, n, P)
+        Payoffs, flattened over profiles.
+    rule : {"uniform", "payoff_dominant"}
+
+    Returns
+    -------
+    ndarray of float64, shape (D, P)
+        Rows sum to 1 where the draw has an equilibrium, else 0.
+    """
+    if rule == "uniform":
+        keep = mask
+    elif rule == "payoff_dominant":
+        keep = _pareto_undominated_equilibria(mask, U)
+    else:
+        raise ValueError(f"unknown selection rule {rule!r}; known: {', '.join(SELECTION_RULES)}")
+    counts = keep.sum(axis=1, keepdims=True)
+    return np.divide(keep, counts, out=np.zeros(keep.shape), where=counts > 0)
+
+
+def _pareto_undominated_equilibria(
+    mask: NDArray[np.bool_], U: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    keep = mask.copy()
+    counts = mask.sum(axis=1)
+    several = np.flatnonzero(counts > 1)
+    if several.size == 0:
+        return keep
+    # Only draws with several equilibria need comparing; pad their equilibria to a
+    # (draws, k, k) comparison instead of comparing all P x P profile pairs.
+    sub = mask[several]
+    k = int(counts[several].max())
+    order = np.argsort(~sub, axis=1, kind="stable")[:, :k]  # equilibria first
+    valid = np.take_along_axis(sub, order, axis=1)  # (d, k)
+    pay = np.take_along_axis(U[several], order[:, None, :], axis=2)  # (d, n, k)
+    a = pay[:, :, :, None]  # candidate dominator
+    b = pay[:, :, None, :]  # candidate dominated
+    dominates = (a >= b).all(axis=1) & (a > b).any(axis=1)  # (d, k, k): row dominates col
+    dominates &= valid[:, :, None] & valid[:, None, :]
+    dominated = dominates.any(axis=1)  # (d, k)
+    drop_rows, drop_cols = np.nonzero(dominated & valid)
+    keep[several[drop_rows], order[drop_rows, drop_cols]] = False
+    return keep

@@ -1,0 +1,58 @@
+"""Scenarios shipped with tradegame (installed as package data)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+__all__ = ["ShippedScenario", "resolve_scenario_path", "shipped_scenarios"]
+
+
+@dataclass(frozen=True)
+class ShippedScenario:
+    """A scenario file that comes with the package."""
+
+    name: str
+    """Name to run it by, e.g. 'madrid_2025' or 'classroom/chicken'."""
+    title: str
+    path: Path
+
+
+def _root() -> Path:
+    return Path(str(resources.files("tradegame") / "scenarios"))
+
+
+def shipped_scenarios() -> list[ShippedScenario]:
+    """All shipped scenarios, sorted by name, with their titles."""
+    root = _root()
+    out = []
+    for path in sorted(root.rglob("*.yaml")):
+        name = path.relative_to(root).with_suffix("").as_posix()
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            title = str(data.get("title", "")) if isinstance(data, dict) else ""
+        except (OSError, yaml.YAMLError):
+            title = "(unreadable)"
+        out.append(ShippedScenario(name, title, path))
+    return out
+
+
+def resolve_scenario_path(spec: str | Path) -> tuple[Path, str]:
+    """A file path, or a shipped scenario's name -> (path to read, name for messages).
+
+    An existing file wins; otherwise ``spec`` is looked up among the shipped
+    scenarios (with or without ``.yaml``). A name found nowhere is returned as
+    given, so that reading it reports "no such file".
+    """
+    path = Path(spec)
+    if path.exists():
+        return path, str(spec)
+    name = str(spec).removesuffix(".yaml").removesuffix(".yml")
+    for prefix in ("", "scenarios/"):
+        candidate = _root() / f"{name.removeprefix(prefix)}.yaml"
+        if name.startswith(prefix) and candidate.is_file():
+            return candidate, str(spec) if str(spec).endswith(".yaml") else f"{name}.yaml"
+    return path, str(spec)

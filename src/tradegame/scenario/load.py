@@ -1,0 +1,404 @@
+"""Loading a scenario: YAML text -> checked, compiled :class:`Scenario`.
+
+Three passes, each reporting every problem it finds with file:line:column:
+
+1. YAML (safe, with a source map; :mod:`tradegame.scenario.yaml_source`);
+2. shape, by the pydantic models of :mod:`tradegame.scenario.schema`;
+3. meaning: names unique and not reserved, payoffs for exactly the players,
+   matrices of the right size, every expression compiled against the names
+   it may use (:mod:`tradegame.scenario.expressions`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import keyword
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from tradegame.errors import Location, ScenarioError, ScenarioIssue
+from tradegame.scenario.expressions import (
+    CompiledExpression,
+    ExpressionError,
+    Namespace,
+    compile_expression,
+)
+from tradegame.scenario.schema import Analysis, MatrixPayoffs, ScenarioFile
+from tradegame.scenario.yaml_source import SourceMap, YamlDocument, parse_yaml, read_yaml_file
+
+__all__ = ["LeverSpec", "PlayerSpec", "Scenario", "load_scenario", "parse_scenario"]
+
+_RESERVED = frozenset({"min", "max", "abs", "exp", "log", "sqrt", "where", "clip", "True",
+                       "False", "None", "otherwise"})
+
+
+@dataclass(frozen=True)
+class LeverSpec:
+    """A lever: its name, option names and the numbers attached to options.
+
+    ``fields[f][k]`` is field *f* of option *k*; expressions read it as
+    ``<lever>_<f>``.
+    """
+
+    name: str
+    options: tuple[str, ...]
+    fields: Mapping[str, tuple[float, ...]]
+
+
+@dataclass(frozen=True)
+class PlayerSpec:
+    """A player and their levers, in file order."""
+
+    name: str
+    label: str
+    levers: tuple[LeverSpec, ...]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded, checked and compiled scenario.
+
+    Attributes
+    ----------
+    source : str
+        The file it came from (or ``"<string>"``).
+    sha256 : str
+        SHA-256 of the file's text, recorded in results.
+    spec : ScenarioFile
+        The validated file contents.
+    players : tuple of PlayerSpec
+    terms : tuple of (name, CompiledExpression)
+        In evaluation order.
+    payoffs : tuple of CompiledExpression, or None
+        One per player (expression form).
+    matrix : tuple of tuple of (CompiledExpression, CompiledExpression), or None
+        Cell payoffs (matrix form), ``matrix[r][c][i]``.
+    outcomes : tuple of (label, CompiledExpression)
+        Rules in order; the first that holds names the outcome.
+    fallback_outcome : str
+        Label of the ``otherwise`` rule.
+    """
+
+    source: str
+    sha256: str
+    spec: ScenarioFile
+    players: tuple[PlayerSpec, ...]
+    terms: tuple[tuple[str, CompiledExpression], ...]
+    payoffs: tuple[CompiledExpression, ...] | None
+    matrix: tuple[tuple[tuple[CompiledExpression, ...], ...], ...] | None
+    outcomes: tuple[tuple[str, CompiledExpression], ...]
+    fallback_outcome: str
+
+    @property
+    def title(self) -> str:
+        return self.spec.title
+
+    @property
+    def analysis(self) -> Analysis:
+        return self.spec.analysis
+
+    @property
+    def outcome_labels(self) -> tuple[str, ...]:
+        """All outcome labels, rules first, the fallback last (no duplicates)."""
+        labels = [label for label, _ in self.outcomes]
+        if self.fallback_outcome not in labels:
+            labels.append(self.fallback_outcome)
+        return tuple(labels)
+
+    @property
+    def levers(self) -> tuple[LeverSpec, ...]:
+        return tuple(lv for p in self.players for lv in p.levers)
+
+
+# --- pydantic errors -> located, readable messages ---------------------------
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    kind = error["type"]
+    loc = [p for p in error["loc"] if isinstance(p, str | int)]
+    field = str(loc[-1]) if loc else "scenario"
+    if kind == "extra_forbidden":
+        return f"unknown key {field!r}"
+    if kind == "missing":
+        return f"missing required key {field!r}"
+    if kind == "union_tag_invalid":
+        ctx = error.get("ctx", {})
+        return (f"unknown distribution {ctx.get('tag')!r}; expected one of "
+                f"{ctx.get('expected_tags')}")
+    if kind == "union_tag_not_found":
+        return "a parameter needs 'dist:' (normal, truncnormal, lognormal, uniform, "\
+               "triangular, beta, fixed or choice), or is a bare number"
+    if kind == "literal_error" and field == "tradegame":
+        return "unsupported format version: this is tradegame format 1 ('tradegame: 1')"
+    msg = str(error["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    return f"{field}: {msg}"
+
+
+def _locate_pydantic(error: Mapping[str, Any], source: SourceMap) -> Location:
+    loc = tuple(p for p in error["loc"] if isinstance(p, str | int))
+    return source.locate(loc, key=error["type"] == "extra_forbidden")
+
+
+def _pydantic_issues(exc: ValidationError, source: SourceMap) -> list[ScenarioIssue]:
+    issues: list[ScenarioIssue] = []
+    seen: set[tuple[int, int, str]] = set()
+    errors = exc.errors(include_url=False)
+    # A payoff block that fails both forms reports both; keep the more specific one.
+    for error in errors:
+        loc = error["loc"]
+        if len(loc) >= 2 and loc[0] == "payoffs":
+            form = str(loc[1])
+            data_is_matrix = (("payoffs", "matrix") in source.values)
+            if form.startswith("MatrixPayoffs") != data_is_matrix:
+                continue
+        location = _locate_pydantic(error, source)
+        message = _describe(error)
+        key = (location.line, location.column, message)
+        if key not in seen:
+            seen.add(key)
+            issues.append(ScenarioIssue(location, message))
+    return issues
+
+
+# --- meaning ------------------------------------------------------------------
+
+
+class _Checker:
+    def __init__(self, doc: YamlDocument, spec: ScenarioFile) -> None:
+        self.doc = doc
+        self.spec = spec
+        self.src = doc.source
+        self.issues: list[ScenarioIssue] = []
+        self.lines = doc.text.splitlines()
+
+    def add(self, path: tuple[str | int, ...], message: str, *, key: bool = False) -> None:
+        self.issues.append(ScenarioIssue(self.src.locate(path, key=key), message))
+
+    def add_expression_error(self, path: tuple[str | int, ...], exc: ExpressionError) -> None:
+        loc = self.src.locate(path)
+        line, column = loc.line, loc.column
+        # Point inside the expression when it sits on one line of the file as written.
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        rest = text[column - 1:]
+        if exc.line == 0 and rest[:1] in ("'", '"'):
+            column += 1 + exc.offset
+        elif exc.line == 0 and rest[:1] not in ("|", ">"):
+            column += exc.offset
+        self.issues.append(ScenarioIssue(Location(loc.file, line, column), exc.message))
+
+    def players(self) -> tuple[PlayerSpec, ...]:
+        out = []
+        for pname, player in self.spec.players.items():
+            levers: list[LeverSpec] = []
+            if player.strategies is not None:
+                raw: dict[str, Any] = {pname: player.strategies}
+            else:
+                raw = dict(player.levers or {})
+            for lname, options in raw.items():
+                base = ("players", pname, "levers", lname) if player.levers else (
+                    "players", pname, "strategies")
+                if isinstance(options, list):
+                    names = tuple(options)
+                    fields: dict[str, tuple[float, ...]] = {}
+                else:
+                    names = tuple(options)
+                    field_sets = [set((v or {}).keys()) for v in options.values()]
+                    all_fields = sorted(set().union(*field_sets))
+                    for opt, fs in zip(names, field_sets, strict=True):
+                        missing = [f for f in all_fields if f not in fs]
+                        if missing:
+                            self.add((*base, opt), f"option {opt!r} of lever {lname!r} lacks "
+                                     f"{', '.join(missing)} (every option needs the same numbers)")
+                    fields = {f: tuple(float((options[o] or {}).get(f, 0.0)) for o in names)
+                              for f in all_fields}
+                if len(set(names)) != len(names):
+                    dup = sorted({n for n in names if names.count(n) > 1})
+                    self.add(base, f"lever {lname!r} lists option {dup[0]!r} twice")
+                levers.append(LeverSpec(lname, names, fields))
+            out.append(PlayerSpec(pname, player.label or pname, tuple(levers)))
+        return tuple(out)
+
+    def namespace(self, players: tuple[PlayerSpec, ...]) -> tuple[Namespace, list[str]]:
+        """Check that names are unique and not reserved; return the namespace."""
+        owners: dict[str, tuple[str, tuple[str | int, ...]]] = {}
+
+        def claim(name: str, what: str, path: tuple[str | int, ...]) -> None:
+            if name in _RESERVED or keyword.iskeyword(name):
+                self.add(path, f"{what} name {name!r} is reserved; choose another", key=True)
+            elif name in owners:
+                other = owners[name][0]
+                self.add(path, f"{what} name {name!r} is already used by {other}", key=True)
+            else:
+                owners[name] = (what, path)
+
+        for p in players:
+            for lv in p.levers:
+                path: tuple[str | int, ...] = ("players", p.name, "levers", lv.name)
+                if self.spec.players[p.name].strategies is not None:
+                    path = ("players", p.name, "strategies")
+                claim(lv.name, f"lever of {p.name}", path)
+        for p in players:
+            for lv in p.levers:
+                for f in lv.fields:
+                    claim(f"{lv.name}_{f}", f"option field of lever {lv.name!r}",
+                          ("players", p.name, "levers", lv.name))
+        for name in self.spec.parameters:
+            claim(name, "parameter", ("parameters", name))
+        terms: list[str] = []
+        for name in self.spec.terms:
+            claim(name, "term", ("terms", name))
+            terms.append(name)
+        numbers = {n for n, (what, _) in owners.items() if not what.startswith("lever of")}
+        levers = {lv.name: lv.options for p in players for lv in p.levers}
+        return Namespace(frozenset(numbers - set(terms)), levers), terms
+
+    def compile(self, text: Any, ns: Namespace, path: tuple[str | int, ...]) -> CompiledExpression | None:
+        try:
+            return compile_expression(text, ns)
+        except ExpressionError as exc:
+            self.add_expression_error(path, exc)
+            return None
+
+
+def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
+    ck = _Checker(doc, spec)
+    players = ck.players()
+    ns, term_names = ck.namespace(players)
+    if isinstance(spec.payoffs, MatrixPayoffs):
+        # Matrix cells are numbers per draw; terms feeding them cannot depend on levers.
+        ns = Namespace(ns.numbers, {})
+
+    terms: list[tuple[str, CompiledExpression]] = []
+    for tname in term_names:
+        compiled = ck.compile(spec.terms[tname], ns, ("terms", tname))
+        if compiled is not None:
+            terms.append((tname, compiled))
+        ns = Namespace(ns.numbers | {tname}, ns.levers)
+
+    payoffs: tuple[CompiledExpression, ...] | None = None
+    matrix = None
+    if isinstance(spec.payoffs, MatrixPayoffs):
+        if len(players) != 2:
+            ck.add(("payoffs", "matrix"), f"a payoff matrix needs exactly 2 players, "
+                   f"this scenario has {len(players)}")
+        elif any(len(p.levers) != 1 for p in players):
+            ck.add(("payoffs", "matrix"), "a payoff matrix needs players given by "
+                   "'strategies:' or a single lever each")
+        else:
+            rows, cols = len(players[0].levers[0].options), len(players[1].levers[0].options)
+            if len(spec.payoffs.matrix) != rows:
+                ck.add(("payoffs", "matrix"), f"matrix has {len(spec.payoffs.matrix)} rows; "
+                       f"{players[0].name} has {rows} strategies")
+            cells = []
+            for r, row in enumerate(spec.payoffs.matrix):
+                if len(row) != cols:
+                    ck.add(("payoffs", "matrix", r), f"row {r + 1} has {len(row)} cells; "
+                           f"{players[1].name} has {cols} strategies")
+                cell_row = []
+                for c, cell in enumerate(row):
+                    pair = tuple(
+                        ck.compile(v, ns, ("payoffs", "matrix", r, c, i))
+                        for i, v in enumerate(cell)
+                    )
+                    cell_row.append(pair)
+                cells.append(tuple(cell_row))
+            if not ck.issues:
+                matrix = tuple(tuple(tuple(x for x in pair if x is not None)
+                                     for pair in row) for row in cells)
+    else:
+        names = [p.name for p in players]
+        for pname in spec.payoffs:
+            if pname not in names:
+                ck.add(("payoffs", pname), f"payoff for unknown player {pname!r}; players are "
+                       f"{', '.join(names)}", key=True)
+        missing = [n for n in names if n not in spec.payoffs]
+        if missing:
+            ck.add(("payoffs",), f"no payoff for player{'s' if len(missing) > 1 else ''} "
+                   f"{', '.join(missing)}")
+        compiled_payoffs = [ck.compile(spec.payoffs[n], ns, ("payoffs", n))
+                            for n in names if n in spec.payoffs]
+        if not missing and all(c is not None for c in compiled_payoffs):
+            payoffs = tuple(c for c in compiled_payoffs if c is not None)
+
+    rules = list(spec.outcomes.items())
+    outcomes: list[tuple[str, CompiledExpression]] = []
+    fallback = ""
+    if rules[-1][0] != "otherwise":
+        ck.add(("outcomes",), "the last outcome rule must be 'otherwise: <label>' "
+               "(the outcome when no rule holds)")
+    else:
+        fallback = rules[-1][1]
+        if not fallback.isidentifier():
+            ck.add(("outcomes", "otherwise"), f"outcome label {fallback!r} must be a name")
+    for label, text in rules[:-1] if rules[-1][0] == "otherwise" else rules:
+        if label == "otherwise":
+            ck.add(("outcomes", label), "'otherwise' must be the last outcome rule", key=True)
+            continue
+        levers = {lv.name: lv.options for p in players for lv in p.levers}
+        compiled = ck.compile(text, Namespace(ns.numbers, levers), ("outcomes", label))
+        if compiled is not None:
+            if not compiled.is_boolean:
+                ck.add(("outcomes", label), f"outcome {label!r} needs a condition (true or "
+                       f"false), e.g. tariffs == 'raise'; got a number")
+            outcomes.append((label, compiled))
+
+    if ck.issues:
+        raise ScenarioError(ck.issues)
+    return Scenario(
+        source=name,
+        sha256=hashlib.sha256(doc.text.encode("utf-8")).hexdigest(),
+        spec=spec,
+        players=players,
+        terms=tuple(terms),
+        payoffs=payoffs,
+        matrix=matrix,
+        outcomes=tuple(outcomes),
+        fallback_outcome=fallback,
+    )
+
+
+def _from_document(doc: YamlDocument, name: str) -> Scenario:
+    if not isinstance(doc.data, dict):
+        raise ScenarioError.at(name, 1, 1, "a scenario must be a mapping of keys "
+                               "(tradegame, title, players, ...)")
+    try:
+        spec = ScenarioFile.model_validate(doc.data)
+    except ValidationError as exc:
+        raise ScenarioError(_pydantic_issues(exc, doc.source)) from None
+    return _check_meaning(doc, spec, name)
+
+
+def parse_scenario(text: str, name: str = "<string>") -> Scenario:
+    """Load a scenario from YAML text (see :func:`load_scenario`)."""
+    return _from_document(parse_yaml(text, name), name)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load, check and compile a scenario file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A scenario file, or the name of a scenario shipped with tradegame
+        (``"madrid_2025"``, ``"classroom/prisoners_dilemma"``; see
+        ``tradegame list``).
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    ScenarioError
+        With every problem found, each with file, line and column.
+    """
+    from tradegame.scenario.library import resolve_scenario_path
+
+    resolved, display = resolve_scenario_path(path)
+    return _from_document(read_yaml_file(resolved, display), display)

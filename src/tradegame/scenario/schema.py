@@ -1,0 +1,287 @@
+"""The scenario file format, version 1, as pydantic models.
+
+These models check the *shape* of a scenario (types, required keys, allowed
+values, distribution parameters); :mod:`tradegame.scenario.load` then checks
+what needs the whole file (names, expressions, matrix sizes). Every model
+forbids unknown keys, so a misspelt key is an error, not a silent default.
+``tradegame schema`` prints :func:`scenario_json_schema`, which editors use to
+check and complete scenario files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Analysis",
+    "Distribution",
+    "MatrixPayoffs",
+    "Player",
+    "ScenarioFile",
+    "scenario_json_schema",
+]
+
+FORMAT_VERSION = 1
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", max_length=64),
+    Field(description="A name: letters, digits and underscores, not starting with a digit."),
+]
+Expression = Annotated[
+    str | float,
+    Field(
+        description="An expression over parameters, terms, levers and option fields, "
+        "or a number. See docs/scenario-format.md."
+    ),
+]
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
+
+
+class _Documented(_Strict):
+    description: str | None = None
+    """What the parameter stands for."""
+    unit: str | None = None
+    """Unit of the parameter's values."""
+    source: str | None = None
+    """Where the numbers come from, or the stated assumption."""
+
+
+class Normal(_Documented):
+    """Normal distribution."""
+
+    dist: Literal["normal"]
+    mean: FiniteFloat
+    sd: PositiveFloat
+    """Standard deviation, > 0."""
+
+
+class TruncatedNormal(_Documented):
+    """Normal distribution with mean and sd of the untruncated normal, cut to [low, high]."""
+
+    dist: Literal["truncnormal"]
+    mean: FiniteFloat
+    sd: PositiveFloat
+    low: FiniteFloat
+    high: FiniteFloat
+
+    @model_validator(mode="after")
+    def _bounds(self) -> TruncatedNormal:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        # The interval must carry probability mass in float64, or sampling divides by zero.
+        from scipy.special import ndtr
+
+        if ndtr((self.high - self.mean) / self.sd) - ndtr((self.low - self.mean) / self.sd) <= 1e-12:
+            raise ValueError("the interval [low, high] has no probability under this normal")
+        return self
+
+
+class LogNormal(_Documented):
+    """Log-normal distribution: exp(N(log(median), sigma²))."""
+
+    dist: Literal["lognormal"]
+    median: PositiveFloat
+    """Median, > 0 (exp of the mean of the underlying normal)."""
+    sigma: PositiveFloat
+    """Standard deviation of the logarithm, > 0."""
+
+
+class Uniform(_Documented):
+    """Uniform distribution on [low, high]."""
+
+    dist: Literal["uniform"]
+    low: FiniteFloat
+    high: FiniteFloat
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Uniform:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+
+class Triangular(_Documented):
+    """Triangular distribution on [low, high] with its peak at mode."""
+
+    dist: Literal["triangular"]
+    low: FiniteFloat
+    mode: FiniteFloat
+    high: FiniteFloat
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Triangular:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if not self.low <= self.mode <= self.high:
+            raise ValueError(f"mode ({self.mode}) must lie in [low, high]")
+        return self
+
+
+class Beta(_Documented):
+    """Beta(a, b) distribution, rescaled from [0, 1] to [low, high]."""
+
+    dist: Literal["beta"]
+    a: PositiveFloat
+    b: PositiveFloat
+    low: FiniteFloat = 0.0
+    high: FiniteFloat = 1.0
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Beta:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        return self
+
+
+class Fixed(_Documented):
+    """A known number (no uncertainty). A bare number is shorthand for this."""
+
+    dist: Literal["fixed"]
+    value: FiniteFloat
+
+
+class Choice(_Documented):
+    """A discrete distribution over listed values."""
+
+    dist: Literal["choice"]
+    values: Annotated[list[FiniteFloat], Field(min_length=1, max_length=10_000)]
+    probabilities: list[Annotated[float, Field(ge=0, le=1)]] | None = None
+    """One probability per value, summing to 1; equal probabilities when omitted."""
+
+    @model_validator(mode="after")
+    def _probabilities(self) -> Choice:
+        if self.probabilities is not None:
+            if len(self.probabilities) != len(self.values):
+                raise ValueError(
+                    f"{len(self.probabilities)} probabilities for {len(self.values)} values"
+                )
+            total = math.fsum(self.probabilities)
+            if abs(total - 1.0) > 1e-9:
+                raise ValueError(f"probabilities sum to {total:g}, not 1")
+        return self
+
+
+Distribution = Annotated[
+    Normal | TruncatedNormal | LogNormal | Uniform | Triangular | Beta | Fixed | Choice,
+    Field(discriminator="dist"),
+]
+
+OptionFields = dict[Identifier, FiniteFloat]
+Lever = (
+    Annotated[list[Identifier], Field(min_length=1, max_length=1000)]
+    | Annotated[dict[Identifier, OptionFields | None], Field(min_length=1, max_length=1000)]
+)
+
+
+class Player(_Strict):
+    """A player: who they are and the levers they control."""
+
+    label: str | None = None
+    """Display name, e.g. 'United States'."""
+    description: str | None = None
+    levers: Annotated[dict[Identifier, Lever], Field(min_length=1, max_length=32)] | None = None
+    """Lever name -> its options: a list of names, or a mapping of names to numbers
+    that expressions can use as <lever>_<field>. A strategy is one option per lever."""
+    strategies: Annotated[list[Identifier], Field(min_length=1, max_length=1000)] | None = None
+    """Shorthand for a single lever named after the player (classroom games)."""
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Player:
+        if (self.levers is None) == (self.strategies is None):
+            raise ValueError("give either 'levers' or 'strategies' (exactly one)")
+        return self
+
+
+class MatrixPayoffs(_Strict):
+    """Payoffs of a two-player game as a table (classroom games).
+
+    ``matrix[r][c]`` is ``[row player's payoff, column player's payoff]`` when
+    the first player plays strategy r and the second strategy c. Each entry
+    is a number or an expression over parameters.
+    """
+
+    matrix: Annotated[
+        list[Annotated[list[Annotated[list[Expression], Field(min_length=2, max_length=2)]],
+                       Field(min_length=1)]],
+        Field(min_length=1),
+    ]
+
+
+class Analysis(_Strict):
+    """How to analyse the scenario."""
+
+    solution: Literal["pure_nash"] = "pure_nash"
+    """Solution concept. 'pure_nash': all pure Nash equilibria of each draw's game."""
+    selection: Literal["uniform", "payoff_dominant"] = "uniform"
+    """Which equilibrium is played when there are several: 'uniform' gives each pure
+    equilibrium equal probability; 'payoff_dominant' keeps the equilibria no other
+    equilibrium Pareto-dominates, with equal probability."""
+    samples: Annotated[int, Field(ge=1, le=1_000_000_000)] = 20_000
+    """Number of Monte Carlo draws."""
+    seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
+    """Seed of the random draws; a run without one records the seed it used."""
+
+
+class ScenarioFile(_Strict):
+    """A tradegame scenario: players, levers, uncertain parameters, payoffs, outcomes."""
+
+    tradegame: Literal[1]
+    """Format version of this file."""
+    title: Annotated[str, Field(min_length=1, max_length=300)]
+    description: str | None = None
+    as_of: dt.date | None = None
+    """Date of the information the scenario uses."""
+    units: str | None = None
+    """Unit of all payoffs, e.g. '$ billion a year, welfare-equivalent'."""
+    sources: dict[str, str] | None = None
+    """Bibliography: short key -> full reference; parameters may cite the keys."""
+    players: Annotated[dict[Identifier, Player], Field(min_length=2, max_length=16)]
+    parameters: dict[Identifier, Distribution] = Field(default_factory=dict)
+    """Uncertain inputs; each Monte Carlo draw samples all of them."""
+    terms: dict[Identifier, Expression] = Field(default_factory=dict)
+    """Named intermediate quantities, evaluated in order; later terms, payoffs and
+    outcomes can use them."""
+    payoffs: MatrixPayoffs | dict[Identifier, Expression]
+    """One expression per player, or a two-player matrix."""
+    outcomes: Annotated[dict[Identifier, str], Field(min_length=1)]
+    """Outcome label -> condition, first match wins; the last entry is
+    'otherwise: <label>'."""
+    analysis: Analysis = Field(default_factory=Analysis)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _bare_numbers_are_fixed(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: {"dist": "fixed", "value": v}
+                if isinstance(v, int | float) and not isinstance(v, bool)
+                else v
+                for k, v in value.items()
+            }
+        return value
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of scenario files, for editors and validators."""
+    schema = ScenarioFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "tradegame scenario, format 1"
+    return schema
