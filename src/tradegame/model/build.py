@@ -31,11 +31,15 @@ class NonFiniteError(ValueError):
         Index (within the evaluated range) of the first such draw.
     """
 
-    def __init__(self, what: str, draw: int, value: float) -> None:
+    def __init__(
+        self, what: str, draw: int, value: float, path: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(f"{what} is {value} in draw {draw}")
         self.what = what
         self.draw = draw
         self.value = value
+        self.path = path
+        """Where in the scenario file the value is defined, e.g. ('payoffs', 'us')."""
 
 
 def evaluation_environment(
@@ -59,17 +63,17 @@ def evaluation_environment(
     env.update(game.profile_environment())
     for name, expr in scenario.terms:
         value = expr.evaluate(env)
-        _check_finite(value, f"term {name!r}")
+        _check_finite(value, f"term {name!r}", ("terms", name))
         env[name] = value
     return env
 
 
-def _check_finite(value: Any, what: str) -> None:
+def _check_finite(value: Any, what: str, path: tuple[str, ...]) -> None:
     arr = np.asarray(value)
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         bad = np.argwhere(~np.isfinite(arr))[0]
         draw = int(bad[0]) if arr.ndim >= 1 else 0
-        raise NonFiniteError(what, draw, float(arr[tuple(bad)]))
+        raise NonFiniteError(what, draw, float(arr[tuple(bad)]), path)
 
 
 def build_payoffs(
@@ -114,6 +118,7 @@ def build_payoffs(
                 f"payoff of {player.name!r} at profile {'; '.join(game.profile_strategies(int(p)))}",
                 int(d),
                 float(U[d, i, p]),
+                ("payoffs", player.name) if scenario.payoffs is not None else ("payoffs",),
             )
     return U.reshape((n_draws, n, *game.shape))
 

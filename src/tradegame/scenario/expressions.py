@@ -88,6 +88,8 @@ class Namespace:
 
     numbers: frozenset[str] = frozenset()
     levers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    conditions: frozenset[str] = frozenset()
+    """Names among ``numbers`` whose values are truth values (condition terms)."""
 
     def all_names(self) -> list[str]:
         return sorted(set(self.numbers) | set(self.levers))
@@ -264,7 +266,8 @@ class _Compiler:
             return _Node(lambda env: env[name], "lever", lever=name)
         if name in self.ns.numbers:
             self.names.add(name)
-            return _Node(lambda env: env[name], "number")
+            kind = "bool" if name in self.ns.conditions else "number"
+            return _Node(lambda env: env[name], kind)
         if name in ("True", "False"):
             v = name == "True"
             return _Node(lambda env: v, "bool", constant=v)

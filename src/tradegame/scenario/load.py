@@ -92,6 +92,13 @@ class Scenario:
     matrix: tuple[tuple[tuple[CompiledExpression, ...], ...], ...] | None
     outcomes: tuple[tuple[str, CompiledExpression], ...]
     fallback_outcome: str
+    source_map: SourceMap | None = None
+
+    def locate(self, path: tuple[str | int, ...]) -> Location:
+        """File, line and column of a part of the scenario, e.g. ``("payoffs", "us")``."""
+        if self.source_map is None:
+            return Location(self.source)
+        return self.source_map.locate(path)
 
     @property
     def title(self) -> str:
@@ -272,14 +279,17 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
     ns, term_names = ck.namespace(players)
     if isinstance(spec.payoffs, MatrixPayoffs):
         # Matrix cells are numbers per draw; terms feeding them cannot depend on levers.
-        ns = Namespace(ns.numbers, {})
+        ns = Namespace(ns.numbers, {}, ns.conditions)
 
     terms: list[tuple[str, CompiledExpression]] = []
     for tname in term_names:
         compiled = ck.compile(spec.terms[tname], ns, ("terms", tname))
+        conditions = ns.conditions
         if compiled is not None:
             terms.append((tname, compiled))
-        ns = Namespace(ns.numbers | {tname}, ns.levers)
+            if compiled.is_boolean:
+                conditions = conditions | {tname}
+        ns = Namespace(ns.numbers | {tname}, ns.levers, conditions)
 
     payoffs: tuple[CompiledExpression, ...] | None = None
     matrix = None
@@ -341,7 +351,8 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
             ck.add(("outcomes", label), "'otherwise' must be the last outcome rule", key=True)
             continue
         levers = {lv.name: lv.options for p in players for lv in p.levers}
-        compiled = ck.compile(text, Namespace(ns.numbers, levers), ("outcomes", label))
+        compiled = ck.compile(text, Namespace(ns.numbers, levers, ns.conditions),
+                              ("outcomes", label))
         if compiled is not None:
             if not compiled.is_boolean:
                 ck.add(("outcomes", label), f"outcome {label!r} needs a condition (true or "
@@ -360,6 +371,7 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         matrix=matrix,
         outcomes=tuple(outcomes),
         fallback_outcome=fallback,
+        source_map=doc.source,
     )
 
 

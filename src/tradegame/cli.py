@@ -1,0 +1,292 @@
+"""The ``tradegame`` command line: a thin layer over the pipeline.
+
+Exit codes: 0 success, 2 bad input (with ``file:line:column: message`` on
+stderr), 1 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
+``--debug`` anywhere on the command line shows the traceback of an error.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tradegame._version import __version__
+from tradegame.errors import ScenarioError
+from tradegame.model.build import NonFiniteError
+
+app = typer.Typer(
+    name="tradegame",
+    help="Game-theoretic negotiation simulator: equilibria and outcome probabilities "
+    "from YAML scenarios.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console()
+err = Console(stderr=True)
+
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(help="Scenario file, or the name of a shipped scenario (see 'tradegame list')."),
+]
+
+
+class BadInput(Exception):
+    """Input the user must fix; printed as one line, exit code 2."""
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"tradegame {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """tradegame: how likely is a deal, and why."""
+
+
+def _load(path: str) -> Any:
+    from tradegame.scenario.load import load_scenario
+
+    return load_scenario(path)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Any]:
+    """A progress callback that shows a bar once a run looks longer than a second."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    state: dict[str, Any] = {"bar": None, "task": None, "t0": time.perf_counter()}
+
+    def update(done: int, total: int) -> None:
+        if not enabled:
+            return
+        if state["bar"] is None:
+            elapsed = time.perf_counter() - state["t0"]
+            if done >= total or elapsed / done * total < 1.0:
+                return
+            bar = Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.completed:,}"
+                           "/{task.total:,} draws"), TimeRemainingColumn(), console=err,
+                           transient=True)
+            bar.start()
+            state["bar"], state["task"] = bar, bar.add_task("run", total=total)
+        state["bar"].update(state["task"], completed=done)
+
+    try:
+        yield update
+    finally:
+        if state["bar"] is not None:
+            state["bar"].stop()
+
+
+@app.command()
+def run(
+    scenario: ScenarioArg,
+    samples: Annotated[Optional[int], typer.Option("--samples", "-n", min=1,
+                       help="Number of Monte Carlo draws (default: the scenario's).")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", min=0,
+                    help="Random seed (default: the scenario's, else fresh and recorded).")] = None,
+    selection: Annotated[Optional[str], typer.Option(
+        "--selection", help="Equilibrium selection: uniform or payoff_dominant.")] = None,
+    json_path: Annotated[Optional[Path], typer.Option(
+        "--json", help="Write the result document as JSON ('-' for standard output).")] = None,
+    csv_path: Annotated[Optional[Path], typer.Option("--csv", help="Write outcomes as CSV.")] = None,
+    plot_path: Annotated[Optional[Path], typer.Option(
+        "--plot", help="Write a bar chart of outcome probabilities (.png, .svg, .pdf).")] = None,
+    chunk_size: Annotated[Optional[int], typer.Option(
+        "--chunk-size", min=1, help="Draws solved at once (memory; never changes results).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table, no progress bar.")] = False,
+) -> None:
+    """Simulate a scenario: outcome probabilities with 95 % intervals."""
+    from tradegame.montecarlo.selection import SELECTION_RULES
+    from tradegame.montecarlo.simulate import simulate
+    from tradegame.report.files import write_csv, write_json
+    from tradegame.report.table import result_tables
+
+    if selection is not None and selection not in SELECTION_RULES:
+        raise BadInput(f"--selection: unknown rule {selection!r}; choose from "
+                       f"{', '.join(SELECTION_RULES)}")
+    for p in (json_path, csv_path, plot_path):
+        if p is not None and str(p) != "-" and not p.parent.exists():
+            raise BadInput(f"{p}: directory {p.parent} does not exist")
+    if plot_path is not None and plot_path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise BadInput(f"--plot {plot_path}: use a .png, .svg or .pdf file name")
+    sc = _load(scenario)
+    to_stdout = json_path is not None and str(json_path) == "-"
+    with _progress(not quiet and not to_stdout) as progress:
+        result = simulate(sc, samples, seed, selection=selection, chunk_size=chunk_size,
+                          progress=progress)
+    if json_path is not None:
+        if to_stdout:
+            sys.stdout.write(result.to_json())
+        else:
+            write_json(result, json_path)
+    if csv_path is not None:
+        write_csv(result, csv_path)
+    if plot_path is not None:
+        from tradegame.report.plot import plot_outcomes
+
+        plot_outcomes(result, plot_path)
+    if not quiet and not to_stdout:
+        out.print(result_tables(result))
+
+
+@app.command()
+def solve(scenario: ScenarioArg) -> None:
+    """Solve the central game (parameters at their medians), without Monte Carlo."""
+    from tradegame.report.table import central_game_tables
+
+    out.print(central_game_tables(_load(scenario)))
+
+
+@app.command()
+def validate(
+    files: Annotated[list[str], typer.Argument(help="Scenario files to check.")],
+) -> None:
+    """Check scenario files and report every problem in each; exit 2 if any has one."""
+    failed = 0
+    for f in files:
+        try:
+            _load(f)
+        except ScenarioError as exc:
+            failed += 1
+            for issue in exc.issues:
+                err.print(str(issue), markup=False, highlight=False, soft_wrap=True)
+        else:
+            out.print(f"{f}: ok", markup=False, highlight=False)
+    if failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def schema(
+    output: Annotated[Optional[Path], typer.Option("--output", "-o",
+                      help="Write to a file instead of standard output.")] = None,
+) -> None:
+    """Print the JSON Schema of scenario files (for editors' completion and checks)."""
+    from tradegame.report.files import atomic_write_text
+    from tradegame.scenario.schema import scenario_json_schema
+
+    text = json.dumps(scenario_json_schema(), indent=2) + "\n"
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write_text(output, text)
+
+
+@app.command("list")
+def list_scenarios() -> None:
+    """List the scenarios shipped with tradegame."""
+    from tradegame.scenario.library import shipped_scenarios
+
+    t = Table(title="Shipped scenarios (run one with 'tradegame run NAME')", title_justify="left")
+    t.add_column("name")
+    t.add_column("title")
+    for s in shipped_scenarios():
+        t.add_row(s.name, s.title)
+    out.print(t)
+
+
+def _print_error(message: str) -> None:
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+class Interrupted(BaseException):
+    """Ctrl-C or SIGTERM; not an Exception, so no library code swallows it."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _on_signal(signum: int, frame: Any) -> None:
+    raise Interrupted(130 if signum == signal.SIGINT else 143)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``tradegame`` command; returns the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    if debug:
+        args.remove("--debug")
+    try:
+        signal.signal(signal.SIGTERM, _on_signal)
+        signal.signal(signal.SIGINT, _on_signal)
+    except ValueError:  # not in the main thread (e.g. under a test runner's thread)
+        pass
+    try:
+        app(args=args, prog_name="tradegame")
+        return 0
+    except SystemExit as exc:  # Typer ends every standalone run, and usage errors, this way
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Interrupted as exc:
+        _print_error("interrupted" if exc.code == 130 else "terminated")
+        return exc.code
+    except ScenarioError as exc:
+        if debug:
+            raise
+        for issue in exc.issues:
+            _print_error(f"error: {issue}")
+        return 2
+    except NonFiniteError as exc:
+        if debug:
+            raise
+        return _non_finite(exc, args)
+    except BadInput as exc:
+        if debug:
+            raise
+        _print_error(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        _print_error("interrupted")
+        return 130
+    except Exception as exc:
+        if debug:
+            raise
+        _print_error(f"internal error: {type(exc).__name__}: {exc} "
+                     "(rerun with --debug for the traceback, and please report it)")
+        return 1
+
+
+def _non_finite(exc: NonFiniteError, args: list[str]) -> int:
+    where = ""
+    scenario = next((a for a in args if not a.startswith("-") and a not in app_commands()), None)
+    if scenario is not None:
+        try:
+            sc = _load(scenario)
+            where = f"{sc.locate(exc.path)}: "
+        except Exception:
+            where = f"{scenario}: "
+    _print_error(f"error: {where}{exc.what} is {exc.value} in draw {exc.draw}; "
+                 "check its parameters' ranges (log of a negative, division by zero, overflow)")
+    return 2
+
+
+def app_commands() -> set[str]:
+    return {"run", "solve", "validate", "schema", "list"}
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def console_main() -> None:
+    """Console-script wrapper: exit with :func:`main`'s code."""
+    sys.exit(main())
