@@ -226,11 +226,20 @@ def main(argv: list[str] | None = None) -> int:
     debug = "--debug" in args
     if debug:
         args.remove("--debug")
+    previous = {}
     try:
-        signal.signal(signal.SIGTERM, _on_signal)
-        signal.signal(signal.SIGINT, _on_signal)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous[sig] = signal.signal(sig, _on_signal)
     except ValueError:  # not in the main thread (e.g. under a test runner's thread)
         pass
+    try:
+        return _dispatch(args, debug)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _dispatch(args: list[str], debug: bool) -> int:
     try:
         app(args=args, prog_name="tradegame")
         return 0

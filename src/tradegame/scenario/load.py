@@ -124,52 +124,93 @@ class Scenario:
 # --- pydantic errors -> located, readable messages ---------------------------
 
 
-def _describe(error: Mapping[str, Any]) -> str:
+def _real_path(loc: tuple[Any, ...], data: Any) -> tuple[list[str | int], bool, bool]:
+    """Split a pydantic error location into the path through the data.
+
+    Returns the parts that exist in the document, whether the error is about a
+    mapping key, and whether the location went through a union branch that
+    does not match the data's type (such errors are noise: another branch's
+    error describes the problem).
+    """
+    path: list[str | int] = []
+    node = data
+    is_key = False
+    wrong_branch = False
+    for part in loc:
+        if part == "[key]":
+            is_key = True
+            continue
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(part, str):
+            if part.startswith("list[") and not isinstance(node, list):
+                wrong_branch = True
+            elif part.startswith("dict[") and not isinstance(node, dict):
+                wrong_branch = True
+            elif part == "MatrixPayoffs" and not (isinstance(node, dict) and "matrix" in node):
+                wrong_branch = True
+            elif part.startswith("dict[") and isinstance(node, dict) and "matrix" in node:
+                wrong_branch = True
+    return path, is_key, wrong_branch
+
+
+def _describe(error: Mapping[str, Any], path: list[str | int], is_key: bool) -> str:
     kind = error["type"]
-    loc = [p for p in error["loc"] if isinstance(p, str | int)]
-    field = str(loc[-1]) if loc else "scenario"
+    names = [p for p in path if isinstance(p, str)]
+    field = names[-1] if names else "scenario"
+    ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
-        return f"unknown key {field!r}"
+        return f"unknown key {str(error['loc'][-1])!r}"
     if kind == "missing":
-        return f"missing required key {field!r}"
+        return f"missing required key {str(error['loc'][-1])!r}"
     if kind == "union_tag_invalid":
-        ctx = error.get("ctx", {})
         return (f"unknown distribution {ctx.get('tag')!r}; expected one of "
                 f"{ctx.get('expected_tags')}")
     if kind == "union_tag_not_found":
-        return "a parameter needs 'dist:' (normal, truncnormal, lognormal, uniform, "\
-               "triangular, beta, fixed or choice), or is a bare number"
+        return ("a parameter needs 'dist:' (normal, truncnormal, lognormal, uniform, "
+                "triangular, beta, fixed or choice), or is a bare number")
     if kind == "literal_error" and field == "tradegame":
         return "unsupported format version: this is tradegame format 1 ('tradegame: 1')"
+    if kind == "string_pattern_mismatch":
+        what = "name" if is_key else f"{field}"
+        return (f"{what} {error.get('input')!r} is not a valid name: use letters, digits and "
+                "underscores, not starting with a digit")
+    if kind == "too_short":
+        return f"{field}: needs at least {ctx.get('min_length')}, has {ctx.get('actual_length')}"
+    if kind == "too_long":
+        return f"{field}: at most {ctx.get('max_length')} allowed"
     msg = str(error["msg"])
     if msg.startswith("Value error, "):
         msg = msg[len("Value error, "):]
     return f"{field}: {msg}"
 
 
-def _locate_pydantic(error: Mapping[str, Any], source: SourceMap) -> Location:
-    loc = tuple(p for p in error["loc"] if isinstance(p, str | int))
-    return source.locate(loc, key=error["type"] == "extra_forbidden")
-
-
-def _pydantic_issues(exc: ValidationError, source: SourceMap) -> list[ScenarioIssue]:
+def _pydantic_issues(
+    exc: ValidationError, source: SourceMap, data: Any
+) -> list[ScenarioIssue]:
     issues: list[ScenarioIssue] = []
-    seen: set[tuple[int, int, str]] = set()
-    errors = exc.errors(include_url=False)
-    # A payoff block that fails both forms reports both; keep the more specific one.
-    for error in errors:
-        loc = error["loc"]
-        if len(loc) >= 2 and loc[0] == "payoffs":
-            form = str(loc[1])
-            data_is_matrix = (("payoffs", "matrix") in source.values)
-            if form.startswith("MatrixPayoffs") != data_is_matrix:
-                continue
-        location = _locate_pydantic(error, source)
-        message = _describe(error)
-        key = (location.line, location.column, message)
-        if key not in seen:
-            seen.add(key)
-            issues.append(ScenarioIssue(location, message))
+    seen: set[tuple[int, int]] = set()
+    for error in exc.errors(include_url=False):
+        path, is_key, wrong_branch = _real_path(tuple(error["loc"]), data)
+        if wrong_branch:
+            continue
+        key = is_key or error["type"] == "extra_forbidden"
+        if error["type"] == "extra_forbidden":
+            path = [*path, error["loc"][-1]]
+        location = source.locate(tuple(path), key=key)
+        # One message per place: union branches can fail the same value twice.
+        if (location.line, location.column) in seen:
+            continue
+        seen.add((location.line, location.column))
+        issues.append(ScenarioIssue(location, _describe(error, path, is_key)))
+    if not issues:  # every error was in a non-matching branch: report the first plainly
+        error = exc.errors(include_url=False)[0]
+        path, is_key, _ = _real_path(tuple(error["loc"]), data)
+        issues.append(ScenarioIssue(source.locate(tuple(path)), _describe(error, path, is_key)))
     return issues
 
 
@@ -323,12 +364,13 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
                                      for pair in row) for row in cells)
     else:
         names = [p.name for p in players]
-        for pname in spec.payoffs:
-            if pname not in names:
-                ck.add(("payoffs", pname), f"payoff for unknown player {pname!r}; players are "
-                       f"{', '.join(names)}", key=True)
         missing = [n for n in names if n not in spec.payoffs]
-        if missing:
+        unknown = [p for p in spec.payoffs if p not in names]
+        for pname in unknown:
+            hint = f"; did you mean {missing[0]!r}?" if len(missing) == 1 == len(unknown) else ""
+            ck.add(("payoffs", pname), f"payoff for unknown player {pname!r}{hint} (players: "
+                   f"{', '.join(names)})", key=True)
+        if missing and not unknown:
             ck.add(("payoffs",), f"no payoff for player{'s' if len(missing) > 1 else ''} "
                    f"{', '.join(missing)}")
         compiled_payoffs = [ck.compile(spec.payoffs[n], ns, ("payoffs", n))
@@ -336,21 +378,22 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         if not missing and all(c is not None for c in compiled_payoffs):
             payoffs = tuple(c for c in compiled_payoffs if c is not None)
 
-    rules = list(spec.outcomes.items())
     outcomes: list[tuple[str, CompiledExpression]] = []
     fallback = ""
-    if rules[-1][0] != "otherwise":
+    labels = list(spec.outcomes)
+    if "otherwise" not in spec.outcomes:
         ck.add(("outcomes",), "the last outcome rule must be 'otherwise: <label>' "
                "(the outcome when no rule holds)")
+    elif labels[-1] != "otherwise":
+        ck.add(("outcomes", "otherwise"), "'otherwise' must be the last outcome rule", key=True)
     else:
-        fallback = rules[-1][1]
+        fallback = spec.outcomes["otherwise"]
         if not fallback.isidentifier():
             ck.add(("outcomes", "otherwise"), f"outcome label {fallback!r} must be a name")
-    for label, text in rules[:-1] if rules[-1][0] == "otherwise" else rules:
+    levers = {lv.name: lv.options for p in players for lv in p.levers}
+    for label, text in spec.outcomes.items():
         if label == "otherwise":
-            ck.add(("outcomes", label), "'otherwise' must be the last outcome rule", key=True)
             continue
-        levers = {lv.name: lv.options for p in players for lv in p.levers}
         compiled = ck.compile(text, Namespace(ns.numbers, levers, ns.conditions),
                               ("outcomes", label))
         if compiled is not None:
@@ -382,7 +425,7 @@ def _from_document(doc: YamlDocument, name: str) -> Scenario:
     try:
         spec = ScenarioFile.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError(_pydantic_issues(exc, doc.source)) from None
+        raise ScenarioError(_pydantic_issues(exc, doc.source, doc.data)) from None
     return _check_meaning(doc, spec, name)
 
 

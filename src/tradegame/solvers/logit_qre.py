@@ -1,0 +1,679 @@
+r"""Logit quantal response equilibrium on the principal branch, batched.
+
+A logit QRE at precision :math:`\lambda \ge 0` (McKelvey & Palfrey 1995) is a
+mixed profile :math:`p` with, for every player *i* and action *a*,
+
+.. math::
+
+    p_i(a) = \frac{\exp(\lambda\, u_i(a, p_{-i}))}{\sum_b \exp(\lambda\, u_i(b, p_{-i}))}.
+
+At :math:`\lambda = 0` the unique solution is the centroid, and for generic
+games the solutions form a smooth curve in :math:`(p, \lambda)`, the
+*principal branch*, which starts there (Turocy 2005, "A dynamic homotopy
+interpretation of the logistic quantal response equilibrium
+correspondence", *Games and Economic Behavior* 51). The branch may bend back
+in :math:`\lambda`, so stepping :math:`\lambda` forward and correcting at
+fixed :math:`\lambda` can jump to another branch; instead the branch is
+followed along its arc length with a predictor–corrector method (Allgower &
+Georg, *Numerical Continuation Methods*, 1990, ch. 2 and 6), as Gambit does.
+
+Unknowns and equations
+----------------------
+The unknowns are :math:`z = (x, \lambda)` with :math:`x_i(a) = \log p_i(a)`,
+so that probabilities near zero stay well resolved. For each player, with
+action 0 as reference, the :math:`A_i` equations are
+
+.. math::
+
+    \sum_a e^{x_i(a)} - 1 = 0, \qquad
+    x_i(a) - x_i(0) - \lambda\,[u_i(a, p_{-i}) - u_i(0, p_{-i})] = 0
+    \quad (a \ge 1),
+
+:math:`N = \sum_i A_i` equations in :math:`N + 1` unknowns, whose solution
+set is the QRE correspondence.
+
+Path following
+--------------
+Each step predicts along the unit tangent, :math:`z + h t`, and corrects by
+Newton's method restricted to the hyperplane through the prediction normal to
+*t* (pseudo-arclength), solving the bordered system
+:math:`[J; t^\top]\,\delta = [-H; 0]`. The same bordered matrix yields the new
+tangent, whose orientation is fixed by :math:`t_{\mathrm{old}}^\top t > 0`, so
+the trace never turns round. Step lengths adapt as in Allgower & Georg
+(sec. 6.1): a step is rejected and halved when the first Newton correction
+exceeds ``_MAX_DIST``, the Newton contraction rate exceeds ``_MAX_CONTR``, the
+tangent turns by more than ``_MAX_ANGLE`` or Newton fails to converge; on
+success the next step grows or shrinks by at most ``_MAX_DECEL`` according to
+how close those quantities came to their limits.
+
+When an accepted step carries :math:`\lambda` past a requested value, the
+point is found by Newton's method at that fixed :math:`\lambda` from the
+linear interpolation of the step's two ends, so the answer is the *first*
+crossing of the branch with the requested :math:`\lambda`.
+
+Tolerances
+----------
+Along the path the corrector stops when its step is below ``_PATH_TOL``
+(1e-9 in the Euclidean norm of ``z``). At a requested :math:`\lambda` Newton
+runs until the step is below ``_POLISH_TOL`` (1e-13) or the residual no longer
+decreases; in practice the log-probabilities are then accurate to ~1e-13 and
+the fixed-point equations hold to ~1e-14 in probability.
+
+Batches of games are traced together: every array carries a leading draw
+axis, each draw has its own step length, and draws drop out of the working
+set as they finish, so no Python loop runs over draws.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["logit_qre", "logit_qre_batch"]
+
+FloatArray = NDArray[np.float64]
+
+# Step-length control (Allgower & Georg 1990, sec. 6.1). Distances are in the
+# Euclidean norm of z = (log p, lambda).
+_H_START = 0.1
+_H_MAX = 1.0
+_H_MIN = 1e-10
+_MAX_DIST = 0.4  # largest acceptable first Newton correction
+_MAX_CONTR = 0.5  # largest acceptable Newton contraction rate
+_MAX_ANGLE = np.pi / 8  # largest acceptable turn of the tangent per step
+_MAX_DECEL = 2.0  # largest factor by which h may shrink or grow per step
+_PATH_TOL = 1e-9
+_PATH_MAXITER = 8
+_POLISH_TOL = 1e-13
+_POLISH_MAXITER = 40
+_LETTERS = "abcdefghijklmnopqrstuvwxy"  # einsum axis names; "z" is the draw axis
+_LAM_TOL = 1e-7  # relative closeness in lambda at which a target is polished
+_LAM_TOL_FINE = 1e-13  # ... or accepted as is, where the fixed-lambda solve fails
+_MAX_STEPS = 100_000
+
+
+class QREConvergenceError(RuntimeError):
+    """The principal branch could not be followed (step length collapsed)."""
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each player's actions sit in the flat unknown vector."""
+
+    n: int
+    sizes: tuple[int, ...]
+    offsets: tuple[int, ...]
+
+    @property
+    def N(self) -> int:
+        return sum(self.sizes)
+
+    @classmethod
+    def of(cls, sizes: Sequence[int]) -> _Layout:
+        offsets = tuple(int(o) for o in np.concatenate([[0], np.cumsum(sizes)[:-1]]))
+        return cls(len(sizes), tuple(int(s) for s in sizes), offsets)
+
+    def block(self, i: int) -> slice:
+        return slice(self.offsets[i], self.offsets[i] + self.sizes[i])
+
+
+# ---------------------------------------------------------------------------
+# Input checking
+# ---------------------------------------------------------------------------
+
+
+def _check_payoffs(U: ArrayLike, n_players: int | None) -> tuple[FloatArray, int]:
+    arr = np.asarray(U)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"payoff array must be numeric, got dtype {arr.dtype}")
+    if np.iscomplexobj(arr):
+        raise TypeError("payoff array must be real, got a complex array")
+    arr = arr.astype(np.float64, copy=False)
+    if n_players is None:
+        n_players = arr.ndim - 1
+        if n_players < 1 or arr.shape[0] != n_players:
+            raise ValueError(
+                f"payoff array of shape {arr.shape} is not (n, A_0, ..., A_{{n-1}}): "
+                "its first axis must have length n = ndim - 1"
+            )
+    if not isinstance(n_players, int | np.integer) or n_players < 1:
+        raise ValueError(f"n_players must be a positive integer, got {n_players!r}")
+    n = int(n_players)
+    lead = arr.ndim - 1 - n
+    if lead < 0 or arr.shape[lead] != n:
+        raise ValueError(
+            f"payoff array of shape {arr.shape} does not end with a player axis of length "
+            f"{n} followed by {n} action axes"
+        )
+    if any(a < 1 for a in arr.shape[lead + 1 :]):
+        raise ValueError(f"every player needs at least one action, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("payoff array contains NaN or infinite values")
+    return arr, n
+
+
+def _check_lambdas(lam: float | ArrayLike) -> tuple[FloatArray, bool]:
+    arr = np.asarray(lam, dtype=np.float64)
+    scalar = arr.ndim == 0
+    arr = np.atleast_1d(arr)
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError("lam must be a non-negative number or a non-empty 1-D sequence")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"lam must be finite, got {arr.tolist()}")
+    if np.any(arr < 0):
+        raise ValueError(f"lam must be non-negative, got {arr.tolist()}")
+    if np.any(np.diff(arr) < 0):
+        raise ValueError(f"a sequence of lam values must be increasing, got {arr.tolist()}")
+    return arr, scalar
+
+
+# ---------------------------------------------------------------------------
+# Kernel: system, Jacobian, Newton, path following over a batch of games
+# ---------------------------------------------------------------------------
+
+
+def _split(z: FloatArray, lay: _Layout) -> list[FloatArray]:
+    return [z[:, lay.block(i)] for i in range(lay.n)]
+
+
+def _payoff_terms(
+    U: FloatArray, probs: list[FloatArray], lay: _Layout
+) -> tuple[list[FloatArray], dict[tuple[int, int], FloatArray]]:
+    """Expected action payoffs and their derivatives in the others' strategies.
+
+    Parameters
+    ----------
+    U : ndarray, shape (m, n, A_0, ..., A_{n-1})
+    probs : list of n ndarrays, shapes (m, A_i)
+
+    Returns
+    -------
+    v : list of n ndarrays, shapes (m, A_i)
+        ``v[i][:, a] = u_i(a, p_{-i})``.
+    M : dict mapping (i, j), i != j, to ndarray of shape (m, A_i, A_j)
+        ``M[i, j][:, a, b] = d u_i(a, p_{-i}) / d p_j(b)``.
+    """
+    n = lay.n
+    v: list[FloatArray] = []
+    M: dict[tuple[int, int], FloatArray] = {}
+    for i in range(n):
+        Ui = U[:, i]
+        if n == 1:
+            v.append(Ui)
+            continue
+        for j in range(n):
+            if j == i:
+                continue
+            T = Ui
+            # Contract from the highest axis down so lower axes keep their index;
+            # two-operand einsum is much faster here than multiply-and-sum.
+            for k in reversed(range(n)):
+                if k in (i, j):
+                    continue
+                axes = _LETTERS[: T.ndim - 1]
+                kept = axes[:k] + axes[k + 1 :]
+                T = np.einsum(f"z{axes},z{axes[k]}->z{kept}", T, probs[k])
+            M[i, j] = T if i < j else np.swapaxes(T, 1, 2)
+        j0 = 1 if i == 0 else 0
+        v.append(np.einsum("mab,mb->ma", M[i, j0], probs[j0]))
+    return v, M
+
+
+def _system(
+    U: FloatArray, z: FloatArray, lay: _Layout, row: FloatArray | None
+) -> tuple[FloatArray, FloatArray | None]:
+    """Residual H(z) and, if ``row`` is given, the bordered Jacobian [J; row].
+
+    Parameters
+    ----------
+    U : ndarray, shape (m, n, A_0, ..., A_{n-1})
+    z : ndarray, shape (m, N + 1)
+        Log-probabilities then lambda.
+    row : ndarray, shape (m, N + 1), optional
+        Bordering row appended below the N x (N + 1) Jacobian.
+
+    Returns
+    -------
+    H : ndarray, shape (m, N)
+    B : ndarray, shape (m, N + 1, N + 1) or None
+    """
+    N = lay.N
+    m = z.shape[0]
+    lam = z[:, N]
+    logs = _split(z, lay)
+    probs = [np.exp(x) for x in logs]
+    v, M = _payoff_terms(U, probs, lay)
+    H = np.empty((m, N))
+    B = None if row is None else np.zeros((m, N + 1, N + 1))
+    for i in range(lay.n):
+        o, A = lay.offsets[i], lay.sizes[i]
+        H[:, o] = probs[i].sum(axis=1) - 1.0
+        dv = v[i][:, 1:] - v[i][:, :1]
+        H[:, o + 1 : o + A] = logs[i][:, 1:] - logs[i][:, :1] - lam[:, None] * dv
+        if B is None:
+            continue
+        B[:, o, o : o + A] = probs[i]
+        idx = np.arange(1, A)
+        B[:, o + idx, o + idx] = 1.0
+        B[:, o + 1 : o + A, o] = -1.0
+        B[:, o + 1 : o + A, N] = -dv
+        for j in range(lay.n):
+            if j == i:
+                continue
+            dM = M[i, j][:, 1:, :] - M[i, j][:, :1, :]
+            B[:, o + 1 : o + A, lay.block(j)] = -lam[:, None, None] * dM * probs[j][:, None, :]
+    if B is not None:
+        assert row is not None
+        B[:, N, :] = row
+    return H, B
+
+
+def _solve_bordered(B: FloatArray, H: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Newton step and kernel direction from the bordered Jacobian.
+
+    Returns ``delta`` solving ``B delta = [-H; 0]`` and ``w`` solving
+    ``B w = e_last`` (a tangent direction, not normalised), both (m, N + 1).
+    """
+    m, N1, _ = B.shape
+    rhs = np.zeros((m, N1, 2))
+    rhs[:, :-1, 0] = -H
+    rhs[:, -1, 1] = 1.0
+    with np.errstate(all="ignore"):
+        try:
+            sol = np.linalg.solve(B, rhs)
+        except np.linalg.LinAlgError:
+            # A singular system in one draw must not sink the whole batch.
+            sol = np.full_like(rhs, np.nan)
+            for k in range(m):
+                try:
+                    sol[k] = np.linalg.solve(B[k], rhs[k])
+                except np.linalg.LinAlgError:
+                    pass
+    return sol[:, :, 0].astype(np.float64), sol[:, :, 1].astype(np.float64)
+
+
+def _newton(
+    U: FloatArray,
+    z: FloatArray,
+    row: FloatArray,
+    lay: _Layout,
+    tol: float,
+    maxiter: int,
+    *,
+    control: bool,
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_], FloatArray, FloatArray]:
+    """Newton's method on H(z) = 0 restricted by ``row . delta = 0``, batched.
+
+    Parameters
+    ----------
+    U : ndarray, shape (m, n, A_0, ..., A_{n-1})
+    z : ndarray, shape (m, N + 1)
+        Starting points.
+    row : ndarray, shape (m, N + 1)
+        Normal of the hyperplane the iterates stay on.
+    control : bool
+        Apply the path-following rejection tests (first step and contraction
+        rate); when False, iterate until converged or ``maxiter``.
+
+    Returns
+    -------
+    z : ndarray, shape (m, N + 1)
+        Final iterates.
+    w : ndarray, shape (m, N + 1)
+        Kernel direction of the last bordered Jacobian (unnormalised tangent).
+    ok : ndarray of bool, shape (m,)
+        Converged (and, with ``control``, passed the tests).
+    dist1 : ndarray, shape (m,)
+        Length of the first Newton step.
+    contr : ndarray, shape (m,)
+        Largest contraction rate seen.
+    """
+    m = z.shape[0]
+    z = z.copy()
+    w = np.zeros_like(z)
+    ok = np.zeros(m, dtype=bool)
+    failed = np.zeros(m, dtype=bool)
+    dist1 = np.zeros(m)
+    contr = np.zeros(m)
+    prev = np.full(m, np.inf)
+    run = np.arange(m)
+    for it in range(maxiter):
+        if run.size == 0:
+            break
+        H, B = _system(U[run], z[run], lay, row[run])
+        assert B is not None
+        delta, wr = _solve_bordered(B, H)
+        w[run] = wr
+        d = np.sqrt(np.einsum("ij,ij->i", delta, delta))
+        z[run] += delta
+        bad = ~np.isfinite(d)
+        if it == 0:
+            dist1[run] = d
+        else:
+            # Quadratic convergence stalls at rounding level; avoid counting that as divergence.
+            rate = d / (prev[run] + 1e-3 * tol)
+            contr[run] = np.maximum(contr[run], rate)
+        if control:
+            bad |= dist1[run] > _MAX_DIST
+            bad |= contr[run] > _MAX_CONTR
+        elif it > 0:
+            # Once the step no longer shrinks, rounding dominates: stop there.
+            stalled = d >= prev[run]
+            ok[run[stalled & ~bad & (d < 1e3 * tol)]] = True
+        prev[run] = d
+        conv = (d <= tol) & ~bad
+        ok[run[conv]] = True
+        failed[run[bad]] = True
+        run = run[~(ok[run] | failed[run])]
+    ok &= ~failed
+    ok &= np.all(np.isfinite(z), axis=1)
+    return z, w, ok, dist1, contr
+
+
+def _start(lay: _Layout, m: int) -> FloatArray:
+    """The centroid at lambda = 0, shape (m, N + 1)."""
+    N = lay.N
+    z0 = np.zeros((m, N + 1))
+    for i in range(lay.n):
+        z0[:, lay.block(i)] = -np.log(lay.sizes[i])
+    return z0
+
+
+def _initial_tangent(U: FloatArray, z0: FloatArray, lay: _Layout) -> FloatArray:
+    N = lay.N
+    e = np.zeros_like(z0)
+    e[:, N] = 1.0
+    H, B = _system(U, z0, lay, e)
+    assert B is not None
+    _, w = _solve_bordered(B, H)
+    return w / np.linalg.norm(w, axis=1, keepdims=True)
+
+
+def _polish(U: FloatArray, z: FloatArray, lay: _Layout) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Newton's method at the fixed lambda ``z[:, N]`` from nearby branch points.
+
+    Only ever started within ``_LAM_TOL`` in lambda of the answer: from
+    farther away the fixed-lambda Jacobian, which is close to singular near
+    folds of nearby branches, can send Newton astray.
+    """
+    e = np.zeros_like(z)
+    e[:, lay.N] = 1.0
+    zf, _, ok, _, _ = _newton(U, z, e, lay, _POLISH_TOL, _POLISH_MAXITER, control=False)
+    return zf, ok
+
+
+def _trace(
+    U: FloatArray,
+    lay: _Layout,
+    targets: FloatArray,
+    record: bool = False,
+    lam_stop: float | None = None,
+) -> tuple[FloatArray, list[tuple[FloatArray, FloatArray]]]:
+    """Follow the principal branch of every game up to each target lambda.
+
+    A step whose prediction would carry lambda past the next target is
+    shortened to land on it (Newton's method on the step length, as in
+    Allgower & Georg sec. 9.2 on locating special points); if the corrected
+    point still overshoots, the next step aims back. A step that overshoots
+    and finds the branch already turning back in lambda is rejected, so the
+    first crossing is never skipped. Once within ``_LAM_TOL`` the point is
+    polished at exactly the target.
+
+    Parameters
+    ----------
+    U : ndarray, shape (m, n, A_0, ..., A_{n-1})
+    targets : ndarray, shape (L,)
+        Non-decreasing, non-negative lambda values.
+    record : bool
+        Keep every accepted point and its tangent (meant for m == 1).
+    lam_stop : float, optional
+        With ``record``, keep following past the targets until lambda
+        reaches this value.
+
+    Returns
+    -------
+    out : ndarray, shape (m, L, N + 1)
+        ``(log p, lambda)`` at the first crossing of each target.
+    path : list of (z, t), each ndarray of shape (m, N + 1)
+        Accepted points and unit tangents in order, if ``record``.
+    """
+    m = U.shape[0]
+    N = lay.N
+    L = targets.size
+    out = np.empty((m, L, N + 1))
+    z = _start(lay, m)
+    t = _initial_tangent(U, z, lay)
+    h = np.full(m, _H_START)
+    nxt = np.zeros(m, dtype=np.intp)  # index of the next target not yet reached
+    fine = np.zeros(m, dtype=bool)  # fixed-lambda Newton failed: aim to rounding level
+    path: list[tuple[FloatArray, FloatArray]] = [(z.copy(), t.copy())] if record else []
+    # Appending lam_stop as a last, unreported target keeps one code path.
+    tg = targets if lam_stop is None else np.append(targets, max(lam_stop, targets[-1]))
+    LT = tg.size
+
+    def advance(rows: NDArray[np.intp], zs: FloatArray) -> None:
+        # Duplicated targets are all answered by the same point.
+        for _ in range(LT):
+            k = nxt[rows]
+            pend = k < LT
+            hit = pend & (tg[np.minimum(k, LT - 1)] <= zs[:, N] + _LAM_TOL * (1 + zs[:, N]))
+            if not np.any(hit):
+                return
+            sel = k[hit] < L
+            out[rows[hit][sel], k[hit][sel]] = zs[hit][sel]
+            nxt[rows[hit]] += 1
+
+    advance(np.arange(m), z)
+    active = np.flatnonzero(nxt < LT)
+    cos_max = np.cos(_MAX_ANGLE)
+    steps = 0
+    while active.size:
+        steps += 1
+        if steps > _MAX_STEPS:
+            raise QREConvergenceError(
+                f"path following exceeded {_MAX_STEPS} steps for draw(s) {active[:10].tolist()}"
+            )
+        za, ta, ha = z[active], t[active], h[active]
+        tau = tg[nxt[active]]
+        gap = tau - za[:, N]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            aim = (ta[:, N] > 0) & (gap < ha * ta[:, N])
+            step = np.where(aim, gap / ta[:, N], ha)
+        zp = za + step[:, None] * ta
+        zn, w, ok, dist1, contr = _newton(
+            U[active], zp, ta, lay, _PATH_TOL, _PATH_MAXITER, control=True
+        )
+        with np.errstate(all="ignore"):
+            tn = w / np.linalg.norm(w, axis=1, keepdims=True)
+            cosang = np.einsum("ij,ij->i", tn, ta)
+        ok &= np.isfinite(cosang) & (cosang >= cos_max)
+        over = zn[:, N] > tau + _LAM_TOL * (1 + tau)
+        # Past the target with the branch already heading back: the crossing lies
+        # inside this step and a shorter one must find it.
+        ok &= ~(over & (tn[:, N] <= 0))
+
+        rej = active[~ok]
+        h[rej] = np.abs(step[~ok]) / 2.0
+        # Sitting on a bifurcation point itself, even the bordered system is singular;
+        # a point this close in lambda is the best available answer there.
+        stuck = fine[rej] & (h[rej] < 1e-6) & (np.abs(gap[~ok]) <= 1e-9 * (1 + tau[~ok]))
+        if np.any(stuck):
+            zst = z[rej[stuck]].copy()
+            zst[:, N] = tau[~ok][stuck]
+            advance(rej[stuck], zst)
+            h[rej[stuck]] = _H_START
+            rej = rej[~stuck]
+        if np.any(h[rej] < _H_MIN):
+            bad = rej[h[rej] < _H_MIN]
+            raise QREConvergenceError(
+                "step length fell below its minimum while following the principal branch "
+                f"(draw(s) {bad[:10].tolist()}); the game may be degenerate"
+            )
+        acc = active[ok]
+        if acc.size:
+            angle = np.arccos(np.clip(cosang[ok], -1.0, 1.0))
+            decel = np.maximum.reduce(
+                [
+                    np.sqrt(dist1[ok] / _MAX_DIST),
+                    np.sqrt(contr[ok] / _MAX_CONTR),
+                    angle / _MAX_ANGLE,
+                ]
+            )
+            decel = np.clip(decel * _MAX_DECEL, 1.0 / _MAX_DECEL, _MAX_DECEL)
+            z[acc] = zn[ok]
+            t[acc] = tn[ok]
+            # A step shortened to aim at a target says nothing about the free step length.
+            free = ~aim[ok]
+            h[acc[free]] = np.minimum(ha[ok][free] / decel[free], _H_MAX)
+            if record:
+                path.append((z.copy(), t.copy()))
+            tol = np.where(fine[acc], _LAM_TOL_FINE, _LAM_TOL) * (1 + tau[ok])
+            close = np.abs(zn[ok][:, N] - tau[ok]) <= tol
+            rows = acc[close]
+            if rows.size:
+                zc = z[rows].copy()
+                zc[:, N] = tau[ok][close]
+                # Draws already aimed to rounding level skip the fixed-lambda solve.
+                todo = ~fine[rows]
+                zs, good = zc.copy(), np.ones(rows.size, dtype=bool)
+                if np.any(todo):
+                    zs[todo], good[todo] = _polish(U[rows[todo]], zc[todo], lay)
+                # The fixed-lambda Jacobian is singular at a bifurcation point; there
+                # the aiming steps, which use the bordered system, go on to full precision.
+                fine[rows[~good]] = True
+                advance(rows[good], zs[good])
+        active = np.flatnonzero(nxt < LT)
+    return out, path
+
+
+def _to_profiles(zs: FloatArray, lay: _Layout) -> list[FloatArray]:
+    """Probabilities per player from points ``(..., N + 1)``; each row sums to one."""
+    res = []
+    for i in range(lay.n):
+        p = np.exp(zs[..., lay.block(i)])
+        res.append(p / p.sum(axis=-1, keepdims=True))
+    return res
+
+
+# ---------------------------------------------------------------------------
+# Public functions
+# ---------------------------------------------------------------------------
+
+
+def logit_qre(U: ArrayLike, lam: float | ArrayLike) -> list[FloatArray] | list[list[FloatArray]]:
+    r"""Logit QRE of one game on the principal branch at precision ``lam``.
+
+    The branch is traced from the centroid at :math:`\lambda = 0` by
+    predictor–corrector continuation in arc length (see the module docstring);
+    where it crosses the requested :math:`\lambda` several times the first
+    crossing is returned, which is what Gambit's ``logit_solve_lambda``
+    returns.
+
+    Parameters
+    ----------
+    U : array_like, shape (n, A_0, ..., A_{n-1})
+        ``U[i, a_0, ..., a_{n-1}]`` is player *i*'s payoff at the pure profile
+        ``(a_0, ..., a_{n-1})``. Finite real numbers.
+    lam : float or sequence of float
+        Precision :math:`\lambda \ge 0`, or a non-decreasing sequence of them
+        (all answered from one trace of the branch).
+
+    Returns
+    -------
+    list of n ndarrays, shapes (A_i,)
+        The QRE profile when ``lam`` is a number.
+    list of L such lists
+        One profile per value when ``lam`` is a sequence of length L.
+
+    Raises
+    ------
+    ValueError
+        Malformed shapes, NaN or infinite payoffs, negative or non-finite
+        ``lam``, or a decreasing sequence.
+    QREConvergenceError
+        The branch could not be followed (step length collapsed), which can
+        happen only in degenerate games.
+
+    Notes
+    -----
+    The fixed-point equations hold to about 1e-14 in probability; see the
+    module docstring for the tolerances used.
+
+    Examples
+    --------
+    Matching pennies: the QRE is the centroid at every precision.
+
+    >>> import numpy as np
+    >>> U = np.array([[[1, -1], [-1, 1]], [[-1, 1], [1, -1]]])
+    >>> [np.round(p, 6).tolist() for p in logit_qre(U, 3.0)]
+    [[0.5, 0.5], [0.5, 0.5]]
+    """
+    arr, _ = _check_payoffs(U, None)
+    targets, scalar = _check_lambdas(lam)
+    lay = _Layout.of(arr.shape[1:])
+    out, _ = _trace(arr[None], lay, targets)
+    profiles = _to_profiles(out[0], lay)  # per player, shape (L, A_i)
+    per_lam = [[p[k] for p in profiles] for k in range(targets.size)]
+    return per_lam[0] if scalar else per_lam
+
+
+def logit_qre_batch(
+    U: ArrayLike, lam: float | ArrayLike, n_players: int
+) -> list[FloatArray] | list[list[FloatArray]]:
+    r"""Logit QRE on the principal branch for a batch of games at once.
+
+    All draws are traced together with vectorised NumPy, each with its own
+    step length; results equal :func:`logit_qre` draw by draw (to rounding).
+
+    Parameters
+    ----------
+    U : array_like, shape (..., n, A_0, ..., A_{n-1})
+        Payoff arrays; leading axes (typically one Monte Carlo draw axis of
+        length D) are batch axes.
+    lam : float or sequence of float
+        Precision :math:`\lambda \ge 0`, or a non-decreasing sequence.
+    n_players : int
+        Number of players *n*.
+
+    Returns
+    -------
+    list of n ndarrays, shapes (..., A_i)
+        Player *i*'s QRE probabilities per draw, when ``lam`` is a number.
+    list of L such lists
+        One per value when ``lam`` is a sequence of length L.
+
+    Raises
+    ------
+    ValueError
+        Malformed shapes, NaN or infinite payoffs, or bad ``lam``.
+    QREConvergenceError
+        Some draw's branch could not be followed; the message names it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> U = rng.normal(size=(100, 3, 2, 2, 2))
+    >>> p = logit_qre_batch(U, 2.0, n_players=3)
+    >>> [x.shape for x in p]
+    [(100, 2), (100, 2), (100, 2)]
+    """
+    arr, n = _check_payoffs(U, n_players)
+    targets, scalar = _check_lambdas(lam)
+    lead = arr.shape[: arr.ndim - 1 - n]
+    game_shape = arr.shape[arr.ndim - 1 - n :]
+    lay = _Layout.of(game_shape[1:])
+    flat = arr.reshape((-1, *game_shape))
+    if flat.shape[0] == 0:
+        out = np.empty((0, targets.size, lay.N + 1))
+    else:
+        out, _ = _trace(np.ascontiguousarray(flat), lay, targets)
+    profiles = _to_profiles(out, lay)  # per player, shape (D, L, A_i)
+    per_lam = [
+        [p[:, k].reshape((*lead, a)) for p, a in zip(profiles, lay.sizes, strict=True)]
+        for k in range(targets.size)
+    ]
+    return per_lam[0] if scalar else per_lam
