@@ -181,6 +181,9 @@ def _describe(error: Mapping[str, Any], path: list[str | int], is_key: bool) -> 
                 "underscores, not starting with a digit")
     if kind == "too_short":
         return f"{field}: needs at least {ctx.get('min_length')}, has {ctx.get('actual_length')}"
+    if kind in ("too_long", "too_short") and len(path) == 4 and path[:2] == ["payoffs", "matrix"]:
+        return ("a matrix cell is [row player's payoff, column player's payoff]; put an "
+                "expression that contains a comma in quotes")
     if kind == "too_long":
         return f"{field}: at most {ctx.get('max_length')} allowed"
     msg = str(error["msg"])

@@ -1,0 +1,94 @@
+"""The command line: outputs, names of shipped scenarios, schema, atomic files."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def test_run_writes_json_csv_and_plot(cli, tmp_path: Path) -> None:
+    j, c, p = tmp_path / "r.json", tmp_path / "r.csv", tmp_path / "r.png"
+    result = cli("run", "classroom/chicken", "-n", "3000", "--seed", "5", "--json", j,
+                 "--csv", c, "--plot", p)
+    assert result.code == 0, result.stderr
+    assert "one_backs_down" in result.stdout and "95 % interval" in result.stdout
+    doc = json.loads(j.read_text())
+    assert doc["method"]["samples"] == 3000 and doc["method"]["seed"] == 5
+    rows = list(csv.DictReader(io.StringIO(c.read_text())))
+    assert [r["outcome"] for r in rows] == [o["label"] for o in doc["outcomes"]]
+    assert float(rows[0]["probability"]) == doc["outcomes"][0]["probability"]
+    assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(os.listdir(tmp_path)) == ["r.csv", "r.json", "r.png"]  # no temporary files
+
+
+def test_same_seed_same_json_bytes_through_the_cli(cli, tmp_path: Path) -> None:
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    cli("run", "madrid_2025", "-n", "5000", "--seed", "1", "--json", a, "-q")
+    cli("run", "madrid_2025", "-n", "5000", "--seed", "1", "--json", b, "-q", "--chunk-size", "2048")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_json_to_stdout(cli) -> None:
+    result = cli("run", "classroom/prisoners_dilemma", "--json", "-")
+    assert result.code == 0
+    assert json.loads(result.stdout)["scenario"]["title"] == "Prisoner's dilemma"
+
+
+def test_run_by_name_from_any_directory(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "tradegame", "run", "madrid_2025", "-n", "2048",
+                          "--json", "-"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["scenario"]["file"] == "madrid_2025.yaml"
+
+
+def test_list_shows_titles(cli) -> None:
+    result = cli("list")
+    assert result.code == 0
+    assert "madrid_2025" in result.stdout and "Prisoner's dilemma" in result.stdout
+
+
+def test_schema_is_json_schema_that_accepts_shipped_files(cli, tmp_path: Path) -> None:
+    result = cli("schema")
+    schema = json.loads(result.stdout)
+    assert schema["$schema"].startswith("https://json-schema.org/")
+    assert {"players", "payoffs", "outcomes"} <= set(schema["required"])
+    assert schema["additionalProperties"] is False
+    out = tmp_path / "schema.json"
+    assert cli("schema", "-o", out).code == 0 and json.loads(out.read_text()) == schema
+
+
+def test_solve_marks_best_responses_and_equilibria(cli) -> None:
+    result = cli("solve", "classroom/prisoners_dilemma")
+    assert result.code == 0
+    assert "1.00*, 1.00*" in result.stdout  # (defect, defect): both best responses
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["run", "madrid_2025", "--selection", "random"], "unknown rule 'random'"),
+        (["run", "madrid_2025", "--plot", "x.gif"], ".png, .svg or .pdf"),
+        (["run", "madrid_2025", "--json", "/no/such/dir/x.json"], "does not exist"),
+        (["run", "madrid_2025", "--samples", "0"], "samples"),
+        (["run"], "Missing argument"),
+        (["frobnicate"], "No such command"),
+    ],
+)
+def test_bad_options_exit_2_without_traceback(cli, args, fragment) -> None:
+    result = cli(*args)
+    assert result.code == 2
+    assert fragment in result.stderr and "Traceback" not in result.stderr
+
+
+def test_version(cli) -> None:
+    import tradegame
+
+    assert tradegame.__version__ in cli("--version").stdout

@@ -1,0 +1,183 @@
+"""Monte Carlo simulation: closed-form probabilities, reproducibility, selection rules."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import tradegame as tg
+from tradegame.montecarlo.result import wilson_interval
+from tradegame.montecarlo.sampling import BLOCK
+
+SIGN_GAME = """\
+tradegame: 1
+title: Sign of a normal parameter decides the equilibrium
+players:
+  row: {{strategies: [a, b]}}
+  col: {{strategies: [a, b]}}
+parameters:
+  theta: {{dist: normal, mean: {mean}, sd: {sd}}}
+payoffs:
+  # Row's 'a' pays theta, 'b' pays 0, whatever col does; col matches row.
+  matrix:
+    - [[theta, 1], [theta, 0]]
+    - [[0, 0], [0, 1]]
+outcomes:
+  row_plays_a: row == 'a'
+  otherwise: row_plays_b
+analysis: {{samples: 40000, seed: 123}}
+"""
+
+
+@pytest.mark.parametrize(("mean", "sd"), [(0.3, 1.0), (-1.0, 2.0), (2.0, 1.0)])
+def test_probability_matches_closed_form_within_99_percent(mean: float, sd: float) -> None:
+    sc = tg.parse_scenario(SIGN_GAME.format(mean=mean, sd=sd))
+    res = tg.simulate(sc)
+    exact = stats.norm.cdf(mean / sd)  # P(theta > 0) = Phi(mu / sigma)
+    n = res.samples
+    half_width = stats.norm.ppf(0.995) * np.sqrt(exact * (1 - exact) / n)
+    got = res.outcome_probabilities["row_plays_a"]
+    assert abs(got - exact) <= half_width, (got, exact, half_width)
+    # Every draw has exactly one equilibrium (theta = 0 has probability zero).
+    assert res.equilibrium_counts == {1: n}
+    assert res.outcome_probabilities["no_pure_equilibrium"] == 0.0
+
+
+def test_wilson_interval_covers_and_matches_known_values() -> None:
+    low, high = wilson_interval(50, 100)
+    assert low == pytest.approx(0.4038315, abs=1e-6)
+    assert high == pytest.approx(0.5961685, abs=1e-6)
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
+
+
+def test_wilson_coverage_is_near_95_percent() -> None:
+    rng = np.random.default_rng(0)
+    p, n = 0.12, 400
+    hits = rng.binomial(n, p, size=4000)
+    covered = np.mean([lo <= p <= hi for lo, hi in (wilson_interval(h, n) for h in hits)])
+    assert 0.93 <= covered <= 0.97
+
+
+def test_same_seed_same_json_whatever_the_chunk_size() -> None:
+    sc = tg.load_scenario("madrid_2025")
+    samples = 3 * BLOCK + 123
+    docs = {tg.simulate(sc, samples, seed=99, chunk_size=c).to_json()
+            for c in (1, BLOCK, 2 * BLOCK, 10 * BLOCK)}
+    assert len(docs) == 1
+
+
+def test_different_seeds_differ_and_no_seed_is_recorded() -> None:
+    sc = tg.load_scenario("classroom/chicken")
+    a = tg.simulate(sc, 2000, seed=1)
+    b = tg.simulate(sc, 2000, seed=2)
+    assert a.to_json() != b.to_json()
+    fresh = tg.simulate(sc.__class__(**{**sc.__dict__, "spec": sc.spec.model_copy(
+        update={"analysis": sc.spec.analysis.model_copy(update={"seed": None})})}), 500)
+    again = tg.simulate(sc, 500, seed=fresh.seed)
+    assert fresh.to_dict()["outcomes"] == again.to_dict()["outcomes"]
+
+
+def test_more_samples_extend_fewer() -> None:
+    sc = tg.parse_scenario(SIGN_GAME.format(mean=0.0, sd=1.0))
+    from tradegame.montecarlo.sampling import ParameterSampler
+
+    sampler = ParameterSampler(sc.spec.parameters, 5)
+    long = sampler.draws(0, 5000)["theta"]
+    np.testing.assert_array_equal(sampler.draws(0, 1000)["theta"], long[:1000])
+    np.testing.assert_array_equal(sampler.draws(1000, 4500)["theta"], long[1000:4500])
+
+
+def test_outcome_probabilities_sum_to_one_and_lever_options_are_consistent() -> None:
+    sc = tg.load_scenario("madrid_2025")
+    res = tg.simulate(sc, 4000, seed=3)
+    assert sum(res.outcome_probabilities.values()) == pytest.approx(1.0)
+    with_eq = 1.0 - res.outcome_probabilities["no_pure_equilibrium"]
+    for levers in res.lever_options.values():
+        for options in levers.values():
+            assert sum(options.values()) == pytest.approx(with_eq)
+    assert sum(res.equilibrium_counts.values()) == 4000
+
+
+NO_EQ_GAME = """\
+tradegame: 1
+title: Matching pennies half the time
+players:
+  row: {strategies: [heads, tails]}
+  col: {strategies: [heads, tails]}
+parameters:
+  stakes: {dist: uniform, low: -1, high: 1}
+payoffs:
+  # stakes > 0: matching pennies (no pure equilibrium); stakes < 0: col is
+  # indifferent, so (heads, tails) and (tails, heads) are equilibria.
+  matrix:
+    - [[stakes, "-max(stakes, 0)"], [-stakes, "max(stakes, 0)"]]
+    - [[-stakes, "max(stakes, 0)"], [stakes, "-max(stakes, 0)"]]
+outcomes:
+  match: row == col_heads
+  otherwise: mismatch
+analysis: {samples: 20000, seed: 4}
+"""
+
+
+def test_draws_without_pure_equilibrium_are_reported_not_dropped() -> None:
+    text = NO_EQ_GAME.replace("row == col_heads", "(row == 'heads') == (col == 'heads')")
+    res = tg.simulate(tg.parse_scenario(text))
+    p_none = res.outcome_probabilities["no_pure_equilibrium"]
+    lo, hi = next(o.ci95 for o in res.outcomes if o.label == "no_pure_equilibrium")
+    assert lo <= 0.5 <= hi  # P(stakes > 0) = 1/2
+    assert sum(res.outcome_probabilities.values()) == pytest.approx(1.0)
+    assert res.equilibrium_counts[0] == pytest.approx(p_none * res.samples)
+    assert set(res.equilibrium_counts) == {0, 2}
+    assert res.outcome_probabilities["match"] == 0.0
+
+
+STAG = """\
+tradegame: 1
+title: Stag hunt, fixed payoffs
+players:
+  row: {strategies: [stag, hare]}
+  col: {strategies: [stag, hare]}
+payoffs:
+  matrix:
+    - [[4, 4], [0, 3]]
+    - [[3, 0], [3, 3]]
+outcomes:
+  stag: row == 'stag' and col == 'stag'
+  hare: row == 'hare' and col == 'hare'
+  otherwise: mixed_up
+analysis: {samples: 100, seed: 1}
+"""
+
+
+def test_selection_rules() -> None:
+    sc = tg.parse_scenario(STAG)
+    uniform = tg.simulate(sc, selection="uniform").outcome_probabilities
+    assert uniform["stag"] == 0.5 and uniform["hare"] == 0.5
+    dominant = tg.simulate(sc, selection="payoff_dominant")
+    assert dominant.outcome_probabilities["stag"] == 1.0
+    assert dominant.expected_payoffs == {"row": 4.0, "col": 4.0}
+    assert dominant.to_dict()["method"]["selection"] == "payoff_dominant"
+    with pytest.raises(ValueError, match="unknown selection"):
+        tg.simulate(sc, selection="random")
+
+
+def test_payoff_dominant_keeps_pareto_incomparable_equilibria() -> None:
+    from tradegame.montecarlo.selection import select
+
+    # Battle of the sexes: two equilibria, neither dominates: both kept.
+    mask = np.array([[True, False, False, True]])
+    U = np.array([[[2.0, 0, 0, 1], [1.0, 0, 0, 2]]])
+    np.testing.assert_array_equal(select(mask, U, "payoff_dominant"), [[0.5, 0, 0, 0.5]])
+
+
+def test_result_records_how_it_was_made() -> None:
+    sc = tg.load_scenario("classroom/prisoners_dilemma")
+    doc = tg.simulate(sc, 300, seed=8).to_dict()
+    assert doc["scenario"]["sha256"] == sc.sha256 and len(sc.sha256) == 64
+    assert doc["tradegame_version"] == tg.__version__
+    method = doc["method"]
+    assert (method["seed"], method["samples"], method["solution_concept"]) == (8, 300, "pure_nash")
+    assert "no_pure_equilibrium" in method["no_equilibrium"]
+    assert doc["central_game"]["pure_equilibria"][0]["strategies"] == {"row": "defect",
+                                                                      "col": "defect"}
