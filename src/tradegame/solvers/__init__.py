@@ -4,6 +4,46 @@ Every solver takes payoff arrays in the convention of :mod:`tradegame.model`:
 ``U[..., i, a_0, ..., a_{n-1}]`` with leading batch (draw) axes.
 """
 
+from tradegame.solvers.bargaining import (
+    BargainingSolution,
+    kalai_smorodinsky,
+    nash_bargaining,
+    pareto_frontier,
+)
+from tradegame.solvers.correlated import (
+    CEConstraints,
+    CorrelatedEquilibrium,
+    ce_constraints,
+    correlated_equilibrium,
+)
+from tradegame.solvers.dominance import DominanceResult, Elimination, eliminate_dominated
+from tradegame.solvers.maxmin import MaxminResult, PureMaxmin, maxmin, pure_maxmin
+from tradegame.solvers.pareto import pareto_optimal
 from tradegame.solvers.pure_nash import best_response_mask, pure_nash
+from tradegame.solvers.repeated import GrimTrigger, grim_trigger
+from tradegame.solvers.rubinstein import RubinsteinSplit, rubinstein
 
-__all__ = ["best_response_mask", "pure_nash"]
+__all__ = [
+    "BargainingSolution",
+    "CEConstraints",
+    "CorrelatedEquilibrium",
+    "DominanceResult",
+    "Elimination",
+    "GrimTrigger",
+    "MaxminResult",
+    "PureMaxmin",
+    "RubinsteinSplit",
+    "best_response_mask",
+    "ce_constraints",
+    "correlated_equilibrium",
+    "eliminate_dominated",
+    "grim_trigger",
+    "kalai_smorodinsky",
+    "maxmin",
+    "nash_bargaining",
+    "pareto_frontier",
+    "pareto_optimal",
+    "pure_maxmin",
+    "pure_nash",
+    "rubinstein",
+]
