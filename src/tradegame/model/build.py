@@ -15,9 +15,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradegame.model.game import GameStructure
+from tradegame.scenario.expressions import Pairs, dense_value
 from tradegame.scenario.load import Scenario
 
-__all__ = ["NonFiniteError", "build_outcomes", "build_payoffs", "evaluation_environment"]
+__all__ = [
+    "Environment",
+    "NonFiniteError",
+    "build_outcomes",
+    "build_payoffs",
+    "evaluation_environment",
+]
 
 
 class NonFiniteError(ValueError):
@@ -42,9 +49,31 @@ class NonFiniteError(ValueError):
         """Where in the scenario file the value is defined, e.g. ('payoffs', 'us')."""
 
 
+class Environment(dict[str, Any]):
+    """Names -> arrays for evaluating expressions, with terms in separable form.
+
+    Parameters are stored as ``(D, 1)`` arrays and levers and option fields as
+    ``(1, P)``. Terms are kept as pairs (see
+    :meth:`~tradegame.scenario.expressions.CompiledExpression.evaluate_pairs`)
+    in :attr:`pairs`; a term's whole ``(D, P)`` value is formed only if an
+    expression needs it (a comparison or function of it, say).
+    """
+
+    def __init__(self, values: Mapping[str, Any]) -> None:
+        super().__init__(values)
+        self.pairs: dict[str, Pairs] = {}
+
+    def __missing__(self, name: str) -> Any:
+        if name in self.pairs:
+            value = dense_value(self.pairs[name])
+            self[name] = value
+            return value
+        raise KeyError(name)
+
+
 def evaluation_environment(
     scenario: Scenario, game: GameStructure, parameters: Mapping[str, NDArray[np.float64]]
-) -> dict[str, Any]:
+) -> Environment:
     """Names -> arrays for evaluating expressions, terms included.
 
     Parameters
@@ -54,25 +83,87 @@ def evaluation_environment(
 
     Returns
     -------
-    dict of str to ndarray
+    Environment
         Parameters as ``(D, 1)``, levers and option fields as ``(1, P)``,
-        terms as whatever their expressions broadcast to.
+        terms as separable pairs (whole arrays on demand).
+
+    Raises
+    ------
+    NonFiniteError
+        When a term is NaN or infinite, naming it and the draw.
     """
-    env: dict[str, Any] = {name: np.asarray(v, dtype=np.float64)[:, None]
-                           for name, v in parameters.items()}
+    env = Environment({name: np.asarray(v, dtype=np.float64)[:, None]
+                       for name, v in parameters.items()})
     env.update(game.profile_environment())
     for name, expr in scenario.terms:
-        value = expr.evaluate(env)
-        _check_finite(value, f"term {name!r}", ("terms", name))
-        env[name] = value
+        pairs = expr.evaluate_pairs(env, env.pairs)
+        for g, h in pairs:
+            _check_finite(g, f"term {name!r}", ("terms", name))
+            _check_finite(h, f"term {name!r}", ("terms", name), draw_axis=False)
+        env.pairs[name] = pairs
     return env
 
 
-def _check_finite(value: Any, what: str, path: tuple[str, ...]) -> None:
+#: Rows of the fixed-size pieces in which separable payoffs are multiplied out. Small
+#: enough that OpenBLAS computes each product on one thread (it threads products
+#: above about 2**18 multiply-adds; threads only slow down products this small) and
+#: a divisor of the sampling block, so pieces never straddle blocks.
+PIECE = 128
+
+
+def _combine(pairs: Pairs, n_draws: int, n_profiles: int) -> NDArray[np.float64]:
+    """Sum of ``g * h`` over pairs, as a ``(D, P)`` array.
+
+    Pairs with a draw-only ``g`` and a profile-only ``h`` form ``G (D, K)``
+    and ``H (K, P)``, and their sum is one matrix product. Two guarantees
+    the solvers and reproducibility need:
+
+    * profiles with equal columns of ``H`` (they differ only in levers the
+      payoff ignores) get bit-for-bit equal payoffs, because the product is
+      taken over the distinct columns only and copied out; ties stay ties;
+    * the product is computed in pieces of exactly :data:`PIECE` rows (the
+      last zero-padded), aligned with the sampling blocks, so every draw's
+      arithmetic is the same whatever the chunk size.
+
+    Pairs whose ``g`` is a whole ``(D, P)`` array are added elementwise.
+    """
+    low_g, low_h, whole = [], [], []
+    for g, h in pairs:
+        g = np.asarray(g, dtype=np.float64)
+        h = np.asarray(h, dtype=np.float64)
+        if g.ndim == 2 and g.shape[1] > 1:
+            whole.append(g * h)
+        else:
+            low_g.append(np.broadcast_to(g.reshape(-1, 1), (n_draws, 1)))
+            low_h.append(np.broadcast_to(h.reshape(1, -1), (1, n_profiles)))
+    out = np.zeros((n_draws, n_profiles))
+    if low_g:
+        G = np.concatenate(low_g, axis=1)  # (D, K)
+        H = np.concatenate(low_h, axis=0)  # (K, P)
+        distinct, which = np.unique(H, axis=1, return_inverse=True)
+        all_distinct = distinct.shape[1] == n_profiles
+        right = np.ascontiguousarray(H if all_distinct else distinct)
+        which = which.reshape(-1)
+        # Column-major left factor: OpenBLAS is several times faster on it here.
+        padded = np.zeros((PIECE, G.shape[1]), order="F")
+        for start in range(0, n_draws, PIECE):
+            stop = min(start + PIECE, n_draws)
+            padded[: stop - start] = G[start:stop]
+            padded[stop - start :] = 0.0
+            product = (padded @ right)[: stop - start]
+            out[start:stop] = product if all_distinct else product[:, which]
+    for w in whole:
+        out += w
+    return out
+
+
+def _check_finite(
+    value: Any, what: str, path: tuple[str, ...], *, draw_axis: bool = True
+) -> None:
     arr = np.asarray(value)
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0]
-        draw = int(bad[0]) if arr.ndim >= 1 else 0
+        bad = np.argwhere(~np.isfinite(arr))[0] if arr.ndim else ()
+        draw = int(bad[0]) if arr.ndim >= 1 and draw_axis else 0
         raise NonFiniteError(what, draw, float(arr[tuple(bad)]), path)
 
 
@@ -101,8 +192,9 @@ def build_payoffs(
     P = game.n_profiles
     U = np.empty((n_draws, n, P), dtype=np.float64)
     if scenario.payoffs is not None:
+        pairs_env = env.pairs if isinstance(env, Environment) else {}
         for i, expr in enumerate(scenario.payoffs):
-            U[:, i, :] = np.broadcast_to(expr.evaluate(env), (n_draws, P))
+            U[:, i, :] = _combine(expr.evaluate_pairs(env, pairs_env), n_draws, P)
     else:
         assert scenario.matrix is not None
         cols = game.shape[1]

@@ -38,14 +38,16 @@ __all__ = ["NO_EQUILIBRIUM", "central_game", "default_chunk_size", "simulate"]
 #: Outcome label of draws whose game has no pure Nash equilibrium.
 NO_EQUILIBRIUM = "no_pure_equilibrium"
 #: Memory a chunk may use for its arrays, in bytes.
-CHUNK_BYTES = 64 * 1024 * 1024
+CHUNK_BYTES = 128 * 1024 * 1024
 
 ProgressCallback = Callable[[int, int], None]
 
 
 def default_chunk_size(game: GameStructure, n_outcomes: int) -> int:
     """Draws per chunk so that one chunk's arrays stay near :data:`CHUNK_BYTES`."""
-    per_draw = game.n_profiles * (3 * game.n_players + n_outcomes + 6) * 8
+    # Payoffs (n per profile), best-response masks, weights, outcome labels and a
+    # few profile-sized temporaries, in float64.
+    per_draw = game.n_profiles * (2 * game.n_players + 6) * 8 + (n_outcomes + 16) * 8
     blocks = max(1, CHUNK_BYTES // (per_draw * BLOCK))
     return int(blocks * BLOCK)
 

@@ -53,6 +53,41 @@ MAX_EXPRESSION_LENGTH = 5_000
 MAX_EXPRESSION_DEPTH = 60
 
 Evaluator = Callable[[Mapping[str, Any]], Any]
+Pairs = list[tuple[Any, Any]]
+PairEvaluator = Callable[[Mapping[str, Any], Mapping[str, "Pairs"]], "Pairs"]
+#: Most (draw, profile) pairs a product may expand to before it is evaluated whole.
+MAX_PAIRS = 64
+
+
+def _as_pairs(value: Any) -> Pairs:
+    """Split a value into one (draw factor, profile factor) pair by its shape.
+
+    Values varying only along profiles have shape ``(1, P)``; only along draws,
+    ``(D, 1)``; along both, ``(D, P)`` (kept whole as the draw factor).
+    """
+    arr = np.asarray(value)
+    if arr.ndim == 2 and arr.shape[0] == 1:
+        return [(1.0, arr)]
+    return [(arr, 1.0)]
+
+
+def dense_value(pairs: Pairs) -> Any:
+    out: Any = None
+    for g, h in pairs:
+        term = np.multiply(g, h, dtype=np.float64)
+        out = term if out is None else out + term
+    return out
+
+
+def _neg(pairs: Pairs) -> Pairs:
+    return [(np.negative(g, dtype=np.float64), h) for g, h in pairs]
+
+
+def _times(a: Pairs, b: Pairs) -> Pairs:
+    if len(a) * len(b) > MAX_PAIRS:
+        return [(np.multiply(dense_value(a), dense_value(b)), 1.0)]
+    return [(np.multiply(ga, gb, dtype=np.float64), np.multiply(ha, hb, dtype=np.float64))
+            for ga, ha in a for gb, hb in b]
 
 
 class ExpressionError(ValueError):
@@ -113,6 +148,7 @@ class CompiledExpression:
     names: frozenset[str]
     is_boolean: bool
     _evaluate: Evaluator
+    _pairs: PairEvaluator | None = None
 
     def evaluate(self, env: Mapping[str, Any]) -> Any:
         """Evaluate over arrays.
@@ -131,6 +167,33 @@ class CompiledExpression:
         """
         with np.errstate(all="ignore"):
             return self._evaluate(env)
+
+    def evaluate_pairs(self, env: Mapping[str, Any], penv: Mapping[str, Pairs]) -> Pairs:
+        """Evaluate as a sum of separable products, without forming ``(D, P)`` arrays.
+
+        Sums and products of draw-only values (parameters, shape ``(D, 1)``) and
+        profile-only values (levers, option fields, shape ``(1, P)``) are kept as
+        pairs ``(g, h)`` with ``value = sum(g * h)``; a payoff is then one small
+        matrix product, ``G @ H``. Any other operation on a value that varies
+        along both axes evaluates it whole, so the result is always exact.
+
+        Parameters
+        ----------
+        env : mapping
+            As for :meth:`evaluate`.
+        penv : mapping of str to list of pairs
+            Pair forms of terms already evaluated this way.
+
+        Returns
+        -------
+        list of (g, h)
+            ``g`` broadcastable to ``(D, 1)`` or a whole ``(D, P)`` array,
+            ``h`` broadcastable to ``(1, P)``.
+        """
+        with np.errstate(all="ignore"):
+            if self._pairs is None:
+                return _as_pairs(self._evaluate(env))
+            return self._pairs(env, penv)
 
 
 _ARITHMETIC: dict[type[ast.operator], tuple[str, Callable[[Any, Any], Any]]] = {
@@ -200,6 +263,14 @@ class _Node:
     kind: str  # "number", "bool", "lever", "string", "strings"
     lever: str | None = None
     constant: Any = None
+    pairs: PairEvaluator | None = None
+
+    def pair_fn(self) -> PairEvaluator:
+        """The separable evaluator; nodes without one are evaluated whole."""
+        if self.pairs is not None:
+            return self.pairs
+        fn = self.fn
+        return lambda env, penv: _as_pairs(fn(env))
 
 
 def _suggest(name: str, candidates: list[str]) -> str:
@@ -254,7 +325,8 @@ class _Compiler:
             if isinstance(v, int) and abs(v) > 10**300:
                 raise self.fail(node, "number is too large")
             f = float(v)
-            return _Node(lambda env, f=f: f, "number", constant=f)
+            return _Node(lambda env, f=f: f, "number", constant=f,
+                         pairs=lambda env, penv, f=f: [(f, 1.0)])
         if isinstance(v, str):
             return _Node(lambda env: v, "string", constant=v)
         raise self.fail(node, f"constant {v!r} is not allowed in expressions")
@@ -267,7 +339,12 @@ class _Compiler:
         if name in self.ns.numbers:
             self.names.add(name)
             kind = "bool" if name in self.ns.conditions else "number"
-            return _Node(lambda env: env[name], kind)
+
+            def pairs(env: Mapping[str, Any], penv: Mapping[str, Pairs]) -> Pairs:
+                found = penv.get(name)
+                return found if found is not None else _as_pairs(env[name])
+
+            return _Node(lambda env: env[name], kind, pairs=pairs)
         if name in ("True", "False"):
             v = name == "True"
             return _Node(lambda env: v, "bool", constant=v)
@@ -302,12 +379,44 @@ class _Compiler:
                     value = float(fn(np.float64(lc.constant), np.float64(rc.constant)))
             except (FloatingPointError, ZeroDivisionError, OverflowError):
                 raise self.fail(node, "constant arithmetic overflows or divides by zero") from None
-            return _Node(lambda env, v=value: v, "number", constant=value)
+            return _Node(lambda env, v=value: v, "number", constant=value,
+                         pairs=lambda env, penv, v=value: [(v, 1.0)])
 
         def as_float(x: Any) -> Any:
             return np.asarray(x, dtype=np.float64) if isinstance(x, bool | np.ndarray) else x
 
-        return _Node(lambda env: fn(as_float(left(env)), as_float(right(env))), "number")
+        dense = _Node(lambda env: fn(as_float(left(env)), as_float(right(env))), "number")
+        lp, rp = lc.pair_fn(), rc.pair_fn()
+        op_type = type(node.op)
+        if op_type is ast.Add:
+            dense.pairs = lambda env, penv: lp(env, penv) + rp(env, penv)
+        elif op_type is ast.Sub:
+            dense.pairs = lambda env, penv: lp(env, penv) + _neg(rp(env, penv))
+        elif op_type is ast.Mult:
+            dense.pairs = lambda env, penv: _times(lp(env, penv), rp(env, penv))
+        elif op_type is ast.Div:
+
+            def divide(env: Mapping[str, Any], penv: Mapping[str, Pairs]) -> Pairs:
+                den = rp(env, penv)
+                if len(den) != 1:
+                    return _as_pairs(dense.fn(env))
+                (gd, hd), num = den[0], lp(env, penv)
+                return [(np.true_divide(g, gd), np.true_divide(h, hd)) for g, h in num]
+
+            dense.pairs = divide
+        elif op_type is ast.Pow and isinstance(rc.constant, float) and rc.constant.is_integer():
+            k = rc.constant
+
+            def power(env: Mapping[str, Any], penv: Mapping[str, Pairs]) -> Pairs:
+                base = lp(env, penv)
+                if len(base) != 1:
+                    return _as_pairs(dense.fn(env))
+                g, h = base[0]
+                return [(np.power(np.asarray(g, dtype=float), k),
+                         np.power(np.asarray(h, dtype=float), k))]
+
+            dense.pairs = power
+        return dense
 
     def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> _Node:
         inner = self.compile(node.operand, depth)
@@ -316,10 +425,15 @@ class _Compiler:
             return _Node(lambda env: np.logical_not(operand(env)), "bool")
         if isinstance(node.op, ast.USub):
             if isinstance(inner.constant, float):
-                return _Node(lambda env, v=-inner.constant: v, "number", constant=-inner.constant)
-            return _Node(lambda env: np.negative(np.asarray(operand(env), dtype=float)), "number")
+                neg = -inner.constant
+                return _Node(lambda env, v=neg: v, "number", constant=neg,
+                             pairs=lambda env, penv, v=neg: [(v, 1.0)])
+            ip = inner.pair_fn()
+            return _Node(lambda env: np.negative(np.asarray(operand(env), dtype=float)), "number",
+                         pairs=lambda env, penv: _neg(ip(env, penv)))
         if isinstance(node.op, ast.UAdd):
-            return _Node(lambda env: np.asarray(operand(env), dtype=float), "number")
+            return _Node(lambda env: np.asarray(operand(env), dtype=float), "number",
+                         pairs=inner.pair_fn())
         raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
 
     def _BoolOp(self, node: ast.BoolOp, depth: int) -> _Node:
@@ -453,7 +567,9 @@ def compile_expression(text: str | float | int | bool, namespace: Namespace) -> 
         raise ExpressionError(f"expected an expression (text or a number), got {text!r}")
     if not isinstance(text, str):
         value = float(text)
-        return CompiledExpression(str(text), frozenset(), False, lambda env: value)
+        return CompiledExpression(
+            str(text), frozenset(), False, lambda env: value, lambda env, penv: [(value, 1.0)]
+        )
     if len(text) > MAX_EXPRESSION_LENGTH:
         raise ExpressionError(
             f"expression is {len(text):,} characters long; the limit is {MAX_EXPRESSION_LENGTH:,}"
@@ -499,4 +615,6 @@ def compile_expression(text: str | float | int | bool, namespace: Namespace) -> 
         )
     if root.kind in ("string", "strings"):
         raise ExpressionError("an expression cannot be only text", 0, lead)
-    return CompiledExpression(text, frozenset(compiler.names), root.kind == "bool", root.fn)
+    return CompiledExpression(
+        text, frozenset(compiler.names), root.kind == "bool", root.fn, root.pair_fn()
+    )
