@@ -45,54 +45,131 @@ CASES = [
     ("yaml syntax", mutate("title: Test game", "title: [Test game"), 3, 8, "YAML syntax error"),
     ("tab indentation", mutate("  us:\n", "\tus:\n"), 4, 1, "YAML syntax error"),
     ("duplicate key", mutate("  cost:", "  value:"), 14, 3, "duplicate key 'value'"),
-    ("unknown top key", mutate("title: Test game", "title: Test game\ntitel: x"), 3, 1,
-     "unknown key 'titel'"),
+    (
+        "unknown top key",
+        mutate("title: Test game", "title: Test game\ntitel: x"),
+        3,
+        1,
+        "unknown key 'titel'",
+    ),
     ("missing title", mutate("title: Test game\n", ""), 1, 1, "missing required key 'title'"),
     ("wrong version", mutate("tradegame: 1", "tradegame: 2"), 1, 12, "format version"),
-    ("unknown distribution", mutate("dist: normal", "dist: gaussian"), 13, 10,
-     "unknown distribution 'gaussian'"),
+    (
+        "unknown distribution",
+        mutate("dist: normal", "dist: gaussian"),
+        13,
+        10,
+        "unknown distribution 'gaussian'",
+    ),
     ("negative sd", mutate("sd: 0.5", "sd: -0.5"), 13, 40, "sd"),
     ("low above high", mutate("low: 0, high: 2", "low: 3, high: 2"), 14, 9, "low (3.0)"),
     ("string for number", mutate("mean: 1.0", "mean: lots"), 13, 31, "mean"),
-    ("one player", GOOD.split("  china:")[0] + GOOD.split("[approve, block]\n")[1], 4, 3,
-     "players: needs at least 2"),
+    (
+        "one player",
+        GOOD.split("  china:")[0] + GOOD.split("[approve, block]\n")[1],
+        4,
+        3,
+        "players: needs at least 2",
+    ),
     ("empty lever", mutate("chips: [keep, ease]", "chips: []"), 9, 14, "chips: needs at least 1"),
-    ("duplicate option", mutate("chips: [keep, ease]", "chips: [keep, keep]"), 9, 14,
-     "option 'keep' twice"),
-    ("bad lever name", mutate("chips: [keep, ease]", "2chips: [keep, ease]"), 9, 7,
-     "'2chips' is not a valid name"),
-    ("lever and parameter share a name", mutate("  cost:", "  chips:").replace(
-        "cost *", "1 *"), 14, 3, "already used"),
+    (
+        "duplicate option",
+        mutate("chips: [keep, ease]", "chips: [keep, keep]"),
+        9,
+        14,
+        "option 'keep' twice",
+    ),
+    (
+        "bad lever name",
+        mutate("chips: [keep, ease]", "2chips: [keep, ease]"),
+        9,
+        7,
+        "'2chips' is not a valid name",
+    ),
+    (
+        "lever and parameter share a name",
+        mutate("  cost:", "  chips:").replace("cost *", "1 *"),
+        14,
+        3,
+        "already used",
+    ),
     ("reserved name", mutate("  cost:", "  max:").replace("cost *", "1 *"), 14, 3, "reserved"),
     ("unknown name in payoff", mutate("value * (", "valeu * ("), 16, 7, "did you mean 'value'"),
-    ("unknown option", mutate("china == 'approve') -", "china == 'aprove') -"), 16, 25,
-     "did you mean 'approve'"),
-    ("attribute access", mutate("tariffs_rate * 2", "tariffs_rate.real * 2"), 17, 10,
-     "attribute access"),
+    (
+        "unknown option",
+        mutate("china == 'approve') -", "china == 'aprove') -"),
+        16,
+        25,
+        "did you mean 'approve'",
+    ),
+    (
+        "attribute access",
+        mutate("tariffs_rate * 2", "tariffs_rate.real * 2"),
+        17,
+        10,
+        "attribute access",
+    ),
     ("import attempt", mutate("value * (", "__import__('os') * ("), 16, 7, "__import__"),
-    ("payoff for unknown player", mutate("  china: tariffs_rate", "  chna: tariffs_rate"), 17, 3,
-     "did you mean 'china'"),
-    ("numeric outcome", mutate("deal: china == 'approve'", "deal: value * 2"), 19, 9,
-     "needs a condition"),
-    ("otherwise not last", mutate("  otherwise: no_deal",
-     "  otherwise: no_deal\n  late: chips == 'keep'"), 20, 3, "last outcome rule"),
+    (
+        "payoff for unknown player",
+        mutate("  china: tariffs_rate", "  chna: tariffs_rate"),
+        17,
+        3,
+        "did you mean 'china'",
+    ),
+    (
+        "numeric outcome",
+        mutate("deal: china == 'approve'", "deal: value * 2"),
+        19,
+        9,
+        "needs a condition",
+    ),
+    (
+        "otherwise not last",
+        mutate("  otherwise: no_deal", "  otherwise: no_deal\n  late: chips == 'keep'"),
+        20,
+        3,
+        "last outcome rule",
+    ),
     ("samples zero", mutate("samples: 100", "samples: 0"), 21, 21, "samples"),
-    ("probabilities do not sum", mutate("cost: {dist: uniform, low: 0, high: 2}",
-     "cost: {dist: choice, values: [1, 2], probabilities: [0.5, 0.6]}"), 14, 9, "sum to 1.1"),
-    ("unknown selection", mutate("samples: 100", "selection: random, samples: 100"), 21, 23,
-     "selection"),
+    (
+        "probabilities do not sum",
+        mutate(
+            "cost: {dist: uniform, low: 0, high: 2}",
+            "cost: {dist: choice, values: [1, 2], probabilities: [0.5, 0.6]}",
+        ),
+        14,
+        9,
+        "sum to 1.1",
+    ),
+    (
+        "unknown selection",
+        mutate("samples: 100", "selection: random, samples: 100"),
+        21,
+        23,
+        "selection",
+    ),
     ("not a mapping", "- just\n- a list\n", 1, 1, "must be a mapping"),
     ("empty file", "", 1, 1, "empty"),
     ("binary garbage", "tradegame: 1\ntitle: \x00\x01\x02", 2, 8, "character"),
-    ("both strategies and levers", mutate("strategies: [approve, block]",
-     "strategies: [approve, block]\n    levers: {x: [a, b]}"), 11, 5, "exactly one"),
+    (
+        "both strategies and levers",
+        mutate(
+            "strategies: [approve, block]", "strategies: [approve, block]\n    levers: {x: [a, b]}"
+        ),
+        11,
+        5,
+        "exactly one",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "line", "column", "fragment"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_file_gives_one_located_line_and_exit_2(cli, write_scenario, text, line, column,
-                                                    fragment) -> None:
+@pytest.mark.parametrize(
+    ("text", "line", "column", "fragment"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_file_gives_one_located_line_and_exit_2(
+    cli, write_scenario, text, line, column, fragment
+) -> None:
     path = write_scenario(text)
     for command in ("validate", "run"):
         result = cli(command, path)
@@ -145,7 +222,9 @@ def test_alias_bomb_is_refused_quickly(cli, write_scenario) -> None:
 
 
 def test_nan_payoff_names_player_and_draw(cli, write_scenario) -> None:
-    text = mutate("cost: {dist: uniform, low: 0, high: 2}", "cost: {dist: uniform, low: -1, high: 2}")
+    text = mutate(
+        "cost: {dist: uniform, low: 0, high: 2}", "cost: {dist: uniform, low: -1, high: 2}"
+    )
     text = text.replace("- cost * (chips == 'keep')", "- log(cost)")
     result = cli("run", write_scenario(text))
     assert result.code == 2
@@ -155,10 +234,18 @@ def test_nan_payoff_names_player_and_draw(cli, write_scenario) -> None:
 
 def test_debug_shows_traceback_in_a_real_process(write_scenario) -> None:
     path = write_scenario(mutate("value * (", "valeu * ("))
-    plain = subprocess.run([sys.executable, "-m", "tradegame", "run", str(path)],
-                           capture_output=True, text=True, timeout=120)
+    plain = subprocess.run(
+        [sys.executable, "-m", "tradegame", "run", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert plain.returncode == 2 and "Traceback" not in plain.stderr
     assert plain.stderr.count("\n") == 1
-    debug = subprocess.run([sys.executable, "-m", "tradegame", "--debug", "run", str(path)],
-                           capture_output=True, text=True, timeout=120)
+    debug = subprocess.run(
+        [sys.executable, "-m", "tradegame", "--debug", "run", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert debug.returncode != 0 and "Traceback" in debug.stderr

@@ -15,8 +15,20 @@ import pytest
 
 def test_run_writes_json_csv_and_plot(cli, tmp_path: Path) -> None:
     j, c, p = tmp_path / "r.json", tmp_path / "r.csv", tmp_path / "r.png"
-    result = cli("run", "classroom/chicken", "-n", "3000", "--seed", "5", "--json", j,
-                 "--csv", c, "--plot", p)
+    result = cli(
+        "run",
+        "classroom/chicken",
+        "-n",
+        "3000",
+        "--seed",
+        "5",
+        "--json",
+        j,
+        "--csv",
+        c,
+        "--plot",
+        p,
+    )
     assert result.code == 0, result.stderr
     assert "one_backs_down" in result.stdout and "95 % interval" in result.stdout
     doc = json.loads(j.read_text())
@@ -31,7 +43,9 @@ def test_run_writes_json_csv_and_plot(cli, tmp_path: Path) -> None:
 def test_same_seed_same_json_bytes_through_the_cli(cli, tmp_path: Path) -> None:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     cli("run", "madrid_2025", "-n", "5000", "--seed", "1", "--json", a, "-q")
-    cli("run", "madrid_2025", "-n", "5000", "--seed", "1", "--json", b, "-q", "--chunk-size", "2048")
+    cli(
+        "run", "madrid_2025", "-n", "5000", "--seed", "1", "--json", b, "-q", "--chunk-size", "2048"
+    )
     assert a.read_bytes() == b.read_bytes()
 
 
@@ -42,9 +56,13 @@ def test_json_to_stdout(cli) -> None:
 
 
 def test_run_by_name_from_any_directory(tmp_path: Path) -> None:
-    out = subprocess.run([sys.executable, "-m", "tradegame", "run", "madrid_2025", "-n", "2048",
-                          "--json", "-"], cwd=tmp_path, capture_output=True, text=True,
-                         timeout=300)
+    out = subprocess.run(
+        [sys.executable, "-m", "tradegame", "run", "madrid_2025", "-n", "2048", "--json", "-"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["scenario"]["file"] == "madrid_2025.yaml"
 

@@ -35,17 +35,26 @@ ENV = {
         ("x ** 2 - y / 4 % 3", lambda x, y, r, t, s: x**2 - (y / 4) % 3),
         ("-x * rate", lambda x, y, r, t, s: -x * r),
         ("x * (tariffs == 'raise')", lambda x, y, r, t, s: x * (t == 2)),
-        ("tariffs in ('cut', 'hold') and sale != 'block'", lambda x, y, r, t, s: (t < 2) & (s != 1)),
+        (
+            "tariffs in ('cut', 'hold') and sale != 'block'",
+            lambda x, y, r, t, s: (t < 2) & (s != 1),
+        ),
         ("not (sale == 'approve')", lambda x, y, r, t, s: s == 1),
         ("tariffs not in ['raise']", lambda x, y, r, t, s: t != 2),
         ("x if sale == 'approve' else y", lambda x, y, r, t, s: np.where(s == 0, x, y)),
         ("0 < y < 3", lambda x, y, r, t, s: (y > 0) & (y < 3)),
-        ("max(x, y, 3) + min(x, y)", lambda x, y, r, t, s: np.maximum(np.maximum(x, y), 3)
-         + np.minimum(x, y)),
-        ("abs(y) + exp(0) + log(x) + sqrt(x)", lambda x, y, r, t, s: abs(y) + 1 + np.log(x)
-         + np.sqrt(x)),
-        ("where(y > 0, x, 0) + clip(y, 0, 1)", lambda x, y, r, t, s: np.where(y > 0, x, 0)
-         + np.clip(y, 0, 1)),
+        (
+            "max(x, y, 3) + min(x, y)",
+            lambda x, y, r, t, s: np.maximum(np.maximum(x, y), 3) + np.minimum(x, y),
+        ),
+        (
+            "abs(y) + exp(0) + log(x) + sqrt(x)",
+            lambda x, y, r, t, s: abs(y) + 1 + np.log(x) + np.sqrt(x),
+        ),
+        (
+            "where(y > 0, x, 0) + clip(y, 0, 1)",
+            lambda x, y, r, t, s: np.where(y > 0, x, 0) + np.clip(y, 0, 1),
+        ),
         ("2.5", lambda x, y, r, t, s: 2.5),
         ("x * True + (sale == 'block') * 1", lambda x, y, r, t, s: x + (s == 1)),
     ],
@@ -149,7 +158,9 @@ def test_refusals_create_no_file_and_run_nothing(tmp_path, monkeypatch) -> None:
     for name, module in (("system", os), ("popen", os), ("Popen", subprocess)):
         monkeypatch.setattr(module, name, lambda *a, _n=name, **k: calls.append(_n))
     real_open = builtins.open
-    monkeypatch.setattr(builtins, "open", lambda *a, **k: calls.append("open") or real_open(*a, **k))
+    monkeypatch.setattr(
+        builtins, "open", lambda *a, **k: calls.append("open") or real_open(*a, **k)
+    )
     for text, _ in ADVERSARIAL:
         with pytest.raises(ExpressionError):
             compile_expression(text.replace("/tmp/pwned", str(tmp_path / "pwned")), NS)

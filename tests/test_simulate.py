@@ -62,8 +62,10 @@ def test_wilson_coverage_is_near_95_percent() -> None:
 def test_same_seed_same_json_whatever_the_chunk_size() -> None:
     sc = tg.load_scenario("madrid_2025")
     samples = 3 * BLOCK + 123
-    docs = {tg.simulate(sc, samples, seed=99, chunk_size=c).to_json()
-            for c in (1, BLOCK, 2 * BLOCK, 10 * BLOCK)}
+    docs = {
+        tg.simulate(sc, samples, seed=99, chunk_size=c).to_json()
+        for c in (1, BLOCK, 2 * BLOCK, 10 * BLOCK)
+    }
     assert len(docs) == 1
 
 
@@ -72,8 +74,17 @@ def test_different_seeds_differ_and_no_seed_is_recorded() -> None:
     a = tg.simulate(sc, 2000, seed=1)
     b = tg.simulate(sc, 2000, seed=2)
     assert a.to_json() != b.to_json()
-    fresh = tg.simulate(sc.__class__(**{**sc.__dict__, "spec": sc.spec.model_copy(
-        update={"analysis": sc.spec.analysis.model_copy(update={"seed": None})})}), 500)
+    fresh = tg.simulate(
+        sc.__class__(
+            **{
+                **sc.__dict__,
+                "spec": sc.spec.model_copy(
+                    update={"analysis": sc.spec.analysis.model_copy(update={"seed": None})}
+                ),
+            }
+        ),
+        500,
+    )
     again = tg.simulate(sc, 500, seed=fresh.seed)
     assert fresh.to_dict()["outcomes"] == again.to_dict()["outcomes"]
 
@@ -179,5 +190,7 @@ def test_result_records_how_it_was_made() -> None:
     method = doc["method"]
     assert (method["seed"], method["samples"], method["solution_concept"]) == (8, 300, "pure_nash")
     assert "no_pure_equilibrium" in method["no_equilibrium"]
-    assert doc["central_game"]["pure_equilibria"][0]["strategies"] == {"row": "defect",
-                                                                      "col": "defect"}
+    assert doc["central_game"]["pure_equilibria"][0]["strategies"] == {
+        "row": "defect",
+        "col": "defect",
+    }

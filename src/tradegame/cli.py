@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -82,9 +82,14 @@ def _progress(enabled: bool) -> Iterator[Any]:
             elapsed = time.perf_counter() - state["t0"]
             if done >= total or elapsed / done * total < 1.0:
                 return
-            bar = Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.completed:,}"
-                           "/{task.total:,} draws"), TimeRemainingColumn(), console=err,
-                           transient=True)
+            bar = Progress(
+                TextColumn("simulating"),
+                BarColumn(),
+                TextColumn("{task.completed:,}/{task.total:,} draws"),
+                TimeRemainingColumn(),
+                console=err,
+                transient=True,
+            )
             bar.start()
             state["bar"], state["task"] = bar, bar.add_task("run", total=total)
         state["bar"].update(state["task"], completed=done)
@@ -99,20 +104,42 @@ def _progress(enabled: bool) -> Iterator[Any]:
 @app.command()
 def run(
     scenario: ScenarioArg,
-    samples: Annotated[Optional[int], typer.Option("--samples", "-n", min=1,
-                       help="Number of Monte Carlo draws (default: the scenario's).")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", min=0,
-                    help="Random seed (default: the scenario's, else fresh and recorded).")] = None,
-    selection: Annotated[Optional[str], typer.Option(
-        "--selection", help="Equilibrium selection: uniform or payoff_dominant.")] = None,
-    json_path: Annotated[Optional[Path], typer.Option(
-        "--json", help="Write the result document as JSON ('-' for standard output).")] = None,
-    csv_path: Annotated[Optional[Path], typer.Option("--csv", help="Write outcomes as CSV.")] = None,
-    plot_path: Annotated[Optional[Path], typer.Option(
-        "--plot", help="Write a bar chart of outcome probabilities (.png, .svg, .pdf).")] = None,
-    chunk_size: Annotated[Optional[int], typer.Option(
-        "--chunk-size", min=1, help="Draws solved at once (memory; never changes results).")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table, no progress bar.")] = False,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples", "-n", min=1, help="Number of Monte Carlo draws (default: the scenario's)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", min=0, help="Random seed (default: the scenario's, else fresh and recorded)."
+        ),
+    ] = None,
+    selection: Annotated[
+        str | None,
+        typer.Option("--selection", help="Equilibrium selection: uniform or payoff_dominant."),
+    ] = None,
+    json_path: Annotated[
+        Path | None,
+        typer.Option("--json", help="Write the result document as JSON ('-' for standard output)."),
+    ] = None,
+    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write outcomes as CSV.")] = None,
+    plot_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot", help="Write a bar chart of outcome probabilities (.png, .svg, .pdf)."
+        ),
+    ] = None,
+    chunk_size: Annotated[
+        int | None,
+        typer.Option(
+            "--chunk-size", min=1, help="Draws solved at once (memory; never changes results)."
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="No table, no progress bar.")
+    ] = False,
 ) -> None:
     """Simulate a scenario: outcome probabilities with 95 % intervals."""
     from tradegame.montecarlo.selection import SELECTION_RULES
@@ -121,8 +148,9 @@ def run(
     from tradegame.report.table import result_tables
 
     if selection is not None and selection not in SELECTION_RULES:
-        raise BadInput(f"--selection: unknown rule {selection!r}; choose from "
-                       f"{', '.join(SELECTION_RULES)}")
+        raise BadInput(
+            f"--selection: unknown rule {selection!r}; choose from {', '.join(SELECTION_RULES)}"
+        )
     for p in (json_path, csv_path, plot_path):
         if p is not None and str(p) != "-" and not p.parent.exists():
             raise BadInput(f"{p}: directory {p.parent} does not exist")
@@ -131,8 +159,9 @@ def run(
     sc = _load(scenario)
     to_stdout = json_path is not None and str(json_path) == "-"
     with _progress(not quiet and not to_stdout) as progress:
-        result = simulate(sc, samples, seed, selection=selection, chunk_size=chunk_size,
-                          progress=progress)
+        result = simulate(
+            sc, samples, seed, selection=selection, chunk_size=chunk_size, progress=progress
+        )
     if json_path is not None:
         if to_stdout:
             sys.stdout.write(result.to_json())
@@ -177,8 +206,10 @@ def validate(
 
 @app.command()
 def schema(
-    output: Annotated[Optional[Path], typer.Option("--output", "-o",
-                      help="Write to a file instead of standard output.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Write to a file instead of standard output."),
+    ] = None,
 ) -> None:
     """Print the JSON Schema of scenario files (for editors' completion and checks)."""
     from tradegame.report.files import atomic_write_text
@@ -269,8 +300,10 @@ def _dispatch(args: list[str], debug: bool) -> int:
     except Exception as exc:
         if debug:
             raise
-        _print_error(f"internal error: {type(exc).__name__}: {exc} "
-                     "(rerun with --debug for the traceback, and please report it)")
+        _print_error(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(rerun with --debug for the traceback, and please report it)"
+        )
         return 1
 
 
@@ -283,8 +316,10 @@ def _non_finite(exc: NonFiniteError, args: list[str]) -> int:
             where = f"{sc.locate(exc.path)}: "
         except Exception:
             where = f"{scenario}: "
-    _print_error(f"error: {where}{exc.what} is {exc.value} in draw {exc.draw}; "
-                 "check its parameters' ranges (log of a negative, division by zero, overflow)")
+    _print_error(
+        f"error: {where}{exc.what} is {exc.value} in draw {exc.draw}; "
+        "check its parameters' ranges (log of a negative, division by zero, overflow)"
+    )
     return 2
 
 

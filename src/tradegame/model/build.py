@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tradegame._numeric import piecewise_matmul
 from tradegame.model.game import GameStructure
 from tradegame.scenario.expressions import Pairs, dense_value
 from tradegame.scenario.load import Scenario
@@ -38,9 +39,7 @@ class NonFiniteError(ValueError):
         Index (within the evaluated range) of the first such draw.
     """
 
-    def __init__(
-        self, what: str, draw: int, value: float, path: tuple[str, ...] = ()
-    ) -> None:
+    def __init__(self, what: str, draw: int, value: float, path: tuple[str, ...] = ()) -> None:
         super().__init__(f"{what} is {value} in draw {draw}")
         self.what = what
         self.draw = draw
@@ -92,8 +91,9 @@ def evaluation_environment(
     NonFiniteError
         When a term is NaN or infinite, naming it and the draw.
     """
-    env = Environment({name: np.asarray(v, dtype=np.float64)[:, None]
-                       for name, v in parameters.items()})
+    env = Environment(
+        {name: np.asarray(v, dtype=np.float64)[:, None] for name, v in parameters.items()}
+    )
     env.update(game.profile_environment())
     for name, expr in scenario.terms:
         pairs = expr.evaluate_pairs(env, env.pairs)
@@ -102,13 +102,6 @@ def evaluation_environment(
             _check_finite(h, f"term {name!r}", ("terms", name), draw_axis=False)
         env.pairs[name] = pairs
     return env
-
-
-#: Rows of the fixed-size pieces in which separable payoffs are multiplied out. Small
-#: enough that OpenBLAS computes each product on one thread (it threads products
-#: above about 2**18 multiply-adds; threads only slow down products this small) and
-#: a divisor of the sampling block, so pieces never straddle blocks.
-PIECE = 128
 
 
 def _combine(pairs: Pairs, n_draws: int, n_profiles: int) -> NDArray[np.float64]:
@@ -121,9 +114,8 @@ def _combine(pairs: Pairs, n_draws: int, n_profiles: int) -> NDArray[np.float64]
     * profiles with equal columns of ``H`` (they differ only in levers the
       payoff ignores) get bit-for-bit equal payoffs, because the product is
       taken over the distinct columns only and copied out; ties stay ties;
-    * the product is computed in pieces of exactly :data:`PIECE` rows (the
-      last zero-padded), aligned with the sampling blocks, so every draw's
-      arithmetic is the same whatever the chunk size.
+    * the product is computed by :func:`tradegame._numeric.piecewise_matmul`,
+      so every draw's arithmetic is the same whatever the chunk size.
 
     Pairs whose ``g`` is a whole ``(D, P)`` array are added elementwise.
     """
@@ -143,28 +135,21 @@ def _combine(pairs: Pairs, n_draws: int, n_profiles: int) -> NDArray[np.float64]
         distinct, which = np.unique(H, axis=1, return_inverse=True)
         all_distinct = distinct.shape[1] == n_profiles
         right = np.ascontiguousarray(H if all_distinct else distinct)
-        which = which.reshape(-1)
-        # Column-major left factor: OpenBLAS is several times faster on it here.
-        padded = np.zeros((PIECE, G.shape[1]), order="F")
-        for start in range(0, n_draws, PIECE):
-            stop = min(start + PIECE, n_draws)
-            padded[: stop - start] = G[start:stop]
-            padded[stop - start :] = 0.0
-            product = (padded @ right)[: stop - start]
-            out[start:stop] = product if all_distinct else product[:, which]
+        if all_distinct:
+            piecewise_matmul(G, right, out=out)
+        else:
+            out[:] = piecewise_matmul(G, right)[:, which.reshape(-1)]
     for w in whole:
         out += w
     return out
 
 
-def _check_finite(
-    value: Any, what: str, path: tuple[str, ...], *, draw_axis: bool = True
-) -> None:
+def _check_finite(value: Any, what: str, path: tuple[str, ...], *, draw_axis: bool = True) -> None:
     arr = np.asarray(value)
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-        bad = np.argwhere(~np.isfinite(arr))[0] if arr.ndim else ()
-        draw = int(bad[0]) if arr.ndim >= 1 and draw_axis else 0
-        raise NonFiniteError(what, draw, float(arr[tuple(bad)]), path)
+        bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0]) if arr.ndim else ()
+        draw = bad[0] if bad and draw_axis else 0
+        raise NonFiniteError(what, draw, float(arr[bad]), path)
 
 
 def build_payoffs(
@@ -207,7 +192,8 @@ def build_payoffs(
         if not np.isfinite(U[:, i]).all():
             d, p = np.argwhere(~np.isfinite(U[:, i]))[0]
             raise NonFiniteError(
-                f"payoff of {player.name!r} at profile {'; '.join(game.profile_strategies(int(p)))}",
+                f"payoff of {player.name!r} at profile "
+                f"{'; '.join(game.profile_strategies(int(p)))}",
                 int(d),
                 float(U[d, i, p]),
                 ("payoffs", player.name) if scenario.payoffs is not None else ("payoffs",),

@@ -97,7 +97,9 @@ class GameStructure:
                 idx = self.lever_profiles[lever.name]
                 env[lever.name] = idx[None, :]
                 for fname, values in lever.fields.items():
-                    env[f"{lever.name}_{fname}"] = np.asarray(values, dtype=np.float64)[idx][None, :]
+                    env[f"{lever.name}_{fname}"] = np.asarray(values, dtype=np.float64)[idx][
+                        None, :
+                    ]
         return env
 
     def profile_labels(self, flat_index: int) -> dict[str, str]:

@@ -89,8 +89,11 @@ def median(dist: Dist) -> float:
         return dist.value
     if isinstance(dist, Choice):
         values = np.asarray(dist.values, dtype=np.float64)
-        probs = (np.full(len(values), 1 / len(values)) if dist.probabilities is None
-                 else np.asarray(dist.probabilities))
+        probs = (
+            np.full(len(values), 1 / len(values))
+            if dist.probabilities is None
+            else np.asarray(dist.probabilities)
+        )
         order = np.argsort(values, kind="stable")
         cum = np.cumsum(probs[order])
         return float(values[order][np.searchsorted(cum, 0.5 - 1e-12)])

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tradegame._numeric import piecewise_matmul
 from tradegame._version import __version__
 from tradegame.model.build import build_outcomes, build_payoffs, evaluation_environment
 from tradegame.model.game import GameStructure
@@ -66,7 +67,7 @@ def _solve_chunk(
     params: dict[str, NDArray[np.float64]],
     n_draws: int,
     selection: str,
-    lever_onehots: list[NDArray[np.float64]],
+    indicators: NDArray[np.float64],
 ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
     """Per-draw quantities of one chunk.
 
@@ -85,17 +86,22 @@ def _solve_chunk(
     weights = select(mask, flatU, selection)  # type: ignore[arg-type]
     labels = build_outcomes(scenario, game, env, n_draws)
     K = len(scenario.outcome_labels)
-    n_levers = sum(h.shape[1] for h in lever_onehots)
-    cols = np.zeros((n_draws, K + 1 + n + n_levers))
-    for k in range(K):
-        cols[:, k] = (weights * (labels == k)).sum(axis=1)
+    cols = np.empty((n_draws, K + 1 + n + indicators.shape[1]))
+    # Outcome and lever-option masses: weights times 0/1 indicator columns over
+    # profiles, one (pieced, reproducible) matrix product.
+    if labels.shape[0] == 1:
+        onehot = (labels[0][:, None] == np.arange(K)).astype(np.float64)  # (P, K)
+        both = np.concatenate([onehot, indicators], axis=1)
+        masses = piecewise_matmul(weights, both)
+        cols[:, :K] = masses[:, :K]
+        cols[:, K + 1 + n :] = masses[:, K:]
+    else:  # outcome rules that read parameters label each draw's profiles differently
+        for k in range(K):
+            cols[:, k] = (weights * (labels == k)).sum(axis=1)
+        cols[:, K + 1 + n :] = piecewise_matmul(weights, indicators)
     n_eq = mask.sum(axis=1)
     cols[:, K] = n_eq == 0
     cols[:, K + 1 : K + 1 + n] = np.einsum("dp,dip->di", weights, flatU)
-    at = K + 1 + n
-    for onehot in lever_onehots:
-        cols[:, at : at + onehot.shape[1]] = weights @ onehot
-        at += onehot.shape[1]
     return cols, n_eq
 
 
@@ -168,7 +174,9 @@ def simulate(
         raise ValueError("seed must be non-negative")
     selection = selection or analysis.selection
     if selection not in SELECTION_RULES:
-        raise ValueError(f"unknown selection rule {selection!r}; known: {', '.join(SELECTION_RULES)}")
+        raise ValueError(
+            f"unknown selection rule {selection!r}; known: {', '.join(SELECTION_RULES)}"
+        )
 
     game = GameStructure.from_scenario(scenario)
     K = len(scenario.outcome_labels)
@@ -184,13 +192,14 @@ def simulate(
             lever_onehots.append(np.eye(len(lever.options))[idx])
             lever_keys.extend((player.name, lever.name, o) for o in lever.options)
 
+    indicators = np.concatenate(lever_onehots, axis=1)  # (P, total options)
     sampler = ParameterSampler(scenario.spec.parameters, seed)
     totals: NDArray[np.float64] | None = None
     eq_counts: dict[int, int] = {}
     for start in range(0, samples, chunk_size):
         stop = min(samples, start + chunk_size)
         params = sampler.draws(start, stop)
-        cols, n_eq = _solve_chunk(scenario, game, params, stop - start, selection, lever_onehots)
+        cols, n_eq = _solve_chunk(scenario, game, params, stop - start, selection, indicators)
         for b0 in range(0, stop - start, BLOCK):
             block_sum = cols[b0 : b0 + BLOCK].sum(axis=0)
             totals = block_sum if totals is None else totals + block_sum
@@ -221,7 +230,7 @@ def _result(
         outcomes.append(
             OutcomeEstimate(label, count / samples, count, wilson_interval(count, samples))
         )
-    with_eq = samples - int(round(totals[K]))
+    with_eq = samples - round(float(totals[K]))
     payoffs: dict[str, float | None] = {
         p.name: (float(totals[K + 1 + i]) / with_eq if with_eq else None)
         for i, p in enumerate(game.players)

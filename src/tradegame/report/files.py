@@ -19,7 +19,7 @@ from tradegame.montecarlo.result import SimulationResult
 __all__ = ["atomic_write", "atomic_write_text", "result_csv", "write_csv", "write_json"]
 
 
-def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> None:
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write a file through ``write(fileobj)`` atomically.
 
     The data goes to a temporary file in the target's directory, is flushed

@@ -34,8 +34,11 @@ def plot_outcomes(result: SimulationResult, path: str | Path) -> None:
     ax.set_yticks(y, labels)
     ax.set_xlim(0, max(100.0, max(probs) + 12))
     ax.set_xlabel("probability (%) with 95 % Wilson interval")
-    ax.set_title(f"{result.scenario_title}\n{result.samples:,} draws, seed {result.seed}, "
-                 f"{result.solution}, selection {result.selection}", fontsize=10)
+    ax.set_title(
+        f"{result.scenario_title}\n{result.samples:,} draws, seed {result.seed}, "
+        f"{result.solution}, selection {result.selection}",
+        fontsize=10,
+    )
     ax.spines[["top", "right"]].set_visible(False)
     fmt = Path(path).suffix.lstrip(".").lower() or "png"
     buf = io.BytesIO()

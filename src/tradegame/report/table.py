@@ -23,20 +23,31 @@ def _pct(x: float) -> str:
 
 def result_tables(result: SimulationResult) -> Group:
     """Outcome probabilities, central-game equilibria and expected payoffs."""
-    t = Table(title=f"{result.scenario_title}", caption=(
-        f"{result.samples:,} draws · seed {result.seed} · {result.solution} · "
-        f"selection: {result.selection}"), title_justify="left")
+    t = Table(
+        title=f"{result.scenario_title}",
+        caption=(
+            f"{result.samples:,} draws · seed {result.seed} · {result.solution} · "
+            f"selection: {result.selection}"
+        ),
+        title_justify="left",
+    )
     t.add_column("outcome")
     t.add_column("probability", justify="right")
     t.add_column("95 % interval", justify="right")
     t.add_column("draws", justify="right")
     for o in result.outcomes:
         style = "dim" if o.count == 0 else None
-        t.add_row(o.label, _pct(o.probability), f"{_pct(o.ci95[0])} – {_pct(o.ci95[1])}",
-                  f"{o.count:,.0f}" if float(o.count).is_integer() else f"{o.count:,.1f}",
-                  style=style)
-    eq = Table(title="Pure equilibria of the central game (parameters at their medians)",
-               title_justify="left")
+        t.add_row(
+            o.label,
+            _pct(o.probability),
+            f"{_pct(o.ci95[0])} – {_pct(o.ci95[1])}",
+            f"{o.count:,.0f}" if float(o.count).is_integer() else f"{o.count:,.1f}",
+            style=style,
+        )
+    eq = Table(
+        title="Pure equilibria of the central game (parameters at their medians)",
+        title_justify="left",
+    )
     players = list(result.expected_payoffs)
     for p in players:
         eq.add_column(p)
@@ -44,12 +55,17 @@ def result_tables(result: SimulationResult) -> Group:
     for p in players:
         eq.add_column(f"payoff {p}", justify="right")
     for e in result.central_game.equilibria:
-        eq.add_row(*[e.strategies[p] for p in players], e.outcome,
-                   *[f"{e.payoffs[p]:.2f}" for p in players])
+        eq.add_row(
+            *[e.strategies[p] for p in players],
+            e.outcome,
+            *[f"{e.payoffs[p]:.2f}" for p in players],
+        )
     if not result.central_game.equilibria:
         eq.add_row(*(["—"] * len(players)), "no pure equilibrium", *(["—"] * len(players)))
-    pay = Table(title=f"Expected payoffs{f' ({result.units})' if result.units else ''}",
-                title_justify="left")
+    pay = Table(
+        title=f"Expected payoffs{f' ({result.units})' if result.units else ''}",
+        title_justify="left",
+    )
     pay.add_column("player")
     pay.add_column("expected payoff", justify="right")
     for p, v in result.expected_payoffs.items():
@@ -73,9 +89,12 @@ def central_game_tables(scenario: Scenario) -> Group:
     parts: list[Table | Text] = []
     names = [p.name for p in game.players]
     if game.n_players == 2:
-        t = Table(title=f"{scenario.title}: central game — rows {names[0]}, columns {names[1]}; "
-                  "cells 'row, column' payoffs, * best response, bold = equilibrium",
-                  title_justify="left", show_lines=True)
+        t = Table(
+            title=f"{scenario.title}: central game — rows {names[0]}, columns {names[1]}; "
+            "cells 'row, column' payoffs, * best response, bold = equilibrium",
+            title_justify="left",
+            show_lines=True,
+        )
         t.add_column(f"{names[0]} \\ {names[1]}")
         for label in game.strategy_labels(1):
             t.add_column(label, justify="center")
@@ -88,8 +107,10 @@ def central_game_tables(scenario: Scenario) -> Group:
             t.add_row(rlabel, *cells)
         parts.append(t)
     else:
-        t = Table(title=f"{scenario.title}: central game, one row per profile; "
-                  "* best response", title_justify="left")
+        t = Table(
+            title=f"{scenario.title}: central game, one row per profile; * best response",
+            title_justify="left",
+        )
         for n in names:
             t.add_column(n)
         for n in names:
@@ -106,8 +127,10 @@ def central_game_tables(scenario: Scenario) -> Group:
     for n in names:
         eqs.add_column(f"payoff {n}", justify="right")
     for idx in map(tuple, np.argwhere(eq)):
-        eqs.add_row(*[game.strategy_labels(i)[a] for i, a in enumerate(idx)],
-                    *[f"{U[(i, *idx)]:.2f}" for i in range(len(names))])
+        eqs.add_row(
+            *[game.strategy_labels(i)[a] for i, a in enumerate(idx)],
+            *[f"{U[(i, *idx)]:.2f}" for i in range(len(names))],
+        )
     if not eq.any():
         eqs.add_row(*(["—"] * (2 * len(names))))
     parts += [Text(""), eqs]

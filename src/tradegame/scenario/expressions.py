@@ -86,8 +86,11 @@ def _neg(pairs: Pairs) -> Pairs:
 def _times(a: Pairs, b: Pairs) -> Pairs:
     if len(a) * len(b) > MAX_PAIRS:
         return [(np.multiply(dense_value(a), dense_value(b)), 1.0)]
-    return [(np.multiply(ga, gb, dtype=np.float64), np.multiply(ha, hb, dtype=np.float64))
-            for ga, ha in a for gb, hb in b]
+    return [
+        (np.multiply(ga, gb, dtype=np.float64), np.multiply(ha, hb, dtype=np.float64))
+        for ga, ha in a
+        for gb, hb in b
+    ]
 
 
 class ExpressionError(ValueError):
@@ -273,6 +276,16 @@ class _Node:
         return lambda env, penv: _as_pairs(fn(env))
 
 
+def _constant(value: float | bool) -> _Node:
+    def fn(env: Mapping[str, Any]) -> Any:
+        return value
+
+    def pairs(env: Mapping[str, Any], penv: Mapping[str, Pairs]) -> Pairs:
+        return [(float(value), 1.0)]
+
+    return _Node(fn, "bool" if isinstance(value, bool) else "number", constant=value, pairs=pairs)
+
+
 def _suggest(name: str, candidates: list[str]) -> str:
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     if close:
@@ -320,13 +333,11 @@ class _Compiler:
     def _Constant(self, node: ast.Constant, depth: int) -> _Node:
         v = node.value
         if isinstance(v, bool):
-            return _Node(lambda env, v=v: v, "bool", constant=v)
+            return _constant(v)
         if isinstance(v, int | float):
             if isinstance(v, int) and abs(v) > 10**300:
                 raise self.fail(node, "number is too large")
-            f = float(v)
-            return _Node(lambda env, f=f: f, "number", constant=f,
-                         pairs=lambda env, penv, f=f: [(f, 1.0)])
+            return _constant(float(v))
         if isinstance(v, str):
             return _Node(lambda env: v, "string", constant=v)
         raise self.fail(node, f"constant {v!r} is not allowed in expressions")
@@ -379,8 +390,7 @@ class _Compiler:
                     value = float(fn(np.float64(lc.constant), np.float64(rc.constant)))
             except (FloatingPointError, ZeroDivisionError, OverflowError):
                 raise self.fail(node, "constant arithmetic overflows or divides by zero") from None
-            return _Node(lambda env, v=value: v, "number", constant=value,
-                         pairs=lambda env, penv, v=value: [(v, 1.0)])
+            return _constant(value)
 
         def as_float(x: Any) -> Any:
             return np.asarray(x, dtype=np.float64) if isinstance(x, bool | np.ndarray) else x
@@ -412,8 +422,12 @@ class _Compiler:
                 if len(base) != 1:
                     return _as_pairs(dense.fn(env))
                 g, h = base[0]
-                return [(np.power(np.asarray(g, dtype=float), k),
-                         np.power(np.asarray(h, dtype=float), k))]
+                return [
+                    (
+                        np.power(np.asarray(g, dtype=float), k),
+                        np.power(np.asarray(h, dtype=float), k),
+                    )
+                ]
 
             dense.pairs = power
         return dense
@@ -425,15 +439,17 @@ class _Compiler:
             return _Node(lambda env: np.logical_not(operand(env)), "bool")
         if isinstance(node.op, ast.USub):
             if isinstance(inner.constant, float):
-                neg = -inner.constant
-                return _Node(lambda env, v=neg: v, "number", constant=neg,
-                             pairs=lambda env, penv, v=neg: [(v, 1.0)])
+                return _constant(-inner.constant)
             ip = inner.pair_fn()
-            return _Node(lambda env: np.negative(np.asarray(operand(env), dtype=float)), "number",
-                         pairs=lambda env, penv: _neg(ip(env, penv)))
+            return _Node(
+                lambda env: np.negative(np.asarray(operand(env), dtype=float)),
+                "number",
+                pairs=lambda env, penv: _neg(ip(env, penv)),
+            )
         if isinstance(node.op, ast.UAdd):
-            return _Node(lambda env: np.asarray(operand(env), dtype=float), "number",
-                         pairs=inner.pair_fn())
+            return _Node(
+                lambda env: np.asarray(operand(env), dtype=float), "number", pairs=inner.pair_fn()
+            )
         raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
 
     def _BoolOp(self, node: ast.BoolOp, depth: int) -> _Node:
@@ -489,7 +505,8 @@ class _Compiler:
                 raise self.fail(
                     other_ast,
                     f"lever {lever_node.lever!r} must be compared with one of its option names "
-                    f"in quotes: {', '.join(repr(o) for o in self.ns.levers[lever_node.lever or ''])}",
+                    "in quotes: "
+                    + ", ".join(repr(o) for o in self.ns.levers[lever_node.lever or ""]),
                 )
             if not isinstance(op, ast.Eq | ast.NotEq):
                 raise self.fail(node, "levers can only be compared with == or != (or 'in')")
@@ -507,7 +524,7 @@ class _Compiler:
             raise self.fail(
                 node,
                 f"{option!r} is not an option of lever {lever!r}"
-                f"{_suggest(option, options) if difflib.get_close_matches(option, options, 1, 0.6) else ''}"
+                f"{_suggest(option, options) if difflib.get_close_matches(option, options) else ''}"
                 f" (options: {', '.join(options)})",
             )
         return options.index(option)
@@ -520,8 +537,11 @@ class _Compiler:
 
     def _Call(self, node: ast.Call, depth: int) -> _Node:
         if not isinstance(node.func, ast.Name):
-            raise self.fail(node, "only the named functions min, max, abs, exp, log, sqrt, "
-                            "where and clip can be called")
+            raise self.fail(
+                node,
+                "only the named functions min, max, abs, exp, log, sqrt, "
+                "where and clip can be called",
+            )
         name = node.func.id
         spec = _FUNCTIONS.get(name)
         if spec is None:

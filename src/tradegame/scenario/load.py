@@ -32,8 +32,22 @@ from tradegame.scenario.yaml_source import SourceMap, YamlDocument, parse_yaml, 
 
 __all__ = ["LeverSpec", "PlayerSpec", "Scenario", "load_scenario", "parse_scenario"]
 
-_RESERVED = frozenset({"min", "max", "abs", "exp", "log", "sqrt", "where", "clip", "True",
-                       "False", "None", "otherwise"})
+_RESERVED = frozenset(
+    {
+        "min",
+        "max",
+        "abs",
+        "exp",
+        "log",
+        "sqrt",
+        "where",
+        "clip",
+        "True",
+        "False",
+        "None",
+        "otherwise",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -168,33 +182,38 @@ def _describe(error: Mapping[str, Any], path: list[str | int], is_key: bool) -> 
     if kind == "missing":
         return f"missing required key {str(error['loc'][-1])!r}"
     if kind == "union_tag_invalid":
-        return (f"unknown distribution {ctx.get('tag')!r}; expected one of "
-                f"{ctx.get('expected_tags')}")
+        return (
+            f"unknown distribution {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        )
     if kind == "union_tag_not_found":
-        return ("a parameter needs 'dist:' (normal, truncnormal, lognormal, uniform, "
-                "triangular, beta, fixed or choice), or is a bare number")
+        return (
+            "a parameter needs 'dist:' (normal, truncnormal, lognormal, uniform, "
+            "triangular, beta, fixed or choice), or is a bare number"
+        )
     if kind == "literal_error" and field == "tradegame":
         return "unsupported format version: this is tradegame format 1 ('tradegame: 1')"
     if kind == "string_pattern_mismatch":
         what = "name" if is_key else f"{field}"
-        return (f"{what} {error.get('input')!r} is not a valid name: use letters, digits and "
-                "underscores, not starting with a digit")
+        return (
+            f"{what} {error.get('input')!r} is not a valid name: use letters, digits and "
+            "underscores, not starting with a digit"
+        )
     if kind == "too_short":
         return f"{field}: needs at least {ctx.get('min_length')}, has {ctx.get('actual_length')}"
     if kind in ("too_long", "too_short") and len(path) == 4 and path[:2] == ["payoffs", "matrix"]:
-        return ("a matrix cell is [row player's payoff, column player's payoff]; put an "
-                "expression that contains a comma in quotes")
+        return (
+            "a matrix cell is [row player's payoff, column player's payoff]; put an "
+            "expression that contains a comma in quotes"
+        )
     if kind == "too_long":
         return f"{field}: at most {ctx.get('max_length')} allowed"
     msg = str(error["msg"])
     if msg.startswith("Value error, "):
-        msg = msg[len("Value error, "):]
+        msg = msg[len("Value error, ") :]
     return f"{field}: {msg}"
 
 
-def _pydantic_issues(
-    exc: ValidationError, source: SourceMap, data: Any
-) -> list[ScenarioIssue]:
+def _pydantic_issues(exc: ValidationError, source: SourceMap, data: Any) -> list[ScenarioIssue]:
     issues: list[ScenarioIssue] = []
     seen: set[tuple[int, int]] = set()
     for error in exc.errors(include_url=False):
@@ -236,7 +255,7 @@ class _Checker:
         line, column = loc.line, loc.column
         # Point inside the expression when it sits on one line of the file as written.
         text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        rest = text[column - 1:]
+        rest = text[column - 1 :]
         if exc.line == 0 and rest[:1] in ("'", '"'):
             column += 1 + exc.offset
         elif exc.line == 0 and rest[:1] not in ("|", ">"):
@@ -252,8 +271,11 @@ class _Checker:
             else:
                 raw = dict(player.levers or {})
             for lname, options in raw.items():
-                base = ("players", pname, "levers", lname) if player.levers else (
-                    "players", pname, "strategies")
+                base = (
+                    ("players", pname, "levers", lname)
+                    if player.levers
+                    else ("players", pname, "strategies")
+                )
                 if isinstance(options, list):
                     names = tuple(options)
                     fields: dict[str, tuple[float, ...]] = {}
@@ -264,10 +286,15 @@ class _Checker:
                     for opt, fs in zip(names, field_sets, strict=True):
                         missing = [f for f in all_fields if f not in fs]
                         if missing:
-                            self.add((*base, opt), f"option {opt!r} of lever {lname!r} lacks "
-                                     f"{', '.join(missing)} (every option needs the same numbers)")
-                    fields = {f: tuple(float((options[o] or {}).get(f, 0.0)) for o in names)
-                              for f in all_fields}
+                            self.add(
+                                (*base, opt),
+                                f"option {opt!r} of lever {lname!r} lacks "
+                                f"{', '.join(missing)} (every option needs the same numbers)",
+                            )
+                    fields = {
+                        f: tuple(float((options[o] or {}).get(f, 0.0)) for o in names)
+                        for f in all_fields
+                    }
                 if len(set(names)) != len(names):
                     dup = sorted({n for n in names if names.count(n) > 1})
                     self.add(base, f"lever {lname!r} lists option {dup[0]!r} twice")
@@ -297,8 +324,11 @@ class _Checker:
         for p in players:
             for lv in p.levers:
                 for f in lv.fields:
-                    claim(f"{lv.name}_{f}", f"option field of lever {lv.name!r}",
-                          ("players", p.name, "levers", lv.name))
+                    claim(
+                        f"{lv.name}_{f}",
+                        f"option field of lever {lv.name!r}",
+                        ("players", p.name, "levers", lv.name),
+                    )
         for name in self.spec.parameters:
             claim(name, "parameter", ("parameters", name))
         terms: list[str] = []
@@ -309,7 +339,9 @@ class _Checker:
         levers = {lv.name: lv.options for p in players for lv in p.levers}
         return Namespace(frozenset(numbers - set(terms)), levers), terms
 
-    def compile(self, text: Any, ns: Namespace, path: tuple[str | int, ...]) -> CompiledExpression | None:
+    def compile(
+        self, text: Any, ns: Namespace, path: tuple[str | int, ...]
+    ) -> CompiledExpression | None:
         try:
             return compile_expression(text, ns)
         except ExpressionError as exc:
@@ -339,21 +371,31 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
     matrix = None
     if isinstance(spec.payoffs, MatrixPayoffs):
         if len(players) != 2:
-            ck.add(("payoffs", "matrix"), f"a payoff matrix needs exactly 2 players, "
-                   f"this scenario has {len(players)}")
+            ck.add(
+                ("payoffs", "matrix"),
+                f"a payoff matrix needs exactly 2 players, this scenario has {len(players)}",
+            )
         elif any(len(p.levers) != 1 for p in players):
-            ck.add(("payoffs", "matrix"), "a payoff matrix needs players given by "
-                   "'strategies:' or a single lever each")
+            ck.add(
+                ("payoffs", "matrix"),
+                "a payoff matrix needs players given by 'strategies:' or a single lever each",
+            )
         else:
             rows, cols = len(players[0].levers[0].options), len(players[1].levers[0].options)
             if len(spec.payoffs.matrix) != rows:
-                ck.add(("payoffs", "matrix"), f"matrix has {len(spec.payoffs.matrix)} rows; "
-                       f"{players[0].name} has {rows} strategies")
+                ck.add(
+                    ("payoffs", "matrix"),
+                    f"matrix has {len(spec.payoffs.matrix)} rows; "
+                    f"{players[0].name} has {rows} strategies",
+                )
             cells = []
             for r, row in enumerate(spec.payoffs.matrix):
                 if len(row) != cols:
-                    ck.add(("payoffs", "matrix", r), f"row {r + 1} has {len(row)} cells; "
-                           f"{players[1].name} has {cols} strategies")
+                    ck.add(
+                        ("payoffs", "matrix", r),
+                        f"row {r + 1} has {len(row)} cells; "
+                        f"{players[1].name} has {cols} strategies",
+                    )
                 cell_row = []
                 for c, cell in enumerate(row):
                     pair = tuple(
@@ -363,21 +405,28 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
                     cell_row.append(pair)
                 cells.append(tuple(cell_row))
             if not ck.issues:
-                matrix = tuple(tuple(tuple(x for x in pair if x is not None)
-                                     for pair in row) for row in cells)
+                matrix = tuple(
+                    tuple(tuple(x for x in pair if x is not None) for pair in row) for row in cells
+                )
     else:
         names = [p.name for p in players]
         missing = [n for n in names if n not in spec.payoffs]
         unknown = [p for p in spec.payoffs if p not in names]
         for pname in unknown:
             hint = f"; did you mean {missing[0]!r}?" if len(missing) == 1 == len(unknown) else ""
-            ck.add(("payoffs", pname), f"payoff for unknown player {pname!r}{hint} (players: "
-                   f"{', '.join(names)})", key=True)
+            ck.add(
+                ("payoffs", pname),
+                f"payoff for unknown player {pname!r}{hint} (players: {', '.join(names)})",
+                key=True,
+            )
         if missing and not unknown:
-            ck.add(("payoffs",), f"no payoff for player{'s' if len(missing) > 1 else ''} "
-                   f"{', '.join(missing)}")
-        compiled_payoffs = [ck.compile(spec.payoffs[n], ns, ("payoffs", n))
-                            for n in names if n in spec.payoffs]
+            ck.add(
+                ("payoffs",),
+                f"no payoff for player{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+            )
+        compiled_payoffs = [
+            ck.compile(spec.payoffs[n], ns, ("payoffs", n)) for n in names if n in spec.payoffs
+        ]
         if not missing and all(c is not None for c in compiled_payoffs):
             payoffs = tuple(c for c in compiled_payoffs if c is not None)
 
@@ -385,8 +434,10 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
     fallback = ""
     labels = list(spec.outcomes)
     if "otherwise" not in spec.outcomes:
-        ck.add(("outcomes",), "the last outcome rule must be 'otherwise: <label>' "
-               "(the outcome when no rule holds)")
+        ck.add(
+            ("outcomes",),
+            "the last outcome rule must be 'otherwise: <label>' (the outcome when no rule holds)",
+        )
     elif labels[-1] != "otherwise":
         ck.add(("outcomes", "otherwise"), "'otherwise' must be the last outcome rule", key=True)
     else:
@@ -397,12 +448,16 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
     for label, text in spec.outcomes.items():
         if label == "otherwise":
             continue
-        compiled = ck.compile(text, Namespace(ns.numbers, levers, ns.conditions),
-                              ("outcomes", label))
+        compiled = ck.compile(
+            text, Namespace(ns.numbers, levers, ns.conditions), ("outcomes", label)
+        )
         if compiled is not None:
             if not compiled.is_boolean:
-                ck.add(("outcomes", label), f"outcome {label!r} needs a condition (true or "
-                       f"false), e.g. tariffs == 'raise'; got a number")
+                ck.add(
+                    ("outcomes", label),
+                    f"outcome {label!r} needs a condition (true or "
+                    f"false), e.g. tariffs == 'raise'; got a number",
+                )
             outcomes.append((label, compiled))
 
     if ck.issues:
@@ -423,8 +478,9 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
 
 def _from_document(doc: YamlDocument, name: str) -> Scenario:
     if not isinstance(doc.data, dict):
-        raise ScenarioError.at(name, 1, 1, "a scenario must be a mapping of keys "
-                               "(tradegame, title, players, ...)")
+        raise ScenarioError.at(
+            name, 1, 1, "a scenario must be a mapping of keys (tradegame, title, players, ...)"
+        )
     try:
         spec = ScenarioFile.model_validate(doc.data)
     except ValidationError as exc:

@@ -89,7 +89,10 @@ class TruncatedNormal(_Documented):
         # The interval must carry probability mass in float64, or sampling divides by zero.
         from scipy.special import ndtr
 
-        if ndtr((self.high - self.mean) / self.sd) - ndtr((self.low - self.mean) / self.sd) <= 1e-12:
+        if (
+            ndtr((self.high - self.mean) / self.sd) - ndtr((self.low - self.mean) / self.sd)
+            <= 1e-12
+        ):
             raise ValueError("the interval [low, high] has no probability under this normal")
         return self
 
@@ -219,8 +222,12 @@ class MatrixPayoffs(_Strict):
     """
 
     matrix: Annotated[
-        list[Annotated[list[Annotated[list[Expression], Field(min_length=2, max_length=2)]],
-                       Field(min_length=1)]],
+        list[
+            Annotated[
+                list[Annotated[list[Expression], Field(min_length=2, max_length=2)]],
+                Field(min_length=1),
+            ]
+        ],
         Field(min_length=1),
     ]
 

@@ -25,9 +25,7 @@ __all__ = ["best_response_mask", "pure_nash"]
 
 def _check_payoffs(U: ArrayLike) -> NDArray[np.floating] | NDArray[np.integer]:
     arr = np.asarray(U)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
-    ):
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
         raise TypeError(f"payoff array must be numeric, got dtype {arr.dtype}")
     if arr.ndim < 2:
         raise ValueError("payoff array must have shape (..., n, A_0, ..., A_{n-1})")
@@ -52,7 +50,9 @@ def _n_players(arr: np.ndarray, n_players: int | None) -> int:
     return n_players
 
 
-def best_response_mask(U: ArrayLike, n_players: int | None = None, tol: float = 0.0) -> NDArray[np.bool_]:
+def best_response_mask(
+    U: ArrayLike, n_players: int | None = None, tol: float = 0.0
+) -> NDArray[np.bool_]:
     """Where each player's action is a best response to the others'.
 
     Parameters
