@@ -23,6 +23,7 @@ from rich.table import Table
 from tradegame._version import __version__
 from tradegame.errors import ScenarioError
 from tradegame.model.build import NonFiniteError
+from tradegame.montecarlo.simulate import CheckpointError
 
 app = typer.Typer(
     name="tradegame",
@@ -137,6 +138,23 @@ def run(
             "--chunk-size", min=1, help="Draws solved at once (memory; never changes results)."
         ),
     ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes to run on (never changes results).")
+    ] = 1,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="Record progress in this file; if it exists, resume from it "
+            "(the result is identical to an uninterrupted run).",
+        ),
+    ] = None,
+    max_memory: Annotated[
+        float | None,
+        typer.Option(
+            "--max-memory", min=0.001, help="GiB one chunk of draws may use (default 0.125)."
+        ),
+    ] = None,
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No table, no progress bar.")
     ] = False,
@@ -151,7 +169,7 @@ def run(
         raise BadInput(
             f"--selection: unknown rule {selection!r}; choose from {', '.join(SELECTION_RULES)}"
         )
-    for p in (json_path, csv_path, plot_path):
+    for p in (json_path, csv_path, plot_path, checkpoint):
         if p is not None and str(p) != "-" and not p.parent.exists():
             raise BadInput(f"{p}: directory {p.parent} does not exist")
     if plot_path is not None and plot_path.suffix.lower() not in (".png", ".svg", ".pdf"):
@@ -160,7 +178,15 @@ def run(
     to_stdout = json_path is not None and str(json_path) == "-"
     with _progress(not quiet and not to_stdout) as progress:
         result = simulate(
-            sc, samples, seed, selection=selection, chunk_size=chunk_size, progress=progress
+            sc,
+            samples,
+            seed,
+            selection=selection,
+            chunk_size=chunk_size,
+            workers=workers,
+            checkpoint=checkpoint,
+            max_memory=None if max_memory is None else int(max_memory * 2**30),
+            progress=progress,
         )
     if json_path is not None:
         if to_stdout:
@@ -289,7 +315,7 @@ def _dispatch(args: list[str], debug: bool) -> int:
         if debug:
             raise
         return _non_finite(exc, args)
-    except BadInput as exc:
+    except (BadInput, CheckpointError) as exc:
         if debug:
             raise
         _print_error(f"error: {exc}")

@@ -11,8 +11,9 @@ way whatever the chunk size: the result is byte-for-byte reproducible.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ from numpy.typing import NDArray
 
 from tradegame._numeric import piecewise_matmul
 from tradegame._version import __version__
+from tradegame.errors import ScenarioError, ScenarioIssue
 from tradegame.model.build import build_outcomes, build_payoffs, evaluation_environment
 from tradegame.model.game import GameStructure
 from tradegame.montecarlo.result import (
@@ -34,7 +36,14 @@ from tradegame.montecarlo.selection import SELECTION_RULES, select
 from tradegame.scenario.load import Scenario
 from tradegame.solvers.pure_nash import pure_nash
 
-__all__ = ["NO_EQUILIBRIUM", "central_game", "default_chunk_size", "simulate"]
+__all__ = [
+    "NO_EQUILIBRIUM",
+    "CheckpointError",
+    "ChunkSolver",
+    "central_game",
+    "memory_per_draw",
+    "simulate",
+]
 
 #: Outcome label of draws whose game has no pure Nash equilibrium.
 NO_EQUILIBRIUM = "no_pure_equilibrium"
@@ -42,23 +51,6 @@ NO_EQUILIBRIUM = "no_pure_equilibrium"
 CHUNK_BYTES = 128 * 1024 * 1024
 
 ProgressCallback = Callable[[int, int], None]
-
-
-def default_chunk_size(game: GameStructure, n_outcomes: int) -> int:
-    """Draws per chunk so that one chunk's arrays stay near :data:`CHUNK_BYTES`."""
-    # Payoffs (n per profile), best-response masks, weights, outcome labels and a
-    # few profile-sized temporaries, in float64.
-    per_draw = game.n_profiles * (2 * game.n_players + 6) * 8 + (n_outcomes + 16) * 8
-    blocks = max(1, CHUNK_BYTES // (per_draw * BLOCK))
-    return int(blocks * BLOCK)
-
-
-@dataclass
-class _Totals:
-    """Running sums over blocks, always added in block order."""
-
-    columns: NDArray[np.float64]
-    eq_counts: dict[int, int]
 
 
 def _solve_chunk(
@@ -130,6 +122,76 @@ def central_game(scenario: Scenario, game: GameStructure | None = None) -> Centr
     return CentralGame(parameters=medians, equilibria=tuple(equilibria))
 
 
+def memory_per_draw(game: GameStructure, n_outcomes: int) -> int:
+    """Bytes one draw needs while its chunk is solved (payoffs, masks, weights, sums)."""
+    return game.n_profiles * (2 * game.n_players + 6) * 8 + (n_outcomes + 16) * 8
+
+
+def _plan_chunks(samples: int, chunk_size: int) -> list[tuple[int, int]]:
+    return [(s, min(samples, s + chunk_size)) for s in range(0, samples, chunk_size)]
+
+
+class ChunkSolver:
+    """Solves chunks of draws of one run; one per process.
+
+    Returns, for every sampling block in the chunk, the block's sums of the
+    per-draw quantities and its histogram of equilibrium counts. These are
+    what a checkpoint stores and what workers send back: the run's totals are
+    their sum over blocks *in block order*, whoever computed them.
+    """
+
+    def __init__(self, scenario: Scenario, selection: str, seed: int) -> None:
+        self.scenario = scenario
+        self.selection = selection
+        self.game = GameStructure.from_scenario(scenario)
+        self.sampler = ParameterSampler(scenario.spec.parameters, seed)
+        onehots = []
+        self.lever_keys: list[tuple[str, str, str]] = []
+        for player in self.game.players:
+            for lever in player.levers:
+                idx = self.game.lever_profiles[lever.name]
+                onehots.append(np.eye(len(lever.options))[idx])
+                self.lever_keys.extend((player.name, lever.name, o) for o in lever.options)
+        self.indicators = np.concatenate(onehots, axis=1)  # (P, total options)
+
+    def solve(self, start: int, stop: int) -> list[BlockResult]:
+        params = self.sampler.draws(start, stop)
+        cols, n_eq = _solve_chunk(
+            self.scenario, self.game, params, stop - start, self.selection, self.indicators
+        )
+        out: list[BlockResult] = []
+        for b0 in range(0, stop - start, BLOCK):
+            counts = np.unique(n_eq[b0 : b0 + BLOCK], return_counts=True)
+            out.append(
+                (
+                    (start + b0) // BLOCK,
+                    cols[b0 : b0 + BLOCK].sum(axis=0),
+                    {int(k): int(c) for k, c in zip(*counts, strict=True)},
+                )
+            )
+        return out
+
+
+BlockResult = tuple[int, NDArray[np.float64], dict[int, int]]
+
+_WORKER: dict[str, ChunkSolver] = {}
+
+
+def _worker_init(text: str, name: str, selection: str, seed: int) -> None:
+    import signal
+
+    from tradegame.scenario.load import parse_scenario
+
+    # The parent handles Ctrl-C and SIGTERM and shuts the pool down.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _WORKER["solver"] = ChunkSolver(parse_scenario(text, name), selection, seed)
+
+
+def _worker_solve(chunk: tuple[int, int]) -> list[BlockResult]:
+    return _WORKER["solver"].solve(*chunk)
+
+
 def simulate(
     scenario: Scenario,
     samples: int | None = None,
@@ -137,6 +199,9 @@ def simulate(
     *,
     selection: str | None = None,
     chunk_size: int | None = None,
+    workers: int = 1,
+    checkpoint: str | Path | None = None,
+    max_memory: int | None = None,
     progress: ProgressCallback | None = None,
 ) -> SimulationResult:
     """Outcome probabilities of a scenario by Monte Carlo over its parameters.
@@ -154,13 +219,31 @@ def simulate(
         Equilibrium selection rule; default the scenario's.
     chunk_size : int, optional
         Draws solved at once (rounded up to a multiple of the sampling block,
-        2048); default from a memory budget. Does not change the result.
+        2048); default from the memory budget. Does not change the result.
+    workers : int, default 1
+        Processes solving chunks in parallel (a local process pool). Does not
+        change the result.
+    checkpoint : path, optional
+        File recording finished blocks, rewritten atomically after each chunk.
+        If it exists, the run resumes from it (it must be from the same
+        scenario file, seed, sample count, selection and version); the result
+        is byte-for-byte that of an uninterrupted run.
+    max_memory : int, optional
+        Bytes one chunk may use (default :data:`CHUNK_BYTES`); a game too
+        large for one block of draws within it is refused.
     progress : callable, optional
         Called as ``progress(done, total)`` after each chunk.
 
     Returns
     -------
     SimulationResult
+
+    Raises
+    ------
+    ScenarioError
+        When the game needs more memory than allowed (with the numbers).
+    CheckpointError
+        When a checkpoint file belongs to another run or is damaged.
     """
     analysis = scenario.analysis
     samples = int(samples if samples is not None else analysis.samples)
@@ -177,38 +260,164 @@ def simulate(
         raise ValueError(
             f"unknown selection rule {selection!r}; known: {', '.join(SELECTION_RULES)}"
         )
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
 
-    game = GameStructure.from_scenario(scenario)
+    solver = ChunkSolver(scenario, selection, seed)
+    game = solver.game
     K = len(scenario.outcome_labels)
+    budget = int(max_memory or CHUNK_BYTES)
+    per_draw = memory_per_draw(game, K)
+    if per_draw * BLOCK > budget:
+        raise ScenarioError(
+            ScenarioIssue(
+                scenario.locate(("players",)),
+                f"one block of {BLOCK} draws of this {game.n_profiles:,}-profile game needs "
+                f"{per_draw * BLOCK / 2**30:.2f} GiB, over the memory limit of "
+                f"{budget / 2**30:.2f} GiB; raise the limit (--max-memory) or use fewer levers "
+                "or options",
+            )
+        )
     if chunk_size is None:
-        chunk_size = default_chunk_size(game, K)
+        chunk_size = max(1, budget // (per_draw * BLOCK)) * BLOCK
     chunk_size = max(BLOCK, -(-int(chunk_size) // BLOCK) * BLOCK)
 
-    lever_onehots = []
-    lever_keys: list[tuple[str, str, str]] = []
-    for player in game.players:
-        for lever in player.levers:
-            idx = game.lever_profiles[lever.name]
-            lever_onehots.append(np.eye(len(lever.options))[idx])
-            lever_keys.extend((player.name, lever.name, o) for o in lever.options)
+    meta = {
+        "scenario_sha256": scenario.sha256,
+        "tradegame_version": __version__,
+        "seed": int(seed),
+        "samples": samples,
+        "selection": selection,
+    }
+    blocks: dict[int, tuple[NDArray[np.float64], dict[int, int]]] = {}
+    if checkpoint is not None:
+        blocks = load_checkpoint(checkpoint, meta)
+    n_blocks = -(-samples // BLOCK)
+    chunks = _plan_chunks(samples, chunk_size)
+    pending = [
+        c for c in chunks if any(b not in blocks for b in range(c[0] // BLOCK, -(-c[1] // BLOCK)))
+    ]
+    done = samples - sum(stop - start for start, stop in pending)
 
-    indicators = np.concatenate(lever_onehots, axis=1)  # (P, total options)
-    sampler = ParameterSampler(scenario.spec.parameters, seed)
-    totals: NDArray[np.float64] | None = None
-    eq_counts: dict[int, int] = {}
-    for start in range(0, samples, chunk_size):
-        stop = min(samples, start + chunk_size)
-        params = sampler.draws(start, stop)
-        cols, n_eq = _solve_chunk(scenario, game, params, stop - start, selection, indicators)
-        for b0 in range(0, stop - start, BLOCK):
-            block_sum = cols[b0 : b0 + BLOCK].sum(axis=0)
-            totals = block_sum if totals is None else totals + block_sum
-            for k, c in zip(*np.unique(n_eq[b0 : b0 + BLOCK], return_counts=True), strict=True):
-                eq_counts[int(k)] = eq_counts.get(int(k), 0) + int(c)
+    def finished(results: list[BlockResult], size: int) -> None:
+        nonlocal done
+        for index, sums, counts in results:
+            blocks[index] = (sums, counts)
+        done += size
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, meta, blocks)
         if progress is not None:
-            progress(stop, samples)
-    assert totals is not None
-    return _result(scenario, game, totals, eq_counts, samples, seed, selection, lever_keys)
+            progress(done, samples)
+
+    if workers == 1 or len(pending) <= 1:
+        for start, stop in pending:
+            finished(solver.solve(start, stop), stop - start)
+    else:
+        _run_pool(scenario, selection, int(seed), pending, workers, finished)
+
+    totals = np.zeros_like(blocks[0][0])
+    eq_counts: dict[int, int] = {}
+    for b in range(n_blocks):  # fixed order: the sum does not depend on who computed what
+        sums, counts = blocks[b]
+        totals = totals + sums
+        for k, c in counts.items():
+            eq_counts[k] = eq_counts.get(k, 0) + c
+    return _result(
+        scenario, game, totals, eq_counts, samples, int(seed), selection, solver.lever_keys
+    )
+
+
+def _run_pool(
+    scenario: Scenario,
+    selection: str,
+    seed: int,
+    pending: list[tuple[int, int]],
+    workers: int,
+    finished: Callable[[list[BlockResult], int], None],
+) -> None:
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_worker_init,
+        initargs=(scenario.text, scenario.source, selection, seed),
+    )
+    try:
+        futures = {pool.submit(_worker_solve, c): c for c in pending}
+        remaining = set(futures)
+        while remaining:
+            ready, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+            for f in ready:
+                start, stop = futures[f]
+                finished(f.result(), stop - start)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that does not belong to this run, or cannot be read."""
+
+
+def load_checkpoint(
+    path: str | Path, meta: dict[str, Any]
+) -> dict[int, tuple[NDArray[np.float64], dict[int, int]]]:
+    """Finished blocks from a checkpoint file (empty if the file does not exist).
+
+    Raises
+    ------
+    CheckpointError
+        The file is not a tradegame checkpoint, is damaged, or is for another
+        run (different scenario file, seed, samples, selection or version).
+    """
+    p = Path(path)
+    if not p.exists():
+        return {}
+    try:
+        doc = json.loads(p.read_text(encoding="utf-8"))
+        if doc.get("tradegame_checkpoint") != 1:
+            raise CheckpointError(f"{p}: not a tradegame checkpoint file")
+        for key, value in meta.items():
+            if doc.get(key) != value:
+                raise CheckpointError(
+                    f"{p}: checkpoint is for another run ({key} {doc.get(key)!r}, this run "
+                    f"{value!r}); delete it or choose another --checkpoint file"
+                )
+        return {
+            int(b): (
+                np.array([float.fromhex(x) for x in entry["sums"]]),
+                {int(k): int(v) for k, v in entry["equilibria"].items()},
+            )
+            for b, entry in doc["blocks"].items()
+        }
+    except CheckpointError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CheckpointError(f"{p}: damaged checkpoint file ({type(exc).__name__})") from None
+
+
+def save_checkpoint(
+    path: str | Path,
+    meta: dict[str, Any],
+    blocks: dict[int, tuple[NDArray[np.float64], dict[int, int]]],
+) -> None:
+    """Write finished blocks atomically; floats in hex, so nothing is rounded."""
+    from tradegame.report.files import atomic_write_text
+
+    doc = {
+        "tradegame_checkpoint": 1,
+        **meta,
+        "blocks": {
+            str(b): {
+                "sums": [float(x).hex() for x in sums],
+                "equilibria": {str(k): v for k, v in sorted(counts.items())},
+            }
+            for b, (sums, counts) in sorted(blocks.items())
+        },
+    }
+    atomic_write_text(path, json.dumps(doc) + "\n")
 
 
 def _result(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import keyword
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,10 @@ from tradegame.scenario.expressions import (
 from tradegame.scenario.schema import Analysis, MatrixPayoffs, ScenarioFile
 from tradegame.scenario.yaml_source import SourceMap, YamlDocument, parse_yaml, read_yaml_file
 
-__all__ = ["LeverSpec", "PlayerSpec", "Scenario", "load_scenario", "parse_scenario"]
+__all__ = ["MAX_PROFILES", "LeverSpec", "PlayerSpec", "Scenario", "load_scenario", "parse_scenario"]
+
+#: Most strategy profiles (product of all levers' option counts) in a scenario's game.
+MAX_PROFILES = 5_000_000
 
 _RESERVED = frozenset(
     {
@@ -107,6 +111,8 @@ class Scenario:
     outcomes: tuple[tuple[str, CompiledExpression], ...]
     fallback_outcome: str
     source_map: SourceMap | None = None
+    text: str = ""
+    """The file's text (worker processes re-load the scenario from it)."""
 
     def locate(self, path: tuple[str | int, ...]) -> Location:
         """File, line and column of a part of the scenario, e.g. ``("payoffs", "us")``."""
@@ -352,6 +358,15 @@ class _Checker:
 def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
     ck = _Checker(doc, spec)
     players = ck.players()
+    n_profiles = math.prod(len(lv.options) for p in players for lv in p.levers)
+    if n_profiles > MAX_PROFILES:
+        sizes = " x ".join(str(len(lv.options)) for p in players for lv in p.levers)
+        ck.add(
+            ("players",),
+            f"the game has {n_profiles:,} strategy profiles ({sizes} options), "
+            f"more than the {MAX_PROFILES:,} tradegame can solve; use fewer levers or options",
+        )
+        raise ScenarioError(ck.issues)
     ns, term_names = ck.namespace(players)
     if isinstance(spec.payoffs, MatrixPayoffs):
         # Matrix cells are numbers per draw; terms feeding them cannot depend on levers.
@@ -473,6 +488,7 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         outcomes=tuple(outcomes),
         fallback_outcome=fallback,
         source_map=doc.source,
+        text=doc.text,
     )
 
 
