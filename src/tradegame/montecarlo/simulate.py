@@ -22,7 +22,12 @@ from numpy.typing import NDArray
 from tradegame._numeric import piecewise_matmul
 from tradegame._version import __version__
 from tradegame.errors import ScenarioError, ScenarioIssue
-from tradegame.model.build import build_outcomes, build_payoffs, evaluation_environment
+from tradegame.model.build import (
+    NonFiniteError,
+    build_outcomes,
+    build_payoffs,
+    evaluation_environment,
+)
 from tradegame.model.game import GameStructure
 from tradegame.montecarlo.result import (
     CentralEquilibrium,
@@ -156,6 +161,13 @@ class ChunkSolver:
 
     def solve(self, start: int, stop: int) -> list[BlockResult]:
         params = self.sampler.draws(start, stop)
+        for name, values in params.items():
+            bad = np.flatnonzero(~np.isfinite(values))
+            if bad.size:  # e.g. a lognormal with a huge sigma overflowing
+                raise NonFiniteError(
+                    f"parameter {name!r}", start + int(bad[0]), float(values[bad[0]]),
+                    ("parameters", name),
+                )
         cols, n_eq = _solve_chunk(
             self.scenario, self.game, params, stop - start, self.selection, self.indicators
         )
