@@ -119,7 +119,9 @@ class ParameterSampler:
         """All parameters for block ``index`` (draws ``index*BLOCK`` to ``(index+1)*BLOCK``)."""
         seq = np.random.SeedSequence(self.seed, spawn_key=(index,))
         rng = np.random.Generator(np.random.PCG64(seq))
-        return {name: sample(dist, rng, BLOCK) for name, dist in self.parameters.items()}
+        # Overflow to inf is reported by the caller, naming the parameter and draw.
+        with np.errstate(over="ignore", invalid="ignore"):
+            return {name: sample(dist, rng, BLOCK) for name, dist in self.parameters.items()}
 
     def draws(self, start: int, stop: int) -> dict[str, NDArray[np.float64]]:
         """Parameter values of draws ``start`` to ``stop - 1``.
