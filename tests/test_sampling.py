@@ -1,0 +1,77 @@
+"""Parameter sampling: each distribution against SciPy, medians, blocks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from tradegame.montecarlo.sampling import BLOCK, ParameterSampler, median, sample
+from tradegame.scenario.schema import (
+    Beta,
+    Choice,
+    Fixed,
+    LogNormal,
+    Normal,
+    Triangular,
+    TruncatedNormal,
+    Uniform,
+)
+
+CASES = [
+    (Normal(dist="normal", mean=2.0, sd=0.5), stats.norm(2.0, 0.5)),
+    (
+        TruncatedNormal(dist="truncnormal", mean=1.0, sd=2.0, low=0.0, high=3.0),
+        stats.truncnorm(-0.5, 1.0, loc=1.0, scale=2.0),
+    ),
+    (LogNormal(dist="lognormal", median=3.0, sigma=0.4), stats.lognorm(0.4, scale=3.0)),
+    (Uniform(dist="uniform", low=-1.0, high=4.0), stats.uniform(-1.0, 5.0)),
+    (
+        Triangular(dist="triangular", low=0.0, mode=1.0, high=3.0),
+        stats.triang(1 / 3, loc=0.0, scale=3.0),
+    ),
+    (Beta(dist="beta", a=2.0, b=5.0, low=10.0, high=20.0), stats.beta(2.0, 5.0, loc=10, scale=10)),
+]
+
+
+@pytest.mark.parametrize(("dist", "reference"), CASES, ids=[c[0].dist for c in CASES])
+def test_samples_follow_the_distribution(dist, reference) -> None:
+    x = sample(dist, np.random.default_rng(1), 20_000)
+    assert stats.kstest(x, reference.cdf).pvalue > 1e-3
+    assert median(dist) == pytest.approx(reference.median(), rel=1e-9)
+
+
+def test_choice_and_fixed() -> None:
+    c = Choice(dist="choice", values=[1.0, 2.0, 5.0], probabilities=[0.2, 0.3, 0.5])
+    x = sample(c, np.random.default_rng(2), 50_000)
+    for v, p in zip(c.values, c.probabilities, strict=True):
+        assert abs(np.mean(x == v) - p) < 4 * np.sqrt(p * (1 - p) / x.size)
+    assert median(c) == 2.0  # cumulative 0.2, 0.5: the median is the value reaching 1/2
+    assert median(Choice(dist="choice", values=[3.0, 1.0])) == 1.0
+    f = Fixed(dist="fixed", value=7.5)
+    assert (sample(f, np.random.default_rng(0), 3) == 7.5).all() and median(f) == 7.5
+
+
+def test_draws_are_independent_of_how_they_are_requested() -> None:
+    params = {"a": Normal(dist="normal", mean=0, sd=1), "b": Uniform(dist="uniform", low=0, high=1)}
+    s = ParameterSampler(params, 42)
+    whole = s.draws(0, 3 * BLOCK)
+    parts = [s.draws(a, b) for a, b in [(0, 100), (100, BLOCK + 7), (BLOCK + 7, 3 * BLOCK)]]
+    for name in params:
+        np.testing.assert_array_equal(whole[name], np.concatenate([p[name] for p in parts]))
+    assert not np.array_equal(whole["a"][:BLOCK], whole["a"][BLOCK : 2 * BLOCK])
+    other = ParameterSampler(params, 43).draws(0, 10)
+    assert not np.array_equal(other["a"], whole["a"][:10])
+
+
+def test_invalid_distribution_parameters_are_refused() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="greater than 0"):
+        Normal(dist="normal", mean=0, sd=0)
+    with pytest.raises(ValidationError, match="no probability"):
+        TruncatedNormal(dist="truncnormal", mean=0, sd=1, low=50, high=60)
+    with pytest.raises(ValidationError, match="mode"):
+        Triangular(dist="triangular", low=0, mode=5, high=3)
+    with pytest.raises(ValidationError, match="sum to"):
+        Choice(dist="choice", values=[1, 2], probabilities=[0.5, 0.4])
