@@ -29,6 +29,11 @@ def test_validates_solves_and_simulates(name: str, cli) -> None:
     sc = tg.load_scenario(name)
     res = tg.simulate(sc, samples=3000, seed=1)
     assert sum(res.outcome_probabilities.values()) == pytest.approx(1.0)
+    if sc.is_sequential:
+        paths = res.central_game.equilibria
+        assert sum(e.probability for e in paths) == pytest.approx(1.0)
+        assert res.paths and sum(p.probability for p in res.paths) == pytest.approx(1.0)
+        return
     # The central game's equilibria really are equilibria of the median game.
     game = GameStructure.from_scenario(sc)
     medians = {k: np.array([v]) for k, v in central_game(sc).parameters.items()}

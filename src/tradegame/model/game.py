@@ -1,21 +1,24 @@
-"""The structure of a normal-form game built from a scenario's levers.
+"""The structure of a game built from a scenario's levers: its axes and profiles.
 
-A player's strategy is one option of each of their levers; strategies are
-enumerated in C order over the levers (the last lever varies fastest), and
-profiles in C order over players. :class:`GameStructure` holds, for every
-lever, the option each profile uses, so that expressions over levers become
-arrays over profiles.
+A simultaneous game has one axis per player: a player's strategy is one option
+of each of their levers, enumerated in C order over the levers (the last lever
+varies fastest), and profiles in C order over players. A sequential game has
+one axis per stage instead: a stage's actions are the options of the levers it
+decides, and a profile is a terminal history (one action per stage).
+:class:`GameStructure` holds, for every lever, the option each profile uses,
+so that expressions over levers become arrays over profiles.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
 
-from tradegame.scenario.load import PlayerSpec, Scenario
+from tradegame.scenario.load import LeverSpec, PlayerSpec, Scenario
 
 __all__ = ["GameStructure"]
 
@@ -27,20 +30,35 @@ class GameStructure:
     Attributes
     ----------
     players : tuple of PlayerSpec
+    axes : tuple of tuple of LeverSpec
+        The levers of each axis of the profile grid: each player's levers
+        (simultaneous games, the default) or each stage's (sequential games).
+    axis_names : tuple of str
+        Player names, or stage labels.
     shape : tuple of int
-        ``(A_0, ..., A_{n-1})``: number of strategies of each player.
+        ``(A_0, ..., A_{m-1})``: number of strategies (or stage actions) per axis.
     """
 
     players: tuple[PlayerSpec, ...]
+    axes: tuple[tuple[LeverSpec, ...], ...] = ()
+    axis_names: tuple[str, ...] = ()
     shape: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        shape = tuple(int(np.prod([len(lv.options) for lv in p.levers])) for p in self.players)
+        if not self.axes:
+            object.__setattr__(self, "axes", tuple(p.levers for p in self.players))
+            object.__setattr__(self, "axis_names", tuple(p.name for p in self.players))
+        shape = tuple(math.prod(len(lv.options) for lv in axis) for axis in self.axes)
         object.__setattr__(self, "shape", shape)
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> GameStructure:
-        return cls(scenario.players)
+        if scenario.stages is None:
+            return cls(scenario.players)
+        by_name = {lv.name: lv for p in scenario.players for lv in p.levers}
+        by_name.update({lv.name: lv for lv in scenario.chance})
+        axes = tuple(tuple(by_name[n] for n in st.levers) for st in scenario.stages)
+        return cls(scenario.players, axes, tuple(st.label for st in scenario.stages))
 
     @property
     def n_players(self) -> int:
@@ -57,13 +75,13 @@ class GameStructure:
         -------
         ndarray of int, shape (A_player, L_player)
         """
-        sizes = [len(lv.options) for lv in self.players[player].levers]
+        sizes = [len(lv.options) for lv in self.axes[player]]
         grid = np.indices(sizes).reshape(len(sizes), -1).T
         return grid.astype(np.intp)
 
     def strategy_labels(self, player: int) -> list[str]:
         """Readable name of each strategy, e.g. ``'hold/keep/extend'``."""
-        levers = self.players[player].levers
+        levers = self.axes[player]
         return [
             "/".join(levers[j].options[k] for j, k in enumerate(row))
             for row in self.strategy_options(player)
@@ -79,10 +97,10 @@ class GameStructure:
             ``P = prod(shape)``; profiles in C order over players.
         """
         out: dict[str, NDArray[np.intp]] = {}
-        grids = np.indices(self.shape).reshape(self.n_players, -1)  # (n, P)
-        for i, player in enumerate(self.players):
+        grids = np.indices(self.shape).reshape(len(self.shape), -1)  # (axes, P)
+        for i, axis in enumerate(self.axes):
             table = self.strategy_options(i)  # (A_i, L_i)
-            for j, lever in enumerate(player.levers):
+            for j, lever in enumerate(axis):
                 out[lever.name] = table[grids[i], j]
         return out
 
@@ -92,8 +110,8 @@ class GameStructure:
         Levers map to option indices; a field ``f`` of lever ``L`` is named ``L_f``.
         """
         env: dict[str, NDArray[np.float64] | NDArray[np.intp]] = {}
-        for player in self.players:
-            for lever in player.levers:
+        for axis in self.axes:
+            for lever in axis:
                 idx = self.lever_profiles[lever.name]
                 env[lever.name] = idx[None, :]
                 for fname, values in lever.fields.items():
@@ -116,4 +134,4 @@ class GameStructure:
 
     @cached_property
     def _lever_options(self) -> dict[str, tuple[str, ...]]:
-        return {lv.name: lv.options for p in self.players for lv in p.levers}
+        return {lv.name: lv.options for axis in self.axes for lv in axis}

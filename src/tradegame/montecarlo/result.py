@@ -78,22 +78,28 @@ class OutcomeEstimate:
 
 @dataclass(frozen=True)
 class CentralEquilibrium:
-    """A pure equilibrium of the central game."""
+    """A pure equilibrium of the central game (for a sequential game, a path it reaches)."""
 
     strategies: dict[str, str]
-    """Player -> strategy label (options joined by '/')."""
+    """Player -> strategy label (options joined by '/'); for a sequential game,
+    stage -> the action taken."""
     levers: dict[str, str]
     """Lever -> option."""
     payoffs: dict[str, float]
     outcome: str
+    probability: float | None = None
+    """Sequential games: probability of this path (chance moves make several)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "strategies": self.strategies,
             "levers": self.levers,
             "payoffs": self.payoffs,
             "outcome": self.outcome,
         }
+        if self.probability is not None:
+            out["probability"] = self.probability
+        return out
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,9 @@ class SimulationResult:
     lever_options: dict[str, dict[str, dict[str, float]]]
     equilibrium_counts: dict[int, int]
     central_game: CentralGame
+    paths: tuple[OutcomeEstimate, ...] = ()
+    """Sequential games: probability of each path of play (stage by stage), most
+    likely first, at most 50."""
 
     @property
     def outcome_probabilities(self) -> dict[str, float]:
@@ -175,6 +184,7 @@ class SimulationResult:
             "lever_options": self.lever_options,
             "equilibrium_counts": {str(k): v for k, v in sorted(self.equilibrium_counts.items())},
             "central_game": self.central_game.to_dict(),
+            **({"paths": [p.to_dict() for p in self.paths]} if self.paths else {}),
         }
 
     def to_json(self) -> str:

@@ -38,6 +38,7 @@ from tradegame.montecarlo.result import (
 )
 from tradegame.montecarlo.sampling import BLOCK, ParameterSampler
 from tradegame.montecarlo.selection import SELECTION_RULES, select
+from tradegame.montecarlo.sequential import SequentialModel
 from tradegame.scenario.load import Scenario
 from tradegame.solvers.pure_nash import pure_nash
 
@@ -52,6 +53,8 @@ __all__ = [
 
 #: Outcome label of draws whose game has no pure Nash equilibrium.
 NO_EQUILIBRIUM = "no_pure_equilibrium"
+#: Sequential games report the probability of each path when they have at most this many.
+MAX_PATHS_REPORTED = 4096
 #: Memory a chunk may use for its arrays, in bytes.
 CHUNK_BYTES = 128 * 1024 * 1024
 
@@ -65,6 +68,7 @@ def _solve_chunk(
     n_draws: int,
     selection: str,
     indicators: NDArray[np.float64],
+    sequential: SequentialModel | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
     """Per-draw quantities of one chunk.
 
@@ -78,12 +82,17 @@ def _solve_chunk(
     env = evaluation_environment(scenario, game, params)
     U = build_payoffs(scenario, game, env, n_draws)
     n, P = game.n_players, game.n_profiles
-    mask = pure_nash(U, n_players=n).reshape(n_draws, P)
     flatU = U.reshape(n_draws, n, P)
-    weights = select(mask, flatU, selection)  # type: ignore[arg-type]
+    if sequential is None:
+        mask = pure_nash(U, n_players=n).reshape(n_draws, P)
+        weights = select(mask, flatU, selection)  # type: ignore[arg-type]
+        n_eq = mask.sum(axis=1)
+    else:
+        weights, n_eq = sequential.weights(U, env, n_draws)
     labels = build_outcomes(scenario, game, env, n_draws)
     K = len(scenario.outcome_labels)
-    cols = np.empty((n_draws, K + 1 + n + indicators.shape[1]))
+    paths = P if sequential is not None and P <= MAX_PATHS_REPORTED else 0
+    cols = np.empty((n_draws, K + 1 + n + indicators.shape[1] + paths))
     # Outcome and lever-option masses: weights times 0/1 indicator columns over
     # profiles, one (pieced, reproducible) matrix product.
     if labels.shape[0] == 1:
@@ -91,26 +100,44 @@ def _solve_chunk(
         both = np.concatenate([onehot, indicators], axis=1)
         masses = piecewise_matmul(weights, both)
         cols[:, :K] = masses[:, :K]
-        cols[:, K + 1 + n :] = masses[:, K:]
+        cols[:, K + 1 + n : K + 1 + n + indicators.shape[1]] = masses[:, K:]
     else:  # outcome rules that read parameters label each draw's profiles differently
         for k in range(K):
             cols[:, k] = (weights * (labels == k)).sum(axis=1)
-        cols[:, K + 1 + n :] = piecewise_matmul(weights, indicators)
-    n_eq = mask.sum(axis=1)
-    cols[:, K] = n_eq == 0
+        cols[:, K + 1 + n : K + 1 + n + indicators.shape[1]] = piecewise_matmul(weights, indicators)
+    if paths:
+        cols[:, -paths:] = weights
+    cols[:, K] = weights.sum(axis=1) < 0.5  # no equilibrium in this draw
     cols[:, K + 1 : K + 1 + n] = np.einsum("dp,dip->di", weights, flatU)
     return cols, n_eq
 
 
-def central_game(scenario: Scenario, game: GameStructure | None = None) -> CentralGame:
-    """The game with every parameter at its median, solved for pure equilibria."""
+def central_game(
+    scenario: Scenario,
+    game: GameStructure | None = None,
+    sequential: SequentialModel | None = None,
+) -> CentralGame:
+    """The game with every parameter at its median, and its equilibria.
+
+    Simultaneous games: every pure Nash equilibrium. Sequential games: the
+    terminal histories the equilibrium reaches, each with its probability.
+    """
     game = game or GameStructure.from_scenario(scenario)
     sampler = ParameterSampler(scenario.spec.parameters, 0)
     medians = sampler.medians()
     params = {k: np.array([v]) for k, v in medians.items()}
     env = evaluation_environment(scenario, game, params)
     U = build_payoffs(scenario, game, env, 1)
-    mask = pure_nash(U, n_players=game.n_players).reshape(-1)
+    if scenario.is_sequential and sequential is None:
+        sequential = SequentialModel(
+            scenario, game, scenario.analysis.selection, scenario.analysis.tie_break
+        )
+    probability = None
+    if sequential is not None:
+        probability = sequential.weights(U, env, 1)[0].reshape(-1)
+        mask = probability > 0
+    else:
+        mask = pure_nash(U, n_players=game.n_players).reshape(-1)
     labels = build_outcomes(scenario, game, env, 1)[0]
     flatU = U.reshape(game.n_players, -1)
     equilibria = []
@@ -118,10 +145,11 @@ def central_game(scenario: Scenario, game: GameStructure | None = None) -> Centr
         strategies = game.profile_strategies(int(p))
         equilibria.append(
             CentralEquilibrium(
-                strategies={pl.name: s for pl, s in zip(game.players, strategies, strict=True)},
+                strategies=dict(zip(game.axis_names, strategies, strict=True)),
                 levers=game.profile_labels(int(p)),
                 payoffs={pl.name: float(flatU[i, p]) for i, pl in enumerate(game.players)},
                 outcome=scenario.outcome_labels[int(labels[p])],
+                probability=None if probability is None else float(probability[p]),
             )
         )
     return CentralGame(parameters=medians, equilibria=tuple(equilibria))
@@ -157,7 +185,22 @@ class ChunkSolver:
                 idx = self.game.lever_profiles[lever.name]
                 onehots.append(np.eye(len(lever.options))[idx])
                 self.lever_keys.extend((player.name, lever.name, o) for o in lever.options)
+        for lever in scenario.chance:
+            idx = self.game.lever_profiles[lever.name]
+            onehots.append(np.eye(len(lever.options))[idx])
+            self.lever_keys.extend(("chance", lever.name, o) for o in lever.options)
         self.indicators = np.concatenate(onehots, axis=1)  # (P, total options)
+        self.sequential = (
+            SequentialModel(scenario, self.game, selection, scenario.analysis.tie_break)
+            if scenario.is_sequential
+            else None
+        )
+
+    @property
+    def solution_concept(self) -> str:
+        if self.sequential is not None:
+            return self.sequential.solution_concept
+        return "pure Nash equilibria"
 
     def solve(self, start: int, stop: int) -> list[BlockResult]:
         params = self.sampler.draws(start, stop)
@@ -165,11 +208,19 @@ class ChunkSolver:
             bad = np.flatnonzero(~np.isfinite(values))
             if bad.size:  # e.g. a lognormal with a huge sigma overflowing
                 raise NonFiniteError(
-                    f"parameter {name!r}", start + int(bad[0]), float(values[bad[0]]),
+                    f"parameter {name!r}",
+                    start + int(bad[0]),
+                    float(values[bad[0]]),
                     ("parameters", name),
                 )
         cols, n_eq = _solve_chunk(
-            self.scenario, self.game, params, stop - start, self.selection, self.indicators
+            self.scenario,
+            self.game,
+            params,
+            stop - start,
+            self.selection,
+            self.indicators,
+            self.sequential,
         )
         out: list[BlockResult] = []
         for b0 in range(0, stop - start, BLOCK):
@@ -334,9 +385,7 @@ def simulate(
         totals = totals + sums
         for k, c in counts.items():
             eq_counts[k] = eq_counts.get(k, 0) + c
-    return _result(
-        scenario, game, totals, eq_counts, samples, int(seed), selection, solver.lever_keys
-    )
+    return _result(scenario, solver, totals, eq_counts, samples, int(seed), selection)
 
 
 def _run_pool(
@@ -434,14 +483,14 @@ def save_checkpoint(
 
 def _result(
     scenario: Scenario,
-    game: GameStructure,
+    solver: ChunkSolver,
     totals: NDArray[np.float64],
     eq_counts: dict[int, int],
     samples: int,
     seed: int,
     selection: str,
-    lever_keys: list[tuple[str, str, str]],
 ) -> SimulationResult:
+    game = solver.game
     labels = scenario.outcome_labels
     K = len(labels)
     n = game.n_players
@@ -457,10 +506,38 @@ def _result(
         for i, p in enumerate(game.players)
     }
     levers: dict[str, dict[str, dict[str, Any]]] = {}
-    for j, (player, lever, option) in enumerate(lever_keys):
+    for j, (player, lever, option) in enumerate(solver.lever_keys):
         levers.setdefault(player, {}).setdefault(lever, {})[option] = (
             float(totals[K + 1 + n + j]) / samples
         )
+    paths: list[OutcomeEstimate] = []
+    first_path = K + 1 + n + len(solver.lever_keys)
+    if solver.sequential is not None and totals.shape[0] > first_path:
+        path_totals = totals[first_path:]
+        for p in np.argsort(-path_totals, kind="stable"):
+            count = float(path_totals[p])
+            if count <= 0 or len(paths) >= 50:
+                break
+            label = " > ".join(
+                f"{name}: {action}"
+                for name, action in zip(
+                    game.axis_names, game.profile_strategies(int(p)), strict=True
+                )
+            )
+            paths.append(
+                OutcomeEstimate(label, count / samples, count, wilson_interval(count, samples))
+            )
+    if solver.sequential is not None and solver.sequential.perfect:
+        rule = scenario.analysis.tie_break
+        selection_text = f"tie_break={rule}: an indifferent mover takes " + (
+            "the option listed first" if rule == "first" else "each best option equally"
+        )
+        no_eq = "every draw has a subgame-perfect equilibrium"
+        selection_name = f"tie_break:{rule}"
+    else:
+        selection_text = SELECTION_RULES[selection]
+        no_eq = f"draws with no pure equilibrium are reported as {NO_EQUILIBRIUM!r}"
+        selection_name = selection
     return SimulationResult(
         scenario_title=scenario.title,
         scenario_file=scenario.source,
@@ -468,14 +545,15 @@ def _result(
         tradegame_version=__version__,
         seed=int(seed),
         samples=samples,
-        solution=scenario.analysis.solution,
-        selection=selection,
-        selection_rule=SELECTION_RULES[selection],
-        no_equilibrium_rule=f"draws with no pure equilibrium are reported as {NO_EQUILIBRIUM!r}",
+        solution=scenario.solution,
+        selection=selection_name,
+        selection_rule=selection_text,
+        no_equilibrium_rule=no_eq,
         units=scenario.spec.units,
         outcomes=tuple(outcomes),
         expected_payoffs=payoffs,
         lever_options=levers,
         equilibrium_counts=eq_counts,
-        central_game=central_game(scenario, game),
+        central_game=central_game(scenario, game, solver.sequential),
+        paths=tuple(paths),
     )

@@ -44,24 +44,44 @@ def result_tables(result: SimulationResult) -> Group:
             f"{o.count:,.0f}" if float(o.count).is_integer() else f"{o.count:,.1f}",
             style=style,
         )
+    players = list(result.expected_payoffs)
+    equilibria = result.central_game.equilibria
+    sequential = bool(equilibria) and equilibria[0].probability is not None
+    columns = list(equilibria[0].strategies) if equilibria else players
     eq = Table(
-        title="Pure equilibria of the central game (parameters at their medians)",
+        title="Equilibrium play of the central game (parameters at their medians)"
+        if sequential
+        else "Pure equilibria of the central game (parameters at their medians)",
         title_justify="left",
     )
-    players = list(result.expected_payoffs)
-    for p in players:
-        eq.add_column(p)
+    for c in columns:
+        eq.add_column(c)
+    if sequential:
+        eq.add_column("probability", justify="right")
     eq.add_column("outcome")
     for p in players:
         eq.add_column(f"payoff {p}", justify="right")
-    for e in result.central_game.equilibria:
+    for e in equilibria:
+        extra = [_pct(e.probability or 0.0)] if sequential else []
         eq.add_row(
-            *[e.strategies[p] for p in players],
+            *[e.strategies[c] for c in columns],
+            *extra,
             e.outcome,
             *[f"{e.payoffs[p]:.2f}" for p in players],
         )
-    if not result.central_game.equilibria:
-        eq.add_row(*(["—"] * len(players)), "no pure equilibrium", *(["—"] * len(players)))
+    if not equilibria:
+        eq.add_row(*(["—"] * len(columns)), "no pure equilibrium", *(["—"] * len(players)))
+    parts: list[Table | Text] = [t, Text(""), eq, Text("")]
+    if result.paths:
+        paths = Table(title="Most likely paths of play", title_justify="left")
+        paths.add_column("path")
+        paths.add_column("probability", justify="right")
+        paths.add_column("95 % interval", justify="right")
+        for path in result.paths[:10]:
+            paths.add_row(
+                path.label, _pct(path.probability), f"{_pct(path.ci95[0])} – {_pct(path.ci95[1])}"
+            )
+        parts += [paths, Text("")]
     pay = Table(
         title=f"Expected payoffs{f' ({result.units})' if result.units else ''}",
         title_justify="left",
@@ -70,7 +90,7 @@ def result_tables(result: SimulationResult) -> Group:
     pay.add_column("expected payoff", justify="right")
     for p, v in result.expected_payoffs.items():
         pay.add_row(p, "—" if v is None else f"{v:.2f}")
-    return Group(t, Text(""), eq, Text(""), pay)
+    return Group(*parts, pay)
 
 
 def central_game_tables(scenario: Scenario) -> Group:

@@ -31,7 +31,15 @@ from tradegame.scenario.expressions import (
 from tradegame.scenario.schema import Analysis, MatrixPayoffs, ScenarioFile
 from tradegame.scenario.yaml_source import SourceMap, YamlDocument, parse_yaml, read_yaml_file
 
-__all__ = ["MAX_PROFILES", "LeverSpec", "PlayerSpec", "Scenario", "load_scenario", "parse_scenario"]
+__all__ = [
+    "MAX_PROFILES",
+    "LeverSpec",
+    "PlayerSpec",
+    "Scenario",
+    "StagePlan",
+    "load_scenario",
+    "parse_scenario",
+]
 
 #: Most strategy profiles (product of all levers' option counts) in a scenario's game.
 MAX_PROFILES = 5_000_000
@@ -77,6 +85,21 @@ class PlayerSpec:
 
 
 @dataclass(frozen=True)
+class StagePlan:
+    """A checked stage of a sequential scenario.
+
+    ``mover`` is a player's name, or ``None`` for a chance stage, whose single
+    lever is ``levers[0]``. ``observes`` names the levers of earlier stages the
+    mover has seen (``None``: all of them).
+    """
+
+    mover: str | None
+    levers: tuple[str, ...]
+    observes: tuple[str, ...] | None
+    label: str
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A loaded, checked and compiled scenario.
 
@@ -111,6 +134,11 @@ class Scenario:
     outcomes: tuple[tuple[str, CompiledExpression], ...]
     fallback_outcome: str
     source_map: SourceMap | None = None
+    stages: tuple[StagePlan, ...] | None = None
+    """Sequential scenarios: the order of moves (``None`` for simultaneous games)."""
+    chance: tuple[LeverSpec, ...] = ()
+    """Chance levers, with ``chance_probabilities[k]`` the probability of each option."""
+    chance_probabilities: tuple[tuple[CompiledExpression, ...], ...] = ()
     text: str = ""
     """The file's text (worker processes re-load the scenario from it)."""
 
@@ -123,6 +151,17 @@ class Scenario:
     @property
     def title(self) -> str:
         return self.spec.title
+
+    @property
+    def is_sequential(self) -> bool:
+        return self.stages is not None
+
+    @property
+    def solution(self) -> str:
+        """The solution concept: the file's, else the one that fits the scenario."""
+        if self.spec.analysis.solution is not None:
+            return self.spec.analysis.solution
+        return "subgame_perfect" if self.is_sequential else "pure_nash"
 
     @property
     def analysis(self) -> Analysis:
@@ -327,6 +366,8 @@ class _Checker:
                 if self.spec.players[p.name].strategies is not None:
                     path = ("players", p.name, "strategies")
                 claim(lv.name, f"lever of {p.name}", path)
+        for cname in self.spec.chance:
+            claim(cname, "chance lever", ("chance", cname))
         for p in players:
             for lv in p.levers:
                 for f in lv.fields:
@@ -341,9 +382,100 @@ class _Checker:
         for name in self.spec.terms:
             claim(name, "term", ("terms", name))
             terms.append(name)
-        numbers = {n for n, (what, _) in owners.items() if not what.startswith("lever of")}
+        numbers = {
+            n
+            for n, (what, _) in owners.items()
+            if not what.startswith("lever of") and what != "chance lever"
+        }
         levers = {lv.name: lv.options for p in players for lv in p.levers}
+        levers.update({c: tuple(spec.options) for c, spec in self.spec.chance.items()})
         return Namespace(frozenset(numbers - set(terms)), levers), terms
+
+    def stages(self, players: tuple[PlayerSpec, ...]) -> tuple[StagePlan, ...] | None:
+        """Check 'stages:' against players and chance levers."""
+        if self.spec.stages is None:
+            for cname in self.spec.chance:
+                self.add(
+                    ("chance", cname),
+                    "chance levers need 'stages:' saying when they happen",
+                    key=True,
+                )
+            return None
+        owner = {lv.name: p.name for p in players for lv in p.levers}
+        by_player = {p.name: [lv.name for lv in p.levers] for p in players}
+        decided: dict[str, int] = {}
+        plans: list[StagePlan] = []
+        for k, st in enumerate(self.spec.stages):
+            path: tuple[str | int, ...] = ("stages", k)
+            if st.chance is not None:
+                if st.chance not in self.spec.chance:
+                    self.add(
+                        (*path, "chance"),
+                        f"unknown chance lever {st.chance!r}"
+                        f"{_suggest_name(st.chance, list(self.spec.chance))}; declare it "
+                        "under 'chance:'",
+                    )
+                    continue
+                levers: tuple[str, ...] = (st.chance,)
+                mover = None
+                label = self.spec.chance[st.chance].label or st.chance
+            else:
+                assert st.player is not None
+                if st.player not in by_player:
+                    self.add(
+                        (*path, "player"),
+                        f"unknown player {st.player!r}{_suggest_name(st.player, list(by_player))}",
+                    )
+                    continue
+                levers = tuple(st.levers or by_player[st.player])
+                bad = [lv for lv in levers if owner.get(lv) != st.player]
+                for lv in bad:
+                    whose = f"a lever of {owner[lv]}" if lv in owner else "not a lever"
+                    self.add(
+                        (*path, "levers"),
+                        f"{lv!r} is {whose}; {st.player}'s levers are "
+                        f"{', '.join(by_player[st.player])}",
+                    )
+                if bad:
+                    continue
+                mover = st.player
+                label = st.label or "/".join(levers)
+            for lv in levers:
+                if lv in decided:
+                    self.add(path, f"lever {lv!r} is already decided at stage {decided[lv] + 1}")
+                decided[lv] = k
+            observes = None
+            if st.observes is not None:
+                for o in st.observes:
+                    if o not in decided or decided[o] >= k:
+                        self.add(
+                            (*path, "observes"),
+                            f"stage {k + 1} cannot observe {o!r}: "
+                            "only levers decided at earlier stages",
+                        )
+                observes = tuple(st.observes)
+            plans.append(StagePlan(mover, levers, observes, label))
+        for lv, p in owner.items():
+            if lv not in decided:
+                self.add(("stages",), f"lever {lv!r} of {p} is not decided at any stage")
+        for cname in self.spec.chance:
+            if cname not in decided:
+                self.add(
+                    ("chance", cname), f"chance lever {cname!r} is not used by any stage", key=True
+                )
+        if isinstance(self.spec.payoffs, MatrixPayoffs):
+            self.add(
+                ("payoffs", "matrix"),
+                "sequential scenarios give payoffs as expressions, one per player, not a matrix",
+            )
+        solution = self.spec.analysis.solution
+        if solution == "pure_nash":
+            self.add(
+                ("analysis", "solution"),
+                "a scenario with 'stages:' is solved by "
+                "backward induction: use 'solution: subgame_perfect' (or leave it out)",
+            )
+        return tuple(plans)
 
     def compile(
         self, text: Any, ns: Namespace, path: tuple[str | int, ...]
@@ -355,10 +487,27 @@ class _Checker:
             return None
 
 
+def _suggest_name(name: str, candidates: list[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
     ck = _Checker(doc, spec)
     players = ck.players()
-    n_profiles = math.prod(len(lv.options) for p in players for lv in p.levers)
+    stages = ck.stages(players)
+    if stages is None and spec.analysis.solution == "subgame_perfect":
+        ck.add(
+            ("analysis", "solution"),
+            "'subgame_perfect' needs 'stages:' (the order of "
+            "moves); simultaneous games use 'pure_nash'",
+        )
+    chance_levers = tuple(LeverSpec(c, tuple(cl.options), {}) for c, cl in spec.chance.items())
+    n_profiles = math.prod(len(lv.options) for p in players for lv in p.levers) * math.prod(
+        len(lv.options) for lv in chance_levers
+    )
     if n_profiles > MAX_PROFILES:
         sizes = " x ".join(str(len(lv.options)) for p in players for lv in p.levers)
         ck.add(
@@ -381,6 +530,21 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
             if compiled.is_boolean:
                 conditions = conditions | {tname}
         ns = Namespace(ns.numbers | {tname}, ns.levers, conditions)
+
+    # Chance probabilities vary by draw only: parameters and terms that read no lever.
+    lever_names = set(ns.levers)
+    lever_free = set(ns.numbers) - {t for t, _ in terms}
+    for tname, texpr in terms:
+        if not (texpr.names & lever_names) and texpr.names <= lever_free | {tname}:
+            lever_free.add(tname)
+    probability_ns = Namespace(frozenset(lever_free), {}, ns.conditions)
+    chance_probabilities = []
+    for cname, cl in spec.chance.items():
+        compiled_probs = [
+            ck.compile(v, probability_ns, ("chance", cname, "options", opt))
+            for opt, v in cl.options.items()
+        ]
+        chance_probabilities.append(tuple(c for c in compiled_probs if c is not None))
 
     payoffs: tuple[CompiledExpression, ...] | None = None
     matrix = None
@@ -488,6 +652,9 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         outcomes=tuple(outcomes),
         fallback_outcome=fallback,
         source_map=doc.source,
+        stages=stages,
+        chance=chance_levers,
+        chance_probabilities=tuple(chance_probabilities),
         text=doc.text,
     )
 

@@ -26,6 +26,8 @@ from pydantic import (
 __all__ = [
     "FORMAT_VERSION",
     "Analysis",
+    "ChanceLever",
+    "StageSpec",
     "Distribution",
     "MatrixPayoffs",
     "Player",
@@ -213,6 +215,40 @@ class Player(_Strict):
         return self
 
 
+class ChanceLever(_Strict):
+    """A move of chance (a court, Congress, a market): options with probabilities."""
+
+    label: str | None = None
+    description: str | None = None
+    options: Annotated[dict[Identifier, Expression], Field(min_length=1, max_length=1000)]
+    """Option -> probability: a number or an expression over parameters and terms.
+    The probabilities of each draw must be non-negative and sum to 1."""
+
+
+class StageSpec(_Strict):
+    """One move of a sequential scenario: a player's levers, or a chance lever."""
+
+    player: Identifier | None = None
+    """The player who moves."""
+    levers: Annotated[list[Identifier], Field(min_length=1)] | None = None
+    """The mover's levers decided at this stage (default: all the player's levers)."""
+    chance: Identifier | None = None
+    """A chance lever (declared under 'chance:') resolved at this stage."""
+    observes: list[Identifier] | None = None
+    """Levers of earlier stages the mover has seen; default all (perfect information)."""
+    label: str | None = None
+
+    @model_validator(mode="after")
+    def _one_mover(self) -> StageSpec:
+        if (self.player is None) == (self.chance is None):
+            raise ValueError("a stage has either 'player:' (with 'levers:') or 'chance:'")
+        if self.chance is not None and self.levers is not None:
+            raise ValueError("a chance stage has no 'levers:'")
+        if self.chance is not None and self.observes is not None:
+            raise ValueError("a chance stage has no 'observes:'")
+        return self
+
+
 class MatrixPayoffs(_Strict):
     """Payoffs of a two-player game as a table (classroom games).
 
@@ -235,8 +271,13 @@ class MatrixPayoffs(_Strict):
 class Analysis(_Strict):
     """How to analyse the scenario."""
 
-    solution: Literal["pure_nash"] = "pure_nash"
-    """Solution concept. 'pure_nash': all pure Nash equilibria of each draw's game."""
+    solution: Literal["pure_nash", "subgame_perfect"] | None = None
+    """Solution concept. 'pure_nash' (simultaneous games): all pure Nash equilibria of
+    each draw's game. 'subgame_perfect' (sequential games): backward induction.
+    Default: the one that fits the scenario."""
+    tie_break: Literal["first", "uniform"] = "first"
+    """Sequential games: when a mover is indifferent, 'first' takes the option listed
+    first, 'uniform' mixes equally over the best options."""
     selection: Literal["uniform", "payoff_dominant"] = "uniform"
     """Which equilibrium is played when there are several: 'uniform' gives each pure
     equilibrium equal probability; 'payoff_dominant' keeps the equilibria no other
@@ -271,6 +312,11 @@ class ScenarioFile(_Strict):
     outcomes: Annotated[dict[Identifier, str], Field(min_length=1)]
     """Outcome label -> condition, first match wins; the last entry is
     'otherwise: <label>'."""
+    chance: dict[Identifier, ChanceLever] = Field(default_factory=dict)
+    """Chance levers (moves of nature) used by 'stages:'."""
+    stages: Annotated[list[StageSpec], Field(min_length=1, max_length=64)] | None = None
+    """Order of moves. When given, the scenario is a sequential game solved by
+    backward induction; every lever of every player is decided at exactly one stage."""
     analysis: Analysis = Field(default_factory=Analysis)
 
     @field_validator("parameters", mode="before")

@@ -17,7 +17,12 @@ from tradegame.solvers.correlated import (
     correlated_equilibrium,
 )
 from tradegame.solvers.dominance import DominanceResult, Elimination, eliminate_dominated
+from tradegame.solvers.lemke_howson import lemke_howson, lemke_howson_batch
+from tradegame.solvers.logit_fit import fit_logit_lambda
+from tradegame.solvers.logit_qre import QREConvergenceError, logit_qre, logit_qre_batch
 from tradegame.solvers.maxmin import MaxminResult, PureMaxmin, maxmin, pure_maxmin
+from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
+from tradegame.solvers.mixed_nash_2p_batch import BatchEquilibria, mixed_nash_2p_batch
 from tradegame.solvers.pareto import pareto_optimal
 from tradegame.solvers.pure_nash import best_response_mask, pure_nash
 from tradegame.solvers.repeated import GrimTrigger, grim_trigger
@@ -25,6 +30,7 @@ from tradegame.solvers.rubinstein import RubinsteinSplit, rubinstein
 
 __all__ = [
     "BargainingSolution",
+    "BatchEquilibria",
     "CEConstraints",
     "CorrelatedEquilibrium",
     "DominanceResult",
@@ -32,14 +38,22 @@ __all__ = [
     "GrimTrigger",
     "MaxminResult",
     "PureMaxmin",
+    "QREConvergenceError",
     "RubinsteinSplit",
     "best_response_mask",
     "ce_constraints",
     "correlated_equilibrium",
     "eliminate_dominated",
+    "fit_logit_lambda",
     "grim_trigger",
     "kalai_smorodinsky",
+    "lemke_howson",
+    "lemke_howson_batch",
+    "logit_qre",
+    "logit_qre_batch",
     "maxmin",
+    "mixed_nash_2p",
+    "mixed_nash_2p_batch",
     "nash_bargaining",
     "pareto_frontier",
     "pareto_optimal",

@@ -31,12 +31,13 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 BoolArray = NDArray[np.bool_]
 
-#: A square system is treated as singular when ``|det|`` divided by the product
-#: of its row norms (Hadamard's ratio, 1 for orthogonal rows, 0 when singular)
-#: is at or below this. On payoffs scaled into [1, 2] a basis this close to
-#: singular produces a point whose coordinates are meaningless at double
-#: precision, and a truly singular but consistent system would otherwise yield
-#: an arbitrary non-vertex point of a face.
+#: A k x k system is treated as singular when ``|det|`` is at or below this
+#: times ``k ** (k / 2)``. With entries scaled into [1, 2] every row norm lies
+#: in ``[sqrt(k), 2 sqrt(k)]``, so this is Hadamard's ratio ``|det| / prod(row
+#: norms)`` (1 for orthogonal rows, 0 when singular) up to a factor ``2 ** k``.
+#: A basis this close to singular gives a point whose coordinates are
+#: meaningless at double precision, and a truly singular but consistent system
+#: would otherwise yield an arbitrary non-vertex point of a face.
 SINGULAR_RATIO = 1e-11
 
 #: Hard cap on the number of square systems per polytope, C(m+n, m) - 1, so a
@@ -71,6 +72,31 @@ def check_bimatrix(A: ArrayLike, B: ArrayLike) -> tuple[FloatArray, FloatArray]:
     return a, b
 
 
+def check_bimatrix_batch(A: ArrayLike, B: ArrayLike | None) -> tuple[FloatArray, FloatArray]:
+    """Validate a stack of bimatrix games given as ``(A, B)`` or as ``U``.
+
+    Returns float64 arrays ``a`` and ``b`` of shape S + (m, n). With ``B`` None,
+    ``A`` is the payoff array ``U`` of shape S + (2, m, n).
+    """
+    if B is None:
+        u = as_payoff_array(A, "U")
+        if u.ndim < 3 or u.shape[-3] != 2:
+            raise ValueError(
+                f"with B omitted, the payoff array must have shape (..., 2, m, n), got {u.shape}"
+            )
+        a, b = u[..., 0, :, :], u[..., 1, :, :]
+    else:
+        a = as_payoff_array(A, "A")
+        b = as_payoff_array(B, "B")
+        if a.ndim < 2 or a.shape != b.shape:
+            raise ValueError(
+                f"A and B must have the same shape (..., m, n), got {a.shape} and {b.shape}"
+            )
+    if 0 in a.shape[-2:]:
+        raise ValueError(f"each player needs at least one action, got shape {a.shape}")
+    return a, b
+
+
 def check_size(m: int, n: int) -> None:
     """Refuse games whose polytopes have too many candidate bases to enumerate."""
     n_bases = comb(m + n, m) - 1
@@ -90,10 +116,15 @@ def normalize(M: FloatArray) -> FloatArray:
     also makes every tolerance in the solvers relative to the payoff range.
     A constant matrix becomes all ones.
     """
-    lo = M.min(axis=(-2, -1), keepdims=True)
-    span = M.max(axis=(-2, -1), keepdims=True) - lo
+    # Reducing over one flattened axis is markedly faster than over two small ones.
+    flat = M.reshape(*M.shape[:-2], M.shape[-2] * M.shape[-1])
+    lo = np.asarray(flat.min(axis=-1))[..., None, None]
+    span = np.asarray(flat.max(axis=-1))[..., None, None] - lo
     span = np.where(span > 0, span, 1.0)
-    return 1.0 + (M - lo) / span
+    out = M - lo
+    out /= span
+    out += 1.0
+    return out
 
 
 @lru_cache(maxsize=256)
@@ -115,6 +146,11 @@ def support_pairs(m: int, n: int, k: int) -> tuple[IntArray, IntArray]:
     return row_sets, col_sets
 
 
+def singular_threshold(k: int) -> float:
+    """``|det|`` at or below which a k x k basis of scaled payoffs counts as singular."""
+    return SINGULAR_RATIO * float(k) ** (k / 2)
+
+
 def solve_ones(M: FloatArray) -> tuple[FloatArray, BoolArray]:
     """Solve ``M u = 1`` for a stack of small square matrices, stack axes last.
 
@@ -130,8 +166,7 @@ def solve_ones(M: FloatArray) -> tuple[FloatArray, BoolArray]:
     u : ndarray, shape (k, ...)
         The solutions; zeros where a matrix is (numerically) singular.
     ok : ndarray of bool, shape (...)
-        False where Hadamard's ratio ``|det M| / prod(row norms)`` is at or
-        below :data:`SINGULAR_RATIO`.
+        False where ``|det M|`` is at or below :func:`singular_threshold`.
 
     Notes
     -----
@@ -141,13 +176,12 @@ def solve_ones(M: FloatArray) -> tuple[FloatArray, BoolArray]:
     per-matrix overhead dominates.
     """
     k = M.shape[0]
-    rownorm = np.prod(np.sqrt((M * M).sum(axis=1)), axis=0)
     if k <= 3:
         det, adj1 = _cramer(M)
-        ok = np.abs(det) > SINGULAR_RATIO * rownorm
+        ok = np.abs(det) > singular_threshold(k)
         safe = np.where(ok, det, 1.0)
         return np.where(ok, adj1 / safe, 0.0), ok
-    return _eliminate(M, rownorm)
+    return _eliminate(M)
 
 
 def _cramer(M: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -173,13 +207,13 @@ def _cramer(M: FloatArray) -> tuple[FloatArray, FloatArray]:
     return det, np.stack([c00 + c01 + c02, c10 + c11 + c12, c20 + c21 + c22])
 
 
-def _eliminate(M: FloatArray, rownorm: FloatArray) -> tuple[FloatArray, BoolArray]:
+def _eliminate(M: FloatArray) -> tuple[FloatArray, BoolArray]:
     """Gaussian elimination with partial pivoting on ``[M | 1]``, stack axes last."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        return _eliminate_kernel(M, rownorm)
+        return _eliminate_kernel(M)
 
 
-def _eliminate_kernel(M: FloatArray, rownorm: FloatArray) -> tuple[FloatArray, BoolArray]:
+def _eliminate_kernel(M: FloatArray) -> tuple[FloatArray, BoolArray]:
     k = M.shape[0]
     batch = M.shape[2:]
     a = np.empty((k, k + 1, *batch))
@@ -203,7 +237,7 @@ def _eliminate_kernel(M: FloatArray, rownorm: FloatArray) -> tuple[FloatArray, B
     u = np.empty((k, *batch))
     for r in range(k - 1, -1, -1):
         u[r] = a[r, k] - (a[r, r + 1 : k] * u[r + 1 :]).sum(axis=0)
-    ok = np.abs(det) > SINGULAR_RATIO * rownorm
+    ok = np.abs(det) > singular_threshold(k)
     u[:, ~ok] = 0.0
     return u, ok
 

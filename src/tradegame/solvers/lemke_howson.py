@@ -25,6 +25,9 @@ started as the identity, which is the same as perturbing the right-hand side
 by ``(eps, eps^2, ...)`` for an infinitesimal ``eps``: the perturbed game is
 nondegenerate, so the path is unique and cannot cycle even when the actual
 game is degenerate.
+
+:func:`lemke_howson_batch` follows the same path in a stack of games at once
+(for Monte Carlo draws), with the pivots vectorised over the draws.
 """
 
 from __future__ import annotations
@@ -32,9 +35,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from tradegame.solvers._bimatrix import FloatArray, IntArray, check_bimatrix, normalize
+from tradegame.solvers._bimatrix import (
+    FloatArray,
+    IntArray,
+    check_bimatrix,
+    check_bimatrix_batch,
+    normalize,
+)
 
-__all__ = ["lemke_howson"]
+__all__ = ["lemke_howson", "lemke_howson_batch"]
 
 #: Entries of the scaled tableau at or below this count as nonpositive in the
 #: ratio test, and ratios within it count as ties.
@@ -75,7 +84,7 @@ def lemke_howson(
     >>> import numpy as np
     >>> A = np.array([[1, -1], [-1, 1]])  # matching pennies
     >>> x, y = lemke_howson(A, -A)
-    >>> x.tolist(), y.tolist()
+    >>> x.round(12).tolist(), y.round(12).tolist()
     ([0.5, 0.5], [0.5, 0.5])
     """
     a, b = check_bimatrix(A, B)
@@ -158,4 +167,125 @@ def _pivot(tab: FloatArray, basis: IntArray, lex: IntArray, col: int) -> int:
     tab[r] = pivot_row
     leaving = int(basis[r])
     basis[r] = col
+    return leaving
+
+
+def lemke_howson_batch(
+    A: ArrayLike, B: ArrayLike | None = None, label: int | np.integer = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """One Nash equilibrium of each of a stack of bimatrix games, vectorised over draws.
+
+    Runs the same lexicographic Lemke–Howson path as :func:`lemke_howson` in
+    every game at once: all draws start in the same tableau and alternate
+    between the two in step, so each pivot is a handful of array operations
+    over the draws still on their path.
+
+    Parameters
+    ----------
+    A : array_like, shape S + (m, n), or S + (2, m, n) when ``B`` is None
+        Row player's payoffs per draw, or the full payoff array ``U``.
+    B : array_like, shape S + (m, n), optional
+        Column player's payoffs per draw.
+    label : int, default 0
+        Label dropped first, as in :func:`lemke_howson`.
+
+    Returns
+    -------
+    x : ndarray, shape S + (m,)
+    y : ndarray, shape S + (n,)
+        Per draw, the equilibrium :func:`lemke_howson` returns for that game.
+
+    Raises
+    ------
+    ValueError
+        On malformed payoffs or a label out of range.
+    """
+    a, b = check_bimatrix_batch(A, B)
+    lead = a.shape[:-2]
+    m, n = a.shape[-2:]
+    if isinstance(label, bool) or not isinstance(label, int | np.integer):
+        raise ValueError(f"label must be an integer, got {label!r}")
+    if not 0 <= label < m + n:
+        raise ValueError(f"label must be in 0..{m + n - 1} for {m}x{n} games, got {label}")
+    an = normalize(a.reshape(-1, m, n))
+    bn = normalize(b.reshape(-1, m, n))
+    x, y = _lemke_howson_batch(an, bn, int(label))
+    return x.reshape(*lead, m), y.reshape(*lead, n)
+
+
+def _lemke_howson_batch(a: FloatArray, b: FloatArray, label: int) -> tuple[FloatArray, FloatArray]:
+    D, m, n = a.shape
+    width = m + n + 1
+    tab_p = np.zeros((D, n, width))
+    tab_p[:, :, :m] = np.swapaxes(b, 1, 2)
+    tab_p[:, :, m : m + n] = np.eye(n)
+    tab_p[:, :, -1] = 1.0
+    tab_q = np.zeros((D, m, width))
+    tab_q[:, :, :m] = np.eye(m)
+    tab_q[:, :, m : m + n] = a
+    tab_q[:, :, -1] = 1.0
+    basis_p = np.tile(np.arange(m, m + n), (D, 1))
+    basis_q = np.tile(np.arange(m), (D, 1))
+    lex_p = np.arange(m, m + n)
+    lex_q = np.arange(m)
+
+    entering = np.full(D, label)
+    active = np.arange(D)
+    in_p = label < m
+    for _ in range(4 * (2 ** min(m + n, 30)) + 10):
+        if len(active) == 0:
+            break
+        if in_p:
+            leaving = _pivot_batch(tab_p, basis_p, lex_p, active, entering[active])
+        else:
+            leaving = _pivot_batch(tab_q, basis_q, lex_q, active, entering[active])
+        entering[active] = leaving
+        active = active[leaving != label]
+        in_p = not in_p
+    else:  # pragma: no cover - the lexicographic rule makes every path finite
+        raise RuntimeError("Lemke-Howson did not terminate; please report these games")
+
+    x = np.zeros((D, m))
+    y = np.zeros((D, n))
+    d, r = np.nonzero(basis_p < m)
+    x[d, basis_p[d, r]] = tab_p[d, r, -1]
+    d, r = np.nonzero(basis_q >= m)
+    y[d, basis_q[d, r] - m] = tab_q[d, r, -1]
+    np.clip(x, 0.0, None, out=x)
+    np.clip(y, 0.0, None, out=y)
+    return x / x.sum(axis=1, keepdims=True), y / y.sum(axis=1, keepdims=True)
+
+
+def _pivot_batch(
+    tab: FloatArray, basis: IntArray, lex: IntArray, draws: IntArray, col: IntArray
+) -> IntArray:
+    """One lexicographic pivot in each of ``draws``; returns the leaving labels.
+
+    ``tab`` (D, rows, width) and ``basis`` (D, rows) are updated in place.
+    """
+    T = tab[draws]
+    idx = np.arange(len(draws))
+    column = T[idx, :, col]  # (Da, rows)
+    positive = column > _PIVOT_TOL
+    if not positive.any(axis=1).all():  # pragma: no cover - the polytopes are bounded
+        raise RuntimeError("unbounded ray in Lemke-Howson; payoffs are not well scaled")
+    safe = np.where(positive, column, 1.0)
+    ratio = np.where(positive, T[:, :, -1] / safe, np.inf)
+    best = ratio.min(axis=1, keepdims=True)
+    cand = ratio <= best + _PIVOT_TOL * np.maximum(1.0, np.abs(best))
+    # Ties in the ordinary ratio (degenerate vertices) are broken on the basis
+    # inverse, column by column, exactly as the single-game version does.
+    for j in lex:
+        if not (cand.sum(axis=1) > 1).any():
+            break
+        vals = np.where(cand, T[:, :, j] / safe, np.inf)
+        best = vals.min(axis=1, keepdims=True)
+        cand &= vals <= best + _PIVOT_TOL * np.maximum(1.0, np.abs(best))
+    r = np.argmax(cand, axis=1)
+    pivot_row = T[idx, r] / column[idx, r, None]
+    T -= column[:, :, None] * pivot_row[:, None, :]
+    T[idx, r] = pivot_row
+    tab[draws] = T
+    leaving = basis[draws, r]
+    basis[draws, r] = col
     return leaving

@@ -156,15 +156,25 @@ def fit_logit_lambda(
     k = int(np.argmax(ll))
     zk, tk = zs[k], ts[k]
 
+    lo = float(tk @ (zs[k - 1] - zk)) if k > 0 else 0.0
+    hi = float(tk @ (zs[k + 1] - zk)) if k + 1 < zs.shape[0] else 0.0
+
     def point(sigma: float) -> NDArray[np.float64]:
-        z0 = (zk + sigma * tk)[None]
-        z, _, ok, _, _ = _newton(U1, z0, tk[None], lay, _POLISH_TOL, _POLISH_MAXITER, control=False)
+        # Start from the chord to the neighbouring branch point, which lies on the
+        # same hyperplane and, unlike the tangent line, hugs the branch.
+        if sigma > 0 and hi > 0:
+            z0 = zk + (sigma / hi) * (zs[k + 1] - zk)
+        elif sigma < 0 and lo < 0:
+            z0 = zk + (sigma / lo) * (zs[k - 1] - zk)
+        else:
+            z0 = zk.copy()
+        z, _, ok, _, _, _ = _newton(
+            U1, z0[None], tk[None], lay, _POLISH_TOL, _POLISH_MAXITER, control=False
+        )
         if not ok[0]:
             raise QREConvergenceError("Newton's method failed near the likelihood maximum")
         return z[0]
 
-    lo = float(tk @ (zs[k - 1] - zk)) if k > 0 else 0.0
-    hi = float(tk @ (zs[k + 1] - zk)) if k + 1 < zs.shape[0] else 0.0
     best_z, best_ll = zk, float(ll[k])
     if hi > lo:
 

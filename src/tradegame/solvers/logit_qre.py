@@ -41,23 +41,41 @@ Newton's method restricted to the hyperplane through the prediction normal to
 tangent, whose orientation is fixed by :math:`t_{\mathrm{old}}^\top t > 0`, so
 the trace never turns round. Step lengths adapt as in Allgower & Georg
 (sec. 6.1): a step is rejected and halved when the first Newton correction
-exceeds ``_MAX_DIST``, the Newton contraction rate exceeds ``_MAX_CONTR``, the
-tangent turns by more than ``_MAX_ANGLE`` or Newton fails to converge; on
-success the next step grows or shrinks by at most ``_MAX_DECEL`` according to
-how close those quantities came to their limits.
+exceeds ``_MAX_DIST`` (0.4), the Newton contraction rate exceeds
+``_MAX_CONTR`` (0.6), the tangent turns by more than ``_MAX_ANGLE`` (22.5
+degrees), the whole correction exceeds ``_MAX_OFFSET`` (0.4) times the step
+length (on a smooth branch it is about curvature x h^2 / 2, so a larger one
+means Newton landed on another branch), the correction is large for how
+little the tangent turned (the signature of a jump to a nearby, roughly
+parallel branch), the orientation of the branch -- the sign of
+:math:`\det [J; t^\top]`, constant along a regular branch -- changes (a jump
+across an almost-degenerate fold, or a bifurcation point; as in Gambit's
+tracer), or Newton fails to converge; on
+success the next step grows or shrinks by at most ``_MAX_DECEL`` (2) according
+to how close those quantities came to their limits, and never exceeds
+``_H_MAX`` (1). These limits are deliberately tighter than speed alone would
+suggest: with steps of 4 and a looser distance test the corrector was seen to
+land on another branch of a random 3-player game. A change of orientation is
+accepted only on steps shorter than ``_H_FLIP`` (1e-4), which lets the trace
+pass the genuine bifurcation points of non-generic (e.g. symmetric) games.
 
-When an accepted step carries :math:`\lambda` past a requested value, the
-point is found by Newton's method at that fixed :math:`\lambda` from the
-linear interpolation of the step's two ends, so the answer is the *first*
-crossing of the branch with the requested :math:`\lambda`.
+A step whose prediction would carry :math:`\lambda` past the next requested
+value is shortened to land on it (if the corrected point overshoots, the next
+step aims back; if it overshoots with the branch already turning back, the
+step is rejected), so the answer is the *first* crossing of the branch with
+the requested :math:`\lambda`.
 
 Tolerances
 ----------
-Along the path the corrector stops when its step is below ``_PATH_TOL``
-(1e-9 in the Euclidean norm of ``z``). At a requested :math:`\lambda` Newton
-runs until the step is below ``_POLISH_TOL`` (1e-13) or the residual no longer
-decreases; in practice the log-probabilities are then accurate to ~1e-13 and
-the fixed-point equations hold to ~1e-14 in probability.
+Along the path the corrector stops when the estimated remaining error (last
+Newton step times the contraction rate) is below ``_PATH_TOL`` (1e-4 in the
+Euclidean norm of ``z``, as Gambit uses). Once an aimed step lands within
+``_LAM_TOL`` (1e-3, relative) of a requested :math:`\lambda`, Newton's method
+at exactly that :math:`\lambda` runs until its step is below ``_POLISH_TOL``
+(1e-13) or stops shrinking; the log-probabilities are then accurate to about
+1e-13 and the fixed-point equations hold to about 1e-14 in probability. At a
+bifurcation point, where the fixed-:math:`\lambda` Jacobian is singular, the
+aimed steps are instead continued until :math:`\lambda` is within 1e-13.
 
 Batches of games are traced together: every array carries a leading draw
 axis, each draw has its own step length, and draws drop out of the working
@@ -68,29 +86,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["logit_qre", "logit_qre_batch"]
+__all__ = ["QREConvergenceError", "logit_qre", "logit_qre_batch"]
 
 FloatArray = NDArray[np.float64]
 
 # Step-length control (Allgower & Georg 1990, sec. 6.1). Distances are in the
 # Euclidean norm of z = (log p, lambda).
-_H_START = 0.1
+_H_START = 1.0
 _H_MAX = 1.0
 _H_MIN = 1e-10
 _MAX_DIST = 0.4  # largest acceptable first Newton correction
-_MAX_CONTR = 0.5  # largest acceptable Newton contraction rate
+_MAX_CONTR = 0.6  # largest acceptable Newton contraction rate
 _MAX_ANGLE = np.pi / 8  # largest acceptable turn of the tangent per step
+_MAX_OFFSET = 0.4  # largest acceptable total correction, relative to the step length
 _MAX_DECEL = 2.0  # largest factor by which h may shrink or grow per step
-_PATH_TOL = 1e-9
+_H_FLIP = 1e-4  # steps at least this long may not change the branch orientation
+_PATH_TOL = 1e-4
 _PATH_MAXITER = 8
 _POLISH_TOL = 1e-13
 _POLISH_MAXITER = 40
 _LETTERS = "abcdefghijklmnopqrstuvwxy"  # einsum axis names; "z" is the draw axis
-_LAM_TOL = 1e-7  # relative closeness in lambda at which a target is polished
+_LAM_TOL = 1e-3  # relative closeness in lambda at which a target is polished
 _LAM_TOL_FINE = 1e-13  # ... or accepted as is, where the fixed-lambda solve fails
 _MAX_STEPS = 100_000
 
@@ -118,6 +139,16 @@ class _Layout:
 
     def block(self, i: int) -> slice:
         return slice(self.offsets[i], self.offsets[i] + self.sizes[i])
+
+    @cached_property
+    def template(self) -> FloatArray:
+        """The constant entries of the bordered Jacobian, shape (N + 1, N + 1)."""
+        T = np.zeros((self.N + 1, self.N + 1))
+        for o, A in zip(self.offsets, self.sizes, strict=True):
+            idx = np.arange(o + 1, o + A)
+            T[idx, idx] = 1.0
+            T[idx, o] = -1.0
+        return T
 
 
 # ---------------------------------------------------------------------------
@@ -247,7 +278,7 @@ def _system(
     probs = [np.exp(x) for x in logs]
     v, M = _payoff_terms(U, probs, lay)
     H = np.empty((m, N))
-    B = None if row is None else np.zeros((m, N + 1, N + 1))
+    B = None if row is None else np.repeat(lay.template[None], m, axis=0)
     for i in range(lay.n):
         o, A = lay.offsets[i], lay.sizes[i]
         H[:, o] = probs[i].sum(axis=1) - 1.0
@@ -256,9 +287,6 @@ def _system(
         if B is None:
             continue
         B[:, o, o : o + A] = probs[i]
-        idx = np.arange(1, A)
-        B[:, o + idx, o + idx] = 1.0
-        B[:, o + 1 : o + A, o] = -1.0
         B[:, o + 1 : o + A, N] = -dv
         for j in range(lay.n):
             if j == i:
@@ -292,7 +320,7 @@ def _solve_bordered(B: FloatArray, H: FloatArray) -> tuple[FloatArray, FloatArra
                     sol[k] = np.linalg.solve(B[k], rhs[k])
                 except np.linalg.LinAlgError:
                     pass
-    return sol[:, :, 0].astype(np.float64), sol[:, :, 1].astype(np.float64)
+    return sol[:, :, 0].astype(np.float64, copy=False), sol[:, :, 1].astype(np.float64, copy=False)
 
 
 def _newton(
@@ -304,7 +332,7 @@ def _newton(
     maxiter: int,
     *,
     control: bool,
-) -> tuple[FloatArray, FloatArray, NDArray[np.bool_], FloatArray, FloatArray]:
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_], FloatArray, FloatArray, FloatArray]:
     """Newton's method on H(z) = 0 restricted by ``row . delta = 0``, batched.
 
     Parameters
@@ -330,6 +358,9 @@ def _newton(
         Length of the first Newton step.
     contr : ndarray, shape (m,)
         Largest contraction rate seen.
+    sign : ndarray, shape (m,)
+        With ``control``, the sign of the determinant of the bordered
+        Jacobian at convergence (0 where not converged or without control).
     """
     m = z.shape[0]
     z = z.copy()
@@ -337,13 +368,16 @@ def _newton(
     ok = np.zeros(m, dtype=bool)
     failed = np.zeros(m, dtype=bool)
     dist1 = np.zeros(m)
+    sign = np.zeros(m)
     contr = np.zeros(m)
     prev = np.full(m, np.inf)
     run = np.arange(m)
     for it in range(maxiter):
         if run.size == 0:
             break
-        H, B = _system(U[run], z[run], lay, row[run])
+        # A diverging trial iterate may overflow; it is then rejected, not reported.
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            H, B = _system(U[run], z[run], lay, row[run])
         assert B is not None
         delta, wr = _solve_bordered(B, H)
         w[run] = wr
@@ -363,14 +397,20 @@ def _newton(
             # Once the step no longer shrinks, rounding dominates: stop there.
             stalled = d >= prev[run]
             ok[run[stalled & ~bad & (d < 1e3 * tol)]] = True
+        # With contraction rate r the error left after this step is about r * d, which
+        # saves the last, confirming iteration (Deuflhard's a-posteriori estimate).
+        est = d if it == 0 else np.minimum(d, d * d / (prev[run] + 1e-3 * tol))
         prev[run] = d
-        conv = (d <= tol) & ~bad
+        conv = (est <= tol) & ~bad
         ok[run[conv]] = True
+        if control and np.any(conv):
+            # Orientation of the branch at the (nearly) final point; see _trace.
+            sign[run[conv]] = np.linalg.slogdet(B[conv])[0]
         failed[run[bad]] = True
         run = run[~(ok[run] | failed[run])]
     ok &= ~failed
     ok &= np.all(np.isfinite(z), axis=1)
-    return z, w, ok, dist1, contr
+    return z, w, ok, dist1, contr, sign
 
 
 def _start(lay: _Layout, m: int) -> FloatArray:
@@ -382,14 +422,15 @@ def _start(lay: _Layout, m: int) -> FloatArray:
     return z0
 
 
-def _initial_tangent(U: FloatArray, z0: FloatArray, lay: _Layout) -> FloatArray:
+def _initial_tangent(U: FloatArray, z0: FloatArray, lay: _Layout) -> tuple[FloatArray, FloatArray]:
+    """Unit tangent at the centroid towards lambda > 0, and the branch orientation."""
     N = lay.N
     e = np.zeros_like(z0)
     e[:, N] = 1.0
     H, B = _system(U, z0, lay, e)
     assert B is not None
     _, w = _solve_bordered(B, H)
-    return w / np.linalg.norm(w, axis=1, keepdims=True)
+    return w / np.linalg.norm(w, axis=1, keepdims=True), np.linalg.slogdet(B)[0]
 
 
 def _polish(U: FloatArray, z: FloatArray, lay: _Layout) -> tuple[FloatArray, NDArray[np.bool_]]:
@@ -401,7 +442,7 @@ def _polish(U: FloatArray, z: FloatArray, lay: _Layout) -> tuple[FloatArray, NDA
     """
     e = np.zeros_like(z)
     e[:, lay.N] = 1.0
-    zf, _, ok, _, _ = _newton(U, z, e, lay, _POLISH_TOL, _POLISH_MAXITER, control=False)
+    zf, _, ok, _, _, _ = _newton(U, z, e, lay, _POLISH_TOL, _POLISH_MAXITER, control=False)
     return zf, ok
 
 
@@ -445,7 +486,7 @@ def _trace(
     L = targets.size
     out = np.empty((m, L, N + 1))
     z = _start(lay, m)
-    t = _initial_tangent(U, z, lay)
+    t, orient = _initial_tangent(U, z, lay)
     h = np.full(m, _H_START)
     nxt = np.zeros(m, dtype=np.intp)  # index of the next target not yet reached
     fine = np.zeros(m, dtype=bool)  # fixed-lambda Newton failed: aim to rounding level
@@ -459,7 +500,8 @@ def _trace(
         for _ in range(LT):
             k = nxt[rows]
             pend = k < LT
-            hit = pend & (tg[np.minimum(k, LT - 1)] <= zs[:, N] + _LAM_TOL * (1 + zs[:, N]))
+            # Points handed in sit at exactly their target, so compare exactly.
+            hit = pend & (tg[np.minimum(k, LT - 1)] <= zs[:, N])
             if not np.any(hit):
                 return
             sel = k[hit] < L
@@ -483,17 +525,38 @@ def _trace(
             aim = (ta[:, N] > 0) & (gap < ha * ta[:, N])
             step = np.where(aim, gap / ta[:, N], ha)
         zp = za + step[:, None] * ta
-        zn, w, ok, dist1, contr = _newton(
+        zn, w, ok, dist1, contr, sgn = _newton(
             U[active], zp, ta, lay, _PATH_TOL, _PATH_MAXITER, control=True
         )
         with np.errstate(all="ignore"):
             tn = w / np.linalg.norm(w, axis=1, keepdims=True)
             cosang = np.einsum("ij,ij->i", tn, ta)
         ok &= np.isfinite(cosang) & (cosang >= cos_max)
+        # On a smooth branch the correction is ~ curvature * h^2 / 2; a correction that
+        # is large next to h means Newton has landed on another branch.
+        offset = np.sqrt(np.einsum("ij,ij->i", zn - zp, zn - zp))
+        ok &= offset <= _MAX_OFFSET * np.abs(step)
+        # Where the tangent turns monotonically by an angle a over the step, the
+        # correction is at most sin(a) * h (a circle gives sin(a) * h / 2). A larger
+        # one with little turning is the signature of a jump to a neighbouring,
+        # roughly parallel branch, which the tests above can miss.
+        with np.errstate(invalid="ignore"):
+            turn = np.sqrt(np.clip(1.0 - cosang * cosang, 0.0, 1.0))
+        ok &= offset <= (0.75 * turn + 0.02) * np.abs(step) + 10 * _PATH_TOL
         over = zn[:, N] > tau + _LAM_TOL * (1 + tau)
         # Past the target with the branch already heading back: the crossing lies
         # inside this step and a shorter one must find it.
         ok &= ~(over & (tn[:, N] <= 0))
+        # Along a regular branch the sign of det [J; t^T] never changes (the tangent
+        # is oriented by the previous one, which fixes the sign of the bordering row
+        # against J). A change means the step crossed a bifurcation point or landed
+        # on another branch: near an almost-degenerate fold two branches can pass
+        # within a step of each other while every other test looks clean. As
+        # Gambit does with its QR-based tangent, such steps are retried shorter;
+        # only a step already shorter than _H_FLIP may cross, which lets the trace
+        # pass genuine bifurcation points of non-generic games.
+        flip = ok & (sgn != orient[active])
+        ok &= ~flip | (np.abs(step) < _H_FLIP)
 
         rej = active[~ok]
         h[rej] = np.abs(step[~ok]) / 2.0
@@ -525,9 +588,15 @@ def _trace(
             decel = np.clip(decel * _MAX_DECEL, 1.0 / _MAX_DECEL, _MAX_DECEL)
             z[acc] = zn[ok]
             t[acc] = tn[ok]
+            orient[acc] = sgn[ok]
             # A step shortened to aim at a target says nothing about the free step length.
             free = ~aim[ok]
             h[acc[free]] = np.minimum(ha[ok][free] / decel[free], _H_MAX)
+            # ... but its turning still measures the curvature, which must cap the
+            # next free step: the branch may be about to fold.
+            with np.errstate(divide="ignore"):
+                h_curv = np.abs(step[ok]) * _MAX_ANGLE / (_MAX_DECEL * angle)
+            h[acc[~free]] = np.minimum(h[acc[~free]], h_curv[~free])
             if record:
                 path.append((z.copy(), t.copy()))
             tol = np.where(fine[acc], _LAM_TOL_FINE, _LAM_TOL) * (1 + tau[ok])
@@ -601,6 +670,13 @@ def logit_qre(U: ArrayLike, lam: float | ArrayLike) -> list[FloatArray] | list[l
     -----
     The fixed-point equations hold to about 1e-14 in probability; see the
     module docstring for the tolerances used.
+
+    In non-generic games the branch can pass through a bifurcation point
+    (e.g. symmetric coordination games, where the centroid is a QRE for every
+    :math:`\lambda`). The tangent is oriented by the previous one, so the
+    trace continues straight through such a point along the branch it was on;
+    in a symmetric 2 x 2 coordination game it therefore stays at the centroid
+    (Gambit 16.7 stops at the bifurcation there instead).
 
     Examples
     --------

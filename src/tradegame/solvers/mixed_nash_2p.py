@@ -27,7 +27,8 @@ systems at once, keep the feasible solutions, merge the copies of a degenerate
 vertex (one per basis), and match label sets. The cost is exponential in the
 game size, which is inherent to listing all equilibria: a 6x6 game takes
 milliseconds, a 10x10 one seconds, and games with more than 3 million
-candidate bases (beyond 12x12) are refused with a pointer to :func:`~tradegame.solvers.lemke_howson`.
+candidate bases (beyond 12x12) are refused with a pointer to
+:func:`~tradegame.solvers.lemke_howson`.
 """
 
 from __future__ import annotations
@@ -167,8 +168,11 @@ def _complementary(
         bx = lx.astype(np.int64) @ weights
         by = ly.astype(np.int64) @ weights
         full = np.int64((1 << n_labels) - 1)
-        return np.nonzero((bx[:, None] | by[None, :]) == full)
-    return np.nonzero((lx[:, None, :] | ly[None, :, :]).all(axis=-1))
+        comp = (bx[:, None] | by[None, :]) == full
+    else:
+        comp = (lx[:, None, :] | ly[None, :, :]).all(axis=-1)
+    ix, iy = np.nonzero(comp)
+    return ix, iy
 
 
 def _enumerate_extreme(a: FloatArray, b: FloatArray, tol: float) -> tuple[FloatArray, FloatArray]:

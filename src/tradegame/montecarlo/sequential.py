@@ -1,0 +1,186 @@
+"""Sequential scenarios in the Monte Carlo: from each draw's stage game to play.
+
+With perfect information every draw is solved by backward induction
+(:func:`tradegame.solvers.backward_induction.backward_induction`), vectorised
+over the draws; ties are broken by the scenario's recorded ``tie_break`` rule.
+The equilibrium path distribution over terminal histories (one action per
+stage) plays the role that the selected equilibrium plays in a simultaneous
+game. With imperfect information (a stage that does not observe every earlier
+one) each draw's game is converted to its reduced normal form
+(:func:`tradegame.model.normal_form.reduced_normal_form`), its pure Nash
+equilibria are found and selected as for simultaneous games, and the selected
+strategy profile is played out, chance in expectation, into a distribution
+over terminal histories.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradegame._numeric import piecewise_matmul
+from tradegame.errors import ScenarioError, ScenarioIssue
+from tradegame.model.game import GameStructure
+from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
+from tradegame.model.stages import Stage, infoset_key, is_perfect_information
+from tradegame.montecarlo.selection import select
+from tradegame.scenario.load import Scenario
+from tradegame.solvers.backward_induction import backward_induction
+from tradegame.solvers.pure_nash import pure_nash
+
+__all__ = ["SequentialModel"]
+
+_PROBABILITY_TOL = 1e-9
+
+
+class SequentialModel:
+    """Solves the stage games of a sequential scenario, many draws at once.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario with ``stages``.
+    game : GameStructure
+        Its structure (one axis per stage).
+    selection : str
+        Selection rule among normal-form equilibria (imperfect information).
+    tie_break : {"first", "uniform"}
+        Backward induction's rule for indifferent movers (perfect information).
+    """
+
+    def __init__(
+        self, scenario: Scenario, game: GameStructure, selection: str, tie_break: str
+    ) -> None:
+        assert scenario.stages is not None
+        self.scenario = scenario
+        self.game = game
+        self.selection = selection
+        self.tie_break = tie_break
+        self.players = tuple(p.name for p in scenario.players)
+        first_stage = {lv: k for k, st in enumerate(scenario.stages) for lv in st.levers}
+        self.stages = tuple(
+            Stage(
+                name=st.label,
+                mover=st.mover,
+                actions=tuple(game.strategy_labels(k)),
+                observes=None
+                if st.observes is None
+                else tuple(sorted({first_stage[o] for o in st.observes})),
+            )
+            for k, st in enumerate(scenario.stages)
+        )
+        self.perfect = is_perfect_information(self.stages)
+        self.chance_index = {lv.name: k for k, lv in enumerate(scenario.chance)}
+        if not self.perfect:
+            self._consistency = self._consistency_matrices()
+
+    @property
+    def solution_concept(self) -> str:
+        if self.perfect:
+            return "subgame-perfect equilibrium by backward induction"
+        return "pure Nash equilibria of the reduced normal form (imperfect information)"
+
+    def chance_probabilities(
+        self, env: Mapping[str, Any], n_draws: int
+    ) -> dict[int, NDArray[np.float64]]:
+        """Probabilities of each chance stage's options, ``{stage: (D, A_s)}``.
+
+        Raises
+        ------
+        ScenarioError
+            When a draw's probabilities are negative, not finite, or do not sum
+            to 1 (within 1e-9), naming the chance lever and the draw.
+        """
+        assert self.scenario.stages is not None
+        out: dict[int, NDArray[np.float64]] = {}
+        for s, st in enumerate(self.scenario.stages):
+            if st.mover is not None:
+                continue
+            name = st.levers[0]
+            exprs = self.scenario.chance_probabilities[self.chance_index[name]]
+            p = np.stack(
+                [
+                    np.broadcast_to(np.asarray(e.evaluate(env), float).reshape(-1), (n_draws,))
+                    for e in exprs
+                ],
+                axis=1,
+            )
+            bad_value = ~np.isfinite(p).all(axis=1) | (p < -_PROBABILITY_TOL).any(axis=1)
+            bad_sum = np.abs(p.sum(axis=1) - 1.0) > _PROBABILITY_TOL
+            bad = np.flatnonzero(bad_value | bad_sum)
+            if bad.size:
+                d = int(bad[0])
+                raise ScenarioError(
+                    ScenarioIssue(
+                        self.scenario.locate(("chance", name, "options")),
+                        f"probabilities of chance lever {name!r} are "
+                        f"{', '.join(f'{x:.6g}' for x in p[d])} in draw {d} (sum "
+                        f"{p[d].sum():.6g}): they must be non-negative and sum to 1",
+                    )
+                )
+            out[s] = np.clip(p, 0.0, None)
+        return out
+
+    def weights(
+        self, U: NDArray[np.float64], env: Mapping[str, Any], n_draws: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+        """Distribution over terminal histories, and equilibria counted, per draw.
+
+        Parameters
+        ----------
+        U : ndarray, shape (D, n, A_0, ..., A_{k-1})
+            Terminal payoffs.
+
+        Returns
+        -------
+        weights : ndarray, shape (D, P)
+            Probability of each terminal history (flattened in C order).
+        n_equilibria : ndarray of int, shape (D,)
+            1 per draw for backward induction (unique under the tie rule); the
+            number of pure equilibria of the normal form otherwise.
+        """
+        probs = self.chance_probabilities(env, n_draws)
+        if self.perfect:
+            res = backward_induction(U, self.stages, self.players, probs, self.tie_break)  # type: ignore[arg-type]
+            return res.path_probs.reshape(n_draws, -1), np.ones(n_draws, dtype=np.intp)
+        NF, _ = reduced_normal_form(U, self.stages, self.players, probs)
+        n = len(self.players)
+        mask = pure_nash(NF, n_players=n).reshape(n_draws, -1)
+        chosen = select(mask, NF.reshape(n_draws, n, -1), self.selection)  # type: ignore[arg-type]
+        # Play the chosen strategy profiles out: terminal h is reached when every
+        # player's plan agrees with it, with the chance probabilities along it.
+        sizes = [c.shape[0] for c in self._consistency]
+        T = chosen.reshape(n_draws, *sizes)
+        last = self._consistency[-1]
+        rows = T.reshape(-1, sizes[-1])
+        X = piecewise_matmul(rows, last).reshape(n_draws, *sizes[:-1], last.shape[1])
+        for C in reversed(self._consistency[:-1]):
+            X = np.einsum("...ah,ah->...h", X, C)
+        reach = X.reshape(n_draws, -1)
+        for s, p in probs.items():
+            reach = reach * p[:, self._histories[:, s]]
+        return reach, mask.sum(axis=1)
+
+    def _consistency_matrices(self) -> list[NDArray[np.float64]]:
+        """``C_i[sigma, h]``: 1 if player i's plan sigma agrees with history h."""
+        shape = tuple(len(st.actions) for st in self.stages)
+        self._histories = np.array(
+            list(itertools.product(*(range(a) for a in shape))), dtype=np.intp
+        )
+        plans = reduced_strategies(self.stages, self.players)
+        out = []
+        for player, player_plans in zip(self.players, plans, strict=True):
+            own = [s for s, st in enumerate(self.stages) if st.mover == player]
+            C = np.ones((len(player_plans), len(self._histories)))
+            for j, plan in enumerate(player_plans):
+                for h_index, h in enumerate(self._histories):
+                    for s in own:
+                        if plan.get(infoset_key(self.stages, s, h)) != h[s]:
+                            C[j, h_index] = 0.0
+                            break
+            out.append(C)
+        return out
