@@ -133,7 +133,7 @@ analysis: {samples: 20000, seed: 4}
 
 def test_draws_without_pure_equilibrium_are_reported_not_dropped() -> None:
     text = NO_EQ_GAME.replace("row == col_heads", "(row == 'heads') == (col == 'heads')")
-    res = tg.simulate(tg.parse_scenario(text))
+    res = tg.simulate(tg.parse_scenario(text), no_equilibrium="report")
     p_none = res.outcome_probabilities["no_pure_equilibrium"]
     lo, hi = next(o.ci95 for o in res.outcomes if o.label == "no_pure_equilibrium")
     assert lo <= 0.5 <= hi  # P(stakes > 0) = 1/2
@@ -189,8 +189,57 @@ def test_result_records_how_it_was_made() -> None:
     assert doc["tradegame_version"] == tg.__version__
     method = doc["method"]
     assert (method["seed"], method["samples"], method["solution_concept"]) == (8, 300, "pure_nash")
-    assert "no_pure_equilibrium" in method["no_equilibrium"]
+    assert "no pure equilibrium" in method["no_equilibrium"]
     assert doc["central_game"]["pure_equilibria"][0]["strategies"] == {
         "row": "defect",
         "col": "defect",
     }
+
+
+def _within_99(got: float, exact: float, n: int) -> bool:
+    return abs(got - exact) <= stats.norm.ppf(0.995) * np.sqrt(exact * (1 - exact) / n) + 1e-12
+
+
+def test_draws_without_pure_equilibrium_play_their_mixed_equilibrium_by_default() -> None:
+    text = NO_EQ_GAME.replace("row == col_heads", "(row == 'heads') == (col == 'heads')")
+    res = tg.simulate(tg.parse_scenario(text))
+    # stakes > 0 (half the draws): matching pennies, mixed (1/2, 1/2), match with 1/2;
+    # stakes < 0: the pure equilibria mismatch. So P(match) = 1/4 exactly.
+    assert _within_99(res.outcome_probabilities["match"], 0.25, res.samples)
+    assert res.outcome_probabilities["no_pure_equilibrium"] == 0.0
+    assert "mixed equilibrium" in res.to_dict()["method"]["no_equilibrium"]
+    assert 0 in res.equilibrium_counts  # still counted as draws without a pure equilibrium
+
+
+def test_qre_at_lambda_zero_is_uniform_play() -> None:
+    text = NO_EQ_GAME.replace("row == col_heads", "(row == 'heads') == (col == 'heads')")
+    res = tg.simulate(tg.parse_scenario(text), 2048, solution="qre", qre_lambda=0.0)
+    assert res.outcome_probabilities["match"] == pytest.approx(0.5, abs=1e-12)
+    assert res.to_dict()["method"]["solution_concept"] == "qre"
+
+
+def test_risk_dominance_picks_the_safe_equilibrium_of_the_stag_hunt() -> None:
+    res = tg.simulate(tg.parse_scenario(STAG), selection="risk_dominant")
+    # Deviation-loss products: (stag, stag) 1 * 1 = 1, (hare, hare) 3 * 3 = 9.
+    assert res.outcome_probabilities["hare"] == 1.0
+
+
+BATTLE = STAG.replace("[[4, 4], [0, 3]]", "[[2, 1], [0, 0]]").replace(
+    "[[3, 0], [3, 3]]", "[[0, 0], [1, 2]]"
+)
+
+
+def test_mixed_nash_solution_averages_the_extreme_equilibria() -> None:
+    # Battle of the sexes: (stag, stag), (hare, hare) and the mixed ((2/3, 1/3), (1/3, 2/3)).
+    res = tg.simulate(tg.parse_scenario(BATTLE), solution="mixed_nash")
+    mixed_stag = (2 / 3) * (1 / 3)
+    assert res.outcome_probabilities["stag"] == pytest.approx((1 + mixed_stag) / 3)
+    assert res.equilibrium_counts == {3: 100}
+
+
+def test_options_that_do_not_fit_are_refused() -> None:
+    sc = tg.parse_scenario(STAG)
+    with pytest.raises(ValueError, match="subgame_perfect"):
+        tg.simulate(sc, solution="subgame_perfect")
+    with pytest.raises(ValueError, match="mixed_nash, selection"):
+        tg.simulate(sc, solution="mixed_nash", selection="risk_dominant")

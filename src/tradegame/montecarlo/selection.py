@@ -14,6 +14,14 @@ Rules
     (every player at least as well off, one strictly better) are discarded;
     the rest are equally likely. When one equilibrium dominates all others
     this is Harsanyi and Selten's (1988) payoff dominance.
+``risk_dominant`` (two players)
+    The equilibria with the largest product of the players' deviation losses
+    ``(A[a, b] - max_{a' != a} A[a', b]) * (B[a, b] - max_{b' != b} B[a, b'])``
+    (Harsanyi and Selten 1988, section 3.9; for 2x2 games their risk
+    dominance), equally likely.
+
+The rules ``mixed`` and ``qre``, which play a mixed profile rather than select
+a pure equilibrium, are in :mod:`tradegame.montecarlo.play`.
 """
 
 from __future__ import annotations
@@ -29,13 +37,20 @@ SELECTION_RULES: dict[str, str] = {
     "uniform": "each pure Nash equilibrium of a draw equally likely",
     "payoff_dominant": "pure equilibria not Pareto-dominated by another equilibrium of the "
     "draw, equally likely (Harsanyi-Selten payoff dominance when one dominates all)",
+    "risk_dominant": "pure equilibria with the largest product of the two players' deviation "
+    "losses (Harsanyi-Selten risk dominance), equally likely",
+    "mixed": "the distribution over profiles of the mixed Nash equilibrium (two players; "
+    "uniform over the extreme equilibria when there are several)",
+    "qre": "the distribution over profiles of the logit quantal response equilibrium at "
+    "the scenario's qre_lambda, principal branch",
 }
 
 
 def select(
     mask: NDArray[np.bool_],
     U: NDArray[np.float64],
-    rule: Literal["uniform", "payoff_dominant"] = "uniform",
+    rule: Literal["uniform", "payoff_dominant", "risk_dominant"] = "uniform",
+    shape: tuple[int, ...] | None = None,
 ) -> NDArray[np.float64]:
     """Weights over profiles for each draw under a selection rule.
 
@@ -45,7 +60,9 @@ def select(
         Pure equilibria of each draw (flattened profiles).
     U : ndarray of float, shape (D, n, P)
         Payoffs, flattened over profiles.
-    rule : {"uniform", "payoff_dominant"}
+    rule : {"uniform", "payoff_dominant", "risk_dominant"}
+    shape : tuple of int, optional
+        ``(A_0, ..., A_{n-1})``; needed for ``risk_dominant``.
 
     Returns
     -------
@@ -56,6 +73,10 @@ def select(
         keep = mask
     elif rule == "payoff_dominant":
         keep = _pareto_undominated_equilibria(mask, U)
+    elif rule == "risk_dominant":
+        if shape is None or len(shape) != 2:
+            raise ValueError("risk dominance is defined here for two-player games")
+        keep = _risk_dominant_equilibria(mask, U, shape)
     else:
         raise ValueError(f"unknown selection rule {rule!r}; known: {', '.join(SELECTION_RULES)}")
     counts = keep.sum(axis=1, keepdims=True)
@@ -85,3 +106,29 @@ def _pareto_undominated_equilibria(
     drop_rows, drop_cols = np.nonzero(dominated & valid)
     keep[several[drop_rows], order[drop_rows, drop_cols]] = False
     return keep
+
+
+def _risk_dominant_equilibria(
+    mask: NDArray[np.bool_], U: NDArray[np.float64], shape: tuple[int, ...]
+) -> NDArray[np.bool_]:
+    m, n = shape
+    D = mask.shape[0]
+    A = U[:, 0].reshape(D, m, n)
+    B = U[:, 1].reshape(D, m, n)
+    # Each player's loss from deviating to their best other action.
+    if m > 1:
+        top2_A = -np.sort(-A, axis=1)[:, :2]  # (D, 2, n) best and second-best per column
+        best_other_A = np.where(A >= top2_A[:, :1], top2_A[:, 1:2], top2_A[:, :1])
+        loss_A = A - best_other_A
+    else:
+        loss_A = np.ones_like(A)
+    if n > 1:
+        top2_B = -np.sort(-B, axis=2)[:, :, :2]
+        best_other_B = np.where(B >= top2_B[:, :, :1], top2_B[:, :, 1:2], top2_B[:, :, :1])
+        loss_B = B - best_other_B
+    else:
+        loss_B = np.ones_like(B)
+    product = (loss_A * loss_B).reshape(D, -1)
+    score = np.where(mask, product, -np.inf)
+    best = score.max(axis=1, keepdims=True)
+    return mask & (score >= best)

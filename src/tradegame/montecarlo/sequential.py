@@ -146,8 +146,9 @@ class SequentialModel:
         probs = self.chance_probabilities(env, n_draws)
         if self.perfect:
             res = backward_induction(U, self.stages, self.players, probs, self.tie_break)  # type: ignore[arg-type]
-            return res.path_probs.reshape(n_draws, -1), np.ones(n_draws, dtype=np.intp)
-        NF, _ = reduced_normal_form(U, self.stages, self.players, probs)
+            path = np.asarray(res.path_probs, dtype=np.float64).reshape(n_draws, -1)
+            return path, np.ones(n_draws, dtype=np.intp)
+        NF, _ = reduced_normal_form(U, self.stages, self.players, dict(probs))  # type: ignore[arg-type]
         n = len(self.players)
         mask = pure_nash(NF, n_players=n).reshape(n_draws, -1)
         chosen = select(mask, NF.reshape(n_draws, n, -1), self.selection)  # type: ignore[arg-type]

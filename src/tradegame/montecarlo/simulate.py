@@ -11,8 +11,10 @@ way whatever the chunk size: the result is byte-for-byte reproducible.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from tradegame.model.build import (
     evaluation_environment,
 )
 from tradegame.model.game import GameStructure
+from tradegame.montecarlo.play import PlayRule, play_distribution
 from tradegame.montecarlo.result import (
     CentralEquilibrium,
     CentralGame,
@@ -37,7 +40,7 @@ from tradegame.montecarlo.result import (
     wilson_interval,
 )
 from tradegame.montecarlo.sampling import BLOCK, ParameterSampler
-from tradegame.montecarlo.selection import SELECTION_RULES, select
+from tradegame.montecarlo.selection import SELECTION_RULES
 from tradegame.montecarlo.sequential import SequentialModel
 from tradegame.scenario.load import Scenario
 from tradegame.solvers.pure_nash import pure_nash
@@ -46,6 +49,7 @@ __all__ = [
     "NO_EQUILIBRIUM",
     "CheckpointError",
     "ChunkSolver",
+    "RunOptions",
     "central_game",
     "memory_per_draw",
     "simulate",
@@ -66,7 +70,7 @@ def _solve_chunk(
     game: GameStructure,
     params: dict[str, NDArray[np.float64]],
     n_draws: int,
-    selection: str,
+    rule: PlayRule,
     indicators: NDArray[np.float64],
     sequential: SequentialModel | None = None,
 ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
@@ -84,9 +88,7 @@ def _solve_chunk(
     n, P = game.n_players, game.n_profiles
     flatU = U.reshape(n_draws, n, P)
     if sequential is None:
-        mask = pure_nash(U, n_players=n).reshape(n_draws, P)
-        weights = select(mask, flatU, selection)  # type: ignore[arg-type]
-        n_eq = mask.sum(axis=1)
+        weights, n_eq = play_distribution(U, rule)
     else:
         weights, n_eq = sequential.weights(U, env, n_draws)
     labels = build_outcomes(scenario, game, env, n_draws)
@@ -155,6 +157,82 @@ def central_game(
     return CentralGame(parameters=medians, equilibria=tuple(equilibria))
 
 
+@dataclass(frozen=True)
+class RunOptions:
+    """How a run solves and plays each draw: the scenario's analysis with overrides."""
+
+    solution: str
+    selection: str
+    no_equilibrium: str
+    qre_lambda: float
+    tie_break: str
+
+    @classmethod
+    def resolve(
+        cls,
+        scenario: Scenario,
+        *,
+        solution: str | None = None,
+        selection: str | None = None,
+        no_equilibrium: str | None = None,
+        qre_lambda: float | None = None,
+    ) -> RunOptions:
+        """The scenario's choices, overridden where given, checked for consistency.
+
+        Raises
+        ------
+        ValueError
+            An unknown value, or one that does not fit the scenario (a mixed
+            equilibrium of a three-player game, backward induction without stages).
+        """
+        a = scenario.analysis
+        opts = cls(
+            solution=solution or scenario.solution,
+            selection=selection or a.selection,
+            no_equilibrium=no_equilibrium or scenario.no_equilibrium,
+            qre_lambda=float(a.qre_lambda if qre_lambda is None else qre_lambda),
+            tie_break=a.tie_break,
+        )
+        n = len(scenario.players)
+        if opts.solution not in SOLUTIONS:
+            raise ValueError(f"unknown solution {opts.solution!r}; known: {', '.join(SOLUTIONS)}")
+        if opts.selection not in SELECTION_RULES:
+            raise ValueError(
+                f"unknown selection rule {opts.selection!r}; known: {', '.join(SELECTION_RULES)}"
+            )
+        if opts.no_equilibrium not in ("mixed", "qre", "report"):
+            raise ValueError(
+                f"unknown no-equilibrium rule {opts.no_equilibrium!r}; known: mixed, qre, report"
+            )
+        if not (np.isfinite(opts.qre_lambda) and opts.qre_lambda >= 0):
+            raise ValueError("qre_lambda must be a non-negative number")
+        if scenario.is_sequential != (opts.solution == "subgame_perfect"):
+            raise ValueError(
+                "sequential scenarios (with stages) are solved with 'subgame_perfect', and "
+                "only they are"
+            )
+        if n != 2 and (
+            opts.solution == "mixed_nash"
+            or opts.selection in ("mixed", "risk_dominant")
+            or (opts.no_equilibrium == "mixed" and opts.solution == "pure_nash")
+        ):
+            raise ValueError(
+                f"mixed equilibria and risk dominance are for two-player games; "
+                f"this one has {n} players (use qre)"
+            )
+        if opts.solution == "mixed_nash" and opts.selection not in ("uniform", "payoff_dominant"):
+            raise ValueError("with mixed_nash, selection is uniform or payoff_dominant")
+        return opts
+
+    @property
+    def play_rule(self) -> PlayRule:
+        return PlayRule(self.solution, self.selection, self.no_equilibrium, self.qre_lambda)
+
+
+#: Solution concepts a run can use.
+SOLUTIONS = ("pure_nash", "mixed_nash", "qre", "subgame_perfect")
+
+
 def memory_per_draw(game: GameStructure, n_outcomes: int) -> int:
     """Bytes one draw needs while its chunk is solved (payoffs, masks, weights, sums)."""
     return game.n_profiles * (2 * game.n_players + 6) * 8 + (n_outcomes + 16) * 8
@@ -173,9 +251,10 @@ class ChunkSolver:
     their sum over blocks *in block order*, whoever computed them.
     """
 
-    def __init__(self, scenario: Scenario, selection: str, seed: int) -> None:
+    def __init__(self, scenario: Scenario, options: RunOptions, seed: int) -> None:
         self.scenario = scenario
-        self.selection = selection
+        self.options = options
+        self.rule = options.play_rule
         self.game = GameStructure.from_scenario(scenario)
         self.sampler = ParameterSampler(scenario.spec.parameters, seed)
         onehots = []
@@ -191,7 +270,7 @@ class ChunkSolver:
             self.lever_keys.extend(("chance", lever.name, o) for o in lever.options)
         self.indicators = np.concatenate(onehots, axis=1)  # (P, total options)
         self.sequential = (
-            SequentialModel(scenario, self.game, selection, scenario.analysis.tie_break)
+            SequentialModel(scenario, self.game, options.selection, options.tie_break)
             if scenario.is_sequential
             else None
         )
@@ -218,7 +297,7 @@ class ChunkSolver:
             self.game,
             params,
             stop - start,
-            self.selection,
+            self.rule,
             self.indicators,
             self.sequential,
         )
@@ -240,7 +319,7 @@ BlockResult = tuple[int, NDArray[np.float64], dict[int, int]]
 _WORKER: dict[str, ChunkSolver] = {}
 
 
-def _worker_init(text: str, name: str, selection: str, seed: int) -> None:
+def _worker_init(text: str, name: str, options: RunOptions, seed: int) -> None:
     import signal
 
     from tradegame.scenario.load import parse_scenario
@@ -248,7 +327,7 @@ def _worker_init(text: str, name: str, selection: str, seed: int) -> None:
     # The parent handles Ctrl-C and SIGTERM and shuts the pool down.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _WORKER["solver"] = ChunkSolver(parse_scenario(text, name), selection, seed)
+    _WORKER["solver"] = ChunkSolver(parse_scenario(text, name), options, seed)
 
 
 def _worker_solve(chunk: tuple[int, int]) -> list[BlockResult]:
@@ -261,6 +340,9 @@ def simulate(
     seed: int | None = None,
     *,
     selection: str | None = None,
+    solution: str | None = None,
+    no_equilibrium: str | None = None,
+    qre_lambda: float | None = None,
     chunk_size: int | None = None,
     workers: int = 1,
     checkpoint: str | Path | None = None,
@@ -278,8 +360,15 @@ def simulate(
     seed : int, optional
         Root seed; default the scenario's ``analysis.seed``, else fresh
         entropy (recorded in the result, so the run can be repeated).
-    selection : {"uniform", "payoff_dominant"}, optional
-        Equilibrium selection rule; default the scenario's.
+    selection : str, optional
+        Equilibrium selection rule (see
+        :data:`tradegame.montecarlo.selection.SELECTION_RULES`); default the scenario's.
+    solution : {"pure_nash", "mixed_nash", "qre", "subgame_perfect"}, optional
+        Solution concept; default the scenario's.
+    no_equilibrium : {"mixed", "qre", "report"}, optional
+        What draws without a pure equilibrium play; default the scenario's.
+    qre_lambda : float, optional
+        Precision of the logit QRE; default the scenario's.
     chunk_size : int, optional
         Draws solved at once (rounded up to a multiple of the sampling block,
         2048); default from the memory budget. Does not change the result.
@@ -318,15 +407,17 @@ def simulate(
         seed = int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
     if seed < 0:
         raise ValueError("seed must be non-negative")
-    selection = selection or analysis.selection
-    if selection not in SELECTION_RULES:
-        raise ValueError(
-            f"unknown selection rule {selection!r}; known: {', '.join(SELECTION_RULES)}"
-        )
+    options = RunOptions.resolve(
+        scenario,
+        solution=solution,
+        selection=selection,
+        no_equilibrium=no_equilibrium,
+        qre_lambda=qre_lambda,
+    )
     if workers < 1:
         raise ValueError("workers must be at least 1")
 
-    solver = ChunkSolver(scenario, selection, seed)
+    solver = ChunkSolver(scenario, options, seed)
     game = solver.game
     K = len(scenario.outcome_labels)
     budget = int(max_memory or CHUNK_BYTES)
@@ -350,7 +441,7 @@ def simulate(
         "tradegame_version": __version__,
         "seed": int(seed),
         "samples": samples,
-        "selection": selection,
+        "options": dataclasses.asdict(options),
     }
     blocks: dict[int, tuple[NDArray[np.float64], dict[int, int]]] = {}
     if checkpoint is not None:
@@ -376,7 +467,7 @@ def simulate(
         for start, stop in pending:
             finished(solver.solve(start, stop), stop - start)
     else:
-        _run_pool(scenario, selection, int(seed), pending, workers, finished)
+        _run_pool(scenario, options, int(seed), pending, workers, finished)
 
     totals = np.zeros_like(blocks[0][0])
     eq_counts: dict[int, int] = {}
@@ -385,12 +476,12 @@ def simulate(
         totals = totals + sums
         for k, c in counts.items():
             eq_counts[k] = eq_counts.get(k, 0) + c
-    return _result(scenario, solver, totals, eq_counts, samples, int(seed), selection)
+    return _result(scenario, solver, totals, eq_counts, samples, int(seed))
 
 
 def _run_pool(
     scenario: Scenario,
-    selection: str,
+    options: RunOptions,
     seed: int,
     pending: list[tuple[int, int]],
     workers: int,
@@ -404,7 +495,7 @@ def _run_pool(
         max_workers=workers,
         mp_context=context,
         initializer=_worker_init,
-        initargs=(scenario.text, scenario.source, selection, seed),
+        initargs=(scenario.text, scenario.source, options, seed),
     )
     try:
         futures = {pool.submit(_worker_solve, c): c for c in pending}
@@ -488,9 +579,9 @@ def _result(
     eq_counts: dict[int, int],
     samples: int,
     seed: int,
-    selection: str,
 ) -> SimulationResult:
     game = solver.game
+    options = solver.options
     labels = scenario.outcome_labels
     K = len(labels)
     n = game.n_players
@@ -534,10 +625,18 @@ def _result(
         )
         no_eq = "every draw has a subgame-perfect equilibrium"
         selection_name = f"tie_break:{rule}"
-    else:
-        selection_text = SELECTION_RULES[selection]
+    elif solver.sequential is not None:
+        selection_text = SELECTION_RULES[options.selection] + " (of the reduced normal form)"
         no_eq = f"draws with no pure equilibrium are reported as {NO_EQUILIBRIUM!r}"
-        selection_name = selection
+        selection_name = options.selection
+    else:
+        selection_text = (
+            "not needed: the logit QRE is unique on its principal branch"
+            if options.solution == "qre"
+            else SELECTION_RULES[options.selection]
+        )
+        no_eq = solver.rule.describe(game.n_players, game.shape)
+        selection_name = "none" if options.solution == "qre" else options.selection
     return SimulationResult(
         scenario_title=scenario.title,
         scenario_file=scenario.source,
@@ -545,7 +644,7 @@ def _result(
         tradegame_version=__version__,
         seed=int(seed),
         samples=samples,
-        solution=scenario.solution,
+        solution=options.solution,
         selection=selection_name,
         selection_rule=selection_text,
         no_equilibrium_rule=no_eq,

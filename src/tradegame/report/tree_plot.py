@@ -18,6 +18,7 @@ The figure is written atomically (temporary file in the target directory, then
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from collections.abc import Iterable
@@ -28,6 +29,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only; never needs a display
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.lines import Line2D
 
 from tradegame.model.tree import GameTree, Node
@@ -103,7 +105,7 @@ def _visible_nodes(
         return tree.nodes(), {}
     size = _subtree_sizes(tree)
     keep: set[Node] = set()
-    if on_path and len(on_path) * 3 <= max_nodes * 3:
+    if on_path:
         keep = {()} | on_path
         for n in on_path:
             keep.update(tree.children(n))
@@ -172,7 +174,7 @@ def _draw(
         default=4,
     )
     # Room per leaf: its payoff text, or the edge labels beside the edges into it.
-    leaf_w = max(0.42, pay_chars * char_w + 0.12, edge_chars * char_w + 0.1)
+    leaf_w = max(0.42, pay_chars * char_w + 0.12, 1.4 * edge_chars * char_w + 0.1)
     width = min(max(n_leaves * leaf_w + 1.0, 6.0), 60.0)
     height = min(max(1.7 * depth + (2.6 if many else 2.0), 4.0), 24.0)
     fig, ax = plt.subplots(figsize=(width, height), dpi=dpi)
@@ -213,13 +215,18 @@ def _draw(
             zorder=4,
         )
 
-    # Information sets with several nodes: dashed line through their members.
-    for members in tree.infosets().values():
-        shown = [m for m in members if m in vis]
-        if len(shown) > 1:
-            xs = [pos[m][0] for m in shown]
-            y = pos[shown[0]][1]
-            ax.plot([min(xs), max(xs)], [y, y], ls="--", lw=1.0, color="#555555", zorder=0)
+    # Information sets with several nodes: a dashed arc between consecutive members, one
+    # colour per set; arcs rise with their span, so interleaved sets stay apart.
+    palette = plt.get_cmap("Dark2")
+    multi = [m for m in tree.infosets().values() if sum(x in vis for x in m) > 1]
+    for j, members in enumerate(multi):
+        shown = sorted((m for m in members if m in vis), key=lambda m: pos[m][0])
+        for a, b in itertools.pairwise(shown):
+            (xa, ya), (xb, _) = pos[a], pos[b]
+            xs = np.linspace(xa, xb, 40)
+            rise = 0.12 + 0.05 * min(xb - xa, 8.0)
+            ys = ya + rise * np.sin(np.pi * (xs - xa) / (xb - xa))
+            ax.plot(xs, ys, ls="--", lw=1.2, color=palette(j % 8), zorder=0)
 
     for n in visible:
         d = tree.node(n)

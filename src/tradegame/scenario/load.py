@@ -157,6 +157,13 @@ class Scenario:
         return self.stages is not None
 
     @property
+    def no_equilibrium(self) -> str:
+        """What draws without a pure equilibrium play (the file's, else by player count)."""
+        if self.spec.analysis.no_equilibrium is not None:
+            return self.spec.analysis.no_equilibrium
+        return "mixed" if len(self.players) == 2 else "qre"
+
+    @property
     def solution(self) -> str:
         """The solution concept: the file's, else the one that fits the scenario."""
         if self.spec.analysis.solution is not None:

@@ -27,11 +27,11 @@ __all__ = [
     "FORMAT_VERSION",
     "Analysis",
     "ChanceLever",
-    "StageSpec",
     "Distribution",
     "MatrixPayoffs",
     "Player",
     "ScenarioFile",
+    "StageSpec",
     "scenario_json_schema",
 ]
 
@@ -271,17 +271,26 @@ class MatrixPayoffs(_Strict):
 class Analysis(_Strict):
     """How to analyse the scenario."""
 
-    solution: Literal["pure_nash", "subgame_perfect"] | None = None
-    """Solution concept. 'pure_nash' (simultaneous games): all pure Nash equilibria of
-    each draw's game. 'subgame_perfect' (sequential games): backward induction.
-    Default: the one that fits the scenario."""
+    solution: Literal["pure_nash", "mixed_nash", "qre", "subgame_perfect"] | None = None
+    """Solution concept. 'pure_nash': the pure Nash equilibria of each draw's game,
+    one chosen by 'selection'. 'mixed_nash' (two players): the extreme mixed
+    equilibria. 'qre': the logit quantal response equilibrium at 'qre_lambda'.
+    'subgame_perfect' (sequential scenarios): backward induction. Default:
+    'subgame_perfect' for scenarios with 'stages:', else 'pure_nash'."""
+    selection: Literal["uniform", "payoff_dominant", "risk_dominant", "mixed", "qre"] = "uniform"
+    """Which equilibrium is played when there are several: 'uniform' (each equally
+    likely), 'payoff_dominant' (those no other equilibrium Pareto-dominates),
+    'risk_dominant' (two players: largest product of deviation losses); or play
+    the 'mixed' equilibrium or the 'qre' in every draw."""
+    no_equilibrium: Literal["mixed", "qre", "report"] | None = None
+    """What draws without a pure equilibrium play: their 'mixed' equilibrium (two
+    players), their 'qre', or 'report' them as the outcome 'no_pure_equilibrium'.
+    Default: 'mixed' for two players, 'qre' for more."""
+    qre_lambda: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] = 1.0
+    """Precision of the logit QRE (0: uniform play; large: close to Nash)."""
     tie_break: Literal["first", "uniform"] = "first"
     """Sequential games: when a mover is indifferent, 'first' takes the option listed
     first, 'uniform' mixes equally over the best options."""
-    selection: Literal["uniform", "payoff_dominant"] = "uniform"
-    """Which equilibrium is played when there are several: 'uniform' gives each pure
-    equilibrium equal probability; 'payoff_dominant' keeps the equilibria no other
-    equilibrium Pareto-dominates, with equal probability."""
     samples: Annotated[int, Field(ge=1, le=1_000_000_000)] = 20_000
     """Number of Monte Carlo draws."""
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
