@@ -23,7 +23,7 @@ from rich.table import Table
 from tradegame._version import __version__
 from tradegame.errors import ScenarioError
 from tradegame.model.build import NonFiniteError
-from tradegame.montecarlo.simulate import CheckpointError
+from tradegame.montecarlo.simulate import SOLUTIONS, CheckpointError, RunOptions
 
 app = typer.Typer(
     name="tradegame",
@@ -138,6 +138,22 @@ def run(
             "--chunk-size", min=1, help="Draws solved at once (memory; never changes results)."
         ),
     ] = None,
+    solution: Annotated[
+        str | None,
+        typer.Option(
+            "--solution", help="Solution concept: pure_nash, mixed_nash, qre or subgame_perfect."
+        ),
+    ] = None,
+    no_equilibrium: Annotated[
+        str | None,
+        typer.Option(
+            "--no-equilibrium",
+            help="What draws without a pure equilibrium play: mixed, qre or report.",
+        ),
+    ] = None,
+    qre_lambda: Annotated[
+        float | None, typer.Option("--qre-lambda", min=0.0, help="Precision of the logit QRE.")
+    ] = None,
     workers: Annotated[
         int, typer.Option("--workers", min=1, help="Processes to run on (never changes results).")
     ] = 1,
@@ -169,12 +185,28 @@ def run(
         raise BadInput(
             f"--selection: unknown rule {selection!r}; choose from {', '.join(SELECTION_RULES)}"
         )
+    if solution is not None and solution not in SOLUTIONS:
+        raise BadInput(f"--solution: unknown {solution!r}; choose from {', '.join(SOLUTIONS)}")
+    if no_equilibrium is not None and no_equilibrium not in ("mixed", "qre", "report"):
+        raise BadInput(
+            f"--no-equilibrium: unknown {no_equilibrium!r}; choose from mixed, qre, report"
+        )
     for p in (json_path, csv_path, plot_path, checkpoint):
         if p is not None and str(p) != "-" and not p.parent.exists():
             raise BadInput(f"{p}: directory {p.parent} does not exist")
     if plot_path is not None and plot_path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise BadInput(f"--plot {plot_path}: use a .png, .svg or .pdf file name")
     sc = _load(scenario)
+    try:
+        RunOptions.resolve(
+            sc,
+            solution=solution,
+            selection=selection,
+            no_equilibrium=no_equilibrium,
+            qre_lambda=qre_lambda,
+        )
+    except ValueError as exc:
+        raise BadInput(f"{sc.source}: {exc}") from None
     to_stdout = json_path is not None and str(json_path) == "-"
     with _progress(not quiet and not to_stdout) as progress:
         result = simulate(
@@ -182,6 +214,9 @@ def run(
             samples,
             seed,
             selection=selection,
+            solution=solution,
+            no_equilibrium=no_equilibrium,
+            qre_lambda=qre_lambda,
             chunk_size=chunk_size,
             workers=workers,
             checkpoint=checkpoint,
@@ -209,6 +244,112 @@ def solve(scenario: ScenarioArg) -> None:
     from tradegame.report.table import central_game_tables
 
     out.print(central_game_tables(_load(scenario)))
+
+
+@app.command()
+def tree(
+    scenario: ScenarioArg,
+    plot: Annotated[
+        Path, typer.Option("--plot", "-o", help="Image to write (.png, .svg, .pdf).")
+    ] = Path("tree.png"),
+    max_nodes: Annotated[
+        int, typer.Option("--max-nodes", min=1, help="Collapse off-path subtrees beyond this.")
+    ] = 400,
+) -> None:
+    """Draw the game tree of a sequential scenario's central game, equilibrium path marked."""
+    import numpy as np
+
+    from tradegame.model.central import central_stage_game
+    from tradegame.model.tree import GameTree
+    from tradegame.report.tree_plot import plot_tree
+    from tradegame.solvers.backward_induction import backward_induction
+
+    if plot.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise BadInput(f"--plot {plot}: use a .png, .svg or .pdf file name")
+    if not plot.parent.exists():
+        raise BadInput(f"{plot}: directory {plot.parent} does not exist")
+    sc = _load(scenario)
+    if not sc.is_sequential:
+        raise BadInput(
+            f"{sc.source}: 'tree' draws sequential scenarios (with 'stages:'); "
+            "this one is simultaneous: see 'tradegame solve'"
+        )
+    g = central_stage_game(sc)
+    game_tree = GameTree.from_stages(g.V, g.stages, g.players, g.chance_probs, sc.title)
+    path = None
+    if g.perfect_information:
+        res = backward_induction(g.V, g.stages, g.players, g.chance_probs, sc.analysis.tie_break)  # type: ignore[arg-type]
+        ends = [tuple(int(a) for a in h) for h in np.argwhere(res.path_probs > 0)]
+        path = {h[:k] for h in ends for k in range(len(h) + 1)}
+    plot_tree(game_tree, path, plot, max_nodes=max_nodes)
+    n = game_tree.graph.number_of_nodes()
+    out.print(
+        f"wrote {plot} ({n} nodes{', equilibrium path in red' if path else ''})",
+        markup=False,
+        highlight=False,
+    )
+
+
+@app.command()
+def export(
+    scenario: ScenarioArg,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="nfg or efg.")] = "nfg",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+) -> None:
+    """Write the central game (parameters at medians) as a Gambit .nfg or .efg file."""
+    from tradegame.interop.scenario_io import export_scenario
+    from tradegame.report.files import atomic_write_text
+
+    if fmt not in ("nfg", "efg"):
+        raise BadInput(f"--format: {fmt!r} is not nfg or efg")
+    if output is not None and not output.parent.exists():
+        raise BadInput(f"{output}: directory {output.parent} does not exist")
+    text = export_scenario(_load(scenario), fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write_text(output, text)
+
+
+@app.command("import")
+def import_(
+    file: Annotated[Path, typer.Argument(help="A Gambit .nfg or .efg file.")],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Scenario file to write (default: stdout)."),
+    ] = None,
+) -> None:
+    """Turn a Gambit .nfg or .efg file into a tradegame scenario."""
+    from tradegame.interop.gambit import GambitFormatError, read_efg, read_nfg
+    from tradegame.interop.scenario_io import scenario_from_efg, scenario_from_nfg
+    from tradegame.report.files import atomic_write_text
+    from tradegame.scenario.load import parse_scenario
+
+    suffix = file.suffix.lower()
+    if suffix not in (".nfg", ".efg"):
+        raise BadInput(f"{file}: expected a .nfg or .efg file")
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{file}:1:1: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"{file}:1:1: cannot read: {exc}") from None
+    try:
+        if suffix == ".nfg":
+            scenario_text = scenario_from_nfg(read_nfg(text), file.name)
+        else:
+            scenario_text = scenario_from_efg(read_efg(text), file.name)
+    except GambitFormatError as exc:
+        raise BadInput(f"{file}: {exc}") from None
+    parse_scenario(scenario_text, str(output or "<imported>"))  # what we write must load
+    if output is None:
+        sys.stdout.write(scenario_text)
+    else:
+        if not output.parent.exists():
+            raise BadInput(f"{output}: directory {output.parent} does not exist")
+        atomic_write_text(output, scenario_text)
 
 
 @app.command()
@@ -350,7 +491,7 @@ def _non_finite(exc: NonFiniteError, args: list[str]) -> int:
 
 
 def app_commands() -> set[str]:
-    return {"run", "solve", "validate", "schema", "list"}
+    return {"run", "solve", "validate", "schema", "list", "tree", "export", "import"}
 
 
 if __name__ == "__main__":

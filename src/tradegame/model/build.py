@@ -181,13 +181,11 @@ def build_payoffs(
         for i, expr in enumerate(scenario.payoffs):
             U[:, i, :] = _combine(expr.evaluate_pairs(env, pairs_env), n_draws, P)
     else:
-        assert scenario.matrix is not None
-        cols = game.shape[1]
-        for r, row in enumerate(scenario.matrix):
-            for c, cell in enumerate(row):
-                for i, expr in enumerate(cell):
-                    value = np.asarray(expr.evaluate(env), dtype=np.float64)
-                    U[:, i, r * cols + c] = np.broadcast_to(value.reshape(-1), (n_draws,))
+        assert scenario.cells is not None
+        for p, cell in enumerate(scenario.cells):
+            for i, expr in enumerate(cell):
+                value = np.asarray(expr.evaluate(env), dtype=np.float64)
+                U[:, i, p] = np.broadcast_to(value.reshape(-1), (n_draws,))
     for i, player in enumerate(game.players):
         if not np.isfinite(U[:, i]).all():
             d, p = np.argwhere(~np.isfinite(U[:, i]))[0]

@@ -7,14 +7,15 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from tradegame.model.build import build_payoffs, evaluation_environment
-from tradegame.model.game import GameStructure
+from tradegame.model.central import central_payoffs, central_stage_game
 from tradegame.montecarlo.result import SimulationResult
-from tradegame.montecarlo.sampling import ParameterSampler
 from tradegame.scenario.load import Scenario
 from tradegame.solvers.pure_nash import best_response_mask, pure_nash
 
-__all__ = ["central_game_tables", "result_tables"]
+__all__ = ["central_game_tables", "result_tables", "sequential_tables"]
+
+#: Largest central game printed as a table.
+MAX_TABLE_PROFILES = 2_000
 
 
 def _pct(x: float) -> str:
@@ -100,10 +101,16 @@ def central_game_tables(scenario: Scenario) -> Group:
     the second's as columns; each cell shows both payoffs, a ``*`` marking a
     best response. For more players, one row per profile.
     """
-    game = GameStructure.from_scenario(scenario)
-    medians = ParameterSampler(scenario.spec.parameters, 0).medians()
-    env = evaluation_environment(scenario, game, {k: np.array([v]) for k, v in medians.items()})
-    U = build_payoffs(scenario, game, env, 1)[0]
+    if scenario.is_sequential:
+        return sequential_tables(scenario)
+    game, U = central_payoffs(scenario)
+    if game.n_profiles > MAX_TABLE_PROFILES:
+        return Group(
+            Text(
+                f"The central game has {game.n_profiles:,} profiles; tables are shown "
+                f"up to {MAX_TABLE_PROFILES:,}. Export it with 'tradegame export'."
+            )
+        )
     br = best_response_mask(U)
     eq = pure_nash(U)
     parts: list[Table | Text] = []
@@ -159,3 +166,104 @@ def central_game_tables(scenario: Scenario) -> Group:
 
 def print_group(group: Group, console: Console | None = None) -> None:
     (console or Console()).print(group)
+
+
+def sequential_tables(scenario: Scenario) -> Group:
+    """A sequential scenario's central game: stages, equilibrium strategy and path.
+
+    With perfect information, backward induction's choice at every history of
+    every stage (off the path too, up to 200 rows), and the path with its
+    probability. With imperfect information, the reduced normal form's pure
+    equilibria.
+    """
+    import itertools
+
+    from tradegame.model.normal_form import reduced_normal_form
+    from tradegame.solvers.backward_induction import backward_induction
+
+    g = central_stage_game(scenario)
+    title = f"{scenario.title}: central game (parameters at their medians)"
+    order = Table(title=title + " - order of moves", title_justify="left")
+    order.add_column("stage", justify="right")
+    order.add_column("mover")
+    order.add_column("options")
+    order.add_column("has seen")
+    for k, st in enumerate(g.stages):
+        seen = (
+            "everything before"
+            if st.observes is None
+            else (", ".join(g.stages[o].name for o in st.observes) or "nothing")
+        )
+        if st.mover is None:
+            opts = ", ".join(
+                f"{a} ({p:.0%})" for a, p in zip(st.actions, g.chance_probs[k], strict=True)
+            )
+            order.add_row(str(k + 1), "chance", opts, "")
+        else:
+            order.add_row(str(k + 1), st.mover, ", ".join(st.actions), seen)
+    parts: list[Table | Text] = [order, Text("")]
+    if not g.perfect_information:
+        U, labels = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
+        eq = pure_nash(U)
+        t = Table(
+            title="Pure Nash equilibria of the reduced normal form (imperfect information)",
+            title_justify="left",
+        )
+        for p in g.players:
+            t.add_column(p)
+        for p in g.players:
+            t.add_column(f"payoff {p}", justify="right")
+        for idx in map(tuple, np.argwhere(eq)):
+            t.add_row(
+                *[labels[i][a] for i, a in enumerate(idx)],
+                *[f"{U[(i, *idx)]:.2f}" for i in range(len(g.players))],
+            )
+        if not eq.any():
+            t.add_row(*(["none"] * (2 * len(g.players))))
+        return Group(*parts, t)
+    res = backward_induction(g.V, g.stages, g.players, g.chance_probs, scenario.analysis.tie_break)  # type: ignore[arg-type]
+    plan = Table(
+        title="Subgame-perfect strategy: what each mover does after every history "
+        "('*' on the equilibrium path)",
+        title_justify="left",
+    )
+    plan.add_column("stage")
+    plan.add_column("after")
+    plan.add_column("does")
+    plan.add_column("tie", justify="center")
+    rows = 0
+    for s, st in enumerate(g.stages):
+        strategy = res.strategy[s]
+        if strategy is None:
+            continue
+        for h in itertools.product(*(range(len(x.actions)) for x in g.stages[:s])):
+            if rows >= 200:
+                break
+            reach = float(res.path_probs[h].sum()) if h else 1.0
+            after = (
+                ", ".join(f"{g.stages[t].name}={g.stages[t].actions[a]}" for t, a in enumerate(h))
+                or "(start)"
+            )
+            tie = res.ties[s]
+            plan.add_row(
+                st.name,
+                after + (" *" if reach > 0 else ""),
+                st.actions[int(strategy[h])],
+                "yes" if tie is not None and bool(tie[h]) else "",
+            )
+            rows += 1
+    path = Table(
+        title=f"Equilibrium path (tie rule: {scenario.analysis.tie_break})", title_justify="left"
+    )
+    path.add_column("path")
+    path.add_column("probability", justify="right")
+    for p in g.players:
+        path.add_column(f"payoff {p}", justify="right")
+    for h in map(tuple, np.argwhere(res.path_probs > 0)):
+        path.add_row(
+            " > ".join(f"{g.stages[t].name}: {g.stages[t].actions[a]}" for t, a in enumerate(h)),
+            _pct(float(res.path_probs[h])),
+            *[f"{g.V[(i, *h)]:.2f}" for i in range(len(g.players))],
+        )
+    values = ", ".join(f"{p} {v:.2f}" for p, v in zip(g.players, res.values, strict=True))
+    return Group(*parts, plan, Text(""), path, Text(f"Expected payoffs: {values}"))

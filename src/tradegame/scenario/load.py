@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from tradegame.errors import Location, ScenarioError, ScenarioIssue
@@ -28,7 +29,7 @@ from tradegame.scenario.expressions import (
     Namespace,
     compile_expression,
 )
-from tradegame.scenario.schema import Analysis, MatrixPayoffs, ScenarioFile
+from tradegame.scenario.schema import Analysis, MatrixPayoffs, ScenarioFile, TablePayoffs
 from tradegame.scenario.yaml_source import SourceMap, YamlDocument, parse_yaml, read_yaml_file
 
 __all__ = [
@@ -73,6 +74,11 @@ class LeverSpec:
     name: str
     options: tuple[str, ...]
     fields: Mapping[str, tuple[float, ...]]
+    labels: tuple[str, ...] = ()
+    """Display labels of the options (their names unless the file gives 'label')."""
+
+    def label(self, k: int) -> str:
+        return self.labels[k] if self.labels else self.options[k]
 
 
 @dataclass(frozen=True)
@@ -116,8 +122,10 @@ class Scenario:
         In evaluation order.
     payoffs : tuple of CompiledExpression, or None
         One per player (expression form).
-    matrix : tuple of tuple of (CompiledExpression, CompiledExpression), or None
-        Cell payoffs (matrix form), ``matrix[r][c][i]``.
+    cells : tuple of tuple of CompiledExpression, or None
+        Payoffs given per profile (matrix and table forms): ``cells[p][i]`` is
+        player *i*'s payoff at flat profile *p* (C order over all levers, in
+        player order, or in stage order for sequential scenarios).
     outcomes : tuple of (label, CompiledExpression)
         Rules in order; the first that holds names the outcome.
     fallback_outcome : str
@@ -130,7 +138,7 @@ class Scenario:
     players: tuple[PlayerSpec, ...]
     terms: tuple[tuple[str, CompiledExpression], ...]
     payoffs: tuple[CompiledExpression, ...] | None
-    matrix: tuple[tuple[tuple[CompiledExpression, ...], ...], ...] | None
+    cells: tuple[tuple[CompiledExpression, ...], ...] | None
     outcomes: tuple[tuple[str, CompiledExpression], ...]
     fallback_outcome: str
     source_map: SourceMap | None = None
@@ -219,7 +227,13 @@ def _real_path(loc: tuple[Any, ...], data: Any) -> tuple[list[str | int], bool, 
                 wrong_branch = True
             elif part == "MatrixPayoffs" and not (isinstance(node, dict) and "matrix" in node):
                 wrong_branch = True
-            elif part.startswith("dict[") and isinstance(node, dict) and "matrix" in node:
+            elif part == "TablePayoffs" and not (isinstance(node, dict) and "table" in node):
+                wrong_branch = True
+            elif (
+                part.startswith("dict[")
+                and isinstance(node, dict)
+                and ("matrix" in node or "table" in node)
+            ):
                 wrong_branch = True
     return path, is_key, wrong_branch
 
@@ -330,9 +344,23 @@ class _Checker:
                 )
                 if isinstance(options, list):
                     names = tuple(options)
+                    labels = names
                     fields: dict[str, tuple[float, ...]] = {}
                 else:
                     names = tuple(options)
+                    for opt, values in options.items():
+                        for key, value in (values or {}).items():
+                            if (key == "label") != isinstance(value, str):
+                                self.add(
+                                    (*base, opt, key),
+                                    f"{key!r} of option {opt!r} must be "
+                                    + ("text" if key == "label" else "a number"),
+                                )
+                    labels = tuple(str((options[o] or {}).get("label", o)) for o in names)
+                    options = {
+                        o: {k: v for k, v in (options[o] or {}).items() if k != "label"}
+                        for o in names
+                    }
                     field_sets = [set((v or {}).keys()) for v in options.values()]
                     all_fields = sorted(set().union(*field_sets))
                     for opt, fs in zip(names, field_sets, strict=True):
@@ -350,7 +378,7 @@ class _Checker:
                 if len(set(names)) != len(names):
                     dup = sorted({n for n in names if names.count(n) > 1})
                     self.add(base, f"lever {lname!r} lists option {dup[0]!r} twice")
-                levers.append(LeverSpec(lname, names, fields))
+                levers.append(LeverSpec(lname, names, fields, labels))
             out.append(PlayerSpec(pname, player.label or pname, tuple(levers)))
         return tuple(out)
 
@@ -524,8 +552,8 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         )
         raise ScenarioError(ck.issues)
     ns, term_names = ck.namespace(players)
-    if isinstance(spec.payoffs, MatrixPayoffs):
-        # Matrix cells are numbers per draw; terms feeding them cannot depend on levers.
+    if isinstance(spec.payoffs, MatrixPayoffs | TablePayoffs):
+        # Matrix and table cells are numbers per draw; terms feeding them cannot read levers.
         ns = Namespace(ns.numbers, {}, ns.conditions)
 
     terms: list[tuple[str, CompiledExpression]] = []
@@ -554,8 +582,10 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         chance_probabilities.append(tuple(c for c in compiled_probs if c is not None))
 
     payoffs: tuple[CompiledExpression, ...] | None = None
-    matrix = None
-    if isinstance(spec.payoffs, MatrixPayoffs):
+    cells: tuple[tuple[CompiledExpression, ...], ...] | None = None
+    if isinstance(spec.payoffs, TablePayoffs):
+        cells = _table_cells(ck, spec.payoffs, players, stages, chance_levers, ns)
+    elif isinstance(spec.payoffs, MatrixPayoffs):
         if len(players) != 2:
             ck.add(
                 ("payoffs", "matrix"),
@@ -574,7 +604,7 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
                     f"matrix has {len(spec.payoffs.matrix)} rows; "
                     f"{players[0].name} has {rows} strategies",
                 )
-            cells = []
+            matrix_cells = []
             for r, row in enumerate(spec.payoffs.matrix):
                 if len(row) != cols:
                     ck.add(
@@ -589,10 +619,10 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
                         for i, v in enumerate(cell)
                     )
                     cell_row.append(pair)
-                cells.append(tuple(cell_row))
+                matrix_cells.append(tuple(cell_row))
             if not ck.issues:
-                matrix = tuple(
-                    tuple(tuple(x for x in pair if x is not None) for pair in row) for row in cells
+                cells = tuple(
+                    tuple(x for x in pair if x is not None) for row in matrix_cells for pair in row
                 )
     else:
         names = [p.name for p in players]
@@ -655,7 +685,7 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         players=players,
         terms=tuple(terms),
         payoffs=payoffs,
-        matrix=matrix,
+        cells=cells,
         outcomes=tuple(outcomes),
         fallback_outcome=fallback,
         source_map=doc.source,
@@ -664,6 +694,87 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         chance_probabilities=tuple(chance_probabilities),
         text=doc.text,
     )
+
+
+def _table_cells(
+    ck: _Checker,
+    table: TablePayoffs,
+    players: tuple[PlayerSpec, ...],
+    stages: tuple[StagePlan, ...] | None,
+    chance_levers: tuple[LeverSpec, ...],
+    ns: Namespace,
+) -> tuple[tuple[CompiledExpression, ...], ...] | None:
+    """Per-profile payoffs from a table, or None after recording problems."""
+    spec = table.table
+    all_levers = {lv.name: lv for p in players for lv in p.levers}
+    all_levers.update({lv.name: lv for lv in chance_levers})
+    if stages is None:
+        order = [lv.name for p in players for lv in p.levers]
+    else:
+        order = [name for st in stages for name in st.levers]
+    base = ("payoffs", "table")
+    if sorted(spec.levers) != sorted(order):
+        missing = [x for x in order if x not in spec.levers]
+        extra = [x for x in spec.levers if x not in order]
+        detail = (
+            "; ".join(
+                part
+                for part in (
+                    f"missing {', '.join(missing)}" if missing else "",
+                    f"unknown {', '.join(extra)}" if extra else "",
+                )
+                if part
+            )
+            or "a lever is listed twice"
+        )
+        ck.add((*base, "levers"), f"the table must list every lever once ({detail})")
+        return None
+    sizes = [len(all_levers[name].options) for name in order]
+    n = len(players)
+    width = len(spec.levers) + n
+    found: dict[int, tuple[CompiledExpression, ...]] = {}
+    lever_free = Namespace(ns.numbers, {}, ns.conditions)
+    for r, row in enumerate(spec.rows):
+        path = (*base, "rows", r)
+        if len(row) != width:
+            ck.add(
+                path,
+                f"row {r + 1} has {len(row)} entries; expected {width} "
+                f"({len(spec.levers)} options, then {n} payoffs)",
+            )
+            continue
+        index = []
+        for j, name in enumerate(spec.levers):
+            options = all_levers[name].options
+            value = str(row[j])
+            if value not in options:
+                ck.add(
+                    (*path, j),
+                    f"{value!r} is not an option of {name!r} (options: {', '.join(options)})",
+                )
+                break
+            index.append(options.index(value))
+        else:
+            by_name = dict(zip(spec.levers, index, strict=True))
+            flat = int(np.ravel_multi_index([by_name[x] for x in order], sizes))
+            if flat in found:
+                ck.add(path, f"row {r + 1} repeats a combination of options")
+                continue
+            compiled = [
+                ck.compile(v, lever_free, (*path, len(spec.levers) + i))
+                for i, v in enumerate(row[len(spec.levers) :])
+            ]
+            if all(c is not None for c in compiled):
+                found[flat] = tuple(c for c in compiled if c is not None)
+    total = math.prod(sizes)
+    if not ck.issues and len(found) != total:
+        ck.add(
+            (*base, "rows"),
+            f"the table has {len(found)} of the {total} combinations of "
+            "options; every one needs a row",
+        )
+        return None
+    return tuple(found[p] for p in range(total)) if len(found) == total else None
 
 
 def _from_document(doc: YamlDocument, name: str) -> Scenario:

@@ -32,6 +32,7 @@ __all__ = [
     "Player",
     "ScenarioFile",
     "StageSpec",
+    "TablePayoffs",
     "scenario_json_schema",
 ]
 
@@ -189,7 +190,9 @@ Distribution = Annotated[
     Field(discriminator="dist"),
 ]
 
-OptionFields = dict[Identifier, FiniteFloat]
+OptionFields = dict[Identifier, FiniteFloat | str]
+"""Numbers an option carries (expressions read them as <lever>_<field>), and an
+optional display 'label' (text, e.g. the original name of an imported strategy)."""
 Lever = (
     Annotated[list[Identifier], Field(min_length=1, max_length=1000)]
     | Annotated[dict[Identifier, OptionFields | None], Field(min_length=1, max_length=1000)]
@@ -268,6 +271,23 @@ class MatrixPayoffs(_Strict):
     ]
 
 
+class _TableSpec(_Strict):
+    levers: Annotated[list[Identifier], Field(min_length=1)]
+    rows: Annotated[list[Annotated[list[str | float], Field(min_length=2)]], Field(min_length=1)]
+
+
+class TablePayoffs(_Strict):
+    """Payoffs as a table, one row per profile (any number of players; imports).
+
+    ``levers`` names every lever (and chance lever) once, in any order; each
+    row gives an option of each, in that order, then one payoff per player in
+    the order of 'players:'. Every combination of options appears exactly once.
+    Payoffs are numbers or expressions over parameters and terms.
+    """
+
+    table: _TableSpec
+
+
 class Analysis(_Strict):
     """How to analyse the scenario."""
 
@@ -316,8 +336,8 @@ class ScenarioFile(_Strict):
     terms: dict[Identifier, Expression] = Field(default_factory=dict)
     """Named intermediate quantities, evaluated in order; later terms, payoffs and
     outcomes can use them."""
-    payoffs: MatrixPayoffs | dict[Identifier, Expression]
-    """One expression per player, or a two-player matrix."""
+    payoffs: MatrixPayoffs | TablePayoffs | dict[Identifier, Expression]
+    """One expression per player, a two-player matrix, or a table of profiles."""
     outcomes: Annotated[dict[Identifier, str], Field(min_length=1)]
     """Outcome label -> condition, first match wins; the last entry is
     'otherwise: <label>'."""
