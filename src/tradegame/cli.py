@@ -278,7 +278,7 @@ def tree(
     game_tree = GameTree.from_stages(g.V, g.stages, g.players, g.chance_probs, sc.title)
     path = None
     if g.perfect_information:
-        res = backward_induction(g.V, g.stages, g.players, g.chance_probs, sc.analysis.tie_break)  # type: ignore[arg-type]
+        res = backward_induction(g.V, g.stages, g.players, g.chance_probs, sc.analysis.tie_break)
         ends = [tuple(int(a) for a in h) for h in np.argwhere(res.path_probs > 0)]
         path = {h[:k] for h in ends for k in range(len(h) + 1)}
     plot_tree(game_tree, path, plot, max_nodes=max_nodes)

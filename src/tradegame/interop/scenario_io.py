@@ -214,7 +214,7 @@ def scenario_from_efg(tree: GameTree, source: str = "") -> str:
         # Trees written by tradegame label information sets "<stage>|<history seen>".
         infoset_label = str(g.nodes[first].get("infoset_label") or "").split("|")[0].strip()
         lever = _identifier(infoset_label or f"move{s + 1}", "move", taken)
-        opts, names = _options(labels, "a")
+        _, names = _options(labels, "a")
         option_names.append(names)
         lever_order.append(lever)
         if kinds == {"chance"}:

@@ -39,7 +39,7 @@ class CentralStageGame:
     players: tuple[str, ...]
     V: NDArray[np.float64]
     """Payoffs, shape (n, A_0, ..., A_{k-1})."""
-    chance_probs: dict[int, NDArray[np.float64]]
+    chance_probs: dict[int | str, NDArray[np.float64]]
     """Probabilities of each chance stage's options, shape (A_s,)."""
     perfect_information: bool
 
@@ -55,5 +55,7 @@ def central_stage_game(scenario: Scenario) -> CentralStageGame:
     model = SequentialModel(
         scenario, game, scenario.analysis.selection, scenario.analysis.tie_break
     )
-    probs = {s: p[0] for s, p in model.chance_probabilities(env, 1).items()}
+    probs: dict[int | str, NDArray[np.float64]] = {
+        s: p[0] for s, p in model.chance_probabilities(env, 1).items()
+    }
     return CentralStageGame(model.stages, model.players, U[0], probs, model.perfect)

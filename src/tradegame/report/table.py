@@ -221,7 +221,7 @@ def sequential_tables(scenario: Scenario) -> Group:
         if not eq.any():
             t.add_row(*(["none"] * (2 * len(g.players))))
         return Group(*parts, t)
-    res = backward_induction(g.V, g.stages, g.players, g.chance_probs, scenario.analysis.tie_break)  # type: ignore[arg-type]
+    res = backward_induction(g.V, g.stages, g.players, g.chance_probs, scenario.analysis.tie_break)
     plan = Table(
         title="Subgame-perfect strategy: what each mover does after every history "
         "('*' on the equilibrium path)",
