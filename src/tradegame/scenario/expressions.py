@@ -386,7 +386,8 @@ class _Compiler:
         if isinstance(lc.constant, float) and isinstance(rc.constant, float):
             # Fold constants now, so that 10**10**10 is refused before anything runs.
             try:
-                with np.errstate(all="raise"):
+                # Underflow to a subnormal or zero is harmless rounding, not an error.
+                with np.errstate(all="raise", under="ignore"):
                     value = float(fn(np.float64(lc.constant), np.float64(rc.constant)))
             except (FloatingPointError, ZeroDivisionError, OverflowError):
                 raise self.fail(node, "constant arithmetic overflows or divides by zero") from None
