@@ -252,8 +252,10 @@ def test_debug_shows_traceback_in_a_real_process(write_scenario) -> None:
 
 
 def test_overflowing_parameter_is_named_with_its_draw(cli, write_scenario) -> None:
-    text = mutate("cost: {dist: uniform, low: 0, high: 2}",
-                  "cost: {dist: lognormal, median: 1.0e300, sigma: 50}")
+    text = mutate(
+        "cost: {dist: uniform, low: 0, high: 2}",
+        "cost: {dist: lognormal, median: 1.0e300, sigma: 50}",
+    )
     result = cli("run", write_scenario(text))
     assert result.code == 2
     assert "parameter 'cost' is inf in draw" in result.stderr

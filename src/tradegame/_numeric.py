@@ -53,10 +53,13 @@ def piecewise_matmul(
     rhs = np.ascontiguousarray(right, dtype=np.float64)
     # Column-major left factor: several times faster in OpenBLAS for these shapes.
     buf = np.zeros((rows, inner), order="F")
-    for start in range(0, n_rows, rows):
-        stop = min(start + rows, n_rows)
-        buf[: stop - start] = left[start:stop]
-        if stop - start < rows:
-            buf[stop - start :] = 0.0
-        out[start:stop] = (buf @ rhs)[: stop - start]
+    # Non-finite inputs give non-finite outputs, which callers detect and report by
+    # name and draw; NumPy's own warning would only add noise on stderr.
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        for start in range(0, n_rows, rows):
+            stop = min(start + rows, n_rows)
+            buf[: stop - start] = left[start:stop]
+            if stop - start < rows:
+                buf[stop - start :] = 0.0
+            out[start:stop] = (buf @ rhs)[: stop - start]
     return out

@@ -34,8 +34,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-out = Console()
-err = Console(stderr=True)
+# Scenario text (titles, labels, units) is printed as it is: no rich markup, no emoji codes.
+out = Console(emoji=False, markup=False)
+err = Console(stderr=True, emoji=False, markup=False)
 
 ScenarioArg = Annotated[
     str,

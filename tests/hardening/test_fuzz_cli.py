@@ -24,10 +24,8 @@ raises the defaults); failures are shrunk and saved in ``.hypothesis/`` and
 replayed first on the next run. ``TRADEGAME_FUZZ_SECONDS`` changes the
 per-case time bound (default 10 s).
 
-Known bugs have one strict xfail reproducer each (``test_bug_*``); the general
-fuzz tests filter those bugs' input classes out, with a comment naming the
-reproducer, so that they stay green until the integrator fixes the bug and
-drops the filter and the mark.
+Bugs the fuzzing found keep one reproducer each (``test_bug_*``), so that they
+stay fixed; the general fuzz tests no longer filter their input classes out.
 """
 
 from __future__ import annotations
@@ -133,10 +131,7 @@ def check_contract(o: Outcome, path: str) -> None:
     assert "Traceback" not in o.err + o.out, f"{where}: traceback\n{o.err[-2000:]}"
     prefix = "" if o.args[0] == "validate" else "error: "
     if o.code == 2:
-        # rich turns ':100:' and ':1234:' into emoji (see test_bug_line_100_becomes_an_emoji);
-        # undo that here so that the general fuzz tests keep checking everything else.
-        err = o.err.replace("\N{HUNDRED POINTS SYMBOL}", ":100:")
-        lines = err.replace("\N{INPUT SYMBOL FOR NUMBERS}", ":1234:").splitlines()
+        lines = o.err.splitlines()
         assert lines, f"{where}: exit 2 without a message"
         pattern = re.compile(rf"{re.escape(prefix + path)}:[1-9][0-9]*:[1-9][0-9]*: \S")
         bad = [line for line in lines if not pattern.match(line)]
@@ -163,61 +158,6 @@ def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def fresh_dir(base: Path) -> Path:
     return Path(tempfile.mkdtemp(dir=base))
-
-
-# --- known bugs: predicates that filter their input classes from the general fuzz ------
-
-
-def _finite_width(low: Any, high: Any) -> bool:
-    try:
-        return math.isfinite(float(high) - float(low))
-    except (TypeError, ValueError, OverflowError):
-        return True
-
-
-def known_run_bug(data: Any) -> bool:
-    """Inputs of the known ``run`` crashes (see test_bug_uniform_range_overflow and
-    test_bug_beta_tiny_shape_median): a uniform whose high - low overflows, or a beta
-    with a shape parameter below 1e-300."""
-    params = data.get("parameters") if isinstance(data, dict) else None
-    if not isinstance(params, dict):
-        return False
-    for p in params.values():
-        if not isinstance(p, dict):
-            continue
-        if p.get("dist") == "uniform" and not _finite_width(p.get("low"), p.get("high")):
-            return True
-        if p.get("dist") == "beta":
-            for k in ("a", "b"):
-                v = p.get(k)
-                if isinstance(v, int | float) and 0 < v < 1e-300:
-                    return True
-    return False
-
-
-def has_huge_number(data: Any) -> bool:
-    """Whether any number in ``data`` is at least 1e300 in size (or is not finite)."""
-    if isinstance(data, dict):
-        return any(has_huge_number(v) for v in data.values())
-    if isinstance(data, list):
-        return any(has_huge_number(v) for v in data)
-    if isinstance(data, str):  # expressions, and '1e308', which YAML 1.1 reads as text
-        return any(has_huge_number(float(x)) for x in _NUMBER.findall(data.replace("_", "")))
-    if isinstance(data, int | float) and not isinstance(data, bool):
-        try:
-            return not abs(float(data)) < 1e300
-        except OverflowError:
-            return True
-    return False
-
-
-_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
-
-
-def known_parse_bug(content: bytes) -> bool:
-    """Inputs of the known validate bugs: merge keys (test_bug_merge_error_is_one_line)
-    and explicit timestamp tags (test_bug_bad_timestamp_tag_is_exit_1)."""
-    return b"<<" in content or b"!!timestamp" in content
 
 
 # --- valid scenarios ------------------------------------------------------------------
@@ -261,11 +201,9 @@ def validate_then_run(
     path = write(workdir, m.content)
     o = call(capsys, "validate", path)
     check_contract(o, path)
-    if o.code == 0 and run and not known_run_bug(m.data):
+    if o.code == 0 and run:
         out_dir = fresh_dir(workdir)
-        # Huge numbers can make an expected payoff inf, which --json cannot write
-        # (see test_bug_json_inf_expected_payoff): run those without output files.
-        files = [] if has_huge_number(m.data) else ["--json", str(out_dir / "r.json")]
+        files = ["--json", str(out_dir / "r.json")]
         r = call(capsys, "run", path, "-n", "256", "-q", *files)
         check_contract(r, path)
         # Atomic output: the whole file on success, nothing (no temporary file) on failure.
@@ -276,7 +214,6 @@ def validate_then_run(
 @fuzz_settings(550)
 @given(m=structural_mutants())
 def test_structural_mutants(m: Mutant, workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assume(not known_parse_bug(m.content))  # see test_bug_merge_error_is_one_line
     o = validate_then_run(m, workdir, capsys)
     if m.kind in ("unknown_name", "deep_nesting"):
         assert o.code == 2
@@ -287,14 +224,12 @@ def test_structural_mutants(m: Mutant, workdir: Path, capsys: pytest.CaptureFixt
 def test_truncated_and_flipped_files(
     m: Mutant, workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assume(not known_parse_bug(m.content))  # see test_bug_merge_error_is_one_line
     validate_then_run(m, workdir, capsys)
 
 
 @fuzz_settings(200)
 @given(m=binary_garbage_files())
 def test_binary_garbage(m: Mutant, workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assume(not known_parse_bug(m.content))  # see test_bug_merge_error_is_one_line
     o = validate_then_run(m, workdir, capsys, run=False)
     assert o.code == 2
 
@@ -466,7 +401,7 @@ def test_valid_file_runs_in_a_subprocess(tmp_path: Path) -> None:
     assert sorted(os.listdir(tmp_path)) == ["case.yaml", "r.json"]
 
 
-# --- known bugs: one strict xfail reproducer each ---------------------------------------
+# --- bugs the fuzzing found: one reproducer each, so that they stay fixed ----------------
 
 BUG_TIMESTAMP = "tradegame: 1\nas_of: !!timestamp x\n"
 
@@ -494,85 +429,43 @@ BUG_BIG_GAME = (
 )
 
 
-@pytest.mark.xfail(
-    reason="yaml_source._Builder._scalar lets AttributeError from PyYAML's timestamp "
-    "constructor escape: exit 1 'internal error'",
-    strict=True,
-)
-def test_bug_bad_timestamp_tag_is_exit_1(tmp_path: Path, capsys) -> None:
+def test_bug_bad_timestamp_tag(tmp_path: Path, capsys) -> None:
     path = write(tmp_path, BUG_TIMESTAMP)
     check_contract(call(capsys, "validate", path), path)
 
 
-@pytest.mark.xfail(
-    reason="yaml_source._Builder._mapping puts str(exc) of a merge error, a multi-line "
-    "PyYAML message with context marks, into the issue",
-    strict=True,
-)
 def test_bug_merge_error_is_one_line(tmp_path: Path, capsys) -> None:
     path = write(tmp_path, BUG_MERGE)
     check_contract(call(capsys, "validate", path), path)
 
 
-@pytest.mark.xfail(
-    reason="schema.Uniform accepts low/high whose difference overflows; numpy's "
-    "Generator.uniform then raises OverflowError: exit 1",
-    strict=True,
-)
 def test_bug_uniform_range_overflow(tmp_path: Path, capsys) -> None:
     path = write(tmp_path, BUG_UNIFORM)
     check_contract(call(capsys, "run", path, "-n", "256", "-q"), path)
 
 
-@pytest.mark.xfail(
-    reason="sampling.median calls scipy.stats.beta.median, which raises OverflowError for "
-    "shape parameters around 1e-308 that schema.Beta accepts: exit 1",
-    strict=True,
-)
 def test_bug_beta_tiny_shape_median(tmp_path: Path, capsys) -> None:
     path = write(tmp_path, BUG_BETA)
     check_contract(call(capsys, "run", path, "-n", "256", "-q"), path)
 
 
-@pytest.mark.xfail(
-    reason="_numeric.py's pieced matmul (buf @ rhs) runs outside np.errstate: 'RuntimeWarning: "
-    "invalid value encountered in matmul' and a source line are printed on stderr before the "
-    "'error:' line of a non-finite payoff",
-    strict=True,
-)
 def test_bug_runtime_warnings_on_stderr(tmp_path: Path) -> None:
     path = write(tmp_path, BUG_WARNINGS)
     check_subprocess(run_subprocess("run", path, "-n", "256", "-q"), path, "run")
 
 
-@pytest.mark.xfail(
-    reason="simulate.ChunkSolver.__init__ builds the (profiles x options) indicator matrix "
-    "(7.5 GiB for 1000 x 1000 strategies) before the memory-budget check: MemoryError "
-    "(exit 1) or the OOM killer",
-    strict=True,
-)
 def test_bug_big_game_exhausts_memory(tmp_path: Path) -> None:
     path = write(tmp_path, BUG_BIG_GAME)
     proc = run_subprocess("run", path, "-n", "256", "-q", limit_memory=True)
     check_subprocess(proc, path, "run")
 
 
-@pytest.mark.xfail(
-    reason="cli prints issues through a rich Console with emoji codes on: the ':100:' of "
-    "'FILE:100:1: ...' becomes an emoji; err.print needs emoji=False",
-    strict=True,
-)
-def test_bug_line_100_becomes_an_emoji(tmp_path: Path, capsys) -> None:
+def test_bug_line_100_stays_text(tmp_path: Path, capsys) -> None:
     path = write(tmp_path, BUG_EMOJI)
     o = call(capsys, "validate", path)
     assert f"{path}:100:1: " in o.err, o.err
 
 
-@pytest.mark.xfail(
-    reason="an expected payoff that overflows to inf (payoffs near 1e308) makes "
-    "SimulationResult.to_json raise ValueError (allow_nan=False): exit 1 on run --json",
-    strict=True,
-)
 def test_bug_json_inf_expected_payoff(tmp_path: Path, capsys) -> None:
     path = write(tmp_path, BUG_JSON_INF)
     o = call(capsys, "run", path, "-n", "256", "-q", "--json", str(tmp_path / "r.json"))

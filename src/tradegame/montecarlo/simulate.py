@@ -238,6 +238,12 @@ def memory_per_draw(game: GameStructure, n_outcomes: int) -> int:
     return game.n_profiles * (2 * game.n_players + 6) * 8 + (n_outcomes + 16) * 8
 
 
+def memory_fixed(game: GameStructure, n_chance_options: int = 0) -> int:
+    """Bytes a run needs whatever its chunk size: the (profiles, options) indicator matrix."""
+    n_options = sum(len(lv.options) for p in game.players for lv in p.levers)
+    return game.n_profiles * (n_options + n_chance_options) * 8
+
+
 def _plan_chunks(samples: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(s, min(samples, s + chunk_size)) for s in range(0, samples, chunk_size)]
 
@@ -251,11 +257,17 @@ class ChunkSolver:
     their sum over blocks *in block order*, whoever computed them.
     """
 
-    def __init__(self, scenario: Scenario, options: RunOptions, seed: int) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        options: RunOptions,
+        seed: int,
+        game: GameStructure | None = None,
+    ) -> None:
         self.scenario = scenario
         self.options = options
         self.rule = options.play_rule
-        self.game = GameStructure.from_scenario(scenario)
+        self.game = game or GameStructure.from_scenario(scenario)
         self.sampler = ParameterSampler(scenario.spec.parameters, seed)
         onehots = []
         self.lever_keys: list[tuple[str, str, str]] = []
@@ -417,23 +429,25 @@ def simulate(
     if workers < 1:
         raise ValueError("workers must be at least 1")
 
-    solver = ChunkSolver(scenario, options, seed)
-    game = solver.game
+    # Memory is checked before anything of the game's size is allocated.
+    game = GameStructure.from_scenario(scenario)
     K = len(scenario.outcome_labels)
     budget = int(max_memory or CHUNK_BYTES)
     per_draw = memory_per_draw(game, K)
-    if per_draw * BLOCK > budget:
+    fixed = memory_fixed(game, sum(len(lv.options) for lv in scenario.chance))
+    if fixed + per_draw * BLOCK > budget:
         raise ScenarioError(
             ScenarioIssue(
                 scenario.locate(("players",)),
                 f"one block of {BLOCK} draws of this {game.n_profiles:,}-profile game needs "
-                f"{per_draw * BLOCK / 2**30:.2f} GiB, over the memory limit of "
+                f"{(fixed + per_draw * BLOCK) / 2**30:.2f} GiB, over the memory limit of "
                 f"{budget / 2**30:.2f} GiB; raise the limit (--max-memory) or use fewer levers "
                 "or options",
             )
         )
+    solver = ChunkSolver(scenario, options, seed, game)
     if chunk_size is None:
-        chunk_size = max(1, budget // (per_draw * BLOCK)) * BLOCK
+        chunk_size = max(1, (budget - fixed) // (per_draw * BLOCK)) * BLOCK
     chunk_size = max(BLOCK, -(-int(chunk_size) // BLOCK) * BLOCK)
 
     meta = {
@@ -592,6 +606,16 @@ def _result(
             OutcomeEstimate(label, count / samples, count, wilson_interval(count, samples))
         )
     with_eq = samples - round(float(totals[K]))
+    for i, p in enumerate(game.players):
+        if not np.isfinite(totals[K + 1 + i]):
+            # Every draw's payoff was finite (checked per draw), but their sum is not.
+            raise ScenarioError(
+                ScenarioIssue(
+                    scenario.locate(("payoffs", p.name)),
+                    f"the expected payoff of {p.name!r} overflows float64 (payoffs near "
+                    "1e308 add up to infinity); state the payoffs in larger units",
+                )
+            )
     payoffs: dict[str, float | None] = {
         p.name: (float(totals[K + 1 + i]) / with_eq if with_eq else None)
         for i, p in enumerate(game.players)

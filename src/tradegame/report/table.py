@@ -165,7 +165,7 @@ def central_game_tables(scenario: Scenario) -> Group:
 
 
 def print_group(group: Group, console: Console | None = None) -> None:
-    (console or Console()).print(group)
+    (console or Console(emoji=False, markup=False)).print(group)
 
 
 def sequential_tables(scenario: Scenario) -> Group:

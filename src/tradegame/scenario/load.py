@@ -371,8 +371,14 @@ class _Checker:
                                 f"option {opt!r} of lever {lname!r} lacks "
                                 f"{', '.join(missing)} (every option needs the same numbers)",
                             )
+                    # A non-number was reported above; 0.0 stands in so checking goes on.
                     fields = {
-                        f: tuple(float((options[o] or {}).get(f, 0.0)) for o in names)
+                        f: tuple(
+                            float(v)
+                            if isinstance(v := (options[o] or {}).get(f, 0.0), int | float)
+                            else 0.0
+                            for o in names
+                        )
                         for f in all_fields
                     }
                 if len(set(names)) != len(names):

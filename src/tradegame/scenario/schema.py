@@ -54,6 +54,23 @@ FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 
 
+def _check_interval(low: float, high: float) -> None:
+    """Refuse an empty interval, or one too wide for float64 (``high - low`` overflows)."""
+    if not low < high:
+        raise ValueError(f"low ({low}) must be below high ({high})")
+    if not math.isfinite(high - low):
+        raise ValueError(f"the interval [{low:g}, {high:g}] is wider than float64 can represent")
+
+
+#: Range of Beta shape parameters: outside it the density is numerically a point mass
+#: and SciPy's median and NumPy's sampler lose all precision.
+BETA_SHAPE_RANGE = (1e-3, 1e6)
+BetaShape = Annotated[
+    float,
+    Field(ge=BETA_SHAPE_RANGE[0], le=BETA_SHAPE_RANGE[1], allow_inf_nan=False),
+]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
@@ -87,8 +104,7 @@ class TruncatedNormal(_Documented):
 
     @model_validator(mode="after")
     def _bounds(self) -> TruncatedNormal:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        _check_interval(self.low, self.high)
         # The interval must carry probability mass in float64, or sampling divides by zero.
         from scipy.special import ndtr
 
@@ -119,8 +135,7 @@ class Uniform(_Documented):
 
     @model_validator(mode="after")
     def _bounds(self) -> Uniform:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        _check_interval(self.low, self.high)
         return self
 
 
@@ -134,8 +149,7 @@ class Triangular(_Documented):
 
     @model_validator(mode="after")
     def _bounds(self) -> Triangular:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        _check_interval(self.low, self.high)
         if not self.low <= self.mode <= self.high:
             raise ValueError(f"mode ({self.mode}) must lie in [low, high]")
         return self
@@ -145,15 +159,16 @@ class Beta(_Documented):
     """Beta(a, b) distribution, rescaled from [0, 1] to [low, high]."""
 
     dist: Literal["beta"]
-    a: PositiveFloat
-    b: PositiveFloat
+    a: BetaShape
+    """First shape parameter, in [0.001, 1e6]."""
+    b: BetaShape
+    """Second shape parameter, in [0.001, 1e6]."""
     low: FiniteFloat = 0.0
     high: FiniteFloat = 1.0
 
     @model_validator(mode="after")
     def _bounds(self) -> Beta:
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        _check_interval(self.low, self.high)
         return self
 
 

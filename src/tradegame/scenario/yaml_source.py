@@ -132,14 +132,25 @@ class _Builder:
             raise _error(self.file, line, column, f"invalid value: {exc}") from None
         except (ValueError, OverflowError) as exc:
             raise _error(self.file, line, column, f"invalid value {node.value!r}: {exc}") from None
+        except Exception:  # PyYAML's constructors fail in odd ways on odd tagged text
+            tag = str(node.tag).rsplit(":", 1)[-1]
+            raise _error(
+                self.file, line, column, f"invalid value {node.value!r} for the tag !!{tag}"
+            ) from None
 
     def _mapping(self, node: yaml.MappingNode, path: Path_, depth: int) -> dict[Any, Any]:
         # Merge keys (<<) are expanded by flatten_mapping, as the safe loader does.
         try:
             self.loader.flatten_mapping(node)
+        except yaml.MarkedYAMLError as exc:
+            # Its str() spans several lines with context marks; keep the problem only.
+            line, column = _mark_position(exc.problem_mark or node.start_mark)
+            problem = " ".join(str(exc.problem or "not a mapping").split())
+            raise _error(self.file, line, column, f"invalid merge (<<): {problem}") from None
         except yaml.YAMLError as exc:
             line, column = _mark_position(node.start_mark)
-            raise _error(self.file, line, column, f"invalid merge: {exc}") from None
+            problem = " ".join(str(exc).split())
+            raise _error(self.file, line, column, f"invalid merge (<<): {problem}") from None
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             kline, kcol = _mark_position(key_node.start_mark)
