@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import time
 
 import pytest
 
 import tradegame as tg
+from tradegame.scenario.yaml_source import MAX_FILE_BYTES, MAX_NODES
 
 GOOD = """\
 tradegame: 1
@@ -209,16 +211,66 @@ def test_scenario_error_carries_line_and_column(write_scenario) -> None:
 def test_missing_file(cli, tmp_path) -> None:
     result = cli("run", tmp_path / "nope.yaml")
     assert result.code == 2
-    assert result.stderr.strip() == f"error: {tmp_path / 'nope.yaml'}:1:1: no such file"
+    assert result.stderr.startswith(f"error: {tmp_path / 'nope.yaml'}:1:1: no such file")
+    assert result.stderr.count("\n") == 1 and "did you mean" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("madrid", "madrid_2025"),
+        ("chicken", "classroom/chicken"),
+        ("classroom/chiken", "classroom/chicken"),
+    ],
+)
+def test_mistyped_shipped_name_gets_a_suggestion(cli, typed, meant) -> None:
+    result = cli("run", typed)
+    assert result.code == 2
+    assert f"did you mean the shipped scenario {meant!r}?" in result.stderr
+
+
+# The limits promise a refusal "within a second"; the bound asserted here is looser so
+# that a loaded machine does not fail the suite, yet far below the half minute that
+# composing such a file node by node in Python takes.
+REFUSAL_SECONDS = 3.0
 
 
 def test_alias_bomb_is_refused_quickly(cli, write_scenario) -> None:
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for k in range(1, 9):
         lines.append(f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 10)}]")
-    result = cli("validate", write_scenario("\n".join(lines) + "\n"))
+    path = write_scenario("\n".join(lines) + "\n")
+    start = time.perf_counter()
+    result = cli("validate", path)
+    assert time.perf_counter() - start < REFUSAL_SECONDS
     assert result.code == 2
     assert "nodes" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x: [" + ",".join(["1"] * (MAX_NODES + 1)) + "]\n",  # flow style, one line
+        "x:\n" + "".join(f"- {i % 10}\n" for i in range(MAX_NODES + 1)),  # block style
+    ],
+    ids=["flow", "block"],
+)
+def test_too_many_nodes_is_refused_quickly(cli, write_scenario, text) -> None:
+    assert len(text.encode()) < MAX_FILE_BYTES  # the node limit, not the size limit, applies
+    path = write_scenario(text)
+    start = time.perf_counter()
+    result = cli("validate", path)
+    assert time.perf_counter() - start < REFUSAL_SECONDS
+    assert result.code == 2
+    assert f"more than {MAX_NODES:,} nodes" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_oversized_file_is_refused_before_parsing(cli, write_scenario) -> None:
+    path = write_scenario("# padding\n" * (MAX_FILE_BYTES // 10 + 1))
+    result = cli("validate", path)
+    assert result.code == 2
+    assert "limit for scenarios" in result.stderr
 
 
 def test_nan_payoff_names_player_and_draw(cli, write_scenario) -> None:

@@ -40,6 +40,20 @@ def test_run_writes_json_csv_and_plot(cli, tmp_path: Path) -> None:
     assert sorted(os.listdir(tmp_path)) == ["r.csv", "r.json", "r.png"]  # no temporary files
 
 
+def test_output_files_get_ordinary_permissions(cli, tmp_path: Path) -> None:
+    """Atomic writes go through a private temporary file; the result must not stay private."""
+    fresh, kept = tmp_path / "fresh.json", tmp_path / "kept.csv"
+    kept.write_text("old\n")
+    kept.chmod(0o640)
+    result = cli("run", "classroom/chicken", "-n", "500", "-q", "--json", fresh, "--csv", kept)
+    assert result.code == 0, result.stderr
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert kept.stat().st_mode & 0o777 == 0o640  # an overwritten file keeps its mode
+    assert kept.read_text().startswith("outcome,")
+
+
 def test_same_seed_same_json_bytes_through_the_cli(cli, tmp_path: Path) -> None:
     a, b = tmp_path / "a.json", tmp_path / "b.json"
     cli("run", "madrid_2025", "-n", "5000", "--seed", "1", "--json", a, "-q")

@@ -4,13 +4,25 @@
 >>> sc = tg.load_scenario("madrid_2025")            # doctest: +SKIP
 >>> res = tg.simulate(sc, samples=100_000, seed=7)  # doctest: +SKIP
 >>> res.outcome_probabilities                       # doctest: +SKIP
+
+The public names are imported on first use (PEP 562), so that ``import
+tradegame`` is cheap and the command line can install its signal handling
+before NumPy and SciPy load.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from tradegame._version import __version__
-from tradegame.errors import ScenarioError
-from tradegame.montecarlo.result import SimulationResult
-from tradegame.montecarlo.simulate import simulate
-from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
+
+if TYPE_CHECKING:
+    from tradegame import solvers
+    from tradegame.errors import ScenarioError
+    from tradegame.montecarlo.result import SimulationResult
+    from tradegame.montecarlo.simulate import simulate
+    from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
 
 __all__ = [
     "Scenario",
@@ -20,4 +32,28 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
     "simulate",
+    "solvers",
 ]
+
+_WHERE = {
+    "ScenarioError": "tradegame.errors",
+    "SimulationResult": "tradegame.montecarlo.result",
+    "simulate": "tradegame.montecarlo.simulate",
+    "Scenario": "tradegame.scenario.load",
+    "load_scenario": "tradegame.scenario.load",
+    "parse_scenario": "tradegame.scenario.load",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name == "solvers":
+        return importlib.import_module("tradegame.solvers")
+    if name in _WHERE:
+        value = getattr(importlib.import_module(_WHERE[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tradegame' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

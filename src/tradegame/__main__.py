@@ -1,5 +1,5 @@
 """``python -m tradegame``: the command line."""
 
-from tradegame.cli import console_main
+from tradegame._launch import console_main
 
 console_main()

@@ -497,8 +497,3 @@ def app_commands() -> set[str]:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def console_main() -> None:
-    """Console-script wrapper: exit with :func:`main`'s code."""
-    sys.exit(main())

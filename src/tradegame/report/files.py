@@ -24,12 +24,19 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> None
 
     The data goes to a temporary file in the target's directory, is flushed
     to disk, and replaces the target with :func:`os.replace`. On any error the
-    temporary file is removed and the target is untouched.
+    temporary file is removed and the target is untouched. The new file gets the
+    permissions of the file it replaces, or else those of a newly created file
+    (0666 less the umask), not the private 0600 of a temporary file.
     """
     target = Path(path)
     directory = target.parent if str(target.parent) else Path(".")
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     try:
+        os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as fh:
             write(fh)
             fh.flush()
@@ -41,6 +48,13 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], object]) -> None
         except FileNotFoundError:
             pass
         raise
+
+
+def _umask() -> int:
+    # The umask can only be read by setting it; set it straight back.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:

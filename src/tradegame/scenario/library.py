@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 import yaml
 
-__all__ = ["ShippedScenario", "resolve_scenario_path", "shipped_scenarios"]
+__all__ = ["ShippedScenario", "resolve_scenario_path", "shipped_scenarios", "suggest_shipped"]
 
 
 @dataclass(frozen=True)
@@ -56,3 +57,19 @@ def resolve_scenario_path(spec: str | Path) -> tuple[Path, str]:
         if name.startswith(prefix) and candidate.is_file():
             return candidate, str(spec) if str(spec).endswith(".yaml") else f"{name}.yaml"
     return path, str(spec)
+
+
+def suggest_shipped(spec: str) -> str | None:
+    """The shipped scenario a mistyped name most likely meant, if any.
+
+    A name that is the start of exactly one shipped name ('madrid') or its last
+    part ('chicken' for 'classroom/chicken') is taken first; otherwise the
+    closest name by :func:`difflib.get_close_matches`.
+    """
+    name = spec.removesuffix(".yaml").removesuffix(".yml").removeprefix("scenarios/")
+    names = [s.name for s in shipped_scenarios()]
+    starts = [n for n in names if n.startswith(name) or n.rsplit("/", 1)[-1].startswith(name)]
+    if name and len(starts) == 1:
+        return starts[0]
+    close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+    return close[0] if close else None

@@ -819,7 +819,17 @@ def load_scenario(path: str | Path) -> Scenario:
     ScenarioError
         With every problem found, each with file, line and column.
     """
-    from tradegame.scenario.library import resolve_scenario_path
+    from tradegame.scenario.library import resolve_scenario_path, suggest_shipped
 
     resolved, display = resolve_scenario_path(path)
+    if not resolved.exists():
+        hint = suggest_shipped(str(path))
+        raise ScenarioError.at(
+            display,
+            1,
+            1,
+            "no such file"
+            + (f"; did you mean the shipped scenario {hint!r}?" if hint else "")
+            + " ('tradegame list' shows the shipped scenarios)",
+        )
     return _from_document(read_yaml_file(resolved, display), display)
