@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = [
@@ -154,6 +154,13 @@ class SimulationResult:
     paths: tuple[OutcomeEstimate, ...] = ()
     """Sequential games: probability of each path of play (stage by stage), most
     likely first, at most 50."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """The run's settings as passed to :func:`~tradegame.simulate` (solution,
+    selection, no_equilibrium, qre_lambda, tie_break): with the seed, the sample
+    count and the scenario file they reproduce the result."""
+    environment: dict[str, str] = field(default_factory=dict)
+    """Versions of Python, NumPy and SciPy, whose generators and special
+    functions the sampled numbers depend on."""
 
     @property
     def outcome_probabilities(self) -> dict[str, float]:
@@ -177,7 +184,9 @@ class SimulationResult:
                 "samples": self.samples,
                 "seed": self.seed,
                 "confidence_interval": "95% Wilson score interval",
+                "options": self.options,
             },
+            "environment": self.environment,
             "units": self.units,
             "outcomes": [o.to_dict() for o in self.outcomes],
             "expected_payoffs": self.expected_payoffs,

@@ -679,4 +679,14 @@ def _result(
         equilibrium_counts=eq_counts,
         central_game=central_game(scenario, game, solver.sequential),
         paths=tuple(paths),
+        options=dataclasses.asdict(options),
+        environment=_environment(),
     )
+
+
+def _environment() -> dict[str, str]:
+    import platform
+
+    import scipy
+
+    return {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__}

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 from tradegame.montecarlo.result import SimulationResult
+from tradegame.montecarlo.simulate import NO_EQUILIBRIUM
 from tradegame.report.files import atomic_write
 
 __all__ = ["plot_outcomes"]
@@ -21,7 +22,13 @@ def plot_outcomes(result: SimulationResult, path: str | Path) -> None:
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    outcomes = list(result.outcomes)
+    reported = result.options.get("no_equilibrium", "report") == "report"
+    outcomes = [
+        o
+        for o in result.outcomes
+        # With a fallback rule, draws without a pure equilibrium are played, not counted apart.
+        if reported or o.label != NO_EQUILIBRIUM or o.count > 0
+    ]
     labels = [o.label.replace("_", " ") for o in outcomes]
     probs = [o.probability * 100 for o in outcomes]
     lower = [(o.probability - o.ci95[0]) * 100 for o in outcomes]

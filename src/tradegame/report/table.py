@@ -9,6 +9,7 @@ from rich.text import Text
 
 from tradegame.model.central import central_payoffs, central_stage_game
 from tradegame.montecarlo.result import SimulationResult
+from tradegame.montecarlo.simulate import NO_EQUILIBRIUM
 from tradegame.scenario.load import Scenario
 from tradegame.solvers.pure_nash import best_response_mask, pure_nash
 
@@ -22,60 +23,100 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
-def result_tables(result: SimulationResult) -> Group:
-    """Outcome probabilities, central-game equilibria and expected payoffs."""
+def _outcome_table(result: SimulationResult) -> Table:
+    no_eq_reported = result.options.get("no_equilibrium", "report") == "report"
+    without_pure = result.equilibrium_counts.get(0, 0)
+    caption = [
+        f"{result.samples:,} draws · seed {result.seed} · {result.solution} · "
+        f"selection: {result.selection}"
+    ]
+    if without_pure and not no_eq_reported and result.solution == "pure_nash":
+        rule = result.options.get("no_equilibrium", "")
+        caption.append(
+            f"{without_pure:,} draws had no pure equilibrium and were played by the {rule!r} rule"
+        )
+    if any(not float(o.count).is_integer() for o in result.outcomes):
+        caption.append("draws: expected counts (a draw with several equilibria is shared out)")
     t = Table(
-        title=f"{result.scenario_title}",
-        caption=(
-            f"{result.samples:,} draws · seed {result.seed} · {result.solution} · "
-            f"selection: {result.selection}"
-        ),
+        title=result.scenario_title,
+        caption="\n".join(caption),
         title_justify="left",
+        caption_justify="left",
     )
-    t.add_column("outcome")
+    t.add_column("outcome", overflow="fold")
     t.add_column("probability", justify="right")
     t.add_column("95 % interval", justify="right")
     t.add_column("draws", justify="right")
     for o in result.outcomes:
-        style = "dim" if o.count == 0 else None
+        if o.label == NO_EQUILIBRIUM and o.count == 0 and not no_eq_reported:
+            continue  # such draws were played by the fallback rule, stated in the caption
         t.add_row(
             o.label,
             _pct(o.probability),
             f"{_pct(o.ci95[0])} – {_pct(o.ci95[1])}",
             f"{o.count:,.0f}" if float(o.count).is_integer() else f"{o.count:,.1f}",
-            style=style,
+            style="dim" if o.count == 0 else None,
         )
+    return t
+
+
+def _equilibrium_table(result: SimulationResult) -> Table:
+    """One row per player and equilibrium, so that long strategy names fit 80 columns."""
     players = list(result.expected_payoffs)
     equilibria = result.central_game.equilibria
     sequential = bool(equilibria) and equilibria[0].probability is not None
-    columns = list(equilibria[0].strategies) if equilibria else players
-    eq = Table(
-        title="Equilibrium play of the central game (parameters at their medians)"
-        if sequential
-        else "Pure equilibria of the central game (parameters at their medians)",
-        title_justify="left",
-    )
-    for c in columns:
-        eq.add_column(c)
+    where = "(parameters at their medians)"
     if sequential:
+        eq = Table(title=f"Equilibrium play of the central game {where}", title_justify="left")
+        stages = list(equilibria[0].strategies)
+        for c in stages:
+            eq.add_column(c, overflow="fold")
         eq.add_column("probability", justify="right")
-    eq.add_column("outcome")
-    for p in players:
-        eq.add_column(f"payoff {p}", justify="right")
-    for e in equilibria:
-        extra = [_pct(e.probability or 0.0)] if sequential else []
-        eq.add_row(
-            *[e.strategies[c] for c in columns],
-            *extra,
-            e.outcome,
-            *[f"{e.payoffs[p]:.2f}" for p in players],
-        )
+        eq.add_column("outcome", overflow="fold")
+        for p in players:
+            eq.add_column(f"payoff {p}", justify="right")
+        for e in equilibria:
+            eq.add_row(
+                *[e.strategies[c] for c in stages],
+                _pct(e.probability or 0.0),
+                e.outcome,
+                *[f"{e.payoffs[p]:.2f}" for p in players],
+            )
+        return eq
+    eq = Table(title=f"Pure equilibria of the central game {where}", title_justify="left")
+    eq.add_column("#", justify="right")
+    eq.add_column("player")
+    eq.add_column("plays", overflow="fold")
+    eq.add_column("payoff", justify="right")
+    eq.add_column("outcome", overflow="fold")
+    for k, e in enumerate(equilibria, start=1):
+        for j, p in enumerate(players):
+            levers = list(result.lever_options.get(p, {}))
+            plays = ", ".join(f"{lv}={e.levers[lv]}" for lv in levers if lv in e.levers)
+            eq.add_row(
+                str(k) if j == 0 else "",
+                p,
+                plays or e.strategies.get(p, ""),
+                f"{e.payoffs[p]:.2f}",
+                e.outcome if j == 0 else "",
+                end_section=j == len(players) - 1,
+            )
     if not equilibria:
-        eq.add_row(*(["—"] * len(columns)), "no pure equilibrium", *(["—"] * len(players)))
-    parts: list[Table | Text] = [t, Text(""), eq, Text("")]
+        eq.add_row("—", "—", "no pure equilibrium", "—", "—")
+    return eq
+
+
+def result_tables(result: SimulationResult) -> Group:
+    """Outcome probabilities, central-game equilibria and expected payoffs."""
+    parts: list[Table | Text] = [
+        _outcome_table(result),
+        Text(""),
+        _equilibrium_table(result),
+        Text(""),
+    ]
     if result.paths:
         paths = Table(title="Most likely paths of play", title_justify="left")
-        paths.add_column("path")
+        paths.add_column("path", overflow="fold")
         paths.add_column("probability", justify="right")
         paths.add_column("95 % interval", justify="right")
         for path in result.paths[:10]:
@@ -84,8 +125,10 @@ def result_tables(result: SimulationResult) -> Group:
             )
         parts += [paths, Text("")]
     pay = Table(
-        title=f"Expected payoffs{f' ({result.units})' if result.units else ''}",
+        title="Expected payoffs",
+        caption=result.units,
         title_justify="left",
+        caption_justify="left",
     )
     pay.add_column("player")
     pay.add_column("expected payoff", justify="right")
