@@ -103,6 +103,7 @@ ADVERSARIAL = [
     ("x + " * 30_000 + "x", "characters long"),
     ("(" * 10_000 + "x" + ")" * 10_000, "characters long"),
     ("(" * 100 + "x" + ")" * 100, "nested"),
+    ("(" * 2_400 + "x" + ")" * 2_400, "nested"),  # deep, yet within the length limit
     ("-" * 200 + "x", "nested"),
     ("x if y else " * 70 + "x", "nested"),
     ("import os", "syntax"),
@@ -166,6 +167,105 @@ def test_refusals_create_no_file_and_run_nothing(tmp_path, monkeypatch) -> None:
             compile_expression(text.replace("/tmp/pwned", str(tmp_path / "pwned")), NS)
     assert calls == []
     assert list(tmp_path.iterdir()) == []
+
+
+# Names a Python programmer would fear: as parameter names they are plain numbers,
+# and calling them is refused like calling any other name.
+SHADOWS = Namespace(
+    numbers=frozenset({"open", "eval", "exec", "__import__", "__builtins__", "print", "min"}),
+    levers={},
+)
+
+
+def test_names_shadowing_builtins_are_plain_numbers() -> None:
+    env = {n: np.array([[float(k)]]) for k, n in enumerate(sorted(SHADOWS.numbers), start=1)}
+    got = compile_expression("open + eval * exec - __import__ + __builtins__ + print", SHADOWS)
+    want = (
+        env["open"] + env["eval"] * env["exec"] - env["__import__"] + env["__builtins__"]
+    ) + env["print"]
+    np.testing.assert_array_equal(got.evaluate(env), want)
+    # A parameter named like an allowed function is the parameter where it is a value...
+    assert compile_expression("min + 1", SHADOWS).evaluate(env) == env["min"] + 1
+    # ... and the function where it is called.
+    assert compile_expression("min(open, eval)", SHADOWS).evaluate(env) == min(
+        env["open"], env["eval"]
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["__import__('os')", "open('/etc/passwd')", "eval('1')", "exec('x')", "print(open)"]
+)
+def test_calling_a_shadowing_name_is_refused(text: str) -> None:
+    with pytest.raises(ExpressionError) as info:
+        compile_expression(text, SHADOWS)
+    assert "unknown function" in info.value.message
+
+
+_SANDBOX_PROBE = """
+import json, resource, sys, time
+from tradegame.scenario.expressions import ExpressionError, Namespace, compile_expression
+import tests_expressions_cases as cases
+
+# At most 1 GiB of address space beyond what is mapped now: a refusal may not allocate much.
+soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+with open("/proc/self/statm") as fh:
+    mapped = int(fh.read().split()[0]) * resource.getpagesize()
+resource.setrlimit(resource.RLIMIT_AS, (mapped + 2**30, hard))
+
+events = []
+WATCHED = ("os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "subprocess.Popen",
+           "socket.", "ctypes.", "os.remove", "os.rename", "os.mkdir", "shutil.")
+
+def hook(event, args):
+    if event == "open" and isinstance(args[1], str) and any(c in args[1] for c in "wax+"):
+        events.append(f"open for writing: {args[0]}")
+    elif event.startswith(WATCHED):
+        events.append(event)
+
+sys.addaudithook(hook)
+slowest = 0.0
+for text, _ in cases.ADVERSARIAL:
+    start = time.perf_counter()
+    try:
+        compile_expression(text, cases.NS)
+        events.append(f"accepted: {text[:40]}")
+    except ExpressionError:
+        pass
+    slowest = max(slowest, time.perf_counter() - start)
+print(json.dumps({"events": events, "slowest": slowest}))
+"""
+
+
+def test_sandbox_in_a_real_process_touches_nothing(tmp_path) -> None:
+    """The adversarial corpus, compiled in a fresh interpreter under an audit hook.
+
+    Python's audit hooks see every file opened for writing, process started,
+    socket used and library loaded, however it is reached; the process also runs
+    under a memory limit, and each refusal is timed.
+    """
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    shutil.copy(Path(__file__), tmp_path / "tests_expressions_cases.py")
+    out = subprocess.run(
+        [sys.executable, "-c", _SANDBOX_PROBE],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["events"] == []
+    # Bounded time: each refusal is a parse and a walk, far below a second.
+    assert report["slowest"] < 1.0, report
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "__pycache__") == [
+        "tests_expressions_cases.py"
+    ]
 
 
 def test_error_offsets_point_at_the_problem() -> None:
