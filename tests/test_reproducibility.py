@@ -127,7 +127,7 @@ def _wait_for(path: Path, proc: subprocess.Popen[str], timeout: float = 120) -> 
     while not path.exists():
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "run never wrote its checkpoint"
-        time.sleep(0.05)
+        time.sleep(0.3)  # past the interpreter's own start, inside the imports (about 1 s)
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
@@ -141,6 +141,27 @@ def test_signal_leaves_no_partial_output(tmp_path: Path, sig: int, code: int) ->
     assert "Traceback" not in err
     assert sorted(os.listdir(tmp_path)) == ["run.ckpt"]  # no output, no temporary files
     json.loads(ck.read_text())  # the checkpoint is whole
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+@pytest.mark.parametrize("when", ["start-up", "mid-run"])
+def test_signal_without_checkpoint_leaves_nothing(
+    tmp_path: Path, sig: int, code: int, when: str
+) -> None:
+    """A signal while modules load, or while draws are solved: one line, the code, no files."""
+    proc = _start_long_run(tmp_path)
+    if when == "start-up":
+        time.sleep(0.3)  # past the interpreter's own start, inside the imports (about 1 s)
+    else:
+        # The run has started solving once its progress is past the imports.
+        time.sleep(2.5)
+        assert proc.poll() is None, proc.communicate()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == code, err
+    assert "Traceback" not in err
+    assert err.strip() in ("interrupted", "terminated", "error: interrupted", "error: terminated")
+    assert os.listdir(tmp_path) == []  # no output, no temporary files
 
 
 @pytest.mark.slow
