@@ -127,7 +127,7 @@ def _wait_for(path: Path, proc: subprocess.Popen[str], timeout: float = 120) -> 
     while not path.exists():
         assert proc.poll() is None, proc.communicate()
         assert time.monotonic() < deadline, "run never wrote its checkpoint"
-        time.sleep(0.3)  # past the interpreter's own start, inside the imports (about 1 s)
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
