@@ -136,7 +136,10 @@ def run(
     chunk_size: Annotated[
         int | None,
         typer.Option(
-            "--chunk-size", min=1, help="Draws solved at once (memory; never changes results)."
+            "--chunk-size",
+            min=1,
+            help="Draws solved at once, rounded up to a multiple of 2048 "
+            "(memory only; never changes results).",
         ),
     ] = None,
     solution: Annotated[

@@ -244,6 +244,11 @@ def memory_fixed(game: GameStructure, n_chance_options: int = 0) -> int:
     return game.n_profiles * (n_options + n_chance_options) * 8
 
 
+def _gib(n_bytes: int) -> str:
+    """A byte count in GiB with three significant digits (0.00098 GiB, not 0.00 GiB)."""
+    return f"{n_bytes / 2**30:.3g} GiB"
+
+
 def _plan_chunks(samples: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(s, min(samples, s + chunk_size)) for s in range(0, samples, chunk_size)]
 
@@ -440,8 +445,8 @@ def simulate(
             ScenarioIssue(
                 scenario.locate(("players",)),
                 f"one block of {BLOCK} draws of this {game.n_profiles:,}-profile game needs "
-                f"{(fixed + per_draw * BLOCK) / 2**30:.2f} GiB, over the memory limit of "
-                f"{budget / 2**30:.2f} GiB; raise the limit (--max-memory) or use fewer levers "
+                f"{_gib(fixed + per_draw * BLOCK)}, over the memory limit of "
+                f"{_gib(budget)}; raise the limit (--max-memory, in GiB) or use fewer levers "
                 "or options",
             )
         )
@@ -689,4 +694,8 @@ def _environment() -> dict[str, str]:
 
     import scipy
 
-    return {"python": platform.python_version(), "numpy": np.__version__, "scipy": scipy.__version__}
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+    }
