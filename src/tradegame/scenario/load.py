@@ -11,6 +11,8 @@ Three passes, each reporting every problem it finds with file:line:column:
 
 from __future__ import annotations
 
+import difflib
+import functools
 import hashlib
 import keyword
 import math
@@ -238,13 +240,30 @@ def _real_path(loc: tuple[Any, ...], data: Any) -> tuple[list[str | int], bool, 
     return path, is_key, wrong_branch
 
 
+@functools.cache
+def _schema_keys() -> tuple[str, ...]:
+    """Every key some part of the scenario format accepts (for "did you mean")."""
+    from pydantic import BaseModel
+
+    from tradegame.scenario import schema
+
+    keys: set[str] = set()
+    for obj in vars(schema).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel):
+            keys.update(obj.model_fields)
+    return tuple(sorted(keys))
+
+
 def _describe(error: Mapping[str, Any], path: list[str | int], is_key: bool) -> str:
     kind = error["type"]
     names = [p for p in path if isinstance(p, str)]
     field = names[-1] if names else "scenario"
     ctx = error.get("ctx") or {}
     if kind == "extra_forbidden":
-        return f"unknown key {str(error['loc'][-1])!r}"
+        key = str(error["loc"][-1])
+        others = [k for k in _schema_keys() if k != key]  # a key valid elsewhere is misplaced
+        close = difflib.get_close_matches(key, others, n=1, cutoff=0.75)
+        return f"unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else "")
     if kind == "missing":
         return f"missing required key {str(error['loc'][-1])!r}"
     if kind == "union_tag_invalid":
