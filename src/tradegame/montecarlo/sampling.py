@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special, stats
+from scipy import special
 
 from tradegame.scenario.schema import (
     Beta,
@@ -81,10 +81,13 @@ def median(dist: Dist) -> float:
     if isinstance(dist, Uniform):
         return 0.5 * (dist.low + dist.high)
     if isinstance(dist, Triangular):
-        c = (dist.mode - dist.low) / (dist.high - dist.low)
-        return float(stats.triang.ppf(0.5, c, loc=dist.low, scale=dist.high - dist.low))
+        # The half of the mass lies below the median on the wider side of the mode.
+        width = dist.high - dist.low
+        if dist.mode - dist.low >= 0.5 * width:
+            return float(dist.low + np.sqrt(0.5 * width * (dist.mode - dist.low)))
+        return float(dist.high - np.sqrt(0.5 * width * (dist.high - dist.mode)))
     if isinstance(dist, Beta):
-        return float(dist.low + (dist.high - dist.low) * stats.beta.median(dist.a, dist.b))
+        return float(dist.low + (dist.high - dist.low) * special.betaincinv(dist.a, dist.b, 0.5))
     if isinstance(dist, Fixed):
         return dist.value
     if isinstance(dist, Choice):

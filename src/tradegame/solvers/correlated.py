@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import linprog
 
 __all__ = [
     "CEConstraints",
@@ -248,6 +247,8 @@ def correlated_equilibrium(
         raise ValueError("objective or weights contain NaN or infinite values")
     cons = _constraints(arr)
     size = c.size
+    from scipy.optimize import linprog  # imported on use: SciPy's optimize is slow to load
+
     res = linprog(
         -c.ravel(),
         A_ub=-cons.matrix if cons.matrix.shape[0] else None,

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import linprog
 
 __all__ = ["DominanceResult", "Elimination", "eliminate_dominated"]
 
@@ -154,6 +153,8 @@ def _mixed_dominator(
     c = np.zeros(k + 1)
     c[-1] = -1.0
     A_ub = np.hstack([-B.T, np.ones((P, 1))])
+    from scipy.optimize import linprog  # imported on use: SciPy's optimize is slow to load
+
     res = linprog(
         c,
         A_ub=A_ub,

@@ -38,7 +38,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import minimize_scalar
 
 from tradegame.solvers.logit_qre import (
     _POLISH_MAXITER,
@@ -139,6 +138,8 @@ def fit_logit_lambda(
     >>> round(lam, 3)
     1.028
     """
+    from scipy.optimize import minimize_scalar  # imported on use: SciPy's optimize is slow to load
+
     arr, _ = _check_payoffs(U, None)
     lay = _Layout.of(arr.shape[1:])
     c = _check_counts(counts, lay)

@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.optimize import linprog
 
 __all__ = ["MaxminResult", "PureMaxmin", "maxmin", "pure_maxmin"]
 
@@ -113,6 +112,8 @@ def _maxmin_lp(M: NDArray[np.float64]) -> tuple[float, NDArray[np.float64]]:
     k, P = M.shape
     c = np.zeros(k + 1)
     c[-1] = -1.0
+    from scipy.optimize import linprog  # imported on use: SciPy's optimize is slow to load
+
     res = linprog(
         c,
         A_ub=np.hstack([-M.T, np.ones((P, 1))]),
