@@ -120,7 +120,10 @@ def run(
     ] = None,
     selection: Annotated[
         str | None,
-        typer.Option("--selection", help="Equilibrium selection: uniform or payoff_dominant."),
+        typer.Option(
+            "--selection",
+            help="Equilibrium selection: uniform, payoff_dominant, risk_dominant, mixed or qre.",
+        ),
     ] = None,
     json_path: Annotated[
         Path | None,
@@ -172,7 +175,9 @@ def run(
     max_memory: Annotated[
         float | None,
         typer.Option(
-            "--max-memory", min=0.001, help="GiB one chunk of draws may use (default 0.125)."
+            "--max-memory",
+            min=0.001,
+            help="GiB the run's arrays may use (default: half the machine's memory, at most 8).",
         ),
     ] = None,
     quiet: Annotated[
@@ -468,6 +473,14 @@ def _dispatch(args: list[str], debug: bool) -> int:
     except KeyboardInterrupt:
         _print_error("interrupted")
         return 130
+    except MemoryError:
+        if debug:
+            raise
+        _print_error(
+            "error: the machine ran out of memory for this run; lower the limit "
+            "(--max-memory, in GiB) or the chunk size (--chunk-size)"
+        )
+        return 1
     except Exception as exc:
         if debug:
             raise

@@ -27,10 +27,9 @@ from tradegame.errors import ScenarioError, ScenarioIssue
 from tradegame.model.game import GameStructure
 from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
 from tradegame.model.stages import Stage, infoset_key, is_perfect_information
-from tradegame.montecarlo.selection import select
+from tradegame.montecarlo.play import PlayRule, play_distribution
 from tradegame.scenario.load import Scenario
 from tradegame.solvers.backward_induction import backward_induction
-from tradegame.solvers.pure_nash import pure_nash
 
 __all__ = ["SequentialModel"]
 
@@ -50,16 +49,27 @@ class SequentialModel:
         Selection rule among normal-form equilibria (imperfect information).
     tie_break : {"first", "uniform"}
         Backward induction's rule for indifferent movers (perfect information).
+    rule : PlayRule, optional
+        Imperfect information: how each draw's reduced normal form is played,
+        exactly as a simultaneous game would be (selection, fallback for draws
+        without a pure equilibrium, mixed or QRE play). Default: pure
+        equilibria under ``selection``, draws without one reported.
     """
 
     def __init__(
-        self, scenario: Scenario, game: GameStructure, selection: str, tie_break: str
+        self,
+        scenario: Scenario,
+        game: GameStructure,
+        selection: str,
+        tie_break: str,
+        rule: PlayRule | None = None,
     ) -> None:
         assert scenario.stages is not None
         self.scenario = scenario
         self.game = game
         self.selection = selection
         self.tie_break = tie_break
+        self.rule = rule or PlayRule("pure_nash", selection, "report", 1.0)
         self.players = tuple(p.name for p in scenario.players)
         first_stage = {lv: k for k, st in enumerate(scenario.stages) for lv in st.levers}
         self.stages = tuple(
@@ -149,9 +159,7 @@ class SequentialModel:
             path = np.asarray(res.path_probs, dtype=np.float64).reshape(n_draws, -1)
             return path, np.ones(n_draws, dtype=np.intp)
         NF, _ = reduced_normal_form(U, self.stages, self.players, dict(probs))  # type: ignore[arg-type]
-        n = len(self.players)
-        mask = pure_nash(NF, n_players=n).reshape(n_draws, -1)
-        chosen = select(mask, NF.reshape(n_draws, n, -1), self.selection)  # type: ignore[arg-type]
+        chosen, n_eq = play_distribution(np.asarray(NF, dtype=np.float64), self.rule)
         # Play the chosen strategy profiles out: terminal h is reached when every
         # player's plan agrees with it, with the chance probabilities along it.
         sizes = [c.shape[0] for c in self._consistency]
@@ -164,7 +172,12 @@ class SequentialModel:
         reach = X.reshape(n_draws, -1)
         for s, p in probs.items():
             reach = reach * p[:, self._histories[:, s]]
-        return reach, mask.sum(axis=1)
+        return reach, n_eq
+
+    @property
+    def normal_form_shape(self) -> tuple[int, ...]:
+        """Imperfect information: the number of reduced strategies of each player."""
+        return tuple(c.shape[0] for c in self._consistency)
 
     def _consistency_matrices(self) -> list[NDArray[np.float64]]:
         """``C_i[sigma, h]``: 1 if player i's plan sigma agrees with history h."""

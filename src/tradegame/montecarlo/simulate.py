@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,8 +60,19 @@ __all__ = [
 NO_EQUILIBRIUM = "no_pure_equilibrium"
 #: Sequential games report the probability of each path when they have at most this many.
 MAX_PATHS_REPORTED = 4096
-#: Memory a chunk may use for its arrays, in bytes.
+#: Memory a chunk aims at, in bytes, when its size is not given: large enough to
+#: amortise NumPy's per-call costs, small enough to stay in the caches' reach.
 CHUNK_BYTES = 128 * 1024 * 1024
+
+
+def default_memory_limit() -> int:
+    """Bytes a run may use unless told otherwise: half the machine's memory, at most 8 GiB."""
+    try:
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system
+        physical = 8 * 2**30
+    return int(min(8 * 2**30, physical // 2))
+
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -131,8 +143,9 @@ def central_game(
     env = evaluation_environment(scenario, game, params)
     U = build_payoffs(scenario, game, env, 1)
     if scenario.is_sequential and sequential is None:
+        options = RunOptions.resolve(scenario)
         sequential = SequentialModel(
-            scenario, game, scenario.analysis.selection, scenario.analysis.tie_break
+            scenario, game, options.selection, options.tie_break, options.play_rule
         )
     probability = None
     if sequential is not None:
@@ -287,7 +300,9 @@ class ChunkSolver:
             self.lever_keys.extend(("chance", lever.name, o) for o in lever.options)
         self.indicators = np.concatenate(onehots, axis=1)  # (P, total options)
         self.sequential = (
-            SequentialModel(scenario, self.game, options.selection, options.tie_break)
+            SequentialModel(
+                scenario, self.game, options.selection, options.tie_break, options.play_rule
+            )
             if scenario.is_sequential
             else None
         )
@@ -398,8 +413,10 @@ def simulate(
         scenario file, seed, sample count, selection and version); the result
         is byte-for-byte that of an uninterrupted run.
     max_memory : int, optional
-        Bytes one chunk may use (default :data:`CHUNK_BYTES`); a game too
-        large for one block of draws within it is refused.
+        Bytes the run's arrays may use (default :func:`default_memory_limit`);
+        a game too large for one block of draws within it is refused before
+        anything is allocated. Chunks aim at :data:`CHUNK_BYTES` (at least one
+        block) unless ``chunk_size`` is given.
     progress : callable, optional
         Called as ``progress(done, total)`` after each chunk.
 
@@ -437,7 +454,7 @@ def simulate(
     # Memory is checked before anything of the game's size is allocated.
     game = GameStructure.from_scenario(scenario)
     K = len(scenario.outcome_labels)
-    budget = int(max_memory or CHUNK_BYTES)
+    budget = int(max_memory or default_memory_limit())
     per_draw = memory_per_draw(game, K)
     fixed = memory_fixed(game, sum(len(lv.options) for lv in scenario.chance))
     if fixed + per_draw * BLOCK > budget:
@@ -452,7 +469,10 @@ def simulate(
         )
     solver = ChunkSolver(scenario, options, seed, game)
     if chunk_size is None:
-        chunk_size = max(1, (budget - fixed) // (per_draw * BLOCK)) * BLOCK
+        target = min(CHUNK_BYTES, budget - fixed)
+        chunk_size = max(1, target // (per_draw * BLOCK)) * BLOCK
+    # A chunk given by the caller is held to the limit too (rounding down, to whole blocks).
+    chunk_size = min(int(chunk_size), max(1, (budget - fixed) // (per_draw * BLOCK)) * BLOCK)
     chunk_size = max(BLOCK, -(-int(chunk_size) // BLOCK) * BLOCK)
 
     meta = {
@@ -656,7 +676,7 @@ def _result(
         selection_name = f"tie_break:{rule}"
     elif solver.sequential is not None:
         selection_text = SELECTION_RULES[options.selection] + " (of the reduced normal form)"
-        no_eq = f"draws with no pure equilibrium are reported as {NO_EQUILIBRIUM!r}"
+        no_eq = solver.rule.describe(game.n_players, solver.sequential.normal_form_shape)
         selection_name = options.selection
     else:
         selection_text = (

@@ -350,6 +350,13 @@ class _Checker:
     def players(self) -> tuple[PlayerSpec, ...]:
         out = []
         for pname, player in self.spec.players.items():
+            if pname == "chance":
+                # Results file chance levers under 'chance', beside the players.
+                self.add(
+                    ("players", pname),
+                    "'chance' is reserved for chance moves; name the player otherwise",
+                    key=True,
+                )
             levers: list[LeverSpec] = []
             if player.strategies is not None:
                 raw: dict[str, Any] = {pname: player.strategies}
@@ -478,7 +485,7 @@ class _Checker:
                     continue
                 levers: tuple[str, ...] = (st.chance,)
                 mover = None
-                label = self.spec.chance[st.chance].label or st.chance
+                label = st.label or self.spec.chance[st.chance].label or st.chance
             else:
                 assert st.player is not None
                 if st.player not in by_player:
@@ -514,6 +521,12 @@ class _Checker:
                             "only levers decided at earlier stages",
                         )
                 observes = tuple(st.observes)
+            if label in (plan.label for plan in plans):
+                # Results name stages by label: two alike would overwrite each other.
+                self.add(
+                    (*path, "label") if st.label is not None else path,
+                    f"stage label {label!r} is used by an earlier stage; give this one a 'label:'",
+                )
             plans.append(StagePlan(mover, levers, observes, label))
         for lv, p in owner.items():
             if lv not in decided:
@@ -577,9 +590,13 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         )
         raise ScenarioError(ck.issues)
     ns, term_names = ck.namespace(players)
+    # Option fields vary by profile, like levers: not usable where only draws vary.
+    option_fields = frozenset(
+        f"{lv.name}_{f}" for p in players for lv in p.levers for f in lv.fields
+    )
     if isinstance(spec.payoffs, MatrixPayoffs | TablePayoffs):
         # Matrix and table cells are numbers per draw; terms feeding them cannot read levers.
-        ns = Namespace(ns.numbers, {}, ns.conditions)
+        ns = Namespace(ns.numbers - option_fields, {}, ns.conditions)
 
     terms: list[tuple[str, CompiledExpression]] = []
     for tname in term_names:
@@ -593,7 +610,7 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
 
     # Chance probabilities vary by draw only: parameters and terms that read no lever.
     lever_names = set(ns.levers)
-    lever_free = set(ns.numbers) - {t for t, _ in terms}
+    lever_free = set(ns.numbers) - {t for t, _ in terms} - option_fields
     for tname, texpr in terms:
         if not (texpr.names & lever_names) and texpr.names <= lever_free | {tname}:
             lever_free.add(tname)
@@ -605,6 +622,18 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
             for opt, v in cl.options.items()
         ]
         chance_probabilities.append(tuple(c for c in compiled_probs if c is not None))
+        if all(c is not None and not c.names for c in compiled_probs):
+            # Numbers only: check them now, not in the first draw of a run.
+            fixed = [float(c.evaluate({})) for c in compiled_probs if c is not None]
+            if any(not math.isfinite(p) or p < 0 for p in fixed) or not math.isclose(
+                math.fsum(fixed), 1.0, rel_tol=0, abs_tol=1e-9
+            ):
+                ck.add(
+                    ("chance", cname, "options"),
+                    f"probabilities of chance lever {cname!r} are "
+                    f"{', '.join(f'{p:g}' for p in fixed)} (sum {math.fsum(fixed):g}): "
+                    "they must be non-negative and sum to 1",
+                )
 
     payoffs: tuple[CompiledExpression, ...] | None = None
     cells: tuple[tuple[CompiledExpression, ...], ...] | None = None
@@ -685,13 +714,14 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         fallback = spec.outcomes["otherwise"]
         if not fallback.isidentifier():
             ck.add(("outcomes", "otherwise"), f"outcome label {fallback!r} must be a name")
+    # Outcome rules label profiles: they read every lever, chance levers included.
     levers = {lv.name: lv.options for p in players for lv in p.levers}
+    levers.update({lv.name: lv.options for lv in chance_levers})
+    outcome_ns = Namespace(ns.numbers | option_fields, levers, ns.conditions)
     for label, text in spec.outcomes.items():
         if label == "otherwise":
             continue
-        compiled = ck.compile(
-            text, Namespace(ns.numbers, levers, ns.conditions), ("outcomes", label)
-        )
+        compiled = ck.compile(text, outcome_ns, ("outcomes", label))
         if compiled is not None:
             if not compiled.is_boolean:
                 ck.add(
