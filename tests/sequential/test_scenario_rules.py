@@ -79,3 +79,55 @@ def test_bad_sequential_files_are_refused_at_validation(old: str, new: str, frag
         tg.parse_scenario(BASE.replace(old, new, 1))
     assert any(fragment in issue.message for issue in info.value.issues), info.value
     assert all(issue.location.line >= 1 for issue in info.value.issues)
+
+
+INVEST = """\
+tradegame: 1
+title: invest after a chance move
+players:
+  firm:
+    levers:
+      move: [invest, wait]
+  registrar:                      # a second player, who always files the result
+    levers:
+      filing: [file, ignore]
+parameters:
+  q: {dist: uniform, low: 0.2, high: 0.8}
+chance:
+  market:
+    options: {boom: q, bust: 1 - q}
+stages:
+  - chance: market
+  - player: firm
+    levers: [move]
+  - player: registrar
+    levers: [filing]
+payoffs:
+  firm: "where(move == 'invest', where(market == 'boom', q - 0.5, -1), 0)"
+  registrar: "filing == 'file'"
+outcomes:
+  boom_investment: market == 'boom' and move == 'invest'
+  otherwise: no_investment
+"""
+
+
+def test_path_probability_after_a_uniform_chance_move_is_the_closed_form() -> None:
+    """P(boom, then invest) = E[q 1{q > 1/2}] for q ~ U(0.2, 0.8).
+
+    After a boom the firm invests exactly when q - 1/2 > 0 (backward induction);
+    after a bust it waits. Each draw contributes q 1{q > 1/2} to the path's
+    probability, so the estimate is a mean of i.i.d. draws of that variable.
+    """
+    a, b, n = 0.2, 0.8, 40_000
+    mean = (b**2 - 0.25) / 2 / (b - a)  # int_{1/2}^{b} q dq / (b - a) = 0.325
+    second = (b**3 - 0.125) / 3 / (b - a)
+    half_width = 2.576 * math.sqrt((second - mean**2) / n)  # 99 %
+    res = tg.simulate(tg.parse_scenario(INVEST), samples=n, seed=2026)
+    paths = {p.label.removesuffix(" > filing: file"): p.probability for p in res.paths}
+    assert abs(paths["market: boom > move: invest"] - mean) < half_width
+    assert "market: bust > move: invest" not in paths  # never optimal after a bust
+    assert abs(res.outcome_probabilities["boom_investment"] - mean) < half_width
+    # The other two paths carry the rest: E[q 1{q <= 1/2}] and E[1 - q].
+    waited = (0.25 - a**2) / 2 / (b - a)
+    assert abs(paths["market: boom > move: wait"] - waited) < half_width
+    assert abs(paths["market: bust > move: wait"] - (1 - (a + b) / 2)) < 3 * half_width

@@ -1,0 +1,46 @@
+"""The command line on sequential scenarios: tree pictures and Gambit files of shipped games."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+def test_tiktok_tree_picture(cli, tmp_path: Path) -> None:
+    """The TikTok scenario's central game as a picture: every node drawn, path marked."""
+    from PIL import Image
+
+    out = tmp_path / "tree.png"
+    result = cli("tree", "tiktok_deadline", "--plot", out)
+    assert result.code == 0, result.stderr
+    # 1 + 2 + 4 + 8 decision and chance nodes and 16 terminal histories.
+    said = " ".join(result.stdout.split())
+    assert f"wrote {out} (31 nodes, equilibrium path" in said
+    with Image.open(out) as im:
+        width, height = im.size
+    # Large enough to read every label at its natural size (checked by eye: the labels
+    # of all 16 leaves, the chance probabilities and the red path are legible).
+    assert width >= 2000 and height >= 1000
+
+
+def test_tree_of_a_simultaneous_scenario_is_refused(cli, tmp_path: Path) -> None:
+    result = cli("tree", "classroom/chicken", "--plot", tmp_path / "t.png")
+    assert result.code == 2 and "Traceback" not in result.stderr
+    assert not (tmp_path / "t.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "fmt", "header"),
+    [
+        ("classroom/prisoners_dilemma", "nfg", "NFG 1 R"),
+        ("madrid_2025", "nfg", "NFG 1 R"),
+        ("tiktok_deadline", "efg", "EFG 2 R"),
+        ("classroom/ultimatum", "efg", "EFG 2 R"),
+    ],
+)
+def test_export_writes_gambit_files(cli, tmp_path: Path, scenario, fmt, header) -> None:
+    out = tmp_path / f"game.{fmt}"
+    result = cli("export", scenario, "--format", fmt, "-o", out)
+    assert result.code == 0, result.stderr
+    assert out.read_text().startswith(header)
