@@ -131,3 +131,76 @@ def test_path_probability_after_a_uniform_chance_move_is_the_closed_form() -> No
     waited = (0.25 - a**2) / 2 / (b - a)
     assert abs(paths["market: boom > move: wait"] - waited) < half_width
     assert abs(paths["market: bust > move: wait"] - (1 - (a + b) / 2)) < 3 * half_width
+
+
+PATIENCE = """\
+tradegame: 1
+title: wait for a larger pie
+players:
+  a:
+    levers:
+      timing: [now, later]
+    discount: delta
+  b:
+    levers:
+      answer: [accept, refuse]
+parameters:
+  delta: {dist: uniform, low: 0.5, high: 0.9}
+stages:
+  - player: a
+    levers: [timing]
+    delay: {later: 1}
+  - player: b
+    levers: [answer]
+payoffs:
+  a: "where(timing == 'now', 1, 1.5) * (answer == 'accept')"
+  b: "answer == 'accept'"
+outcomes:
+  waited: timing == 'later'
+  otherwise: took_it
+"""
+
+
+def test_delay_is_discounted_per_period() -> None:
+    """Waiting one period turns 1.5 into 1.5 delta: worth it exactly when delta > 2/3."""
+    n = 40_000
+    res = tg.simulate(tg.parse_scenario(PATIENCE), samples=n, seed=8)
+    exact = (0.9 - 2 / 3) / 0.4
+    half_width = 2.576 * math.sqrt(exact * (1 - exact) / n)
+    assert abs(res.outcome_probabilities["waited"] - exact) < half_width
+    # The central game (delta at its median 0.7): 1.5 * 0.7 = 1.05 > 1, so a waits.
+    (eq,) = res.central_game.equilibria
+    assert eq.levers["timing"] == "later" and eq.payoffs["a"] == pytest.approx(1.05)
+    assert eq.payoffs["b"] == 1.0  # b does not discount
+
+
+def test_without_discount_delay_costs_nothing() -> None:
+    sc = tg.parse_scenario(PATIENCE.replace("    discount: delta\n", ""))
+    res = tg.simulate(sc, samples=2048, seed=8)
+    assert res.outcome_probabilities["waited"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "fragment"),
+    [
+        ("    delay: {later: 1}\n", "", "'discount' needs stages with 'delay:'"),
+        ("delay: {later: 1}", "delay: {latr: 1}", "did you mean 'later'"),
+        ("delay: {later: 1}", "delay: {later: -1}", "greater than or equal to 0"),
+        ("discount: delta", "discount: 1.5", "must be in (0, 1]"),
+        ("discount: delta", "discount: timing == 'now'", "unknown name"),
+    ],
+    ids=["discount without delay", "unknown option", "negative delay", "above 1", "lever"],
+)
+def test_bad_discounting_is_refused_at_validation(old: str, new: str, fragment: str) -> None:
+    assert old in PATIENCE
+    with pytest.raises(tg.ScenarioError) as info:
+        tg.parse_scenario(PATIENCE.replace(old, new, 1))
+    assert any(fragment in issue.message for issue in info.value.issues), info.value
+
+
+def test_discount_outside_its_range_in_a_draw_is_named() -> None:
+    text = PATIENCE.replace("low: 0.5, high: 0.9", "low: 0.5, high: 1.5")
+    with pytest.raises(tg.ScenarioError) as info:
+        tg.simulate(tg.parse_scenario(text), samples=2048, seed=1)
+    (issue,) = info.value.issues
+    assert "discount of 'a'" in issue.message and "in draw" in issue.message

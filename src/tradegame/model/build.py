@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradegame._numeric import piecewise_matmul
+from tradegame.errors import ScenarioError, ScenarioIssue
 from tradegame.model.game import GameStructure
 from tradegame.scenario.expressions import Pairs, dense_value
 from tradegame.scenario.load import Scenario
@@ -186,6 +187,7 @@ def build_payoffs(
             for i, expr in enumerate(cell):
                 value = np.asarray(expr.evaluate(env), dtype=np.float64)
                 U[:, i, p] = np.broadcast_to(value.reshape(-1), (n_draws,))
+    _discount_delays(scenario, game, env, U)
     for i, player in enumerate(game.players):
         if not np.isfinite(U[:, i]).all():
             d, p = np.argwhere(~np.isfinite(U[:, i]))[0]
@@ -197,6 +199,58 @@ def build_payoffs(
                 ("payoffs", player.name) if scenario.payoffs is not None else ("payoffs",),
             )
     return U.reshape((n_draws, n, *game.shape))
+
+
+def profile_delays(scenario: Scenario, game: GameStructure) -> NDArray[np.float64]:
+    """Periods of delay along each profile (terminal history) of a sequential scenario.
+
+    Returns
+    -------
+    ndarray, shape (P,)
+        The sum, over stages, of the ``delay`` of the option chosen there.
+    """
+    total = np.zeros(game.n_profiles)
+    for plan in scenario.stages or ():
+        for lever, option, periods in plan.delay:
+            options = next(
+                lv.options
+                for lv in (*(lv for p in scenario.players for lv in p.levers), *scenario.chance)
+                if lv.name == lever
+            )
+            total += periods * (game.lever_profiles[lever] == options.index(option))
+    return total
+
+
+def _discount_delays(
+    scenario: Scenario, game: GameStructure, env: Mapping[str, Any], U: NDArray[np.float64]
+) -> None:
+    """Multiply player *i*'s payoffs by ``discount_i ** delay`` in place.
+
+    Parameters
+    ----------
+    U : ndarray, shape (D, n, P)
+    """
+    if not any(d is not None for d in scenario.discounts):
+        return
+    n_draws = U.shape[0]
+    delays = profile_delays(scenario, game)
+    for i, expr in enumerate(scenario.discounts):
+        if expr is None:
+            continue
+        delta = np.broadcast_to(
+            np.asarray(expr.evaluate(env), dtype=np.float64).reshape(-1), (n_draws,)
+        )
+        bad = np.flatnonzero(~((delta > 0) & (delta <= 1)))
+        if bad.size:
+            name = game.players[i].name
+            raise ScenarioError(
+                ScenarioIssue(
+                    scenario.locate(("players", name, "discount")),
+                    f"discount of {name!r} is {delta[bad[0]]:g} in draw {int(bad[0])}; "
+                    "it must be in (0, 1]",
+                )
+            )
+        U[:, i, :] *= delta[:, None] ** delays[None, :]
 
 
 def build_outcomes(

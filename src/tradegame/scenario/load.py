@@ -105,6 +105,8 @@ class StagePlan:
     levers: tuple[str, ...]
     observes: tuple[str, ...] | None
     label: str
+    delay: tuple[tuple[str, str, float], ...] = ()
+    """(lever, option, periods): choosing the option delays the game by that many periods."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +153,9 @@ class Scenario:
     chance_probabilities: tuple[tuple[CompiledExpression, ...], ...] = ()
     text: str = ""
     """The file's text (worker processes re-load the scenario from it)."""
+    discounts: tuple[CompiledExpression | None, ...] = ()
+    """Sequential scenarios: each player's discount factor per period of delay
+    (``None``: no discounting); see :attr:`StagePlan.delay`."""
 
     def locate(self, path: tuple[str | int, ...]) -> Location:
         """File, line and column of a part of the scenario, e.g. ``("payoffs", "us")``."""
@@ -458,6 +463,14 @@ class _Checker:
         levers.update({c: tuple(spec.options) for c, spec in self.spec.chance.items()})
         return Namespace(frozenset(numbers - set(terms)), levers), terms
 
+    def _stage_options(
+        self, players: tuple[PlayerSpec, ...], levers: tuple[str, ...]
+    ) -> dict[str, tuple[str, ...]]:
+        """Options of each of a stage's levers (player levers or a chance lever)."""
+        options = {lv.name: lv.options for p in players for lv in p.levers}
+        options.update({c: tuple(cl.options) for c, cl in self.spec.chance.items()})
+        return {lv: options[lv] for lv in levers if lv in options}
+
     def stages(self, players: tuple[PlayerSpec, ...]) -> tuple[StagePlan, ...] | None:
         """Check 'stages:' against players and chance levers."""
         if self.spec.stages is None:
@@ -527,7 +540,25 @@ class _Checker:
                     (*path, "label") if st.label is not None else path,
                     f"stage label {label!r} is used by an earlier stage; give this one a 'label:'",
                 )
-            plans.append(StagePlan(mover, levers, observes, label))
+            delay: list[tuple[str, str, float]] = []
+            for opt, periods in (st.delay or {}).items():
+                options_of = self._stage_options(players, levers)
+                owners = [lv for lv, opts in options_of.items() if opt in opts]
+                if len(owners) != 1:
+                    known = sorted({o for opts in options_of.values() for o in opts})
+                    self.add(
+                        (*path, "delay", opt),
+                        f"delay option {opt!r} is "
+                        + (
+                            "an option of several levers here; rename one"
+                            if owners
+                            else f"not an option of this stage{_suggest_name(opt, known)}"
+                        ),
+                        key=True,
+                    )
+                    continue
+                delay.append((owners[0], opt, float(periods)))
+            plans.append(StagePlan(mover, levers, observes, label, tuple(delay)))
         for lv, p in owner.items():
             if lv not in decided:
                 self.add(("stages",), f"lever {lv!r} of {p} is not decided at any stage")
@@ -565,6 +596,38 @@ def _suggest_name(name: str, candidates: list[str]) -> str:
 
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _discounts(
+    ck: _Checker,
+    spec: ScenarioFile,
+    players: tuple[PlayerSpec, ...],
+    stages: tuple[StagePlan, ...] | None,
+    numbers: Namespace,
+) -> tuple[CompiledExpression | None, ...]:
+    """Each player's compiled discount factor per period of delay (None: no discounting)."""
+    delays = stages is not None and any(plan.delay for plan in stages)
+    out: list[CompiledExpression | None] = []
+    for p in players:
+        text = spec.players[p.name].discount
+        path: tuple[str | int, ...] = ("players", p.name, "discount")
+        compiled = None
+        if text is not None and not delays:
+            ck.add(
+                path,
+                "'discount' needs stages with 'delay:' options (what delays the game); "
+                "without them it changes nothing",
+                key=True,
+            )
+        elif text is not None:
+            # Like chance probabilities, a discount varies by draw only.
+            compiled = ck.compile(text, numbers, path)
+            if compiled is not None and not compiled.names:
+                value = float(compiled.evaluate({}))
+                if not 0 < value <= 1:
+                    ck.add(path, f"discount {value:g} must be in (0, 1]")
+        out.append(compiled)
+    return tuple(out)
 
 
 def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
@@ -634,6 +697,8 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
                     f"{', '.join(f'{p:g}' for p in fixed)} (sum {math.fsum(fixed):g}): "
                     "they must be non-negative and sum to 1",
                 )
+
+    discounts = _discounts(ck, spec, players, stages, probability_ns)
 
     payoffs: tuple[CompiledExpression, ...] | None = None
     cells: tuple[tuple[CompiledExpression, ...], ...] | None = None
@@ -748,6 +813,7 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         chance=chance_levers,
         chance_probabilities=tuple(chance_probabilities),
         text=doc.text,
+        discounts=discounts,
     )
 
 

@@ -225,6 +225,11 @@ class Player(_Strict):
     that expressions can use as <lever>_<field>. A strategy is one option per lever."""
     strategies: Annotated[list[Identifier], Field(min_length=1, max_length=1000)] | None = None
     """Shorthand for a single lever named after the player (classroom games)."""
+    discount: Expression | None = None
+    """Sequential scenarios: the player's discount factor per period of delay, in
+    (0, 1]; a number or an expression over parameters. Stages say which options
+    delay the game ('delay:'); a payoff reached after T periods of delay is
+    multiplied by discount**T. Default 1: delay costs nothing."""
 
     @model_validator(mode="after")
     def _one_form(self) -> Player:
@@ -255,6 +260,12 @@ class StageSpec(_Strict):
     observes: list[Identifier] | None = None
     """Levers of earlier stages the mover has seen; default all (perfect information)."""
     label: str | None = None
+    delay: dict[Identifier, Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]] | None = (
+        None
+    )
+    """Option -> periods by which choosing it delays everything after (e.g.
+    ``{extend: 1}``); each player's payoff is then discounted by its 'discount'
+    per period. Options not listed delay nothing."""
 
     @model_validator(mode="after")
     def _one_mover(self) -> StageSpec:
