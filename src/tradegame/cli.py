@@ -252,7 +252,7 @@ def solve(scenario: ScenarioArg) -> None:
     """Solve the central game (parameters at their medians), without Monte Carlo."""
     from tradegame.report.table import central_game_tables
 
-    out.print(central_game_tables(_load(scenario)))
+    out.print(central_game_tables(_load(scenario), width=out.width))
 
 
 @app.command()

@@ -137,12 +137,20 @@ def result_tables(result: SimulationResult) -> Group:
     return Group(*parts, pay)
 
 
-def central_game_tables(scenario: Scenario) -> Group:
+def _matrix_width(labels: list[list[str]], U: np.ndarray) -> int:
+    """Characters a two-player matrix table needs: the row labels, then one column each."""
+    cell = max(len(f"{x:.2f}*") for x in U.reshape(-1)) * 2 + 2
+    columns = [max(len(lab), cell) for lab in labels[1]]
+    return max(len(lab) for lab in labels[0]) + sum(c + 3 for c in columns) + 4
+
+
+def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
     """The central game's payoff table with best responses marked, and its equilibria.
 
     For two players the table has the first player's strategies as rows and
     the second's as columns; each cell shows both payoffs, a ``*`` marking a
-    best response. For more players, one row per profile.
+    best response. For more players, or when that matrix would be wider than
+    ``width`` characters, one row per profile.
     """
     if scenario.is_sequential:
         return sequential_tables(scenario)
@@ -158,7 +166,9 @@ def central_game_tables(scenario: Scenario) -> Group:
     eq = pure_nash(U)
     parts: list[Table | Text] = []
     names = [p.name for p in game.players]
-    if game.n_players == 2:
+    labels = [game.strategy_labels(i) for i in range(game.n_players)]
+    fits = width is None or _matrix_width(labels, U) <= width
+    if game.n_players == 2 and fits:
         t = Table(
             title=f"{scenario.title}: central game — rows {names[0]}, columns {names[1]}; "
             "cells 'row, column' payoffs, * best response, bold = equilibrium",
@@ -178,14 +188,15 @@ def central_game_tables(scenario: Scenario) -> Group:
         parts.append(t)
     else:
         t = Table(
-            title=f"{scenario.title}: central game, one row per profile; * best response",
+            title=f"{scenario.title}: central game, one row per profile; u(player) is "
+            "the player's payoff, * a best response, eq a pure equilibrium",
             title_justify="left",
         )
         for n in names:
-            t.add_column(n)
+            t.add_column(n, overflow="fold")
         for n in names:
-            t.add_column(f"payoff {n}", justify="right")
-        t.add_column("equilibrium")
+            t.add_column(f"u({n})", justify="right")
+        t.add_column("eq")
         for idx in np.ndindex(*game.shape):
             labels = [game.strategy_labels(i)[a] for i, a in enumerate(idx)]
             pays = [f"{U[(i, *idx)]:.2f}{'*' if br[(i, *idx)] else ''}" for i in range(len(names))]
@@ -193,7 +204,7 @@ def central_game_tables(scenario: Scenario) -> Group:
         parts.append(t)
     eqs = Table(title="Pure Nash equilibria", title_justify="left")
     for n in names:
-        eqs.add_column(n)
+        eqs.add_column(n, overflow="fold")
     for n in names:
         eqs.add_column(f"payoff {n}", justify="right")
     for idx in map(tuple, np.argwhere(eq)):
