@@ -292,10 +292,16 @@ def tree(
         path = {h[:k] for h in ends for k in range(len(h) + 1)}
     plot_tree(game_tree, path, plot, max_nodes=max_nodes)
     n = game_tree.graph.number_of_nodes()
+    elided = (
+        f"; off-path subtrees collapsed to show at most {max_nodes} (--max-nodes shows more)"
+        if n > max_nodes
+        else ""
+    )
     out.print(
-        f"wrote {plot} ({n} nodes{', equilibrium path in red' if path else ''})",
+        f"wrote {plot} ({n} nodes{', equilibrium path in red' if path else ''}{elided})",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -375,7 +381,7 @@ def validate(
             for issue in exc.issues:
                 err.print(str(issue), markup=False, highlight=False, soft_wrap=True)
         else:
-            out.print(f"{f}: ok", markup=False, highlight=False)
+            out.print(f"{f}: ok", markup=False, highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(2)
 
