@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import warnings
 from collections import defaultdict
@@ -15,8 +16,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from tradegame.solvers.logit_fit import fit_logit_lambda
-from tradegame.solvers.logit_qre import logit_qre, logit_qre_batch
+from tradegame.solvers.logit_qre import QREConvergenceError, logit_qre, logit_qre_batch
 
+# The package exports the function under the module's name, so fetch the module itself.
+QRE_MODULE = importlib.import_module("tradegame.solvers.logit_qre")
 DATA = Path(__file__).parent.parent / "data"
 FIXED_POINT_TOL = 1e-9
 GAMBIT_TOL = 1e-6
@@ -234,6 +237,75 @@ def test_batch_shapes_and_extra_leading_axes() -> None:
 def test_batch_empty() -> None:
     p = logit_qre_batch(np.zeros((0, 2, 2, 3)), 1.0, n_players=2)
     assert [x.shape for x in p] == [(0, 2), (0, 3)]
+
+
+@pytest.mark.parametrize("shape", [(3, 3, 3, 3), (2, 3, 2)])
+def test_batch_answer_is_bit_identical_alone_and_in_any_batch(shape: tuple[int, ...]) -> None:
+    # The simulator's byte-identical output across chunk sizes relies on this.
+    rng = np.random.default_rng(6)
+    U = rng.normal(size=(40, *shape))
+    lams = [0.5, 2.0, 8.0]
+    n = shape[0]
+    whole = logit_qre_batch(U, lams, n_players=n)
+    chunked = [logit_qre_batch(U[a : a + 7], lams, n_players=n) for a in range(0, 40, 7)]
+    for d in (0, 13, 39):
+        alone = logit_qre_batch(U[d : d + 1], lams, n_players=n)
+        single = logit_qre(U[d], lams)
+        for k in range(len(lams)):
+            for i in range(n):
+                assert np.array_equal(whole[k][i][d], alone[k][i][0])
+                assert np.array_equal(whole[k][i][d], single[k][i])
+    for k in range(len(lams)):
+        for i in range(n):
+            joined = np.concatenate([c[k][i] for c in chunked])
+            assert np.array_equal(whole[k][i], joined)
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        (1, 3),
+        (1, 1),
+        (2, 2, 2),
+        (2, 1, 3),
+        (2, 4, 4),
+        (3, 2, 2, 2),
+        (3, 3, 3, 3),
+        (3, 1, 2, 3),
+        (4, 2, 3, 1, 2),
+    ],
+)
+def test_compiled_tracer_matches_numpy_tracer(shape: tuple[int, ...]) -> None:
+    mod = QRE_MODULE
+    rng = np.random.default_rng(7)
+    U = rng.normal(size=(30, *shape)) * rng.choice([0.5, 1, 3], size=(30,) + (1,) * len(shape))
+    lay = mod._Layout.of(shape[1:])
+    targets = np.array([0.0, 0.5, 2.0, 2.0, 8.0])
+    ref, _ = mod._trace(U, lay, targets)
+    out = mod._trace_compiled(U, lay, targets)
+    for p, q in zip(mod._to_profiles(out, lay), mod._to_profiles(ref, lay), strict=True):
+        np.testing.assert_allclose(p, q, rtol=0, atol=1e-12)
+
+
+def _failing_batch() -> np.ndarray:
+    # Draws 1 and 3 have steep payoffs, so the branch bends sharply and needs many
+    # short steps; draws 0 and 2 are null games, whose branch is a straight line.
+    rng = np.random.default_rng(8)
+    U = np.zeros((4, 3, 3, 3, 3))
+    U[1], U[3] = 10 * rng.normal(size=(2, 3, 3, 3, 3))
+    return U
+
+
+def test_collapsed_step_names_the_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(QRE_MODULE, "_H_MIN", 0.3)
+    with pytest.raises(QREConvergenceError, match=r"below its minimum .*draw\(s\) \[1, 3\]"):
+        logit_qre_batch(_failing_batch(), 2.0, n_players=3)
+
+
+def test_too_many_steps_names_the_draws(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(QRE_MODULE, "_MAX_STEPS", 3)
+    with pytest.raises(QREConvergenceError, match=r"exceeded 3 steps for draw\(s\) \[1, 3\]"):
+        logit_qre_batch(_failing_batch(), 2.0, n_players=3)
 
 
 # --- fit -----------------------------------------------------------------------------

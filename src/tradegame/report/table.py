@@ -166,8 +166,8 @@ def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
     eq = pure_nash(U)
     parts: list[Table | Text] = []
     names = [p.name for p in game.players]
-    labels = [game.strategy_labels(i) for i in range(game.n_players)]
-    fits = width is None or _matrix_width(labels, U) <= width
+    strategy_names = [game.strategy_labels(i) for i in range(game.n_players)]
+    fits = width is None or _matrix_width(strategy_names, U) <= width
     if game.n_players == 2 and fits:
         t = Table(
             title=f"{scenario.title}: central game — rows {names[0]}, columns {names[1]}; "
