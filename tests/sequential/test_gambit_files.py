@@ -83,6 +83,37 @@ def test_nfg_read_then_write_is_the_identity():
     assert _tokens(text) == _tokens(NFG_2X2)
 
 
+NFG_OUTCOME = """NFG 1 R "Stag hunt" { "Row" "Column" }
+
+{ { "stag" "hare" }
+{ "stag" "hare" }
+}
+"outcome version, laid out as Gambit writes it"
+
+{
+{ "" 4, 4 }
+{ "" 3, 0 }
+{ "" 0, 3 }
+{ "" 3.5, -1.25 }
+}
+1 2 3 4
+"""
+
+
+def test_nfg_outcome_version_read_then_write_is_the_identity():
+    game = read_nfg(NFG_OUTCOME)
+    np.testing.assert_array_equal(game.U[:, 1, 1], [3.5, -1.25])
+    text = write_nfg(
+        game.U, game.players, game.strategy_labels, game.title, game.comment, version="outcome"
+    )
+    assert text == NFG_OUTCOME
+    # Both versions hold the same game.
+    payoff = write_nfg(game.U, game.players, game.strategy_labels, game.title, game.comment)
+    np.testing.assert_array_equal(read_nfg(payoff).U, game.U)
+    with pytest.raises(ValueError, match="version"):
+        write_nfg(game.U, game.players, version="strategic")
+
+
 def test_efg_read_then_write_is_the_identity():
     tree = read_efg(EFG_CHANCE)
     assert tree.players == ("Entrant", "Incumbent")
@@ -242,6 +273,20 @@ def test_gambit_reads_our_example_files_and_their_games_agree():
     }
     assert ours == theirs
     assert ours[("Incumbent", "reply|in")] == 2
+
+
+@pytest.mark.gambit
+def test_gambit_reads_the_outcome_version_and_writes_it_back():
+    gbt = pytest.importorskip("pygambit")
+    g = gbt.read_nfg(io.StringIO(NFG_OUTCOME))
+    ours = read_nfg(NFG_OUTCOME)
+    for i, arr in enumerate(g.to_arrays()):
+        np.testing.assert_array_equal(np.asarray(arr, dtype=float), ours.U[i])
+    # Gambit writes the same layout; only its default outcome labels ("_1", ...) differ.
+    theirs = g.to_nfg().split()
+    assert [t for t in theirs if not t.startswith('"_')] == [
+        t for t in NFG_OUTCOME.split() if t != '""'
+    ]
 
 
 def test_imperfect_information_stage_game_exports_information_sets():

@@ -6,7 +6,7 @@ Whitespace is not significant outside double-quoted labels; inside labels a
 double quote or backslash is escaped with a backslash. Numbers are integers,
 decimals or rationals ``p/q``.
 
-Strategic games (``.nfg``), written in the *payoff* version::
+Strategic games (``.nfg``) come in two versions. The *payoff* version::
 
     NFG 1 R "title" { "Player 1" "Player 2" } { { "s1" "s2" } { "t1" "t2" } }
     "comment"
@@ -15,11 +15,29 @@ Strategic games (``.nfg``), written in the *payoff* version::
     u1(s2,t1) u2(s2,t1)
     ...
 
-one line per pure-strategy profile, the *first* player's strategy varying fastest
-(so the profiles are the C-order ravel of ``U`` transposed). The reader also accepts
-strategy counts (``{ 2 2 }``) instead of names and the *outcome* version (a list of
-outcomes followed by an outcome number per profile), which is what Gambit itself
-writes.
+has one line per pure-strategy profile, the *first* player's strategy varying fastest
+(so the profiles are the C-order ravel of ``U`` transposed). The *outcome* version,
+which is what Gambit itself writes (and the layout of every ``.nfg`` shipped with
+Gambit), lists outcomes (label and payoffs), then an outcome number per profile in
+the same order::
+
+    NFG 1 R "title" { "Player 1" "Player 2" }
+
+    { { "s1" "s2" }
+    { "t1" "t2" }
+    }
+    "comment"
+
+    {
+    { "" u1(s1,t1), u2(s1,t1) }
+    { "" u1(s2,t1), u2(s2,t1) }
+    ...
+    }
+    1 2 ...
+
+:func:`write_nfg` writes either (``version=``), the outcome version in exactly
+Gambit's layout with one unlabelled outcome per profile. The reader accepts both,
+and strategy counts (``{ 2 2 }``) instead of names.
 
 Extensive games (``.efg``)::
 
@@ -50,7 +68,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 import numpy as np
@@ -211,8 +229,9 @@ def write_nfg(
     strategy_labels: Sequence[Sequence[str]] | None = None,
     title: str = "",
     comment: str = "",
+    version: Literal["payoff", "outcome"] = "payoff",
 ) -> str:
-    """Text of a Gambit ``.nfg`` file (payoff version) for one normal-form game.
+    """Text of a Gambit ``.nfg`` file for one normal-form game.
 
     Parameters
     ----------
@@ -222,11 +241,16 @@ def write_nfg(
     strategy_labels : sequence of sequence of str, optional
         One label per strategy of each player; default ``"1", "2", ...``.
     title, comment : str
+    version : {"payoff", "outcome"}, default "payoff"
+        The payoff version, or the outcome version laid out as Gambit writes it
+        (one unlabelled outcome per profile, numbered in profile order).
 
     Returns
     -------
     str
     """
+    if version not in ("payoff", "outcome"):
+        raise ValueError(f"version must be 'payoff' or 'outcome', got {version!r}")
     arr = np.asarray(U, dtype=float)
     players = tuple(players)
     n = len(players)
@@ -241,13 +265,21 @@ def write_nfg(
     labels = [tuple(x) for x in strategy_labels]
     if [len(x) for x in labels] != list(sizes):
         raise ValueError(f"strategy label counts {[len(x) for x in labels]} != {list(sizes)}")
+    # Gambit lists profiles with the first player's strategy varying fastest: that is the
+    # C-order ravel of the array with the strategy axes reversed.
+    flat = np.transpose(arr, (0, *range(n, 0, -1))).reshape(n, -1).T
+    if version == "outcome":
+        strategies = "\n".join("{ " + " ".join(_q(s) for s in x) + " }" for x in labels)
+        outcomes = "\n".join('{ "" ' + ", ".join(_num(v) for v in row) + " }" for row in flat)
+        numbers = " ".join(str(j + 1) for j in range(len(flat)))
+        return (
+            f"NFG 1 R {_q(title)} {{ {' '.join(_q(p) for p in players)} }}\n\n"
+            f"{{ {strategies}\n}}\n{_q(comment)}\n\n{{\n{outcomes}\n}}\n{numbers}\n"
+        )
     head = (
         f"NFG 1 R {_q(title)} {{ {' '.join(_q(p) for p in players)} }} "
         f"{{ {' '.join('{ ' + ' '.join(_q(s) for s in x) + ' }' for x in labels)} }}"
     )
-    # Gambit lists profiles with the first player's strategy varying fastest: that is the
-    # C-order ravel of the array with the strategy axes reversed.
-    flat = np.transpose(arr, (0, *range(n, 0, -1))).reshape(n, -1).T
     body = "\n".join(" ".join(_num(v) for v in row) for row in flat)
     return f"{head}\n{_q(comment)}\n\n{body}\n"
 

@@ -1,0 +1,188 @@
+"""Gambit solves the exported central game of every shipped scenario; ours are among its.
+
+Each shipped scenario's central game (every parameter at its median) is exported
+as ``.nfg`` and ``.efg``, read by pygambit and solved by Gambit:
+
+* ``enumpure_solve`` on the ``.nfg`` (the strategic form, or the reduced normal
+  form of a sequential game): the pure equilibria of a simultaneous central game
+  (``central_game(...).equilibria``) are exactly Gambit's; the subgame-perfect
+  profile of a sequential one, as a reduced plan per player, is among them.
+* ``enumpure_solve`` on the ``.efg``: every equilibrium the project reports
+  (a pure profile, or for a sequential game the distribution over terminal
+  histories its equilibrium reaches, chance included) is the play of one of
+  Gambit's pure equilibria. ``enumpure_agent_solve``: the subgame-perfect
+  behaviour profile is one of Gambit's agent-form pure equilibria.
+* ``enummixed_solve`` on a two-player ``.nfg``: our pure equilibria are among
+  Gambit's extreme equilibria, and the extreme equilibria tradegame's own vertex
+  enumeration finds are the same set (within 1e-7).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import tradegame
+from tradegame.interop.scenario_io import export_scenario
+from tradegame.model.central import central_payoffs, central_stage_game
+from tradegame.model.game import GameStructure
+from tradegame.model.normal_form import plan_index, reduced_normal_form, reduced_strategies
+from tradegame.model.tree import GameTree
+from tradegame.montecarlo.result import CentralEquilibrium
+from tradegame.montecarlo.simulate import central_game
+from tradegame.scenario.load import Scenario, load_scenario
+from tradegame.solvers.backward_induction import backward_induction
+from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
+
+gbt = pytest.importorskip("pygambit")
+pytestmark = pytest.mark.gambit
+
+SCENARIO_DIR = Path(tradegame.__file__).parent / "scenarios"
+SCENARIOS = sorted(SCENARIO_DIR.rglob("*.yaml"))
+IDS = [p.relative_to(SCENARIO_DIR).with_suffix("").as_posix() for p in SCENARIOS]
+
+
+def _profile(scenario: Scenario, eq: CentralEquilibrium) -> tuple[int, ...]:
+    """Index of an equilibrium's strategy (or stage action) on each axis of the game."""
+    game = GameStructure.from_scenario(scenario)
+    out = []
+    for axis in game.axes:
+        options = [lv.options.index(eq.levers[lv.name]) for lv in axis]
+        out.append(int(np.ravel_multi_index(options, [len(lv.options) for lv in axis])))
+    return tuple(out)
+
+
+def _pure(eq: Any, players: Any) -> tuple[int, ...]:
+    """A pure strategy profile of Gambit as strategy indices."""
+    return tuple(
+        next(j for j, s in enumerate(p.strategies) if float(eq[s]) == 1.0) for p in players
+    )
+
+
+def _plays(game: Any, behaviour: Any) -> dict[tuple[int, ...], float]:
+    """Terminal histories (action indices) a behaviour profile reaches, with probabilities."""
+    out: dict[tuple[int, ...], float] = {}
+
+    def visit(node: Any, path: tuple[int, ...]) -> None:
+        if node.is_terminal:
+            p = float(behaviour.realiz_prob(node))
+            if p > 0:
+                out[path] = p
+            return
+        for a, child in enumerate(node.children):
+            visit(child, (*path, a))
+
+    visit(game.root, ())
+    return out
+
+
+def _subgame_perfect(scenario: Scenario) -> tuple[Any, dict[Any, int], GameTree]:
+    """The central game's stages and its backward-induction profile by information set."""
+    g = central_stage_game(scenario)
+    res = backward_induction(g.V, g.stages, g.players, g.chance_probs, scenario.analysis.tie_break)
+    tree = GameTree.from_stages(g.V, g.stages, g.players, g.chance_probs)
+    return g, tree.profile_from_arrays(res.strategy), tree
+
+
+def _ours(scenario: Scenario) -> list[dict[tuple[int, ...], float]]:
+    """The project's equilibria as plays: one pure profile each, or a sequential game's paths."""
+    eqs = central_game(scenario).equilibria
+    if scenario.is_sequential:
+        return [{_profile(scenario, e): float(e.probability or 0) for e in eqs}]
+    return [{_profile(scenario, e): 1.0} for e in eqs]
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=IDS)
+def test_gambit_pure_equilibria_of_the_exported_nfg_include_ours(path: Path) -> None:
+    scenario = load_scenario(str(path))
+    game = gbt.read_nfg(io.StringIO(export_scenario(scenario, "nfg")))
+    theirs = {_pure(eq, game.players) for eq in gbt.nash.enumpure_solve(game).equilibria}
+    if not scenario.is_sequential:
+        ours = {_profile(scenario, e) for e in central_game(scenario).equilibria}
+        assert ours <= theirs
+        # Exported numbers read back exactly, so no tie is lost or made: the same set.
+        assert ours == theirs
+        return
+    g, profile, _ = _subgame_perfect(scenario)
+    plans = reduced_strategies(g.stages, g.players)
+    spe = tuple(plan_index(plans[i], profile) for i in range(len(g.players)))
+    assert spe in theirs
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=IDS)
+def test_gambit_equilibria_of_the_exported_efg_include_ours(path: Path) -> None:
+    scenario = load_scenario(str(path))
+    game = gbt.read_efg(io.StringIO(export_scenario(scenario, "efg")))
+    plays = [_plays(game, eq.as_behavior()) for eq in gbt.nash.enumpure_solve(game).equilibria]
+    for ours in _ours(scenario):
+        assert any(
+            p.keys() == ours.keys() and all(abs(p[h] - ours[h]) < 1e-9 for h in ours) for p in plays
+        ), ours
+    if not scenario.is_sequential:
+        return
+    # The subgame-perfect profile, action by information set, among the agent-form equilibria.
+    _, profile, tree = _subgame_perfect(scenario)
+    rank: dict[Any, tuple[int, int]] = {}
+    for node in tree.nodes("decision"):
+        d = tree.node(node)
+        i = tree.players.index(d["player"])
+        if d["infoset"] not in rank:
+            rank[d["infoset"]] = (i, sum(1 for r in rank.values() if r[0] == i))
+    spe = {rank[key]: a for key, a in profile.items()}
+    agent = []
+    for eq in gbt.nash.enumpure_agent_solve(game).equilibria:
+        agent.append(
+            {
+                (i, infoset.number): next(
+                    a for a, act in enumerate(infoset.actions) if float(eq[act]) == 1.0
+                )
+                for i, p in enumerate(game.players)
+                for infoset in p.infosets
+            }
+        )
+    assert spe in agent
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=IDS)
+def test_gambit_mixed_equilibria_of_a_two_player_nfg_include_ours(path: Path) -> None:
+    scenario = load_scenario(str(path))
+    if scenario.is_sequential:
+        g = central_stage_game(scenario)
+        U, _ = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
+    else:
+        _, U = central_payoffs(scenario)
+    if U.shape[0] != 2:
+        pytest.skip("enummixed_solve is for two-player games")
+    try:
+        extreme = mixed_nash_2p(U[0], U[1])
+    except ValueError as exc:
+        # The ultimatum game's 6 x 64 reduced normal form: Gambit's enummixed_solve does
+        # not finish within minutes on it either.
+        pytest.skip(f"too large for vertex enumeration: {exc}")
+    game = gbt.read_nfg(io.StringIO(export_scenario(scenario, "nfg")))
+    # Floating point: exact rationals take minutes on decimal payoffs (Madrid).
+    result = gbt.nash.enummixed_solve(game, rational=False)
+    theirs = [
+        np.concatenate([[float(eq[s]) for s in p.strategies] for p in game.players])
+        for eq in result.equilibria
+    ]
+
+    def found(x: np.ndarray) -> bool:
+        return any(np.allclose(x, t, rtol=0, atol=1e-7) for t in theirs)
+
+    m, n = U.shape[1:]
+    if scenario.is_sequential:
+        gs, profile, _ = _subgame_perfect(scenario)
+        plans = reduced_strategies(gs.stages, gs.players)
+        pure = {tuple(plan_index(plans[i], profile) for i in range(2))}
+    else:
+        pure = {_profile(scenario, e) for e in central_game(scenario).equilibria}
+    for r, c in pure:
+        assert found(np.concatenate([np.eye(m)[r], np.eye(n)[c]]))
+    ours = [np.concatenate([x, y]) for x, y in extreme]
+    assert all(found(x) for x in ours)
+    assert len(ours) == len(theirs)
