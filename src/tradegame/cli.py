@@ -148,7 +148,18 @@ def run(
     solution: Annotated[
         str | None,
         typer.Option(
-            "--solution", help="Solution concept: pure_nash, mixed_nash, qre or subgame_perfect."
+            "--solution",
+            help="Solution concept: pure_nash, mixed_nash, qre, subgame_perfect (with stages), "
+            "or for simultaneous moves correlated, maxmin, nash_bargaining, kalai_smorodinsky, "
+            "rationalizable.",
+        ),
+    ] = None,
+    disagreement: Annotated[
+        str | None,
+        typer.Option(
+            "--disagreement",
+            help="Disagreement point of nash_bargaining and kalai_smorodinsky: maxmin "
+            "(the players' maxmin values) or nash (the selected pure equilibrium's payoffs).",
         ),
     ] = None,
     no_equilibrium: Annotated[
@@ -196,6 +207,8 @@ def run(
         )
     if solution is not None and solution not in SOLUTIONS:
         raise BadInput(f"--solution: unknown {solution!r}; choose from {', '.join(SOLUTIONS)}")
+    if disagreement is not None and disagreement not in ("maxmin", "nash"):
+        raise BadInput(f"--disagreement: unknown {disagreement!r}; choose from maxmin, nash")
     if no_equilibrium is not None and no_equilibrium not in ("mixed", "qre", "report"):
         raise BadInput(
             f"--no-equilibrium: unknown {no_equilibrium!r}; choose from mixed, qre, report"
@@ -213,6 +226,7 @@ def run(
             selection=selection,
             no_equilibrium=no_equilibrium,
             qre_lambda=qre_lambda,
+            disagreement=disagreement,
         )
     except ValueError as exc:
         raise BadInput(f"{sc.source}: {exc}") from None
@@ -226,6 +240,7 @@ def run(
             solution=solution,
             no_equilibrium=no_equilibrium,
             qre_lambda=qre_lambda,
+            disagreement=disagreement,
             chunk_size=chunk_size,
             workers=workers,
             checkpoint=checkpoint,

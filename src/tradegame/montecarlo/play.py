@@ -15,6 +15,11 @@ scenario's solution concept and selection rule:
     ``qre_lambda``: the profile distribution is the product of the players'
     mixed strategies.
 
+``correlated``, ``maxmin``, ``nash_bargaining``, ``kalai_smorodinsky``, ``rationalizable``
+    Concepts beyond Nash equilibrium, each with its own rule for choosing
+    among its solutions: see :mod:`tradegame.montecarlo.concepts`. Every draw
+    plays them (no draw lacks a solution).
+
 Mixed equilibria come from vertex enumeration (all extreme equilibria,
 :func:`tradegame.solvers.mixed_nash_2p_batch`) for games small enough, and
 from Lemke–Howson (one equilibrium, :func:`tradegame.solvers.lemke_howson_batch`)
@@ -28,6 +33,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
+from tradegame.montecarlo.concepts import CONCEPTS, concept_distribution, describe_concept, product
 from tradegame.montecarlo.selection import select
 from tradegame.solvers.lemke_howson import lemke_howson_batch
 from tradegame.solvers.logit_qre import logit_qre_batch
@@ -45,7 +51,9 @@ class PlayRule:
 
     Parameters
     ----------
-    solution : {"pure_nash", "mixed_nash", "qre"}
+    solution : str
+        ``"pure_nash"``, ``"mixed_nash"``, ``"qre"``, or a key of
+        :data:`~tradegame.montecarlo.concepts.CONCEPTS`.
     selection : str
         See :data:`tradegame.montecarlo.selection.SELECTION_RULES`.
     no_equilibrium : {"mixed", "qre", "report"}
@@ -53,16 +61,26 @@ class PlayRule:
         equilibrium play.
     qre_lambda : float
         Precision of the logit QRE.
+    disagreement : {"maxmin", "nash"}, default "maxmin"
+        Disagreement point of ``nash_bargaining`` and ``kalai_smorodinsky``.
     """
 
     def __init__(
-        self, solution: str, selection: str, no_equilibrium: str, qre_lambda: float
+        self,
+        solution: str,
+        selection: str,
+        no_equilibrium: str,
+        qre_lambda: float,
+        disagreement: str = "maxmin",
     ) -> None:
         self.solution = solution
         self.selection = selection
         self.no_equilibrium = no_equilibrium
         self.qre_lambda = qre_lambda
-        if solution == "mixed_nash":
+        self.disagreement = disagreement
+        if solution in CONCEPTS:
+            self.mode = solution
+        elif solution == "mixed_nash":
             self.mode = "mixed"
         elif solution == "qre":
             self.mode = "qre"
@@ -73,6 +91,8 @@ class PlayRule:
 
     def describe(self, n_players: int, shape: tuple[int, ...]) -> str:
         """One sentence on how draws are played, for the result document."""
+        if self.mode in CONCEPTS:
+            return describe_concept(self.solution, self.selection, self.disagreement)[2]
         if self.mode == "mixed":
             return "every draw plays its mixed Nash equilibrium: " + _mixed_method(shape)
         if self.mode == "qre":
@@ -95,19 +115,11 @@ def _mixed_method(shape: tuple[int, ...]) -> str:
     return "one equilibrium by Lemke-Howson (the game is too large to list them all)"
 
 
-def _product(marginals: list[NDArray[np.float64]]) -> NDArray[np.float64]:
-    """Profile distribution ``(D, P)`` from per-player mixed strategies ``(D, A_i)``."""
-    out = marginals[0]
-    for m in marginals[1:]:
-        out = (out[:, :, None] * m[:, None, :]).reshape(out.shape[0], -1)
-    return out
-
-
 def _mixed(U: NDArray[np.float64], selection: str) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
     D, _, m, n = U.shape
     if math.comb(m + n, m) > MAX_ENUMERATION_BASES:
         x, y = lemke_howson_batch(U)
-        return _product([x, y]), np.ones(D, dtype=np.intp)
+        return product([x, y]), np.ones(D, dtype=np.intp)
     eq = mixed_nash_2p_batch(U)
     K = eq.valid.shape[1]
     weight = eq.valid.astype(float)
@@ -126,7 +138,7 @@ def _mixed(U: NDArray[np.float64], selection: str) -> tuple[NDArray[np.float64],
     for k in range(K):
         has = weight[:, k] > 0
         if has.any():
-            dist[has] += weight[has, k, None] * _product(
+            dist[has] += weight[has, k, None] * product(
                 [np.nan_to_num(eq.x[has, k]), np.nan_to_num(eq.y[has, k])]
             )
     return dist, eq.n_equilibria.astype(np.intp)
@@ -134,7 +146,7 @@ def _mixed(U: NDArray[np.float64], selection: str) -> tuple[NDArray[np.float64],
 
 def _qre(U: NDArray[np.float64], lam: float, n: int) -> NDArray[np.float64]:
     marginals = logit_qre_batch(U, lam, n_players=n)
-    return _product([np.asarray(p) for p in marginals])
+    return product([np.asarray(p) for p in marginals])
 
 
 def play_distribution(
@@ -153,10 +165,13 @@ def play_distribution(
         Rows sum to 1, or to 0 for draws reported as having no pure equilibrium.
     n_equilibria : ndarray of int, shape (D,)
         Pure equilibria of each draw (mixed equilibria for the ``mixed`` mode,
-        1 for ``qre``).
+        1 for ``qre``; pure equilibria again for the concepts of
+        :mod:`tradegame.montecarlo.concepts`).
     """
     D, n = U.shape[0], U.shape[1]
     shape = U.shape[2:]
+    if rule.mode in CONCEPTS:
+        return concept_distribution(U, rule.solution, rule.selection, rule.disagreement)
     if rule.mode == "mixed":
         return _mixed(U, rule.selection)
     if rule.mode == "qre":

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,13 @@ from tradegame.model.build import (
     evaluation_environment,
 )
 from tradegame.model.game import GameStructure
+from tradegame.montecarlo.concepts import (
+    BARGAINING,
+    CONCEPTS,
+    DISAGREEMENTS,
+    describe_concept,
+    size_problem,
+)
 from tradegame.montecarlo.play import PlayRule, play_distribution
 from tradegame.montecarlo.result import (
     CentralEquilibrium,
@@ -179,6 +187,7 @@ class RunOptions:
     no_equilibrium: str
     qre_lambda: float
     tie_break: str
+    disagreement: str = "maxmin"
 
     @classmethod
     def resolve(
@@ -189,6 +198,7 @@ class RunOptions:
         selection: str | None = None,
         no_equilibrium: str | None = None,
         qre_lambda: float | None = None,
+        disagreement: str | None = None,
     ) -> RunOptions:
         """The scenario's choices, overridden where given, checked for consistency.
 
@@ -196,7 +206,9 @@ class RunOptions:
         ------
         ValueError
             An unknown value, or one that does not fit the scenario (a mixed
-            equilibrium of a three-player game, backward induction without stages).
+            equilibrium of a three-player game, backward induction without
+            stages, a concept for simultaneous moves with stages, bargaining
+            between more than two players).
         """
         a = scenario.analysis
         opts = cls(
@@ -205,6 +217,7 @@ class RunOptions:
             no_equilibrium=no_equilibrium or scenario.no_equilibrium,
             qre_lambda=float(a.qre_lambda if qre_lambda is None else qre_lambda),
             tie_break=a.tie_break,
+            disagreement=disagreement or a.disagreement,
         )
         n = len(scenario.players)
         if opts.solution not in SOLUTIONS:
@@ -219,15 +232,46 @@ class RunOptions:
             )
         if not (np.isfinite(opts.qre_lambda) and opts.qre_lambda >= 0):
             raise ValueError("qre_lambda must be a non-negative number")
+        if opts.disagreement not in DISAGREEMENTS:
+            raise ValueError(
+                f"unknown disagreement point {opts.disagreement!r}; known: "
+                f"{', '.join(DISAGREEMENTS)}"
+            )
+        if scenario.is_sequential and opts.solution in CONCEPTS:
+            raise ValueError(
+                f"'{opts.solution}' is for simultaneous-move scenarios; this one has 'stages:' "
+                "and is solved with 'subgame_perfect'"
+            )
+        shape = tuple(math.prod(len(lv.options) for lv in p.levers) for p in scenario.players)
+        problem = size_problem(opts.solution, shape)
+        if problem is not None and not scenario.is_sequential:
+            raise ValueError(problem)
+        if opts.solution in BARGAINING and n != 2:
+            raise ValueError(
+                f"'{opts.solution}' bargains between two players; this scenario has {n}"
+            )
+        if (
+            opts.solution in BARGAINING
+            and opts.disagreement == "nash"
+            and opts.selection not in ("uniform", "payoff_dominant", "risk_dominant")
+        ):
+            raise ValueError(
+                "disagreement 'nash' takes the pure equilibrium chosen by selection (uniform, "
+                f"payoff_dominant or risk_dominant), not selection '{opts.selection}'"
+            )
         if scenario.is_sequential != (opts.solution == "subgame_perfect"):
             raise ValueError(
                 "sequential scenarios (with stages) are solved with 'subgame_perfect', and "
                 "only they are"
             )
-        if n != 2 and (
-            opts.solution == "mixed_nash"
-            or opts.selection in ("mixed", "risk_dominant")
-            or (opts.no_equilibrium == "mixed" and opts.solution == "pure_nash")
+        if (
+            n != 2
+            and opts.solution not in CONCEPTS
+            and (
+                opts.solution == "mixed_nash"
+                or opts.selection in ("mixed", "risk_dominant")
+                or (opts.no_equilibrium == "mixed" and opts.solution == "pure_nash")
+            )
         ):
             raise ValueError(
                 f"mixed equilibria and risk dominance are for two-player games; "
@@ -239,11 +283,13 @@ class RunOptions:
 
     @property
     def play_rule(self) -> PlayRule:
-        return PlayRule(self.solution, self.selection, self.no_equilibrium, self.qre_lambda)
+        return PlayRule(
+            self.solution, self.selection, self.no_equilibrium, self.qre_lambda, self.disagreement
+        )
 
 
-#: Solution concepts a run can use.
-SOLUTIONS = ("pure_nash", "mixed_nash", "qre", "subgame_perfect")
+#: Solution concepts a run can use (the last five: :mod:`tradegame.montecarlo.concepts`).
+SOLUTIONS = ("pure_nash", "mixed_nash", "qre", "subgame_perfect", *CONCEPTS)
 
 
 def memory_per_draw(game: GameStructure, n_outcomes: int) -> int:
@@ -311,6 +357,8 @@ class ChunkSolver:
     def solution_concept(self) -> str:
         if self.sequential is not None:
             return self.sequential.solution_concept
+        if self.options.solution in CONCEPTS:
+            return self.options.solution.replace("_", " ")
         return "pure Nash equilibria"
 
     def solve(self, start: int, stop: int) -> list[BlockResult]:
@@ -375,6 +423,7 @@ def simulate(
     solution: str | None = None,
     no_equilibrium: str | None = None,
     qre_lambda: float | None = None,
+    disagreement: str | None = None,
     chunk_size: int | None = None,
     workers: int = 1,
     checkpoint: str | Path | None = None,
@@ -395,12 +444,15 @@ def simulate(
     selection : str, optional
         Equilibrium selection rule (see
         :data:`tradegame.montecarlo.selection.SELECTION_RULES`); default the scenario's.
-    solution : {"pure_nash", "mixed_nash", "qre", "subgame_perfect"}, optional
-        Solution concept; default the scenario's.
+    solution : str, optional
+        Solution concept, one of :data:`SOLUTIONS`; default the scenario's.
     no_equilibrium : {"mixed", "qre", "report"}, optional
         What draws without a pure equilibrium play; default the scenario's.
     qre_lambda : float, optional
         Precision of the logit QRE; default the scenario's.
+    disagreement : {"maxmin", "nash"}, optional
+        Disagreement point of ``nash_bargaining`` and ``kalai_smorodinsky``;
+        default the scenario's.
     chunk_size : int, optional
         Draws solved at once (rounded up to a multiple of the sampling block,
         2048); default from the memory budget. Does not change the result.
@@ -447,6 +499,7 @@ def simulate(
         selection=selection,
         no_equilibrium=no_equilibrium,
         qre_lambda=qre_lambda,
+        disagreement=disagreement,
     )
     if workers < 1:
         raise ValueError("workers must be at least 1")
@@ -678,6 +731,10 @@ def _result(
         selection_text = SELECTION_RULES[options.selection] + " (of the reduced normal form)"
         no_eq = solver.rule.describe(game.n_players, solver.sequential.normal_form_shape)
         selection_name = options.selection
+    elif options.solution in CONCEPTS:
+        selection_name, selection_text, no_eq = describe_concept(
+            options.solution, options.selection, options.disagreement
+        )
     else:
         selection_text = (
             "not needed: the logit QRE is unique on its principal branch"

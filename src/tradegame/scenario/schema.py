@@ -317,11 +317,29 @@ class TablePayoffs(_Strict):
 class Analysis(_Strict):
     """How to analyse the scenario."""
 
-    solution: Literal["pure_nash", "mixed_nash", "qre", "subgame_perfect"] | None = None
+    solution: (
+        Literal[
+            "pure_nash",
+            "mixed_nash",
+            "qre",
+            "subgame_perfect",
+            "correlated",
+            "maxmin",
+            "nash_bargaining",
+            "kalai_smorodinsky",
+            "rationalizable",
+        ]
+        | None
+    ) = None
     """Solution concept. 'pure_nash': the pure Nash equilibria of each draw's game,
     one chosen by 'selection'. 'mixed_nash' (two players): the extreme mixed
     equilibria. 'qre': the logit quantal response equilibrium at 'qre_lambda'.
-    'subgame_perfect' (sequential scenarios): backward induction. Default:
+    'subgame_perfect' (sequential scenarios): backward induction. Simultaneous
+    scenarios only: 'correlated' (the correlated equilibrium with the largest
+    sum of payoffs), 'maxmin' (every player's security strategy), 'nash_bargaining'
+    and 'kalai_smorodinsky' (two players: the bargaining solution from the
+    'disagreement' point, as a lottery over profiles), 'rationalizable' (the
+    profiles surviving iterated strict dominance, equally likely). Default:
     'subgame_perfect' for scenarios with 'stages:', else 'pure_nash'."""
     selection: Literal["uniform", "payoff_dominant", "risk_dominant", "mixed", "qre"] = "uniform"
     """Which equilibrium is played when there are several: 'uniform' (each equally
@@ -337,6 +355,10 @@ class Analysis(_Strict):
     tie_break: Literal["first", "uniform"] = "first"
     """Sequential games: when a mover is indifferent, 'first' takes the option listed
     first, 'uniform' mixes equally over the best options."""
+    disagreement: Literal["maxmin", "nash"] = "maxmin"
+    """Disagreement point of 'nash_bargaining' and 'kalai_smorodinsky': 'maxmin' (each
+    player's maxmin value) or 'nash' (the payoffs of the pure equilibrium chosen by
+    'selection'; maxmin values in draws without a pure equilibrium)."""
     samples: Annotated[int, Field(ge=1, le=1_000_000_000)] = 20_000
     """Number of Monte Carlo draws."""
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["DominanceResult", "Elimination", "eliminate_dominated"]
+__all__ = ["DominanceResult", "Elimination", "eliminate_dominated", "strict_dominance_batch"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,3 +296,177 @@ def eliminate_dominated(
         raise ValueError(f"tol must be a finite non-negative number, got {tol}")
     scale = max(1.0, float(np.abs(arr).max()))
     return _eliminate(arr, bool(weak), bool(mixed), tol * scale)
+
+
+# ---------------------------------------------------------------------------
+# Batched strict dominance (Monte Carlo draws)
+# ---------------------------------------------------------------------------
+
+
+def _check_batch(U: ArrayLike, n_players: int | None) -> tuple[NDArray[np.float64], int]:
+    """Payoffs of a batch as float64 of shape (D, n, A_0, ..., A_{n-1})."""
+    arr = np.asarray(U)
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise ValueError(f"payoff array must be numeric, got dtype {arr.dtype}")
+    n = arr.ndim - 2 if n_players is None else int(n_players)
+    if n < 1 or arr.ndim != n + 2 or arr.shape[1] != n:
+        raise ValueError(
+            f"payoff array of shape {arr.shape} is not (D, n, A_0, ..., A_{{n-1}}) "
+            "with a draw axis, n players and one action axis per player"
+        )
+    if 0 in arr.shape[1:]:
+        raise ValueError(f"every player needs at least one action, got shape {arr.shape}")
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError("payoff array contains NaN or infinite values")
+    return arr, n
+
+
+def own_rows_batch(U: NDArray[np.float64], i: int) -> NDArray[np.float64]:
+    """Player *i*'s payoffs with their own action first and the others' profiles flat.
+
+    Parameters
+    ----------
+    U : ndarray, shape (D, n, A_0, ..., A_{n-1})
+    i : int
+
+    Returns
+    -------
+    ndarray, shape (D, A_i, prod_{j != i} A_j)
+        The others' profiles in C order of their axes (player order).
+    """
+    ui = np.moveaxis(U[:, i], 1 + i, 1)
+    return ui.reshape(ui.shape[0], ui.shape[1], -1)
+
+
+def others_alive(alive: list[NDArray[np.bool_]], i: int) -> NDArray[np.bool_]:
+    """Which profiles of the players other than *i* survive, shape (D, prod_{j != i} A_j)."""
+    D = alive[0].shape[0]
+    out = np.ones((D, 1), dtype=bool)
+    for j, a in enumerate(alive):
+        if j != i:
+            out = (out[:, :, None] & a[:, None, :]).reshape(D, -1)
+    return out
+
+
+def _pure_rounds(
+    own: list[NDArray[np.float64]], alive: list[NDArray[np.bool_]], tol: NDArray[np.float64]
+) -> None:
+    """Remove pure-strictly-dominated actions, round by round, until none is left (in place).
+
+    Each round tests every surviving action against the game at the start of
+    the round, for the draws that changed in the previous round only.
+    """
+    active = np.arange(alive[0].shape[0])
+    while active.size:
+        now = [a[active] for a in alive]
+        changed = np.zeros(active.size, dtype=bool)
+        removals = []
+        for i, M in enumerate(own):
+            Ma = M[active]
+            opp = others_alive(now, i)[:, None, :]  # (d, 1, Q)
+            dominated = np.zeros(now[i].shape, dtype=bool)
+            for b in range(Ma.shape[1]):
+                # Does action b beat each action by more than tol at every surviving profile?
+                beats = ((Ma[:, b : b + 1, :] - Ma) > tol[active, None, None]) | ~opp
+                dominated |= beats.all(axis=2) & now[i][:, b : b + 1]
+            dominated &= now[i]
+            removals.append(dominated)
+            changed |= dominated.any(axis=1)
+        for i, r in enumerate(removals):
+            alive[i][active] = now[i] & ~r
+        active = active[changed]
+
+
+def _best_against_two(M: NDArray[np.float64], a: int, tol: float) -> bool:
+    """Whether row ``a`` of M is a best response (within tol) to a belief on two columns.
+
+    Against ``lam * column q + (1 - lam) * column r``, row ``a`` is within tol
+    of every row b where ``beta_b + lam * (alpha_b - beta_b) >= -tol``, with
+    ``alpha_b = M[a, q] - M[b, q]`` and ``beta_b = M[a, r] - M[b, r]``: an
+    interval of ``lam`` per row, and ``a`` is a best response where they all
+    meet inside [0, 1]. Such an action is never strictly dominated (by more than
+    tol), so no linear program is needed for it.
+    """
+    q, r = np.triu_indices(M.shape[1], k=1)
+    alpha = M[a][q][:, None] - M[:, q].T  # (pairs, rows)
+    beta = M[a][r][:, None] - M[:, r].T
+    slope = alpha - beta
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bound = (-tol - beta) / slope
+    lo = np.where(slope > 0, bound, -np.inf).max(axis=1, initial=0.0)
+    hi = np.where(slope < 0, bound, np.inf).min(axis=1, initial=1.0)
+    flat_ok = np.where(slope == 0, beta >= -tol, True).all(axis=1)
+    return bool((flat_ok & (lo <= hi)).any())
+
+
+def strict_dominance_batch(
+    U: ArrayLike, n_players: int | None = None, mixed: bool = True, tol: float = 1e-9
+) -> tuple[NDArray[np.bool_], ...]:
+    """Actions surviving iterated elimination of strictly dominated actions, per draw.
+
+    Parameters
+    ----------
+    U : array_like, shape (D, n, A_0, ..., A_{n-1})
+        Payoffs of D games (draws).
+    n_players : int, optional
+        Number of players; default ``U.ndim - 2``.
+    mixed : bool, default True
+        Also remove actions strictly dominated by a mixed strategy (one HiGHS
+        linear program per candidate, as :func:`eliminate_dominated`); with
+        False only pure actions dominate, and nothing but NumPy is used.
+    tol : float, default 1e-9
+        A dominating strategy must do better by more than
+        ``tol * max(1, max |U_d|)`` at every surviving profile of the others
+        (draw *d*'s own scale), as in :func:`eliminate_dominated`.
+
+    Returns
+    -------
+    tuple of ndarray of bool
+        ``surviving[i]`` has shape (D, A_i): player *i*'s surviving actions.
+
+    Notes
+    -----
+    Pure dominance is tested for all draws at once, round after round, until
+    no draw changes. Only then are the remaining actions of a player with at
+    least three left tested for domination by a mixture, and only those that
+    are not a best response (within the tolerance) to any surviving profile of
+    the others: a best response to some profile is never strictly dominated.
+    Strict dominance does not depend on the order of removal, so the sets are
+    those of :func:`eliminate_dominated` with ``weak=False``. Each draw's
+    answer depends on that draw alone, whatever the batch.
+    """
+    arr, n = _check_batch(U, n_players)
+    if not (tol >= 0.0 and np.isfinite(tol)):
+        raise ValueError(f"tol must be a finite non-negative number, got {tol}")
+    D = arr.shape[0]
+    scaled = tol * np.maximum(1.0, np.abs(arr.reshape(D, -1)).max(axis=1))  # (D,)
+    own = [own_rows_batch(arr, i) for i in range(n)]
+    alive = [np.ones((D, arr.shape[2 + i]), dtype=bool) for i in range(n)]
+    pending = np.ones(D, dtype=bool)  # draws not yet tested for mixed domination
+    while True:
+        _pure_rounds(own, alive, scaled)
+        if not mixed:
+            break
+        changed = np.zeros(D, dtype=bool)
+        for d in np.flatnonzero(pending):
+            removals: list[tuple[int, int]] = []
+            for i, M in enumerate(own):
+                rows = np.flatnonzero(alive[i][d])
+                if rows.size < 3:
+                    continue
+                cols = np.flatnonzero(others_alive([a[d : d + 1] for a in alive], i)[0])
+                sub = M[d][np.ix_(rows, cols)]
+                never_best = (sub < sub.max(axis=0) - scaled[d]).all(axis=1)
+                for k in np.flatnonzero(never_best):
+                    if _best_against_two(sub, int(k), float(scaled[d])):
+                        continue  # a best response to some belief: not dominated
+                    if _mixed_dominator(sub, int(k), False, float(scaled[d])) is not None:
+                        removals.append((i, int(rows[k])))
+            for i, action in removals:
+                alive[i][d, action] = False
+            changed[d] = bool(removals)
+        pending = changed
+        if not pending.any():
+            break
+    return tuple(alive)
