@@ -582,6 +582,12 @@ def _run_pool(
     import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
+    if "qre" in (options.solution, options.selection, options.no_equilibrium):
+        # Compile the QRE kernel here (or load it from numba's disk cache), so that
+        # the workers load the cached machine code instead of each compiling it.
+        from tradegame.solvers.logit_qre import logit_qre
+
+        logit_qre(np.zeros((2, 2, 2)), 1.0)
     context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
         max_workers=workers,
