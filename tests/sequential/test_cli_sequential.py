@@ -44,3 +44,21 @@ def test_export_writes_gambit_files(cli, tmp_path: Path, scenario, fmt, header) 
     result = cli("export", scenario, "--format", fmt, "-o", out)
     assert result.code == 0, result.stderr
     assert out.read_text().startswith(header)
+
+
+def test_json_gives_the_full_subgame_perfect_strategy(cli) -> None:
+    """Every decision history gets an action; on the path they are the path's actions."""
+    import json
+
+    result = cli("run", "tiktok_deadline", "-n", "2048", "-q", "--json", "-")
+    assert result.code == 0, result.stderr
+    central = json.loads(result.stdout)["central_game"]
+    rows = central["subgame_perfect_strategy"]
+    # Stages: us (1 history), china (2), chance, us (8 histories before the last stage).
+    assert [r["stage"] for r in rows].count("final") == 8 and len(rows) == 11
+    for path in central["pure_equilibria"]:
+        taken = path["strategies"]  # stage -> action along this path
+        for r in rows:
+            reached = all(taken[stage] == action for stage, action in r["after"].items())
+            if reached:
+                assert r["on_path"] and r["action"] == taken[r["stage"]]

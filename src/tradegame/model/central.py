@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,7 +15,16 @@ from tradegame.model.stages import Stage
 from tradegame.montecarlo.sampling import ParameterSampler
 from tradegame.scenario.load import Scenario
 
-__all__ = ["CentralStageGame", "central_payoffs", "central_stage_game"]
+__all__ = [
+    "MAX_STRATEGY_ROWS",
+    "CentralStageGame",
+    "central_payoffs",
+    "central_stage_game",
+    "subgame_perfect_strategy",
+]
+
+#: Largest number of histories listed in a subgame-perfect strategy.
+MAX_STRATEGY_ROWS = 2_000
 
 
 def central_payoffs(scenario: Scenario) -> tuple[GameStructure, NDArray[np.float64]]:
@@ -59,3 +70,52 @@ def central_stage_game(scenario: Scenario) -> CentralStageGame:
         s: p[0] for s, p in model.chance_probabilities(env, 1).items()
     }
     return CentralStageGame(model.stages, model.players, U[0], probs, model.perfect)
+
+
+def subgame_perfect_strategy(
+    g: CentralStageGame, tie_break: str, limit: int = MAX_STRATEGY_ROWS
+) -> list[dict[str, Any]]:
+    """What each mover does after every history, by backward induction.
+
+    The full strategy, off the equilibrium path too: it says why the path is
+    what it is (the threats and promises that are credible).
+
+    Parameters
+    ----------
+    g : CentralStageGame
+        A perfect-information stage game (``g.perfect_information``).
+    tie_break : {"first", "uniform"}
+    limit : int
+        At most this many histories are listed, stage by stage.
+
+    Returns
+    -------
+    list of dict
+        One per (stage, history before it) with a player to move:
+        ``stage``, ``mover``, ``after`` (earlier stage -> action), ``action``,
+        ``on_path`` (reached with positive probability) and ``tie`` (the mover
+        was indifferent and the tie rule chose).
+    """
+    from tradegame.solvers.backward_induction import backward_induction
+
+    res = backward_induction(g.V, g.stages, g.players, g.chance_probs, tie_break)  # type: ignore[arg-type]
+    rows: list[dict[str, Any]] = []
+    for s, st in enumerate(g.stages):
+        strategy = res.strategy[s]
+        if strategy is None:  # a chance stage
+            continue
+        tie = res.ties[s]
+        for h in itertools.product(*(range(len(x.actions)) for x in g.stages[:s])):
+            if len(rows) >= limit:
+                return rows
+            rows.append(
+                {
+                    "stage": st.name,
+                    "mover": st.mover,
+                    "after": {g.stages[t].name: g.stages[t].actions[a] for t, a in enumerate(h)},
+                    "action": st.actions[int(strategy[h])],
+                    "on_path": bool(float(res.path_probs[h].sum()) > 0) if h else True,
+                    "tie": bool(tie is not None and bool(tie[h])),
+                }
+            )
+    return rows

@@ -108,12 +108,19 @@ class CentralGame:
 
     parameters: dict[str, float]
     equilibria: tuple[CentralEquilibrium, ...]
+    strategy: tuple[dict[str, Any], ...] = ()
+    """Sequential games with perfect information: the subgame-perfect strategy,
+    what each mover does after every history (see
+    :func:`tradegame.model.central.subgame_perfect_strategy`)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "parameters": self.parameters,
             "pure_equilibria": [e.to_dict() for e in self.equilibria],
         }
+        if self.strategy:
+            out["subgame_perfect_strategy"] = list(self.strategy)
+        return out
 
 
 @dataclass(frozen=True)

@@ -175,7 +175,14 @@ def central_game(
                 probability=None if probability is None else float(probability[p]),
             )
         )
-    return CentralGame(parameters=medians, equilibria=tuple(equilibria))
+    strategy: tuple[dict[str, Any], ...] = ()
+    if sequential is not None and sequential.perfect:
+        from tradegame.model.central import central_stage_game, subgame_perfect_strategy
+
+        strategy = tuple(
+            subgame_perfect_strategy(central_stage_game(scenario), sequential.tie_break)
+        )
+    return CentralGame(parameters=medians, equilibria=tuple(equilibria), strategy=strategy)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from tradegame.model.central import central_payoffs, central_stage_game
+from tradegame.model.central import central_payoffs, central_stage_game, subgame_perfect_strategy
 from tradegame.montecarlo.result import SimulationResult
 from tradegame.montecarlo.simulate import NO_EQUILIBRIUM
 from tradegame.scenario.load import Scenario
@@ -230,7 +230,6 @@ def sequential_tables(scenario: Scenario) -> Group:
     probability. With imperfect information, the reduced normal form's pure
     equilibria.
     """
-    import itertools
 
     from tradegame.model.normal_form import reduced_normal_form
     from tradegame.solvers.backward_induction import backward_induction
@@ -285,27 +284,14 @@ def sequential_tables(scenario: Scenario) -> Group:
     plan.add_column("after")
     plan.add_column("does")
     plan.add_column("tie", justify="center")
-    rows = 0
-    for s, st in enumerate(g.stages):
-        strategy = res.strategy[s]
-        if strategy is None:
-            continue
-        for h in itertools.product(*(range(len(x.actions)) for x in g.stages[:s])):
-            if rows >= 200:
-                break
-            reach = float(res.path_probs[h].sum()) if h else 1.0
-            after = (
-                ", ".join(f"{g.stages[t].name}={g.stages[t].actions[a]}" for t, a in enumerate(h))
-                or "(start)"
-            )
-            tie = res.ties[s]
-            plan.add_row(
-                st.name,
-                after + (" *" if reach > 0 else ""),
-                st.actions[int(strategy[h])],
-                "yes" if tie is not None and bool(tie[h]) else "",
-            )
-            rows += 1
+    for row in subgame_perfect_strategy(g, scenario.analysis.tie_break, limit=200):
+        after = ", ".join(f"{k}={v}" for k, v in row["after"].items()) or "(start)"
+        plan.add_row(
+            row["stage"],
+            after + (" *" if row["on_path"] else ""),
+            row["action"],
+            "yes" if row["tie"] else "",
+        )
     path = Table(
         title=f"Equilibrium path (tie rule: {scenario.analysis.tie_break})", title_justify="left"
     )
