@@ -224,6 +224,38 @@ def test_risk_dominance_picks_the_safe_equilibrium_of_the_stag_hunt() -> None:
     assert res.outcome_probabilities["hare"] == 1.0
 
 
+# A 3 x 3 coordination game with three pure equilibria on the diagonal, where payoff
+# and risk dominance disagree: (top, left) pays (9, 9) but a deviation costs only 1.
+THREE_BY_THREE = """\
+tradegame: 1
+title: payoff against risk dominance
+players:
+  row: {strategies: [top, middle, bottom]}
+  col: {strategies: [left, centre, right]}
+payoffs:
+  matrix:
+    - [[9, 9], [0, 8], [0, 0]]
+    - [[8, 0], [7, 7], [0, 0]]
+    - [[0, 0], [0, 0], [2, 2]]
+outcomes:
+  best: row == 'top' and col == 'left'
+  safe: row == 'middle' and col == 'centre'
+  otherwise: poor
+analysis: {samples: 100, seed: 1}
+"""
+
+
+def test_risk_dominance_in_a_larger_game_is_the_product_of_deviation_losses() -> None:
+    """Products: (top, left) (9-8)(9-8) = 1, (middle, centre) 7 * 7 = 49, (bottom, right) 4."""
+    sc = tg.parse_scenario(THREE_BY_THREE)
+    assert tg.simulate(sc, selection="risk_dominant").outcome_probabilities["safe"] == 1.0
+    assert tg.simulate(sc, selection="payoff_dominant").outcome_probabilities["best"] == 1.0
+    uniform = tg.simulate(sc, selection="uniform").outcome_probabilities
+    assert uniform == pytest.approx(
+        {"best": 1 / 3, "safe": 1 / 3, "poor": 1 / 3, "no_pure_equilibrium": 0.0}
+    )
+
+
 BATTLE = STAG.replace("[[4, 4], [0, 3]]", "[[2, 1], [0, 0]]").replace(
     "[[3, 0], [3, 3]]", "[[0, 0], [1, 2]]"
 )
@@ -243,3 +275,33 @@ def test_options_that_do_not_fit_are_refused() -> None:
         tg.simulate(sc, solution="subgame_perfect")
     with pytest.raises(ValueError, match="mixed_nash, selection"):
         tg.simulate(sc, solution="mixed_nash", selection="risk_dominant")
+
+
+# Jordan's three-player cycle: 1 wants to match 2, 2 to match 3, 3 to differ from 1.
+# No pure equilibrium; the centroid is the QRE at every lambda (payoff differences vanish).
+JORDAN = """\
+tradegame: 1
+title: three-player cycle
+players:
+  p1: {strategies: [h, t]}
+  p2: {strategies: [h, t]}
+  p3: {strategies: [h, t]}
+payoffs:
+  p1: "(p1 == 'h') == (p2 == 'h')"
+  p2: "(p2 == 'h') == (p3 == 'h')"
+  p3: "(p3 == 'h') != (p1 == 'h')"
+outcomes:
+  all_heads: p1 == 'h' and p2 == 'h' and p3 == 'h'
+  otherwise: other
+analysis: {samples: 2048, seed: 3, qre_lambda: 4}
+"""
+
+
+def test_three_player_draws_without_pure_equilibrium_play_their_qre_by_default() -> None:
+    res = tg.simulate(tg.parse_scenario(JORDAN))
+    assert res.equilibrium_counts == {0: 2048}
+    assert "logit QRE at lambda = 4" in res.no_equilibrium_rule
+    assert res.outcome_probabilities["all_heads"] == pytest.approx(1 / 8, abs=1e-12)
+    assert res.outcome_probabilities["no_pure_equilibrium"] == 0.0
+    reported = tg.simulate(tg.parse_scenario(JORDAN), no_equilibrium="report")
+    assert reported.outcome_probabilities["no_pure_equilibrium"] == 1.0
