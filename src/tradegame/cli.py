@@ -11,7 +11,7 @@ import json
 import signal
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -284,6 +284,7 @@ def tree(
     import numpy as np
 
     from tradegame.model.central import central_stage_game
+    from tradegame.model.stages import played_prefix
     from tradegame.model.tree import GameTree
     from tradegame.report.tree_plot import plot_tree
     from tradegame.solvers.backward_induction import backward_induction
@@ -303,7 +304,7 @@ def tree(
     path = None
     if g.perfect_information:
         res = backward_induction(g.V, g.stages, g.players, g.chance_probs, sc.analysis.tie_break)
-        ends = [tuple(int(a) for a in h) for h in np.argwhere(res.path_probs > 0)]
+        ends = [played_prefix(g.stages, h) for h in np.argwhere(res.path_probs > 0)]
         path = {h[:k] for h in ends for k in range(len(h) + 1)}
     plot_tree(game_tree, path, plot, max_nodes=max_nodes)
     n = game_tree.graph.number_of_nodes()
@@ -448,8 +449,18 @@ def _on_signal(signum: int, frame: Any) -> None:
     raise Interrupted(130 if signum == signal.SIGINT else 143)
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``tradegame`` command; returns the exit code."""
+def main(argv: list[str] | None = None, early_signals: Sequence[int] = ()) -> int:
+    """Entry point of the ``tradegame`` command; returns the exit code.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default ``sys.argv[1:]``).
+    early_signals : sequence of int
+        Signals that arrived before this function could handle them (while the
+        console script imported it); the first one ends the program as soon as
+        the handlers are in place.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:
@@ -461,6 +472,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError:  # not in the main thread (e.g. under a test runner's thread)
         pass
     try:
+        if early_signals:
+            code = 130 if early_signals[0] == signal.SIGINT else 143
+            _print_error("interrupted" if code == 130 else "terminated")
+            return code
         return _dispatch(args, debug)
     finally:
         for sig, handler in previous.items():

@@ -4,8 +4,14 @@ The files are read at test time from the installed pygambit package (they are
 Gambit's, GPL-licensed, and not copied here). Each file either imports into a
 scenario that loads, or is refused by ``import`` with a one-line reason; the
 number of refused files is pinned to what was measured (pygambit 16.7: 38 files,
-6 ``.nfg`` and 32 ``.efg``; 13 import, 25 are refused), so that a regression in
-either direction fails.
+6 ``.nfg`` and 32 ``.efg``; 15 import, 23 are refused), so that a regression in
+either direction fails. Two of the imported trees have plays of different
+lengths that end at "an action that ends the game at that stage" (the centipede
+game of Shoham and Leyton-Brown, fig. 5.9, and Selten's 1975 horse, fig. 2):
+they become scenarios with ``ends:``. Of the refused, 10 have plays of
+different lengths that are not of that kind (6: an action ends some plays at a
+depth but not others; 4: imperfect information), 11 meet different moves,
+probabilities or information sets at some depth, and 2 have one player.
 
 What "import then export is the identity" means here, for a file F that imports
 into scenario S:
@@ -62,9 +68,11 @@ EXAMPLES = sorted(p for p in ROOT.rglob("*") if p.suffix in (".nfg", ".efg") and
 IDS = [p.relative_to(ROOT).as_posix() for p in EXAMPLES]
 
 #: Measured with pygambit 16.7.
-N_FILES, N_IMPORTED, N_REFUSED = 38, 13, 25
+N_FILES, N_IMPORTED, N_REFUSED = 38, 15, 23
+#: Imported files whose scenarios end the game early at some stage ('ends:').
+WITH_ENDS = ("shohamleytonbrown2008/fig5_9.efg", "selten1975/fig2.efg")
 REASONS = (
-    "only stage games can become scenarios: every play must pass the same number of moves",
+    "only stage games can become scenarios: plays of different lengths",
     "only stage games can become scenarios: the moves at depth",
     "only stage games can become scenarios: the chance probabilities at depth",
     "only stage games can become scenarios: the information sets at depth",
@@ -161,6 +169,30 @@ def test_the_number_of_refused_files_is_as_measured() -> None:
     assert len(EXAMPLES) == N_FILES
     assert sum(p.suffix == ".nfg" for p in imported) == 6  # every strategic game imports
     assert (len(imported), len(refused)) == (N_IMPORTED, N_REFUSED)
+    with_ends = [p for p in imported if "\n  ends: [" in _import(p)]
+    assert sorted(p.as_posix() for p in with_ends) == sorted(
+        next(p.as_posix() for p in EXAMPLES if p.as_posix().endswith(e)) for e in WITH_ENDS
+    )
+
+
+def test_the_refusal_reasons_are_as_measured() -> None:
+    reasons: dict[str, int] = {}
+    for path in EXAMPLES:
+        try:
+            _import(path)
+        except GambitFormatError as exc:
+            key = next(r for r in REASONS if str(exc).startswith(r))
+            if key == REASONS[0]:
+                key = "ends" if "wherever it is chosen" in str(exc) else "perfect"
+            reasons[key] = reasons.get(key, 0) + 1
+    assert reasons == {
+        "ends": 6,
+        "perfect": 4,
+        REASONS[1]: 9,
+        REASONS[2]: 1,
+        REASONS[3]: 1,
+        REASONS[4]: 2,
+    }
 
 
 def test_cli_refuses_with_one_line(cli, tmp_path: Path) -> None:

@@ -177,12 +177,29 @@ def test_a_player_called_chance_is_renamed_and_keeps_its_label() -> None:
 
 # ---------------------------------------------------------------------- refusals
 REFUSED = {
-    "different lengths": """EFG 2 R "t" { "A" "B" } ""
+    "plays of different lengths must end at an action that ends the game wherever": """\
+EFG 2 R "t" { "A" "B" } ""
+        p "" 1 1 "" { "l" "r" } 0
+        p "" 2 1 "" { "x" "y" } 0
+        t "" 1 "" { 0, 0 }
+        p "" 1 2 "" { "a" "b" } 0
+        t "" 2 "" { 1, 1 }
+        t "" 3 "" { 2, 2 }
+        p "" 2 2 "" { "x" "y" } 0
+        p "" 1 3 "" { "a" "b" } 0
+        t "" 4 "" { 1, 1 }
+        t "" 5 "" { 2, 2 }
+        t "" 6 "" { 3, 3 }""",
+    "plays of different lengths need perfect information": """EFG 2 R "t" { "A" "B" } ""
         p "" 1 1 "" { "out" "in" } 0
         t "" 1 "" { 0, 0 }
         p "" 2 1 "" { "l" "r" } 0
+        p "" 1 2 "" { "a" "b" } 0
         t "" 2 "" { 1, 1 }
-        t "" 3 "" { 2, 2 }""",
+        t "" 3 "" { 2, 2 }
+        p "" 1 2 "" { "a" "b" } 0
+        t "" 4 "" { 3, 3 }
+        t "" 5 "" { 4, 4 }""",
     "differ between plays (the mover: 'A' or 'B')": """EFG 2 R "t" { "A" "B" } ""
         p "" 1 1 "" { "l" "r" } 0
         p "" 2 1 "" { "x" "y" } 0
@@ -239,12 +256,32 @@ def test_trees_that_are_not_stage_games_are_refused_in_one_line(reason: str) -> 
 
 def test_cli_refuses_a_tree_that_is_not_a_stage_game(cli, tmp_path: Path) -> None:
     game = tmp_path / "short.efg"
-    game.write_text(REFUSED["different lengths"])
+    game.write_text(next(t for r, t in REFUSED.items() if "wherever" in r))
     out = tmp_path / "imported.yaml"
     result = cli("import", game, "-o", out)
     assert result.code == 2 and not out.exists()
     assert len(result.stderr.strip().splitlines()) == 1
-    assert "plays have different lengths" in result.stderr
+    assert "plays of different lengths" in result.stderr
+
+
+SHORT_PLAY = """EFG 2 R "t" { "A" "B" } ""
+p "" 1 1 "" { "out" "in" } 0
+t "" 1 "" { 0, 5 }
+p "" 2 1 "" { "l" "r" } 0
+t "" 2 "" { 1, 1 }
+t "" 3 "" { 2, 2 }
+"""
+
+
+def test_a_play_that_ends_early_imports_as_ends_and_exports_back() -> None:
+    text = scenario_from_efg(read_efg(SHORT_PLAY), "short.efg")
+    assert "ends: [out]" in text
+    scenario = parse_scenario(text, "short.yaml")
+    assert scenario.stages is not None and scenario.stages[0].ends == (("move1", "out"),)
+    tree = read_efg(export_scenario(scenario, "efg"))
+    assert len(tree) == 5 and tree.node((0,))["kind"] == "terminal"
+    np.testing.assert_array_equal(tree.terminal_payoffs((0,)), [0, 5])
+    np.testing.assert_array_equal(tree.terminal_payoffs((1, 1)), [2, 2])
 
 
 def test_information_set_labels_name_the_stages() -> None:

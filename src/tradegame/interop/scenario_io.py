@@ -13,10 +13,13 @@ simultaneous scenario (a matrix for two players, a table otherwise); an
 play meets the same movers in the same order with the same actions (and
 chance the same probabilities), and each information set is "what the mover
 has seen of the earlier stages" - which is the class of trees tradegame's
-scenarios describe. Other trees are refused with a one-line reason: a
-scenario's tree always has every play pass every stage, so a tree whose plays
-differ in length could only be imported by adding moves, and exporting it
-would not give back the same tree.
+scenarios describe. Plays may be shorter than others when they end at an
+action that ends the game at that stage (the same action, wherever it is
+chosen at that depth, ends every play, and the game has perfect
+information): the stage then lists it under ``ends:``. Other trees are
+refused with a one-line reason: a tree whose plays differ in length in any
+other way could only be imported by adding moves, and exporting it would not
+give back the same tree.
 
 Names that are not valid scenario names are rewritten (over-long ones cut
 and ended with a hash of the text, so the same text always gives the same
@@ -81,6 +84,7 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
                 None if st.mover is None else _label_of(scenario, st.mover),
                 _option_labels(structure, k),
                 st.observes,
+                st.ends,
             )
             for k, st in enumerate(g.stages)
         )
@@ -224,14 +228,8 @@ def scenario_from_efg(tree: GameTree, source: str = "") -> str:
     _check_player_count(len(tree.players))
     g = tree.graph
     terminals = sorted(n for n in g.nodes if g.nodes[n]["kind"] == "terminal")
-    depth = len(terminals[0])
-    lengths = sorted({len(t) for t in terminals})
-    if len(lengths) > 1:
-        raise GambitFormatError(
-            "only stage games can become scenarios: every play must pass the same number of "
-            f"moves, and this tree's plays have different lengths ({lengths[0]} to "
-            f"{lengths[-1]} moves)"
-        )
+    depth = max(len(t) for t in terminals)
+    ends = _ending_actions(tree, depth)
     player_taken: set[str] = set()
     player_names = {
         p: _identifier(p, "player", player_taken, _PLAYER_RESERVED) for p in tree.players
@@ -245,7 +243,7 @@ def scenario_from_efg(tree: GameTree, source: str = "") -> str:
     action_labels: list[tuple[str, ...]] = []
     option_names: list[list[str]] = []
     for s in range(depth):
-        nodes = sorted(n for n in g.nodes if len(n) == s)
+        nodes = sorted(n for n in g.nodes if len(n) == s and g.nodes[n]["kind"] != "terminal")
         kinds = {g.nodes[n]["kind"] for n in nodes}
         actions = {tuple(g.nodes[n]["actions"]) for n in nodes}
         movers = {g.nodes[n].get("player") for n in nodes}
@@ -275,6 +273,12 @@ def scenario_from_efg(tree: GameTree, source: str = "") -> str:
             seen: list[int] | None = list(range(s))
         else:
             seen = _observed(tree, nodes, s)
+            if seen is not None and any(ends):
+                raise GambitFormatError(
+                    "only stage games can become scenarios: plays of different lengths need "
+                    f"perfect information, and the mover at depth {s + 1} has not seen every "
+                    "earlier move"
+                )
         name = _stage_name(
             tree, nodes, list(range(s)) if seen is None else seen, stage_names, action_labels
         )
@@ -293,7 +297,9 @@ def scenario_from_efg(tree: GameTree, source: str = "") -> str:
                 **({"label": name} if name else {}),
                 "options": {n: _fraction(x) for n, x in zip(names, p, strict=True)},
             }
-            stages.append({"chance": lever})
+            stages.append(
+                {"chance": lever, **({"ends": [names[a] for a in ends[s]]} if ends[s] else {})}
+            )
             continue
         opts, names = _options(labels, "a")
         option_names.append(names)
@@ -304,6 +310,8 @@ def scenario_from_efg(tree: GameTree, source: str = "") -> str:
             stage["observes"] = [lever_order[t] for t in seen]
         if name and name != lever:
             stage["label"] = name
+        if ends[s]:
+            stage["ends"] = [names[a] for a in ends[s]]
         stages.append(stage)
     silent = [p for p in tree.players if not levers[p]]
     if silent:
@@ -311,9 +319,11 @@ def scenario_from_efg(tree: GameTree, source: str = "") -> str:
             f"player {silent[0]!r} never moves; scenarios need every player to move"
         )
     rows = []
-    for t in terminals:
+    for h in itertools.product(*(range(len(x)) for x in option_names)):
+        # A play that ended early: every continuation has its payoffs (they cannot matter).
+        t = next(h[:s] for s in range(1, depth + 1) if h[:s] in g and _is_terminal(g, h[:s]))
         pay = tree.terminal_payoffs(t)
-        rows.append([option_names[s][a] for s, a in enumerate(t)] + [_number(x) for x in pay])
+        rows.append([option_names[s][a] for s, a in enumerate(h)] + [_number(x) for x in pay])
     doc = {
         "tradegame": 1,
         "title": tree.title or "Imported extensive game",
@@ -326,6 +336,42 @@ def scenario_from_efg(tree: GameTree, source: str = "") -> str:
         "analysis": {"samples": 1},
     }
     return _dump(doc, f"# Imported from Gambit ({source}) by tradegame import\n")
+
+
+def _is_terminal(g: Any, node: tuple[int, ...]) -> bool:
+    return bool(g.nodes[node]["kind"] == "terminal")
+
+
+def _ending_actions(tree: GameTree, depth: int) -> list[tuple[int, ...]]:
+    """Per depth, the actions that end the game there (plays shorter than ``depth``).
+
+    Raises
+    ------
+    GambitFormatError
+        When a short play is not "an action that ends the game at that stage": the
+        same action must end it wherever it is chosen at that depth.
+    """
+    g = tree.graph
+    ends: list[tuple[int, ...]] = []
+    for s in range(depth):
+        movers = sorted(n for n in g.nodes if len(n) == s and not _is_terminal(g, n))
+        ending: set[int] = set()
+        going_on: set[int] = set()
+        for n in movers:
+            for c in tree.children(n):
+                if s + 1 < depth and _is_terminal(g, c):
+                    ending.add(c[-1])
+                else:
+                    going_on.add(c[-1])
+        if ending & going_on:
+            a = min(ending & going_on)
+            raise GambitFormatError(
+                "only stage games can become scenarios: plays of different lengths must end "
+                f"at an action that ends the game wherever it is chosen, and action {a + 1} at "
+                f"depth {s + 1} ends some plays but not others"
+            )
+        ends.append(tuple(sorted(ending)))
+    return ends
 
 
 #: Players may not be called 'chance' (results list chance levers under that key).

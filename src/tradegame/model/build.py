@@ -168,6 +168,9 @@ def build_payoffs(
     Returns
     -------
     ndarray of float64, shape (D, n, A_0, ..., A_{n-1})
+        For sequential games whose stages end the game ('ends:'), a profile that
+        ended has the payoffs of its canonical profile (later stages at their first
+        option): expressions see the later levers at their first option.
 
     Raises
     ------
@@ -187,6 +190,9 @@ def build_payoffs(
             for i, expr in enumerate(cell):
                 value = np.asarray(expr.evaluate(env), dtype=np.float64)
                 U[:, i, p] = np.broadcast_to(value.reshape(-1), (n_draws,))
+        if any(game.ends):
+            # A play that ended has the payoffs of its canonical profile.
+            U = U[:, :, game.canonical]
     _discount_delays(scenario, game, env, U)
     for i, player in enumerate(game.players):
         if not np.isfinite(U[:, i]).all():
@@ -217,7 +223,7 @@ def profile_delays(scenario: Scenario, game: GameStructure) -> NDArray[np.float6
                 for lv in (*(lv for p in scenario.players for lv in p.levers), *scenario.chance)
                 if lv.name == lever
             )
-            total += periods * (game.lever_profiles[lever] == options.index(option))
+            total += periods * (game.canonical_lever_profiles[lever] == options.index(option))
     return total
 
 

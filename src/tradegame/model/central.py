@@ -11,7 +11,7 @@ from numpy.typing import NDArray
 
 from tradegame.model.build import build_payoffs, evaluation_environment
 from tradegame.model.game import GameStructure
-from tradegame.model.stages import Stage
+from tradegame.model.stages import Stage, ended_at
 from tradegame.montecarlo.sampling import ParameterSampler
 from tradegame.scenario.load import Scenario
 
@@ -91,7 +91,8 @@ def subgame_perfect_strategy(
     Returns
     -------
     list of dict
-        One per (stage, history before it) with a player to move:
+        One per (stage, history before it) with a player to move, skipping
+        histories at which the game already ended (:attr:`Stage.ends`):
         ``stage``, ``mover``, ``after`` (earlier stage -> action), ``action``,
         ``on_path`` (reached with positive probability) and ``tie`` (the mover
         was indifferent and the tie rule chose).
@@ -106,6 +107,8 @@ def subgame_perfect_strategy(
             continue
         tie = res.ties[s]
         for h in itertools.product(*(range(len(x.actions)) for x in g.stages[:s])):
+            if ended_at(g.stages, h) is not None:
+                continue  # the game ended before this stage
             if len(rows) >= limit:
                 return rows
             rows.append(

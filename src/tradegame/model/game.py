@@ -18,6 +18,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 
+from tradegame.model.stages import Stage, canonical_index, reached_mask
 from tradegame.scenario.load import LeverSpec, PlayerSpec, Scenario
 
 __all__ = ["GameStructure"]
@@ -42,6 +43,8 @@ class GameStructure:
     players: tuple[PlayerSpec, ...]
     axes: tuple[tuple[LeverSpec, ...], ...] = ()
     axis_names: tuple[str, ...] = ()
+    ends: tuple[tuple[tuple[str, str], ...], ...] = ()
+    """Sequential games: per stage, the (lever, option) pairs that end the game."""
     shape: tuple[int, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -58,7 +61,12 @@ class GameStructure:
         by_name = {lv.name: lv for p in scenario.players for lv in p.levers}
         by_name.update({lv.name: lv for lv in scenario.chance})
         axes = tuple(tuple(by_name[n] for n in st.levers) for st in scenario.stages)
-        return cls(scenario.players, axes, tuple(st.label for st in scenario.stages))
+        return cls(
+            scenario.players,
+            axes,
+            tuple(st.label for st in scenario.stages),
+            tuple(st.ends for st in scenario.stages),
+        )
 
     @property
     def n_players(self) -> int:
@@ -87,6 +95,68 @@ class GameStructure:
             for row in self.strategy_options(player)
         ]
 
+    def ending_actions(self, axis: int) -> tuple[int, ...]:
+        """Indices of the actions of a stage that end the game (``()``: none)."""
+        if not self.ends or not self.ends[axis]:
+            return ()
+        names = [lv.name for lv in self.axes[axis]]
+        table = self.strategy_options(axis)  # (A_axis, L_axis)
+        hit = np.zeros(table.shape[0], dtype=bool)
+        for lever, option in self.ends[axis]:
+            j = names.index(lever)
+            hit |= table[:, j] == self.axes[axis][j].options.index(option)
+        return tuple(int(a) for a in np.flatnonzero(hit))
+
+    @cached_property
+    def _stages(self) -> tuple[Stage, ...]:
+        """Bare stages (name and actions, ends) for the profile bookkeeping."""
+        return tuple(
+            Stage(str(i), None, tuple(map(str, range(a))), ends=self.ending_actions(i))
+            for i, a in enumerate(self.shape)
+        )
+
+    @cached_property
+    def canonical(self) -> NDArray[np.intp]:
+        """Flat index of each profile's canonical profile.
+
+        Returns
+        -------
+        ndarray of intp, shape (P,)
+            The profile itself unless a stage ended the game; then every later stage
+            at its first action (:func:`tradegame.model.stages.canonical_index`).
+        """
+        if not any(self.ends):
+            return np.arange(self.n_profiles, dtype=np.intp)
+        return canonical_index(self._stages).reshape(-1)
+
+    @cached_property
+    def stage_reached(self) -> NDArray[np.bool_]:
+        """Whether each axis (stage) is played in each profile.
+
+        Returns
+        -------
+        ndarray of bool, shape (m, P)
+            All True for simultaneous games and sequential games without ``ends``.
+        """
+        if not any(self.ends):
+            return np.ones((len(self.shape), self.n_profiles), dtype=bool)
+        return reached_mask(self._stages).reshape(len(self.shape), -1)
+
+    def played_stages(self, flat_index: int) -> int:
+        """How many stages the profile with this flat index plays (all, without ends)."""
+        return int(self.stage_reached[:, flat_index].sum())
+
+    @cached_property
+    def canonical_lever_profiles(self) -> dict[str, NDArray[np.intp]]:
+        """:attr:`lever_profiles` at each profile's canonical profile, shape (P,) each.
+
+        Levers of stages after the end are at their first option: payoffs, outcomes
+        and delays of a play that ended are evaluated there.
+        """
+        if not any(self.ends):
+            return self.lever_profiles
+        return {name: idx[self.canonical] for name, idx in self.lever_profiles.items()}
+
     @cached_property
     def lever_profiles(self) -> dict[str, NDArray[np.intp]]:
         """For each lever, the option index it takes in each profile.
@@ -112,7 +182,7 @@ class GameStructure:
         env: dict[str, NDArray[np.float64] | NDArray[np.intp]] = {}
         for axis in self.axes:
             for lever in axis:
-                idx = self.lever_profiles[lever.name]
+                idx = self.canonical_lever_profiles[lever.name]
                 env[lever.name] = idx[None, :]
                 for fname, values in lever.fields.items():
                     env[f"{lever.name}_{fname}"] = np.asarray(values, dtype=np.float64)[idx][

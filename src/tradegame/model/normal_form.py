@@ -20,7 +20,10 @@ The normal form is then, in tradegame's convention,
         V[\dots, j, h],
 
 summing over terminal histories *h*, with :math:`\pi(h)` the product of the chance
-probabilities along *h* (chance is taken in expectation, per draw). A player who
+probabilities along *h* (chance is taken in expectation, per draw). When stages end
+the game (:attr:`~tradegame.model.stages.Stage.ends`) the terminal histories are the
+canonical ones, the products and consistency run over the stages each reaches, and
+a plan assigns no action at histories where the game already ended. A player who
 never moves has the single, empty strategy.
 
 Every subgame-perfect equilibrium of a perfect-information game maps to a Nash
@@ -55,11 +58,14 @@ from tradegame.model.stages import (
     ChanceProbs,
     InfosetKey,
     Stage,
+    canonical_index,
     check_chance_probs,
     check_payoffs,
     check_stages,
+    ended_at,
     infoset_key,
     observed_stages,
+    reached_mask,
 )
 
 __all__ = [
@@ -207,7 +213,11 @@ def _player_plans(stages: tuple[Stage, ...], player: str, limit: int) -> list[Pl
             return
         t = own[j]
         keys = sorted(
-            {infoset_key(stages, t, h) for h in _prefixes(stages, t) if consistent(plan, h, t)}
+            {
+                infoset_key(stages, t, h)
+                for h in _prefixes(stages, t)
+                if consistent(plan, h, t) and ended_at(stages, h) is None
+            }
         )
         for acts in itertools.product(range(len(stages[t].actions)), repeat=len(keys)):
             extend({**plan, **dict(zip(keys, acts, strict=True))}, j + 1)
@@ -230,9 +240,12 @@ def _normal_form_kernel(
     H = np.array(list(itertools.product(*(range(a) for a in shape))), dtype=np.intp)  # (Hn, k)
     lead_shape = V.shape[:n_lead]
     Vflat = V.reshape((*lead_shape, n, H.shape[0]))
-    weight = np.ones((*lead_shape, H.shape[0]))
+    # With 'ends', only canonical histories are plays, and only reached stages count.
+    reach = reached_mask(stages).reshape(len(stages), -1).T  # (Hn, k)
+    canonical = canonical_index(stages).reshape(-1) == np.arange(H.shape[0])
+    weight = np.ones((*lead_shape, H.shape[0])) * canonical
     for s, p in probs.items():
-        weight = weight * p[..., H[:, s]]
+        weight = weight * np.where(reach[:, s], p[..., H[:, s]], 1.0)
     indicators = []
     for i, player in enumerate(players):
         own = [s for s, st in enumerate(stages) if st.mover == player]
@@ -251,7 +264,7 @@ def _normal_form_kernel(
                 for kk, a in plan.items():
                     if kk[0] == s:
                         act[ids[kk]] = a
-                ind[j] *= act[hist_ids] == H[:, s]
+                ind[j] *= (act[hist_ids] == H[:, s]) | ~reach[:, s]
         indicators.append(ind)
     letters = string.ascii_letters.replace("h", "").replace("j", "")
     if n > len(letters):

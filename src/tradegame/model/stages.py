@@ -1,8 +1,9 @@
 r"""Sequential games as an ordered list of stages, and the checks shared by their solvers.
 
 A sequential game here is a *fixed-depth* game tree: stages :math:`s = 0, \dots, k-1`
-are always played, in order; at stage *s* either a player (the stage's *mover*) or
-chance picks one of :math:`A_s` actions. A terminal history is one action per stage,
+are played in order (all of them unless an action ends the game early, see below);
+at stage *s* either a player (the stage's *mover*) or chance picks one of :math:`A_s`
+actions. A terminal history is one action per stage,
 :math:`h = (a_0, \dots, a_{k-1})`, so payoffs are one array
 
 .. math::
@@ -20,6 +21,16 @@ stage (perfect information). Two histories lead to the same *information set* of
 stage *s* exactly when they agree on the observed stages, so an information set of
 stage *s* is identified by ``(s, (a_o for o in observes))`` (Kuhn 1953).
 
+Early ends: a stage may list actions that *end* the game (:attr:`Stage.ends`); after
+one of them no later stage is played. The arrays keep their full stage shape: every
+history is mapped to its *canonical* history, which keeps it up to the stage that
+ended the game and puts every later stage at its first action (index 0). A history
+that ended has the payoffs of its canonical history (:func:`canonical_payoffs`), so
+later choices cannot matter; solvers report probabilities on canonical histories
+only (:func:`merge_phantoms`) and count a stage only where it is reached
+(:func:`reached_mask`). The other continuations are *phantom* histories: nodes of no
+tree. Ends need perfect information (:func:`check_stages`).
+
 References
 ----------
 H. W. Kuhn (1953), "Extensive games and the problem of information", in
@@ -30,7 +41,7 @@ M. J. Osborne and A. Rubinstein (1994), *A Course in Game Theory*, MIT Press, ch
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,12 +51,19 @@ __all__ = [
     "ChanceProbs",
     "InfosetKey",
     "Stage",
+    "canonical_index",
+    "canonical_payoffs",
     "check_chance_probs",
     "check_payoffs",
     "check_stages",
+    "ended_at",
+    "has_ends",
     "infoset_key",
     "is_perfect_information",
+    "merge_phantoms",
     "observed_stages",
+    "played_prefix",
+    "reached_mask",
 ]
 
 #: An information set of a stage game: ``(stage index, actions at the observed stages)``.
@@ -80,6 +98,10 @@ class Stage:
     mover: str | None
     actions: tuple[str, ...]
     observes: tuple[int, ...] | None = None
+    ends: tuple[int, ...] = ()
+    """Indices of the actions that end the game: after one of them no later stage is
+    played. A history that ended has the payoffs of its *canonical* history, the
+    one with every later stage at its first action (see :func:`canonical_index`)."""
 
     @property
     def is_chance(self) -> bool:
@@ -148,7 +170,124 @@ def check_stages(stages: Sequence[Stage], players: Sequence[str]) -> tuple[Stage
                     f"stage {s} ({st.name!r}) observes {bad}: a stage can only observe "
                     f"earlier stages 0..{s - 1}"
                 )
+        bad_ends = [
+            a for a in st.ends if not (isinstance(a, int | np.integer) and 0 <= a < len(st.actions))
+        ]
+        if bad_ends:
+            raise ValueError(
+                f"stage {s} ({st.name!r}) ends the game at actions {bad_ends}, which are "
+                f"not action indices 0..{len(st.actions) - 1}"
+            )
+    if any(st.ends for st in stages) and not is_perfect_information(stages):
+        raise ValueError(
+            "a stage game with actions that end it ('ends') needs perfect information: "
+            "its reduced normal form would count strategies at histories never played"
+        )
     return stages
+
+
+def has_ends(stages: Sequence[Stage]) -> bool:
+    """Whether some action of some stage ends the game."""
+    return any(st.ends for st in stages)
+
+
+def ended_at(stages: Sequence[Stage], history: Sequence[int]) -> int | None:
+    """The stage at which ``history`` (any length) ended the game, or ``None``."""
+    for s, a in enumerate(history):
+        if int(a) in stages[s].ends:
+            return s
+    return None
+
+
+def played_prefix(stages: Sequence[Stage], history: Iterable[int]) -> tuple[int, ...]:
+    """The actions of ``history`` actually played: up to the stage that ended the game."""
+    h = tuple(int(a) for a in history)
+    end = ended_at(stages, h)
+    return h if end is None else h[: end + 1]
+
+
+def reached_mask(stages: Sequence[Stage]) -> NDArray[np.bool_]:
+    """Which stages each full history reaches.
+
+    Returns
+    -------
+    ndarray of bool, shape (k, A_0, ..., A_{k-1})
+        ``[s, h]`` is True when no stage before *s* ended the game along *h*.
+    """
+    shape = tuple(len(st.actions) for st in stages)
+    grids = np.indices(shape)
+    out = np.empty((len(stages), *shape), dtype=bool)
+    ended = np.zeros(shape, dtype=bool)
+    for s, st in enumerate(stages):
+        out[s] = ~ended
+        if st.ends:
+            ended |= np.isin(grids[s], st.ends)
+    return out
+
+
+def canonical_index(stages: Sequence[Stage]) -> NDArray[np.intp]:
+    """Flat (C order) index of each full history's canonical history.
+
+    The canonical history of *h* keeps *h* up to the stage that ended the game and
+    puts every later stage at its first action (index 0); a history that did not end
+    early is its own canonical history.
+
+    Returns
+    -------
+    ndarray of intp, shape (A_0, ..., A_{k-1})
+    """
+    shape = tuple(len(st.actions) for st in stages)
+    grids = np.indices(shape)
+    reach = reached_mask(stages)
+    canon = np.where(reach, grids, 0)
+    return np.ravel_multi_index(tuple(canon), shape).astype(np.intp)
+
+
+def canonical_payoffs(V: NDArray[np.floating], stages: Sequence[Stage]) -> NDArray[np.floating]:
+    """Payoffs with every history given those of its canonical history.
+
+    Parameters
+    ----------
+    V : ndarray, shape (..., A_0, ..., A_{k-1})
+        Any leading axes (draws, players).
+
+    Returns
+    -------
+    ndarray, shape (..., A_0, ..., A_{k-1})
+        ``V`` itself when no stage ends the game.
+    """
+    if not has_ends(stages):
+        return V
+    shape = tuple(len(st.actions) for st in stages)
+    lead = V.shape[: V.ndim - len(shape)]
+    flat = V.reshape(*lead, -1)
+    return np.take(flat, canonical_index(stages).reshape(-1), axis=-1).reshape(V.shape)
+
+
+def merge_phantoms(W: NDArray[np.floating], stages: Sequence[Stage]) -> NDArray[np.floating]:
+    """Move the mass of every history onto its canonical history.
+
+    Parameters
+    ----------
+    W : ndarray, shape (..., A_0, ..., A_{k-1})
+        Masses (probabilities) of full histories.
+
+    Returns
+    -------
+    ndarray, shape (..., A_0, ..., A_{k-1})
+        Zero at histories that are not canonical; ``W`` itself without ``ends``.
+    """
+    if not has_ends(stages):
+        return W
+    shape = tuple(len(st.actions) for st in stages)
+    lead = W.shape[: W.ndim - len(shape)]
+    flat = W.reshape(*lead, -1)
+    canon = canonical_index(stages).reshape(-1)
+    order = np.argsort(canon, kind="stable")
+    keys, starts = np.unique(canon[order], return_index=True)
+    out = np.zeros_like(flat)
+    out[..., keys] = np.add.reduceat(flat[..., order], starts, axis=-1)
+    return out.reshape(W.shape)
 
 
 def check_payoffs(

@@ -55,6 +55,7 @@ from tradegame.model.stages import (
     check_chance_probs,
     check_payoffs,
     check_stages,
+    ended_at,
     infoset_key,
     observed_stages,
 )
@@ -105,6 +106,10 @@ class GameTree:
     ) -> GameTree:
         """Build the tree of a stage game for one draw.
 
+        A history that ended the game at a stage with :attr:`Stage.ends` is a
+        terminal node, with the payoffs of its canonical history (later stages at
+        their first action); the phantom continuations below it are not built.
+
         Parameters
         ----------
         V : array_like, shape (n, A_0, ..., A_{k-1})
@@ -127,13 +132,17 @@ class GameTree:
         g = nx.DiGraph()
         for s in range(k + 1):
             for h in itertools.product(*(range(len(st.actions)) for st in stages[:s])):
-                if s == k:
+                end = ended_at(stages, h)
+                if end is not None and end < s - 1:
+                    continue  # below a history that already ended
+                if s == k or end is not None:
                     label = "/".join(stages[t].actions[a] for t, a in enumerate(h))
+                    full = (*h, *(0,) * (k - s))  # the canonical history
                     g.add_node(
                         h,
                         kind="terminal",
                         name="",
-                        payoffs=np.asarray(arr[_column(h)], dtype=float).copy(),
+                        payoffs=np.asarray(arr[_column(full)], dtype=float).copy(),
                         outcome=label,
                         stage=None,
                     )

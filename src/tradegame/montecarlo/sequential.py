@@ -80,6 +80,7 @@ class SequentialModel:
                 observes=None
                 if st.observes is None
                 else tuple(sorted({first_stage[o] for o in st.observes})),
+                ends=game.ending_actions(k),
             )
             for k, st in enumerate(scenario.stages)
         )

@@ -51,7 +51,7 @@ from tradegame.montecarlo.result import (
 from tradegame.montecarlo.sampling import BLOCK, ParameterSampler
 from tradegame.montecarlo.selection import SELECTION_RULES
 from tradegame.montecarlo.sequential import SequentialModel
-from tradegame.scenario.load import Scenario
+from tradegame.scenario.load import LeverSpec, Scenario
 from tradegame.solvers.pure_nash import pure_nash
 
 __all__ = [
@@ -166,10 +166,13 @@ def central_game(
     equilibria = []
     for p in np.flatnonzero(mask):
         strategies = game.profile_strategies(int(p))
+        played = game.played_stages(int(p)) if sequential is not None else len(strategies)
+        kept = {lv.name for axis in game.axes[:played] for lv in axis}
         equilibria.append(
             CentralEquilibrium(
-                strategies=dict(zip(game.axis_names, strategies, strict=True)),
-                levers=game.profile_labels(int(p)),
+                # A sequential path stops at the stage that ended the game ('ends:').
+                strategies=dict(zip(game.axis_names[:played], strategies[:played], strict=True)),
+                levers={lv: o for lv, o in game.profile_labels(int(p)).items() if lv in kept},
                 payoffs={pl.name: float(flatU[i, p]) for i, pl in enumerate(game.players)},
                 outcome=scenario.outcome_labels[int(labels[p])],
                 probability=None if probability is None else float(probability[p]),
@@ -342,14 +345,24 @@ class ChunkSolver:
         self.sampler = ParameterSampler(scenario.spec.parameters, seed)
         onehots = []
         self.lever_keys: list[tuple[str, str, str]] = []
+        # A lever counts only where its stage is reached (stages after an 'ends:'
+        # option are not played): its option masses then sum to P(stage reached).
+        axis_of = {lv.name: i for i, axis in enumerate(self.game.axes) for lv in axis}
+        reached = self.game.stage_reached
+
+        def onehot(lever: LeverSpec) -> NDArray[np.float64]:
+            idx = self.game.lever_profiles[lever.name]
+            rows = np.eye(len(lever.options))[idx]
+            if lever.name in axis_of and any(self.game.ends):
+                rows *= reached[axis_of[lever.name]][:, None]
+            return rows
+
         for player in self.game.players:
             for lever in player.levers:
-                idx = self.game.lever_profiles[lever.name]
-                onehots.append(np.eye(len(lever.options))[idx])
+                onehots.append(onehot(lever))
                 self.lever_keys.extend((player.name, lever.name, o) for o in lever.options)
         for lever in scenario.chance:
-            idx = self.game.lever_profiles[lever.name]
-            onehots.append(np.eye(len(lever.options))[idx])
+            onehots.append(onehot(lever))
             self.lever_keys.extend(("chance", lever.name, o) for o in lever.options)
         self.indicators = np.concatenate(onehots, axis=1)  # (P, total options)
         self.sequential = (
@@ -724,10 +737,13 @@ def _result(
             count = float(path_totals[p])
             if count <= 0 or len(paths) >= 50:
                 break
+            played = game.played_stages(int(p))  # labels stop where the game ended
             label = " > ".join(
                 f"{name}: {action}"
                 for name, action in zip(
-                    game.axis_names, game.profile_strategies(int(p)), strict=True
+                    game.axis_names[:played],
+                    game.profile_strategies(int(p))[:played],
+                    strict=True,
                 )
             )
             paths.append(

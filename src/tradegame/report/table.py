@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tradegame.model.central import central_payoffs, central_stage_game, subgame_perfect_strategy
+from tradegame.model.stages import played_prefix
 from tradegame.montecarlo.result import SimulationResult
 from tradegame.montecarlo.simulate import NO_EQUILIBRIUM
 from tradegame.scenario.load import Scenario
@@ -68,7 +69,7 @@ def _equilibrium_table(result: SimulationResult) -> Table:
     where = "(parameters at their medians)"
     if sequential:
         eq = Table(title=f"Equilibrium play of the central game {where}", title_justify="left")
-        stages = list(equilibria[0].strategies)
+        stages = max((list(e.strategies) for e in equilibria), key=len)
         for c in stages:
             eq.add_column(c, overflow="fold")
         eq.add_column("probability", justify="right")
@@ -77,7 +78,7 @@ def _equilibrium_table(result: SimulationResult) -> Table:
             eq.add_column(f"payoff {p}", justify="right")
         for e in equilibria:
             eq.add_row(
-                *[e.strategies[c] for c in stages],
+                *[e.strategies.get(c, "") for c in stages],
                 _pct(e.probability or 0.0),
                 e.outcome,
                 *[f"{e.payoffs[p]:.2f}" for p in players],
@@ -247,13 +248,15 @@ def sequential_tables(scenario: Scenario) -> Group:
             if st.observes is None
             else (", ".join(g.stages[o].name for o in st.observes) or "nothing")
         )
+        # Options that end the game are marked "(ends)".
+        names = [a + (" (ends)" if j in st.ends else "") for j, a in enumerate(st.actions)]
         if st.mover is None:
             opts = ", ".join(
-                f"{a} ({p:.0%})" for a, p in zip(st.actions, g.chance_probs[k], strict=True)
+                f"{a} ({p:.0%})" for a, p in zip(names, g.chance_probs[k], strict=True)
             )
             order.add_row(str(k + 1), "chance", opts, "")
         else:
-            order.add_row(str(k + 1), st.mover, ", ".join(st.actions), seen)
+            order.add_row(str(k + 1), st.mover, ", ".join(names), seen)
     parts: list[Table | Text] = [order, Text("")]
     if not g.perfect_information:
         U, labels = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
@@ -301,7 +304,10 @@ def sequential_tables(scenario: Scenario) -> Group:
         path.add_column(f"payoff {p}", justify="right")
     for h in map(tuple, np.argwhere(res.path_probs > 0)):
         path.add_row(
-            " > ".join(f"{g.stages[t].name}: {g.stages[t].actions[a]}" for t, a in enumerate(h)),
+            " > ".join(
+                f"{g.stages[t].name}: {g.stages[t].actions[a]}"
+                for t, a in enumerate(played_prefix(g.stages, h))
+            ),
             _pct(float(res.path_probs[h])),
             *[f"{g.V[(i, *h)]:.2f}" for i in range(len(g.players))],
         )

@@ -107,6 +107,8 @@ class StagePlan:
     label: str
     delay: tuple[tuple[str, str, float], ...] = ()
     """(lever, option, periods): choosing the option delays the game by that many periods."""
+    ends: tuple[tuple[str, str], ...] = ()
+    """(lever, option): choosing the option ends the game (no later stage is played)."""
 
 
 @dataclass(frozen=True)
@@ -558,7 +560,27 @@ class _Checker:
                     )
                     continue
                 delay.append((owners[0], opt, float(periods)))
-            plans.append(StagePlan(mover, levers, observes, label, tuple(delay)))
+            ends: list[tuple[str, str]] = []
+            for j, opt in enumerate(st.ends or ()):
+                options_of = self._stage_options(players, levers)
+                owners = [lv for lv, opts in options_of.items() if opt in opts]
+                if len(owners) != 1:
+                    known = sorted({o for opts in options_of.values() for o in opts})
+                    self.add(
+                        (*path, "ends", j),
+                        f"'ends' option {opt!r} is "
+                        + (
+                            "an option of several levers here; rename one"
+                            if owners
+                            else f"not an option of this stage{_suggest_name(opt, known)}"
+                        ),
+                    )
+                    continue
+                if (owners[0], opt) in ends:
+                    self.add((*path, "ends", j), f"'ends' lists option {opt!r} twice")
+                    continue
+                ends.append((owners[0], opt))
+            plans.append(StagePlan(mover, levers, observes, label, tuple(delay), tuple(ends)))
         for lv, p in owner.items():
             if lv not in decided:
                 self.add(("stages",), f"lever {lv!r} of {p} is not decided at any stage")
@@ -567,6 +589,16 @@ class _Checker:
                 self.add(
                     ("chance", cname), f"chance lever {cname!r} is not used by any stage", key=True
                 )
+        if any(plan.ends for plan in plans) and len(plans) == len(self.spec.stages):
+            for k, plan in enumerate(plans):
+                earlier = {lv for p in plans[:k] for lv in p.levers}
+                if plan.observes is not None and set(plan.observes) != earlier:
+                    self.add(
+                        ("stages", k, "observes"),
+                        "a scenario whose stages end the game ('ends:') needs perfect "
+                        "information: every stage observes every earlier one (the reduced "
+                        "normal form would count strategies at histories never played)",
+                    )
         if isinstance(self.spec.payoffs, MatrixPayoffs):
             self.add(
                 ("payoffs", "matrix"),

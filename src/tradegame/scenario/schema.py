@@ -266,6 +266,10 @@ class StageSpec(_Strict):
     """Option -> periods by which choosing it delays everything after (e.g.
     ``{extend: 1}``); each player's payoff is then discounted by its 'discount'
     per period. Options not listed delay nothing."""
+    ends: Annotated[list[Identifier], Field(min_length=1)] | None = None
+    """Options of this stage's levers (or of its chance lever) that end the game: once
+    one is chosen no later stage is played. Payoffs and outcomes of a play that ended
+    are evaluated with the levers of the later stages at their first option."""
 
     @model_validator(mode="after")
     def _one_mover(self) -> StageSpec:

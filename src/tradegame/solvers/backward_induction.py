@@ -29,6 +29,12 @@ A forward pass then multiplies the per-stage behaviour (the chosen action, or th
 tie mixture, or the chance probabilities) into the distribution of terminal
 histories on the equilibrium path.
 
+Stages that end the game (:attr:`~tradegame.model.stages.Stage.ends`): ``V`` is
+first replaced by the payoffs of each history's canonical history, so every mover
+after an end is indifferent and the values are those of the game that stops; the
+path distribution is then moved onto canonical histories (the phantom continuations'
+mass summed) and the stage marginals count a stage only where it is reached.
+
 Ties. With ``tie_break="first"`` the mover takes the lowest-index best action (a
 pure strategy). With ``"uniform"`` it mixes uniformly over its best actions; the
 profile is then a behaviour-strategy subgame-perfect equilibrium (each mixture is
@@ -60,10 +66,14 @@ from numpy.typing import ArrayLike, NDArray
 from tradegame.model.stages import (
     ChanceProbs,
     Stage,
+    canonical_payoffs,
     check_chance_probs,
     check_payoffs,
     check_stages,
+    has_ends,
+    merge_phantoms,
     observed_stages,
+    reached_mask,
 )
 
 __all__ = ["SOLUTION_CONCEPT", "BackwardInductionResult", "backward_induction"]
@@ -99,9 +109,13 @@ class BackwardInductionResult:
     path_probs : ndarray of float, shape (..., A_0, ..., A_{k-1})
         Probability of each terminal history when everyone follows the equilibrium
         (a distribution because of chance moves and ``"uniform"`` tie-breaking).
+        With stages that end the game (:attr:`Stage.ends`) the mass of a history that
+        ended sits on its canonical history (later stages at their first action) and is
+        zero on the other, phantom, continuations.
     action_probs : tuple of ndarray of float
         ``action_probs[s]`` has shape ``(..., A_s)``: the probability that stage *s*
-        ends in each action on the equilibrium path (a marginal of ``path_probs``).
+        ends in each action on the equilibrium path (a marginal of ``path_probs``),
+        counted only where stage *s* is reached: it sums to P(stage *s* is reached).
     stages : tuple of Stage
     players : tuple of str
     tie_break : {"first", "uniform"}
@@ -198,11 +212,25 @@ def backward_induction(
     if not np.isfinite(np.add.reduce(arr, axis=None)) and not np.all(np.isfinite(arr)):
         raise ValueError("payoff array contains NaN or infinite values")
     probs = check_chance_probs(chance_probs, stages, lead_shape)
+    ends = has_ends(stages)
+    if ends:
+        # Later choices cannot matter once the game ended: movers there are indifferent.
+        arr = canonical_payoffs(arr, stages)
     movers = [-1 if st.mover is None else players.index(st.mover) for st in stages]
     values, strategy, behaviour, ties = _backward(
         arr, len(lead_shape), movers, probs, tie_break, tol
     )
     path, action_probs = _forward(behaviour, lead_shape)
+    if ends:
+        path = merge_phantoms(path, stages)
+        reach = reached_mask(stages)
+        n_lead = len(lead_shape)
+        action_probs = tuple(
+            np.moveaxis(np.where(reach[s], path, 0.0), n_lead + s, -1).sum(
+                axis=tuple(range(n_lead, n_lead + len(stages) - 1))
+            )
+            for s in range(len(stages))
+        )
     return BackwardInductionResult(
         values=values,
         strategy=strategy,
