@@ -72,6 +72,62 @@ def test_equals_brute_force_recursion_over_the_tree(game):
 
 @given(stage_games())
 @settings(max_examples=60, deadline=None)
+def test_batched_tree_recursion_equals_the_array_solver_on_every_draw(game):
+    """One tree over all draws, solved by recursion vectorised over the draw axis."""
+    V, stages, players, probs = game
+    D = V.shape[0]
+    res = backward_induction(V, stages, players, probs)
+    tree = GameTree.from_stages(V, stages, players, probs)
+    assert tree.n_draws == D and tree.draw_shape == (D,)
+    values = tree.subgame_values(draw=None)
+    choices = tree.subgame_choices(draw=None)
+    np.testing.assert_allclose(values[()], res.values, rtol=1e-12, atol=1e-12)
+    for node, a in choices.items():
+        assert a.shape == (D,)
+        np.testing.assert_array_equal(res.strategy[len(node)][(slice(None), *node)], a)
+    # Reach probabilities under the solver's strategy, all draws at once, are its path.
+    reach = tree.reach_probabilities(tree.profile_from_arrays(res.strategy), draw=None)
+    expected = np.zeros(res.path_probs.shape)
+    for node, p in reach.items():
+        if len(node) == len(stages):
+            expected[(slice(None), *node)] = p
+    np.testing.assert_allclose(res.path_probs, expected, atol=1e-12)
+    # The values under the solver's own profile are its values (one-shot check below).
+    on_profile = tree.subgame_values(tree.profile_from_arrays(res.strategy), draw=None)
+    np.testing.assert_allclose(on_profile[()], res.values, atol=1e-12)
+    # Draw by draw, the batched recursion is the single-draw tree's recursion.
+    for d in range(D):
+        one = GameTree.from_stages(V[d], stages, players, {s: p[d] for s, p in probs.items()})
+        one_values = one.subgame_values()
+        for node, v in tree.subgame_values(draw=d).items():
+            np.testing.assert_array_equal(v, one_values[node])
+            np.testing.assert_array_equal(values[node][d], one_values[node])
+        assert tree.subgame_choices(draw=d) == one.subgame_choices()
+
+
+def test_batched_tree_with_several_draw_axes():
+    rng = np.random.default_rng(11)
+    stages = (
+        Stage("a", "x", ("l", "r")),
+        Stage("b", None, ("h", "t", "u")),
+        Stage("c", "y", ("l", "m", "r")),
+    )
+    V = rng.normal(size=(2, 3, 2, 2, 3, 3))
+    probs = {1: rng.dirichlet(np.ones(3), size=(2, 3))}
+    res = backward_induction(V, stages, ("x", "y"), probs)
+    tree = GameTree.from_stages(V, stages, ("x", "y"), probs)
+    assert tree.draw_shape == (2, 3) and tree.n_draws == 6
+    root = tree.subgame_values(draw=None)[()]
+    np.testing.assert_allclose(root.reshape(2, 3, 2), res.values, rtol=1e-12, atol=1e-12)
+    for idx in np.ndindex(2, 3):
+        np.testing.assert_allclose(tree.subgame_values(draw=idx)[()], res.values[idx])
+        profile = tree.profile_from_arrays(res.strategy, draw=idx)
+        one = [None if x is None else x[idx] for x in res.strategy]
+        assert profile == tree.profile_from_arrays(one)
+
+
+@given(stage_games())
+@settings(max_examples=60, deadline=None)
 def test_no_profitable_one_shot_deviation_anywhere(game):
     V, stages, players, probs = game
     res = backward_induction(V, stages, players, probs)

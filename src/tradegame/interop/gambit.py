@@ -347,7 +347,17 @@ def write_efg(tree: GameTree) -> str:
     Information sets are numbered per player (chance is player 0) and outcomes
     globally, both in order of first appearance in preorder; nodes with the same
     outcome label and payoffs share an outcome.
+
+    Raises
+    ------
+    ValueError
+        The tree holds several draws: a Gambit file is one game, ``tree.for_draw(d)``.
     """
+    if tree.n_draws != 1:
+        raise ValueError(
+            f"the tree holds {tree.n_draws} draws and a Gambit file one game; "
+            "write tree.for_draw(d)"
+        )
     players = tree.players
     pindex = {p: j + 1 for j, p in enumerate(players)}
     infoset_no: dict[tuple[int, Any], int] = {}

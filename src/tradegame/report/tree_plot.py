@@ -4,7 +4,8 @@ Layout: a tidy top-down drawing. Leaves of the drawn tree are placed on consecut
 x positions in preorder, each internal node centred over its first and last child,
 and depth sets y; so subtrees never overlap and siblings keep their action order.
 Edges carry their action labels (and probabilities at chance nodes), terminal nodes
-their payoff vectors, nodes of one information set are joined by a dashed line, and
+their payoff vectors (of one chosen draw when the tree holds several; the title
+says which), nodes of one information set are joined by a dashed line, and
 the edges of the equilibrium path are drawn thick and red.
 
 Beyond ``max_nodes`` nodes the drawing collapses: it keeps the path and the
@@ -48,6 +49,7 @@ def plot_tree(
     out_path: str | os.PathLike[str] = "tree.png",
     *,
     title: str | None = None,
+    draw: int | tuple[int, ...] = 0,
     max_nodes: int = DEFAULT_MAX_NODES,
     dpi: int = 150,
 ) -> Path:
@@ -56,15 +58,19 @@ def plot_tree(
     Parameters
     ----------
     tree : GameTree
-        The tree of one draw.
+        The tree, of one draw or of ``D = tree.n_draws`` draws.
     path : iterable of Node, optional
-        Nodes on the equilibrium path (e.g. ``tree.path(profile)``); edges between
-        two of them are highlighted.
+        Nodes on the equilibrium path (e.g. ``tree.path(profile, draw=draw)``); edges
+        between two of them are highlighted.
     out_path : str or path-like
         Where to write the figure; the format follows the suffix (``.png``, ``.svg``,
         ``.pdf``).
     title : str, optional
-        Figure title; defaults to the tree's title.
+        Figure title; defaults to the tree's title. When ``D > 1`` the drawn draw is
+        appended, e.g. ``"(draw 3 of 10)"``.
+    draw : int or tuple of int, default 0
+        Which draw's payoffs and chance probabilities to show: a flat index in
+        ``range(D)`` or an index tuple over ``tree.draw_shape``.
     max_nodes : int, default 400
         Collapse off-path subtrees when the tree has more nodes than this.
     dpi : int, default 150
@@ -77,17 +83,32 @@ def plot_tree(
     if max_nodes < 1:
         raise ValueError("max_nodes must be positive")
     out = Path(out_path)
+    heading = _heading(tree, title, draw)
+    if tree.n_draws > 1:
+        tree = tree.for_draw(draw)  # that draw's payoffs and probabilities, D = 1
     on_path = set(path) if path is not None else set()
     unknown = [n for n in on_path if n not in tree.graph]
     if unknown:
         raise ValueError(f"path nodes {sorted(unknown)[:3]} are not in the tree")
     visible, collapsed = _visible_nodes(tree, on_path, max_nodes)
-    fig = _draw(tree, visible, collapsed, on_path, title, dpi)
+    fig = _draw(tree, visible, collapsed, on_path, heading, dpi)
     try:
         _save_atomic(fig, out, dpi)
     finally:
         plt.close(fig)
     return out
+
+
+def _heading(tree: GameTree, title: str | None, draw: int | tuple[int, ...]) -> str:
+    """The figure title; names the draw (flat index, and index tuple) when ``D > 1``."""
+    d = tree.draw_index(draw)  # validates ``draw`` also for one-draw trees
+    heading = title if title is not None else (tree.title or "Game tree")
+    if tree.n_draws > 1:
+        at = ""
+        if len(tree.draw_shape) > 1:
+            at = f" = {tuple(int(i) for i in np.unravel_index(d, tree.draw_shape))}"
+        heading += f" (draw {d}{at} of {tree.n_draws})"
+    return heading
 
 
 def _subtree_sizes(tree: GameTree) -> dict[Node, int]:
@@ -152,7 +173,7 @@ def _draw(
     visible: list[Node],
     collapsed: dict[Node, int],
     on_path: set[Node],
-    title: str | None,
+    heading: str,
     dpi: int,
 ) -> plt.Figure:
     pos = _layout(tree, visible)
@@ -281,7 +302,6 @@ def _draw(
         columnspacing=1.2,
     )
 
-    heading = title if title is not None else (tree.title or "Game tree")
     if collapsed:
         heading += (
             f"\n(collapsed: showing {len(visible)} of {len(tree)} nodes; "
