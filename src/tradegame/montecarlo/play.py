@@ -94,7 +94,10 @@ class PlayRule:
         if self.mode in CONCEPTS:
             return describe_concept(self.solution, self.selection, self.disagreement)[2]
         if self.mode == "mixed":
-            return "every draw plays its mixed Nash equilibrium: " + _mixed_method(shape)
+            method = _mixed_method(shape)
+            if self.selection == "payoff_dominant":
+                method = method.replace(", equally likely", ", those not Pareto-dominated")
+            return "every draw plays its mixed Nash equilibrium: " + method
         if self.mode == "qre":
             return f"every draw plays its logit QRE at lambda = {self.qre_lambda:g}"
         if self.no_equilibrium == "report":

@@ -765,11 +765,18 @@ def _result(
             options.solution, options.selection, options.disagreement
         )
     else:
-        selection_text = (
-            "not needed: the logit QRE is unique on its principal branch"
-            if options.solution == "qre"
-            else SELECTION_RULES[options.selection]
-        )
+        if options.solution == "qre":
+            selection_text = "not needed: the logit QRE is unique on its principal branch"
+        elif options.solution == "mixed_nash":
+            # The rule applies to the draw's extreme mixed equilibria, not to pure ones.
+            selection_text = (
+                "extreme mixed equilibria not Pareto-dominated (in expected payoffs) by "
+                "another of the draw, equally likely"
+                if options.selection == "payoff_dominant"
+                else "each extreme mixed equilibrium of a draw equally likely"
+            )
+        else:
+            selection_text = SELECTION_RULES[options.selection]
         no_eq = solver.rule.describe(game.n_players, game.shape)
         selection_name = "none" if options.solution == "qre" else options.selection
     return SimulationResult(
