@@ -319,3 +319,16 @@ def test_overflowing_parameter_is_named_with_its_draw(cli, write_scenario) -> No
     assert result.code == 2
     assert "parameter 'cost' is inf in draw" in result.stderr
     assert re.search(r":14:\d+:", result.stderr)
+
+
+def test_validate_reports_expression_errors_beside_schema_errors(cli, write_scenario) -> None:
+    """A schema error does not hide the expressions' own errors (syntax, forbidden calls)."""
+    text = mutate("sd: 0.5", "sdev: 0.5")  # schema error in a parameter
+    text = text.replace("- cost * (chips == 'keep')", "- cost * (chips == 'keep') +")
+    assert text.count("+\n") >= 1
+    result = cli("validate", write_scenario(text))
+    assert result.code == 2
+    lines = result.stderr.strip().splitlines()
+    assert any("unknown key 'sdev'" in line for line in lines), lines
+    assert any("expression syntax error" in line for line in lines), lines
+    assert all(re.match(r".+:\d+:\d+: \S", line) for line in lines), lines

@@ -470,3 +470,11 @@ def test_bug_json_inf_expected_payoff(tmp_path: Path, capsys) -> None:
     path = write(tmp_path, BUG_JSON_INF)
     o = call(capsys, "run", path, "-n", "256", "-q", "--json", str(tmp_path / "r.json"))
     check_contract(o, path)
+
+
+def test_bug_overflowing_sums_warn_on_stderr(tmp_path: Path) -> None:
+    """Block sums of payoffs near 1e308 overflowed with a NumPy warning before the error line."""
+    path = write(tmp_path, BUG_JSON_INF)
+    proc = run_subprocess("run", path, "-n", "4096", "-q")
+    check_subprocess(proc, path, "run")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr

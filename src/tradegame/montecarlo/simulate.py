@@ -404,10 +404,13 @@ class ChunkSolver:
         out: list[BlockResult] = []
         for b0 in range(0, stop - start, BLOCK):
             counts = np.unique(n_eq[b0 : b0 + BLOCK], return_counts=True)
+            # Sums of huge payoffs may overflow; _result names the player, quietly.
+            with np.errstate(over="ignore", invalid="ignore"):
+                sums = cols[b0 : b0 + BLOCK].sum(axis=0)
             out.append(
                 (
                     (start + b0) // BLOCK,
-                    cols[b0 : b0 + BLOCK].sum(axis=0),
+                    sums,
                     {int(k): int(c) for k, c in zip(*counts, strict=True)},
                 )
             )
@@ -585,7 +588,8 @@ def simulate(
     eq_counts: dict[int, int] = {}
     for b in range(n_blocks):  # fixed order: the sum does not depend on who computed what
         sums, counts = blocks[b]
-        totals = totals + sums
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by name
+            totals = totals + sums
         for k, c in counts.items():
             eq_counts[k] = eq_counts.get(k, 0) + c
     return _result(scenario, solver, totals, eq_counts, samples, int(seed))

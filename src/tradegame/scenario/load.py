@@ -331,10 +331,11 @@ def _pydantic_issues(exc: ValidationError, source: SourceMap, data: Any) -> list
 # --- meaning ------------------------------------------------------------------
 
 
-class _Checker:
-    def __init__(self, doc: YamlDocument, spec: ScenarioFile) -> None:
+class _IssueLog:
+    """Problems found in a document, each located in the file."""
+
+    def __init__(self, doc: YamlDocument) -> None:
         self.doc = doc
-        self.spec = spec
         self.src = doc.source
         self.issues: list[ScenarioIssue] = []
         self.lines = doc.text.splitlines()
@@ -353,6 +354,14 @@ class _Checker:
         elif exc.line == 0 and rest[:1] not in ("|", ">"):
             column += exc.offset
         self.issues.append(ScenarioIssue(Location(loc.file, line, column), exc.message))
+
+
+class _Checker(_IssueLog):
+    """Checks what needs the whole (schema-valid) file: names, expressions, sizes."""
+
+    def __init__(self, doc: YamlDocument, spec: ScenarioFile) -> None:
+        super().__init__(doc)
+        self.spec = spec
 
     def players(self) -> tuple[PlayerSpec, ...]:
         out = []
@@ -938,8 +947,75 @@ def _from_document(doc: YamlDocument, name: str) -> Scenario:
     try:
         spec = ScenarioFile.model_validate(doc.data)
     except ValidationError as exc:
-        raise ScenarioError(_pydantic_issues(exc, doc.source, doc.data)) from None
+        issues = _pydantic_issues(exc, doc.source, doc.data)
+        seen = {(i.location.line, i.location.column) for i in issues}
+        extra = [
+            i
+            for i in _raw_expression_issues(doc)
+            if (i.location.line, i.location.column) not in seen
+        ]
+        raise ScenarioError(issues + extra) from None
     return _check_meaning(doc, spec, name)
+
+
+# Messages about names: after a schema error the names known are a guess, so these
+# could be wrong and are left to the run of `validate` after the file is fixed.
+_NAME_MESSAGES = ("unknown name", "not an option of", "did you mean", "option names", "'in' tests")
+
+
+def _raw_expression_issues(doc: YamlDocument) -> list[ScenarioIssue]:
+    """Expression errors of a file whose shape is invalid, as far as they can be known.
+
+    When the schema check fails, the names a scenario declares are not validated,
+    so only what does not depend on them is reported: syntax, constructs outside
+    the whitelist, unknown functions, constant overflow. Together with the schema
+    errors, ``validate`` then shows nearly every problem of a file at once.
+    """
+    try:
+        return _raw_expression_issues_unchecked(doc)
+    except Exception:  # the data is malformed in some other way: the schema errors stand
+        return []
+
+
+def _raw_expression_issues_unchecked(doc: YamlDocument) -> list[ScenarioIssue]:
+    data = doc.data
+    if not isinstance(data, dict):
+        return []
+
+    def names_of(section: Any) -> set[str]:
+        return {k for k in section if isinstance(k, str)} if isinstance(section, dict) else set()
+
+    numbers = names_of(data.get("parameters")) | names_of(data.get("terms"))
+    levers: dict[str, tuple[str, ...]] = {}
+    players = data.get("players")
+    for pname, player in players.items() if isinstance(players, dict) else ():
+        if not isinstance(player, dict):
+            continue
+        raw = {pname: player["strategies"]} if "strategies" in player else player.get("levers")
+        for lname, options in raw.items() if isinstance(raw, dict) else ():
+            if isinstance(options, list):
+                levers[str(lname)] = tuple(str(o) for o in options)
+            elif isinstance(options, dict):
+                levers[str(lname)] = tuple(str(o) for o in options)
+                for fields in options.values():
+                    numbers |= {f"{lname}_{f}" for f in names_of(fields)}
+    for cname, chance in (data.get("chance") or {}).items():
+        if isinstance(chance, dict) and isinstance(chance.get("options"), dict):
+            levers[str(cname)] = tuple(str(o) for o in chance["options"])
+    ns = Namespace(frozenset(numbers - set(levers)), levers)
+    places: list[tuple[tuple[str | int, ...], Any]] = []
+    for section in ("payoffs", "terms", "outcomes"):
+        for key, text in (data.get(section) or {}).items():
+            if isinstance(text, str) and key != "otherwise":
+                places.append(((section, key), text))
+    ck = _IssueLog(doc)
+    for path, text in places:
+        try:
+            compile_expression(text, ns)
+        except ExpressionError as exc:
+            if not any(m in exc.message for m in _NAME_MESSAGES):
+                ck.add_expression_error(path, exc)
+    return ck.issues
 
 
 def parse_scenario(text: str, name: str = "<string>") -> Scenario:
