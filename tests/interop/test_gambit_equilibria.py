@@ -25,14 +25,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from interop_support import IDS, SCENARIOS, profile_of
 
-import tradegame
 from tradegame.interop.scenario_io import export_scenario
 from tradegame.model.central import central_payoffs, central_stage_game
-from tradegame.model.game import GameStructure
 from tradegame.model.normal_form import plan_index, reduced_normal_form, reduced_strategies
 from tradegame.model.tree import GameTree
-from tradegame.montecarlo.result import CentralEquilibrium
 from tradegame.montecarlo.simulate import central_game
 from tradegame.scenario.load import Scenario, load_scenario
 from tradegame.solvers.backward_induction import backward_induction
@@ -40,20 +38,6 @@ from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
 
 gbt = pytest.importorskip("pygambit")
 pytestmark = pytest.mark.gambit
-
-SCENARIO_DIR = Path(tradegame.__file__).parent / "scenarios"
-SCENARIOS = sorted(SCENARIO_DIR.rglob("*.yaml"))
-IDS = [p.relative_to(SCENARIO_DIR).with_suffix("").as_posix() for p in SCENARIOS]
-
-
-def _profile(scenario: Scenario, eq: CentralEquilibrium) -> tuple[int, ...]:
-    """Index of an equilibrium's strategy (or stage action) on each axis of the game."""
-    game = GameStructure.from_scenario(scenario)
-    out = []
-    for axis in game.axes:
-        options = [lv.options.index(eq.levers[lv.name]) for lv in axis]
-        out.append(int(np.ravel_multi_index(options, [len(lv.options) for lv in axis])))
-    return tuple(out)
 
 
 def _pure(eq: Any, players: Any) -> tuple[int, ...]:
@@ -92,8 +76,8 @@ def _ours(scenario: Scenario) -> list[dict[tuple[int, ...], float]]:
     """The project's equilibria as plays: one pure profile each, or a sequential game's paths."""
     eqs = central_game(scenario).equilibria
     if scenario.is_sequential:
-        return [{_profile(scenario, e): float(e.probability or 0) for e in eqs}]
-    return [{_profile(scenario, e): 1.0} for e in eqs]
+        return [{profile_of(scenario, e): float(e.probability or 0) for e in eqs}]
+    return [{profile_of(scenario, e): 1.0} for e in eqs]
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=IDS)
@@ -102,7 +86,7 @@ def test_gambit_pure_equilibria_of_the_exported_nfg_include_ours(path: Path) -> 
     game = gbt.read_nfg(io.StringIO(export_scenario(scenario, "nfg")))
     theirs = {_pure(eq, game.players) for eq in gbt.nash.enumpure_solve(game).equilibria}
     if not scenario.is_sequential:
-        ours = {_profile(scenario, e) for e in central_game(scenario).equilibria}
+        ours = {profile_of(scenario, e) for e in central_game(scenario).equilibria}
         assert ours <= theirs
         # Exported numbers read back exactly, so no tie is lost or made: the same set.
         assert ours == theirs
@@ -180,7 +164,7 @@ def test_gambit_mixed_equilibria_of_a_two_player_nfg_include_ours(path: Path) ->
         plans = reduced_strategies(gs.stages, gs.players)
         pure = {tuple(plan_index(plans[i], profile) for i in range(2))}
     else:
-        pure = {_profile(scenario, e) for e in central_game(scenario).equilibria}
+        pure = {profile_of(scenario, e) for e in central_game(scenario).equilibria}
     for r, c in pure:
         assert found(np.concatenate([np.eye(m)[r], np.eye(n)[c]]))
     ours = [np.concatenate([x, y]) for x, y in extreme]

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from interop_support import IDS, SCENARIOS, profile_of
 
-import tradegame
 from tradegame.interop import GambitFormatError, read_efg, read_nfg
 from tradegame.interop.scenario_io import (
     _identifier,
@@ -23,17 +23,12 @@ from tradegame.interop.scenario_io import (
     scenario_from_nfg,
 )
 from tradegame.model.central import central_payoffs, central_stage_game
-from tradegame.model.game import GameStructure
 from tradegame.model.normal_form import reduced_normal_form
-from tradegame.montecarlo.result import CentralEquilibrium
 from tradegame.montecarlo.simulate import central_game
-from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
+from tradegame.scenario.load import load_scenario, parse_scenario
 from tradegame.solvers.backward_induction import backward_induction
 from tradegame.solvers.pure_nash import pure_nash
 
-SCENARIO_DIR = Path(tradegame.__file__).parent / "scenarios"
-SCENARIOS = sorted(SCENARIO_DIR.rglob("*.yaml"))
-IDS = [p.relative_to(SCENARIO_DIR).with_suffix("").as_posix() for p in SCENARIOS]
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -41,16 +36,6 @@ def _import(text: str, fmt: str) -> str:
     if fmt == "nfg":
         return scenario_from_nfg(read_nfg(text), "exported")
     return scenario_from_efg(read_efg(text), "exported")
-
-
-def _profile(scenario: Scenario, eq: CentralEquilibrium) -> tuple[int, ...]:
-    """Index of an equilibrium's strategy (or action) on each axis of the game."""
-    game = GameStructure.from_scenario(scenario)
-    out = []
-    for axis in game.axes:
-        options = [lv.options.index(eq.levers[lv.name]) for lv in axis]
-        out.append(int(np.ravel_multi_index(options, [len(lv.options) for lv in axis])))
-    return tuple(out)
 
 
 def _pure_equilibria(U: np.ndarray) -> set[tuple[int, ...]]:
@@ -82,10 +67,10 @@ def test_import_of_an_exported_central_game_is_the_same_game(path: Path, fmt: st
             _, U = central_payoffs(scenario)
         _, U_back = central_payoffs(imported)
         np.testing.assert_array_equal(U_back, U)
-        ours = {_profile(imported, e) for e in central_game(imported).equilibria}
+        ours = {profile_of(imported, e) for e in central_game(imported).equilibria}
         assert ours == _pure_equilibria(U)
         if not scenario.is_sequential:
-            assert ours == {_profile(scenario, e) for e in central_game(scenario).equilibria}
+            assert ours == {profile_of(scenario, e) for e in central_game(scenario).equilibria}
         return
 
     assert imported.is_sequential
@@ -95,8 +80,8 @@ def test_import_of_an_exported_central_game_is_the_same_game(path: Path, fmt: st
         _, U = central_payoffs(scenario)
         np.testing.assert_array_equal(back.V, U)
         assert not back.perfect_information
-        paths = {_profile(imported, e) for e in central_game(imported).equilibria}
-        assert paths == {_profile(scenario, e) for e in central_game(scenario).equilibria}
+        paths = {profile_of(imported, e) for e in central_game(imported).equilibria}
+        assert paths == {profile_of(scenario, e) for e in central_game(scenario).equilibria}
         return
     g = central_stage_game(scenario)
     np.testing.assert_array_equal(back.V, g.V)
@@ -115,8 +100,8 @@ def test_import_of_an_exported_central_game_is_the_same_game(path: Path, fmt: st
         np.testing.assert_allclose(theirs.path_probs, ours.path_probs, rtol=0, atol=1e-9)
         for a, b in zip(theirs.behaviour, ours.behaviour, strict=True):
             np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
-    eq = {_profile(scenario, e): e.probability for e in central_game(scenario).equilibria}
-    eq_back = {_profile(imported, e): e.probability for e in central_game(imported).equilibria}
+    eq = {profile_of(scenario, e): e.probability for e in central_game(scenario).equilibria}
+    eq_back = {profile_of(imported, e): e.probability for e in central_game(imported).equilibria}
     assert eq_back.keys() == eq.keys()
     for k, p in eq.items():
         assert eq_back[k] == pytest.approx(p, abs=1e-9)

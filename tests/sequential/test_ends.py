@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stage_game_draws import payoffs_and_chance
 
 import tradegame as tg
 from tradegame.model.central import central_stage_game, subgame_perfect_strategy
@@ -36,14 +37,7 @@ def stage_games_with_ends(draw, max_stages: int = 4, max_actions: int = 3):
         stages.append(
             Stage(f"s{s}", mover, tuple(f"a{j}" for j in range(A)), ends=tuple(sorted(ends)))
         )
-    D = draw(st.integers(1, 3))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    V = rng.normal(size=(D, n, *(len(x.actions) for x in stages)))
-    probs = {
-        s: rng.dirichlet(np.ones(len(x.actions)), size=D)
-        for s, x in enumerate(stages)
-        if x.is_chance
-    }
+    V, probs = payoffs_and_chance(draw, stages, n)
     return V, tuple(stages), players, probs
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stage_game_draws import payoffs_and_chance
 
 from tradegame.model.normal_form import (
     plan_index,
@@ -34,14 +35,7 @@ def small_stage_games(draw, perfect: bool = True):
         if not perfect and mover is not None:
             observes = tuple(o for o in range(s) if draw(st.booleans()))
         stages.append(Stage(f"s{s}", mover, tuple(f"a{j}" for j in range(A)), observes))
-    D = draw(st.integers(1, 3))
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    V = rng.normal(size=(D, n, *(len(x.actions) for x in stages)))
-    probs = {
-        s: rng.dirichlet(np.ones(len(x.actions)), size=D)
-        for s, x in enumerate(stages)
-        if x.is_chance
-    }
+    V, probs = payoffs_and_chance(draw, stages, n)
     return V, tuple(stages), players, probs
 
 
