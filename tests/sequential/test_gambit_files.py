@@ -302,3 +302,16 @@ def test_imperfect_information_stage_game_exports_information_sets():
     assert sorted(len(m) for m in back.infosets("E").values()) == [1, 1]
     for h in itertools.product(range(2), repeat=3):
         np.testing.assert_array_equal(back.terminal_payoffs(h), V[(slice(None), *h)])
+
+
+@given(st.floats(1e-12, 1 - 1e-12))
+@settings(max_examples=300, deadline=None)
+def test_chance_probabilities_are_written_the_same_after_a_read(p: float) -> None:
+    """Writing what was read gives the same text (once failed for 184660493/992731280)."""
+    from fractions import Fraction
+
+    from tradegame.interop.gambit import _probs
+
+    first = _probs([p, 1 - p])
+    assert sum(Fraction(t) for t in first) == 1
+    assert _probs([float(Fraction(t)) for t in first]) == first

@@ -70,8 +70,15 @@ def test_hidden_moves_take_every_selection_rule(selection: str) -> None:
         ("options: {good: q, bad: 1 - q}", "options: {good: x_v, bad: 1 - q}", "unknown name"),
         ("    levers: [y]\n", "    levers: [y]\n    label: x\n", "stage label 'x' is used"),
         ("players:\n  a:", "players:\n  chance:", "'chance' is reserved"),
+        ("analysis: {samples", "analysis: {solution: correlated, samples", "simultaneous moves"),
     ],
-    ids=["fixed probabilities", "option field in probability", "same label", "player chance"],
+    ids=[
+        "fixed probabilities",
+        "option field in probability",
+        "same label",
+        "player chance",
+        "simultaneous concept",
+    ],
 )
 def test_bad_sequential_files_are_refused_at_validation(old: str, new: str, fragment: str) -> None:
     assert old in BASE

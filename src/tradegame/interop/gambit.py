@@ -214,8 +214,18 @@ def _num(x: float) -> str:
     return np.format_float_positional(x, unique=True, trim="-")
 
 
+def _fraction_of(x: float) -> Fraction:
+    """A fraction that reads back as exactly ``x``: a simple one (1/3) if there is one,
+    else the shortest decimal. It depends on ``x`` alone, so writing what was read
+    gives the same text again (``limit_denominator`` of a float alone does not)."""
+    simple = Fraction(x).limit_denominator(10**6)
+    if float(simple) == x:
+        return simple
+    return Fraction(np.format_float_positional(x, unique=True, trim="-"))
+
+
 def _probs(p: Sequence[float]) -> list[str]:
-    fr = [Fraction(float(x)).limit_denominator(10**9) for x in p]
+    fr = [_fraction_of(float(x)) for x in p]
     rest = 1 - sum(fr[:-1], Fraction(0))
     if rest >= 0 and abs(float(rest) - float(p[-1])) < 1e-9:
         fr[-1] = rest  # exact sum one, as Gambit checks with exact arithmetic

@@ -614,11 +614,12 @@ class _Checker(_IssueLog):
                 "sequential scenarios give payoffs as expressions, one per player, not a matrix",
             )
         solution = self.spec.analysis.solution
-        if solution == "pure_nash":
+        if solution is not None and solution != "subgame_perfect":
+            # The simultaneous-move concepts (pure_nash, correlated, ...) do not apply.
             self.add(
                 ("analysis", "solution"),
-                "a scenario with 'stages:' is solved by "
-                "backward induction: use 'solution: subgame_perfect' (or leave it out)",
+                f"'{solution}' is for simultaneous moves; a scenario with 'stages:' is solved "
+                "by backward induction: use 'solution: subgame_perfect' (or leave it out)",
             )
         return tuple(plans)
 
