@@ -70,7 +70,7 @@ def test_hidden_moves_take_every_selection_rule(selection: str) -> None:
         ("options: {good: q, bad: 1 - q}", "options: {good: x_v, bad: 1 - q}", "unknown name"),
         ("    levers: [y]\n", "    levers: [y]\n    label: x\n", "stage label 'x' is used"),
         ("players:\n  a:", "players:\n  chance:", "'chance' is reserved"),
-        ("analysis: {samples", "analysis: {solution: correlated, samples", "simultaneous moves"),
+        ("analysis: {samples", "analysis: {solution: correlated, samples", "simultaneous-move"),
     ],
     ids=[
         "fixed probabilities",

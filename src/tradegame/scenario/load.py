@@ -618,8 +618,8 @@ class _Checker(_IssueLog):
             # The simultaneous-move concepts (pure_nash, correlated, ...) do not apply.
             self.add(
                 ("analysis", "solution"),
-                f"'{solution}' is for simultaneous moves; a scenario with 'stages:' is solved "
-                "by backward induction: use 'solution: subgame_perfect' (or leave it out)",
+                f"'{solution}' is for simultaneous-move scenarios; this one has 'stages:' and "
+                "is solved with 'subgame_perfect' (backward induction; or leave it out)",
             )
         return tuple(plans)
 
