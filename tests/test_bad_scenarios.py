@@ -78,7 +78,7 @@ CASES = [
         GOOD.split("  china:")[0] + GOOD.split("[approve, block]\n")[1],
         4,
         3,
-        "players: needs at least 2",
+        "a game needs 2 to 16 players",
     ),
     ("empty lever", mutate("chips: [keep, ease]", "chips: []"), 9, 14, "chips: needs at least 1"),
     (

@@ -91,7 +91,8 @@ def test_schema_is_json_schema_that_accepts_shipped_files(cli, tmp_path: Path) -
     result = cli("schema")
     schema = json.loads(result.stdout)
     assert schema["$schema"].startswith("https://json-schema.org/")
-    assert {"players", "payoffs", "outcomes"} <= set(schema["required"])
+    assert {"players", "title"} <= set(schema["required"])
+    assert schema["oneOf"] == [{"required": ["payoffs", "outcomes"]}, {"required": ["tree"]}]
     assert schema["additionalProperties"] is False
     out = tmp_path / "schema.json"
     assert cli("schema", "-o", out).code == 0 and json.loads(out.read_text()) == schema

@@ -72,12 +72,17 @@ class Environment(dict[str, Any]):
 
 
 def evaluation_environment(
-    scenario: Scenario, game: GameStructure, parameters: Mapping[str, NDArray[np.float64]]
+    scenario: Scenario,
+    game: GameStructure | None,
+    parameters: Mapping[str, NDArray[np.float64]],
 ) -> Environment:
     """Names -> arrays for evaluating expressions, terms included.
 
     Parameters
     ----------
+    game : GameStructure or None
+        Its levers and option fields join the environment (``None``: a
+        scenario with a 'tree:', whose expressions read no lever).
     parameters : mapping of str to ndarray, shape (D,)
         One value per draw for every parameter.
 
@@ -95,7 +100,8 @@ def evaluation_environment(
     env = Environment(
         {name: np.asarray(v, dtype=np.float64)[:, None] for name, v in parameters.items()}
     )
-    env.update(game.profile_environment())
+    if game is not None:
+        env.update(game.profile_environment())
     for name, expr in scenario.terms:
         pairs = expr.evaluate_pairs(env, env.pairs)
         for g, h in pairs:

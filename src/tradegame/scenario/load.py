@@ -31,7 +31,14 @@ from tradegame.scenario.expressions import (
     Namespace,
     compile_expression,
 )
-from tradegame.scenario.schema import Analysis, MatrixPayoffs, ScenarioFile, TablePayoffs
+from tradegame.scenario.schema import (
+    Analysis,
+    ChanceOption,
+    MatrixPayoffs,
+    ScenarioFile,
+    TablePayoffs,
+    TreeNode,
+)
 from tradegame.scenario.yaml_source import SourceMap, YamlDocument, parse_yaml, read_yaml_file
 
 __all__ = [
@@ -40,12 +47,19 @@ __all__ = [
     "PlayerSpec",
     "Scenario",
     "StagePlan",
+    "TreeNodePlan",
+    "TreeOutcomePlan",
+    "TreePlan",
     "load_scenario",
     "parse_scenario",
 ]
 
 #: Most strategy profiles (product of all levers' option counts) in a scenario's game.
 MAX_PROFILES = 5_000_000
+#: Most nodes in a scenario's 'tree:'.
+MAX_TREE_NODES = 200_000
+#: The outcome of plays that end at a terminal node without an outcome (payoffs zero).
+NO_OUTCOME = "no_outcome"
 
 _RESERVED = frozenset(
     {
@@ -112,6 +126,57 @@ class StagePlan:
 
 
 @dataclass(frozen=True)
+class TreeNodePlan:
+    """A checked node of a scenario's game tree.
+
+    ``history`` is the tuple of option indices from the root (the node's key in
+    :class:`~tradegame.model.tree.GameTree`); ``lever`` is ``None`` at a terminal
+    node; ``mover`` is the lever's player, ``None`` for chance (and terminals);
+    ``outcome`` indexes :attr:`TreePlan.outcomes` (``None``: no outcome here).
+    """
+
+    history: tuple[int, ...]
+    path: tuple[str | int, ...]
+    """Where the node is in the file (for error messages)."""
+    lever: str | None
+    mover: str | None
+    label: str
+    outcome: int | None
+
+
+@dataclass(frozen=True)
+class TreeOutcomePlan:
+    """A checked outcome of a game tree: name, label and one payoff per player."""
+
+    name: str
+    label: str
+    payoffs: tuple[CompiledExpression, ...]
+
+
+@dataclass(frozen=True)
+class TreePlan:
+    """A scenario's game tree: nodes in preorder, outcomes, information-set labels."""
+
+    nodes: tuple[TreeNodePlan, ...]
+    outcomes: tuple[TreeOutcomePlan, ...]
+    infoset_labels: Mapping[str, str]
+
+    @property
+    def terminals(self) -> tuple[TreeNodePlan, ...]:
+        """Terminal nodes in preorder (the plays of the game)."""
+        return tuple(n for n in self.nodes if n.lever is None)
+
+    @property
+    def is_perfect_information(self) -> bool:
+        """Whether every player's lever moves at one node only (singleton information sets)."""
+        counts: dict[str, int] = {}
+        for n in self.nodes:
+            if n.mover is not None and n.lever is not None:
+                counts[n.lever] = counts.get(n.lever, 0) + 1
+        return all(c == 1 for c in counts.values())
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A loaded, checked and compiled scenario.
 
@@ -158,6 +223,8 @@ class Scenario:
     discounts: tuple[CompiledExpression | None, ...] = ()
     """Sequential scenarios: each player's discount factor per period of delay
     (``None``: no discounting); see :attr:`StagePlan.delay`."""
+    tree: TreePlan | None = None
+    """Scenarios with a 'tree:': the game tree (``None`` otherwise)."""
 
     def locate(self, path: tuple[str | int, ...]) -> Location:
         """File, line and column of a part of the scenario, e.g. ``("payoffs", "us")``."""
@@ -171,7 +238,13 @@ class Scenario:
 
     @property
     def is_sequential(self) -> bool:
-        return self.stages is not None
+        """Whether moves are sequential: the scenario has 'stages:' or a 'tree:'."""
+        return self.stages is not None or self.tree is not None
+
+    @property
+    def is_tree(self) -> bool:
+        """Whether the scenario gives its game tree node by node ('tree:')."""
+        return self.tree is not None
 
     @property
     def no_equilibrium(self) -> str:
@@ -193,7 +266,15 @@ class Scenario:
 
     @property
     def outcome_labels(self) -> tuple[str, ...]:
-        """All outcome labels, rules first, the fallback last (no duplicates)."""
+        """All outcome labels, rules first, the fallback last (no duplicates).
+
+        Tree scenarios: the outcomes that end a play, in the order of 'tree.outcomes',
+        then :data:`NO_OUTCOME` if some terminal node has none.
+        """
+        if self.tree is not None:
+            used = {n.outcome for n in self.tree.terminals}
+            names = [o.name for k, o in enumerate(self.tree.outcomes) if k in used]
+            return (*names, NO_OUTCOME) if None in used else tuple(names)
         labels = [label for label, _ in self.outcomes]
         if self.fallback_outcome not in labels:
             labels.append(self.fallback_outcome)
@@ -238,6 +319,10 @@ def _real_path(loc: tuple[Any, ...], data: Any) -> tuple[list[str | int], bool, 
                 wrong_branch = True
             elif part == "TablePayoffs" and not (isinstance(node, dict) and "table" in node):
                 wrong_branch = True
+            elif part == "TreeNode" and isinstance(node, str):
+                wrong_branch = True  # a child given as an outcome's name
+            elif part == "constrained-str" and isinstance(node, dict):
+                wrong_branch = True  # a child given as a node
             elif (
                 part.startswith("dict[")
                 and isinstance(node, dict)
@@ -273,6 +358,11 @@ def _describe(error: Mapping[str, Any], path: list[str | int], is_key: bool) -> 
         return f"unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else "")
     if kind == "missing":
         return f"missing required key {str(error['loc'][-1])!r}"
+    if kind in ("model_type", "string_type") and len(path) >= 2 and path[-2] == "then":
+        return (
+            f"{field}: a node of the tree (a mapping with 'move:' or 'outcome:') or the "
+            "name of an outcome"
+        )
     if kind == "union_tag_invalid":
         return (
             f"unknown distribution {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
@@ -675,18 +765,42 @@ def _discounts(
 def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
     ck = _Checker(doc, spec)
     players = ck.players()
-    stages = ck.stages(players)
-    if stages is None and spec.analysis.solution == "subgame_perfect":
+    is_tree = spec.tree is not None
+    if is_tree:
+        stages = None
+        _check_tree_sections(ck, spec)
+    else:
+        stages = ck.stages(players)
+        for key in ("payoffs", "outcomes"):
+            if getattr(spec, key) is None:
+                ck.add((), f"missing required key {key!r} (or give the game as a 'tree:')")
+        if len(spec.players) < 2:
+            ck.add(
+                ("players",),
+                "a game needs 2 to 16 players (a one-player decision problem can be given "
+                "as a 'tree:')",
+            )
+        if ck.issues:  # as a schema error: later checks would only repeat it
+            raise ScenarioError(ck.issues)
+    if stages is None and not is_tree and spec.analysis.solution == "subgame_perfect":
         ck.add(
             ("analysis", "solution"),
-            "'subgame_perfect' needs 'stages:' (the order of "
+            "'subgame_perfect' needs 'stages:' or a 'tree:' (the order of "
             "moves); simultaneous games use 'pure_nash'",
         )
-    chance_levers = tuple(LeverSpec(c, tuple(cl.options), {}) for c, cl in spec.chance.items())
+    chance_levers = tuple(
+        LeverSpec(
+            c,
+            tuple(cl.options),
+            {},
+            tuple(v.label if isinstance(v, ChanceOption) else o for o, v in cl.options.items()),
+        )
+        for c, cl in spec.chance.items()
+    )
     n_profiles = math.prod(len(lv.options) for p in players for lv in p.levers) * math.prod(
         len(lv.options) for lv in chance_levers
     )
-    if n_profiles > MAX_PROFILES:
+    if n_profiles > MAX_PROFILES and not is_tree:
         sizes = " x ".join(str(len(lv.options)) for p in players for lv in p.levers)
         ck.add(
             ("players",),
@@ -699,8 +813,9 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
     option_fields = frozenset(
         f"{lv.name}_{f}" for p in players for lv in p.levers for f in lv.fields
     )
-    if isinstance(spec.payoffs, MatrixPayoffs | TablePayoffs):
-        # Matrix and table cells are numbers per draw; terms feeding them cannot read levers.
+    if isinstance(spec.payoffs, MatrixPayoffs | TablePayoffs) or is_tree:
+        # Matrix and table cells (and tree outcomes) are numbers per draw; terms feeding
+        # them cannot read levers.
         ns = Namespace(ns.numbers - option_fields, {}, ns.conditions)
 
     terms: list[tuple[str, CompiledExpression]] = []
@@ -723,7 +838,12 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
     chance_probabilities = []
     for cname, cl in spec.chance.items():
         compiled_probs = [
-            ck.compile(v, probability_ns, ("chance", cname, "options", opt))
+            ck.compile(
+                v.probability if isinstance(v, ChanceOption) else v,
+                probability_ns,
+                ("chance", cname, "options", opt)
+                + (("probability",) if isinstance(v, ChanceOption) else ()),
+            )
             for opt, v in cl.options.items()
         ]
         chance_probabilities.append(tuple(c for c in compiled_probs if c is not None))
@@ -744,7 +864,10 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
 
     payoffs: tuple[CompiledExpression, ...] | None = None
     cells: tuple[tuple[CompiledExpression, ...], ...] | None = None
-    if isinstance(spec.payoffs, TablePayoffs):
+    tree = _tree_plan(ck, spec, players, chance_levers, probability_ns) if is_tree else None
+    if spec.payoffs is None:
+        pass
+    elif isinstance(spec.payoffs, TablePayoffs):
         cells = _table_cells(ck, spec.payoffs, players, stages, chance_levers, ns)
     elif isinstance(spec.payoffs, MatrixPayoffs):
         if len(players) != 2:
@@ -809,8 +932,10 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
 
     outcomes: list[tuple[str, CompiledExpression]] = []
     fallback = ""
-    labels = list(spec.outcomes)
-    if "otherwise" not in spec.outcomes:
+    labels = list(spec.outcomes or {})
+    if spec.outcomes is None:
+        pass
+    elif "otherwise" not in spec.outcomes:
         ck.add(
             ("outcomes",),
             "the last outcome rule must be 'otherwise: <label>' (the outcome when no rule holds)",
@@ -825,7 +950,7 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
     levers = {lv.name: lv.options for p in players for lv in p.levers}
     levers.update({lv.name: lv.options for lv in chance_levers})
     outcome_ns = Namespace(ns.numbers | option_fields, levers, ns.conditions)
-    for label, text in spec.outcomes.items():
+    for label, text in (spec.outcomes or {}).items():
         if label == "otherwise":
             continue
         compiled = ck.compile(text, outcome_ns, ("outcomes", label))
@@ -856,7 +981,188 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         chance_probabilities=tuple(chance_probabilities),
         text=doc.text,
         discounts=discounts,
+        tree=tree,
     )
+
+
+def _check_tree_sections(ck: _Checker, spec: ScenarioFile) -> None:
+    """A scenario with a 'tree:' has no stages, payoffs or outcome rules of its own."""
+    for key, why in (
+        ("stages", "the tree gives the order of moves"),
+        ("payoffs", "the tree's outcomes carry the payoffs"),
+        ("outcomes", "the outcome of a play is the outcome of the node where it ends"),
+    ):
+        if getattr(spec, key) is not None:
+            ck.add((key,), f"a scenario with a 'tree:' has no '{key}:' ({why})", key=True)
+    solution = spec.analysis.solution
+    if solution is not None and solution != "subgame_perfect":
+        ck.add(
+            ("analysis", "solution"),
+            f"'{solution}' is for simultaneous-move scenarios; a scenario with a 'tree:' is "
+            "solved with 'subgame_perfect' (backward induction; or leave it out)",
+        )
+    for pname, player in spec.players.items():
+        if player.discount is not None:
+            ck.add(
+                ("players", pname, "discount"),
+                "'discount' needs stages with 'delay:' options; in a 'tree:' write the "
+                "discounted payoffs into the outcomes",
+                key=True,
+            )
+
+
+def _tree_plan(
+    ck: _Checker,
+    spec: ScenarioFile,
+    players: tuple[PlayerSpec, ...],
+    chance_levers: tuple[LeverSpec, ...],
+    numbers: Namespace,
+) -> TreePlan | None:
+    """Check a scenario's 'tree:' and compile its outcomes' payoffs (None after problems).
+
+    The nodes are walked in preorder with an explicit stack (trees may be deep).
+    """
+    assert spec.tree is not None
+    tree = spec.tree
+    base: tuple[str | int, ...] = ("tree",)
+    owner = {lv.name: p.name for p in players for lv in p.levers}
+    options = {lv.name: lv.options for p in players for lv in p.levers}
+    options.update({lv.name: lv.options for lv in chance_levers})
+    outcome_index = {name: k for k, name in enumerate(tree.outcomes)}
+    if NO_OUTCOME in outcome_index:
+        ck.add(
+            (*base, "outcomes", NO_OUTCOME),
+            f"{NO_OUTCOME!r} is reserved for plays that end without an outcome; choose another "
+            "name",
+            key=True,
+        )
+    names = [p.name for p in players]
+    compiled: list[TreeOutcomePlan] = []
+    for oname, out in tree.outcomes.items():
+        path = (*base, "outcomes", oname, "payoffs")
+        missing = [n for n in names if n not in out.payoffs]
+        for pname in out.payoffs:
+            if pname not in names:
+                ck.add(
+                    (*path, pname),
+                    f"payoff for unknown player {pname!r}{_suggest_name(pname, missing)} "
+                    f"(players: {', '.join(names)})",
+                    key=True,
+                )
+        if missing:
+            ck.add(path, f"no payoff for {', '.join(missing)} (every player needs one)")
+            continue
+        exprs = [ck.compile(out.payoffs[n], numbers, (*path, n)) for n in names]
+        compiled.append(
+            TreeOutcomePlan(
+                oname,
+                oname if out.label is None else out.label,
+                tuple(e for e in exprs if e is not None),
+            )
+        )
+    nodes: list[TreeNodePlan] = []
+    used_levers: set[str] = set()
+    used_outcomes: set[str] = set()
+    stack: list[tuple[TreeNode | str, tuple[int, ...], tuple[str | int, ...]]] = [
+        (tree.root, (), (*base, "root"))
+    ]
+    while stack:
+        node, history, path = stack.pop()
+        if len(nodes) >= MAX_TREE_NODES:
+            ck.add((*base, "root"), f"the tree has more than {MAX_TREE_NODES:,} nodes")
+            return None
+        if isinstance(node, str):  # a terminal node given by its outcome's name
+            node = TreeNode(outcome=node)
+            outcome_path = path
+        else:
+            outcome_path = (*path, "outcome")
+        outcome = None
+        if node.outcome is not None:
+            if node.outcome not in outcome_index:
+                ck.add(
+                    outcome_path,
+                    f"unknown outcome {node.outcome!r}"
+                    f"{_suggest_name(node.outcome, list(outcome_index))} (outcomes are "
+                    "declared under 'tree: outcomes:')",
+                )
+            else:
+                outcome = outcome_index[node.outcome]
+                used_outcomes.add(node.outcome)
+        lever = node.move
+        if lever is None:
+            if node.then is not None:
+                ck.add((*path, "then"), "a node with 'then:' needs 'move:' (whose move it is)")
+            nodes.append(TreeNodePlan(history, path, None, None, node.label or "", outcome))
+            continue
+        if lever not in options:
+            ck.add(
+                (*path, "move"),
+                f"unknown lever {lever!r}{_suggest_name(lever, list(options))} (a player's "
+                "lever or a chance lever)",
+            )
+            continue
+        used_levers.add(lever)
+        nodes.append(
+            TreeNodePlan(history, path, lever, owner.get(lever), node.label or "", outcome)
+        )
+        if node.then is None:
+            ck.add(
+                (*path, "move"), f"the move {lever!r} needs 'then:': the node each option leads to"
+            )
+            continue
+        opts = options[lever]
+        unknown = [o for o in node.then if o not in opts]
+        missing = [o for o in opts if o not in node.then]
+        for o in unknown:
+            ck.add(
+                (*path, "then", o),
+                f"{o!r} is not an option of {lever!r}{_suggest_name(o, missing)} "
+                f"(options: {', '.join(opts)})",
+                key=True,
+            )
+        if missing and not unknown:
+            ck.add(
+                (*path, "then"), f"no node for option {', '.join(map(repr, missing))} of {lever!r}"
+            )
+        if unknown or missing:
+            continue
+        # Children in the lever's option order; pushed reversed so preorder pops first.
+        for a in reversed(range(len(opts))):
+            stack.append((node.then[opts[a]], (*history, a), (*path, "then", opts[a])))
+    if ck.issues:  # the walk stopped early: what it did not reach is not unused
+        return None
+    for p in players:
+        for lv in p.levers:
+            if lv.name not in used_levers:
+                ck.add(
+                    ("players", p.name, "levers", lv.name),
+                    f"lever {lv.name!r} is never moved in the tree",
+                    key=True,
+                )
+    for lv in chance_levers:
+        if lv.name not in used_levers:
+            ck.add(
+                ("chance", lv.name),
+                f"chance lever {lv.name!r} is never moved in the tree",
+                key=True,
+            )
+    for oname in tree.outcomes:
+        if oname not in used_outcomes:
+            ck.add(
+                (*base, "outcomes", oname),
+                f"outcome {oname!r} is never reached: no node of the tree pays it",
+                key=True,
+            )
+    for lname in tree.infoset_labels:
+        if lname not in options:
+            ck.add(
+                (*base, "infoset_labels", lname),
+                f"unknown lever {lname!r}{_suggest_name(lname, list(options))}",
+                key=True,
+            )
+    if ck.issues:
+        return None
+    return TreePlan(tuple(nodes), tuple(compiled), dict(tree.infoset_labels))
 
 
 def _table_cells(

@@ -27,12 +27,16 @@ __all__ = [
     "FORMAT_VERSION",
     "Analysis",
     "ChanceLever",
+    "ChanceOption",
     "Distribution",
     "MatrixPayoffs",
     "Player",
     "ScenarioFile",
     "StageSpec",
     "TablePayoffs",
+    "TreeNode",
+    "TreeOutcome",
+    "TreeSpec",
     "scenario_json_schema",
 ]
 
@@ -238,14 +242,26 @@ class Player(_Strict):
         return self
 
 
+class ChanceOption(_Strict):
+    """A chance option with a display label (e.g. the original text of an imported action)."""
+
+    probability: Expression
+    """A number or an expression over parameters and terms."""
+    label: str
+    """Display label of the option."""
+
+
 class ChanceLever(_Strict):
     """A move of chance (a court, Congress, a market): options with probabilities."""
 
     label: str | None = None
     description: str | None = None
-    options: Annotated[dict[Identifier, Expression], Field(min_length=1, max_length=1000)]
-    """Option -> probability: a number or an expression over parameters and terms.
-    The probabilities of each draw must be non-negative and sum to 1."""
+    options: Annotated[
+        dict[Identifier, Expression | ChanceOption], Field(min_length=1, max_length=1000)
+    ]
+    """Option -> probability: a number or an expression over parameters and terms
+    (or ``{probability: ..., label: ...}``). The probabilities of each draw must be
+    non-negative and sum to 1."""
 
 
 class StageSpec(_Strict):
@@ -318,6 +334,52 @@ class TablePayoffs(_Strict):
     table: _TableSpec
 
 
+class TreeOutcome(_Strict):
+    """An outcome of a game tree: a label and what it pays each player."""
+
+    label: str | None = None
+    """Display label (default: the outcome's name)."""
+    description: str | None = None
+    payoffs: dict[Identifier, Expression]
+    """Player -> payoff: a number or an expression over parameters and terms, for
+    every player."""
+
+
+class TreeNode(_Strict):
+    """A node of a game tree: a move (with a child for each option) or an end of play.
+
+    A node with ``move:`` is a decision of the lever's player (or a move of chance,
+    for a chance lever) and lists under ``then:`` the node each option leads to; a
+    node without it is terminal. A child is a node, or the name of an outcome for a
+    terminal node that pays it.
+    """
+
+    move: Identifier | None = None
+    """A player's lever, or a chance lever. Nodes that move the same lever form one
+    information set: the mover cannot tell them apart."""
+    label: str | None = None
+    """The node's label (Gambit's node label)."""
+    outcome: Identifier | None = None
+    """An outcome of 'tree.outcomes' paid at this node. Payoffs add up along a play
+    (Gambit's convention); a terminal node's outcome is the outcome of the play."""
+    then: (
+        Annotated[dict[Identifier, TreeNode | Identifier], Field(min_length=1, max_length=1000)]
+        | None
+    ) = None
+    """Option of the lever -> the node it leads to (every option once)."""
+
+
+class TreeSpec(_Strict):
+    """A game tree written out node by node: any extensive game (Kuhn 1953)."""
+
+    outcomes: Annotated[dict[Identifier, TreeOutcome], Field(min_length=1)]
+    """Named outcomes and their payoffs; nodes refer to them by name."""
+    root: TreeNode
+    """The first move."""
+    infoset_labels: dict[Identifier, str] = Field(default_factory=dict)
+    """Lever -> the label of its information set in Gambit files (default none)."""
+
+
 class Analysis(_Strict):
     """How to analyse the scenario."""
 
@@ -382,22 +444,27 @@ class ScenarioFile(_Strict):
     """Unit of all payoffs, e.g. '$ billion a year, welfare-equivalent'."""
     sources: dict[str, str] | None = None
     """Bibliography: short key -> full reference; parameters may cite the keys."""
-    players: Annotated[dict[Identifier, Player], Field(min_length=2, max_length=16)]
+    players: Annotated[dict[Identifier, Player], Field(min_length=1, max_length=16)]
+    """The players: 2 to 16, or 1 in a scenario with a 'tree:' (a decision problem)."""
     parameters: dict[Identifier, Distribution] = Field(default_factory=dict)
     """Uncertain inputs; each Monte Carlo draw samples all of them."""
     terms: dict[Identifier, Expression] = Field(default_factory=dict)
     """Named intermediate quantities, evaluated in order; later terms, payoffs and
     outcomes can use them."""
-    payoffs: MatrixPayoffs | TablePayoffs | dict[Identifier, Expression]
-    """One expression per player, a two-player matrix, or a table of profiles."""
-    outcomes: Annotated[dict[Identifier, str], Field(min_length=1)]
+    payoffs: MatrixPayoffs | TablePayoffs | dict[Identifier, Expression] | None = None
+    """One expression per player, a two-player matrix, or a table of profiles
+    (required unless the scenario has a 'tree:', whose outcomes carry the payoffs)."""
+    outcomes: Annotated[dict[Identifier, str], Field(min_length=1)] | None = None
     """Outcome label -> condition, first match wins; the last entry is
-    'otherwise: <label>'."""
+    'otherwise: <label>' (required unless the scenario has a 'tree:')."""
     chance: dict[Identifier, ChanceLever] = Field(default_factory=dict)
     """Chance levers (moves of nature) used by 'stages:'."""
     stages: Annotated[list[StageSpec], Field(min_length=1, max_length=64)] | None = None
     """Order of moves. When given, the scenario is a sequential game solved by
     backward induction; every lever of every player is decided at exactly one stage."""
+    tree: TreeSpec | None = None
+    """The game tree, node by node: any extensive game, instead of 'stages:',
+    'payoffs:' and 'outcomes:'."""
     analysis: Analysis = Field(default_factory=Analysis)
 
     @field_validator("parameters", mode="before")
@@ -416,6 +483,8 @@ class ScenarioFile(_Strict):
 def scenario_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of scenario files, for editors and validators."""
     schema = ScenarioFile.model_json_schema()
+    # A game is given by payoffs and outcome rules, or by a tree (checked by the loader).
+    schema["oneOf"] = [{"required": ["payoffs", "outcomes"]}, {"required": ["tree"]}]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "tradegame scenario, format 1"
     return schema
