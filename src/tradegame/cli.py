@@ -296,13 +296,22 @@ def tree(
     sc = _load(scenario)
     if not sc.is_sequential:
         raise BadInput(
-            f"{sc.source}: 'tree' draws sequential scenarios (with 'stages:'); "
+            f"{sc.source}: 'tree' draws sequential scenarios (with 'stages:' or a 'tree:'); "
             "this one is simultaneous: see 'tradegame solve'"
         )
-    g = central_stage_game(sc)
-    game_tree = GameTree.from_stages(g.V, g.stages, g.players, g.chance_probs, sc.title)
     path = None
-    if g.perfect_information:
+    if sc.is_tree:
+        from tradegame.model.scenario_tree import central_tree
+        from tradegame.solvers.tree_solvers import tree_backward_induction
+
+        game_tree = central_tree(sc)
+        if game_tree.is_perfect_information():
+            solved = tree_backward_induction(game_tree, sc.analysis.tie_break)
+            path = {n for n, p in solved.node_probs.items() if p[0] > 0}
+    else:
+        g = central_stage_game(sc)
+        game_tree = GameTree.from_stages(g.V, g.stages, g.players, g.chance_probs, sc.title)
+    if not sc.is_tree and g.perfect_information:
         res = backward_induction(g.V, g.stages, g.players, g.chance_probs, sc.analysis.tie_break)
         ends = [played_prefix(g.stages, h) for h in np.argwhere(res.path_probs > 0)]
         path = {h[:k] for h in ends for k in range(len(h) + 1)}

@@ -51,6 +51,7 @@ from tradegame.montecarlo.result import (
 from tradegame.montecarlo.sampling import BLOCK, ParameterSampler
 from tradegame.montecarlo.selection import SELECTION_RULES
 from tradegame.montecarlo.sequential import SequentialModel
+from tradegame.montecarlo.tree_play import TreeModel
 from tradegame.scenario.load import LeverSpec, Scenario
 from tradegame.solvers.pure_nash import pure_nash
 
@@ -112,8 +113,41 @@ def _solve_chunk(
     else:
         weights, n_eq = sequential.weights(U, env, n_draws)
     labels = build_outcomes(scenario, game, env, n_draws)
-    K = len(scenario.outcome_labels)
-    paths = P if sequential is not None and P <= MAX_PATHS_REPORTED else 0
+    paths = sequential is not None and P <= MAX_PATHS_REPORTED
+    cols = _columns(weights, labels, flatU, indicators, len(scenario.outcome_labels), paths)
+    return cols, n_eq
+
+
+def _columns(
+    weights: NDArray[np.float64],
+    labels: NDArray[np.intp],
+    flatU: NDArray[np.float64],
+    indicators: NDArray[np.float64],
+    K: int,
+    with_paths: bool,
+) -> NDArray[np.float64]:
+    """The per-draw quantities a run adds up, from how likely each profile is.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (D, P)
+        Probability of each profile (or play) in each draw.
+    labels : ndarray of int, shape (1, P) or (D, P)
+        Outcome index of each profile.
+    flatU : ndarray, shape (D, n, P)
+    indicators : ndarray, shape (P, L)
+        1 where a profile uses a lever option.
+    K : int
+        Number of outcomes.
+    with_paths : bool
+        Append the weights themselves (the probability of each path).
+
+    Returns
+    -------
+    ndarray, shape (D, K + 1 + n + L [+ P])
+    """
+    n_draws, n, P = flatU.shape
+    paths = P if with_paths else 0
     cols = np.empty((n_draws, K + 1 + n + indicators.shape[1] + paths))
     # Outcome and lever-option masses: weights times 0/1 indicator columns over
     # profiles, one (pieced, reproducible) matrix product.
@@ -131,7 +165,7 @@ def _solve_chunk(
         cols[:, -paths:] = weights
     cols[:, K] = weights.sum(axis=1) < 0.5  # no equilibrium in this draw
     cols[:, K + 1 : K + 1 + n] = np.einsum("dp,dip->di", weights, flatU)
-    return cols, n_eq
+    return cols
 
 
 def central_game(
@@ -144,6 +178,9 @@ def central_game(
     Simultaneous games: every pure Nash equilibrium. Sequential games: the
     terminal histories the equilibrium reaches, each with its probability.
     """
+    if scenario.is_tree:
+        options = RunOptions.resolve(scenario)
+        return TreeModel(scenario, options.play_rule, options.tie_break).central_game()
     game = game or GameStructure.from_scenario(scenario)
     sampler = ParameterSampler(scenario.spec.parameters, 0)
     medians = sampler.medians()
@@ -249,8 +286,9 @@ class RunOptions:
             )
         if scenario.is_sequential and opts.solution in CONCEPTS:
             raise ValueError(
-                f"'{opts.solution}' is for simultaneous-move scenarios; this one has 'stages:' "
-                "and is solved with 'subgame_perfect'"
+                f"'{opts.solution}' is for simultaneous-move scenarios; this one has "
+                f"{'a tree' if scenario.is_tree else 'stages:'} and is solved with "
+                "'subgame_perfect'"
             )
         shape = tuple(math.prod(len(lv.options) for lv in p.levers) for p in scenario.players)
         problem = size_problem(opts.solution, shape)
@@ -271,8 +309,8 @@ class RunOptions:
             )
         if scenario.is_sequential != (opts.solution == "subgame_perfect"):
             raise ValueError(
-                "sequential scenarios (with stages) are solved with 'subgame_perfect', and "
-                "only they are"
+                "sequential scenarios (with stages or a tree) are solved with "
+                "'subgame_perfect', and only they are"
             )
         if (
             n != 2
@@ -313,6 +351,40 @@ def memory_fixed(game: GameStructure, n_chance_options: int = 0) -> int:
     return game.n_profiles * (n_options + n_chance_options) * 8
 
 
+def tree_memory(scenario: Scenario, options: RunOptions) -> tuple[int, int, str]:
+    """Bytes per draw and fixed bytes of a tree scenario's run, and the game's size in words.
+
+    Per draw: outcome and play payoffs, weights and sums, and with imperfect
+    information the reduced normal form's payoffs and the play rule's work
+    arrays; fixed: the (plays, options) indicator matrix.
+
+    Raises
+    ------
+    ScenarioError
+        When a player's reduced strategies are too many to enumerate.
+    """
+    assert scenario.tree is not None
+    T = len(scenario.tree.terminals)
+    n = len(scenario.players)
+    K = len(scenario.tree.outcomes)
+    L = sum(len(lv.options) for p in scenario.players for lv in p.levers) + sum(
+        len(lv.options) for lv in scenario.chance
+    )
+    per_draw = (T * (2 * n + 6) + K * n + len(scenario.outcome_labels) + 16) * 8
+    size = f"{T:,}-play game tree"
+    if not scenario.tree.is_perfect_information:
+        try:
+            shape = TreeModel(scenario, options.play_rule, options.tie_break).normal_form_shape
+        except ValueError as exc:
+            raise ScenarioError(
+                ScenarioIssue(scenario.locate(("tree", "root")), str(exc))
+            ) from None
+        profiles = math.prod(shape)
+        per_draw += profiles * (2 * n + 6) * 8
+        size += f" ({' x '.join(map(str, shape))} reduced strategies)"
+    return per_draw, T * L * 8, size
+
+
 def _gib(n_bytes: int) -> str:
     """A byte count in GiB with three significant digits (0.00098 GiB, not 0.00 GiB)."""
     return f"{n_bytes / 2**30:.3g} GiB"
@@ -341,10 +413,19 @@ class ChunkSolver:
         self.scenario = scenario
         self.options = options
         self.rule = options.play_rule
-        self.game = game or GameStructure.from_scenario(scenario)
         self.sampler = ParameterSampler(scenario.spec.parameters, seed)
-        onehots = []
         self.lever_keys: list[tuple[str, str, str]] = []
+        self.tree: TreeModel | None = None
+        self.sequential: SequentialModel | None = None
+        if scenario.is_tree:
+            # The players' levers only (no profile grid: a tree's plays are its terminals).
+            self.game = GameStructure(scenario.players)
+            self.tree = TreeModel(scenario, options.play_rule, options.tie_break)
+            self.lever_keys = list(self.tree.structure.lever_keys)
+            self.indicators = self.tree.structure.indicators
+            return
+        self.game = game or GameStructure.from_scenario(scenario)
+        onehots = []
         # A lever counts only where its stage is reached (stages after an 'ends:'
         # option are not played): its option masses then sum to P(stage reached).
         axis_of = {lv.name: i for i, axis in enumerate(self.game.axes) for lv in axis}
@@ -374,9 +455,14 @@ class ChunkSolver:
         )
 
     @property
+    def moves(self) -> SequentialModel | TreeModel | None:
+        """The model of a sequential scenario (stages or tree); ``None`` if simultaneous."""
+        return self.tree if self.tree is not None else self.sequential
+
+    @property
     def solution_concept(self) -> str:
-        if self.sequential is not None:
-            return self.sequential.solution_concept
+        if self.moves is not None:
+            return self.moves.solution_concept
         if self.options.solution in CONCEPTS:
             return self.options.solution.replace("_", " ")
         return "pure Nash equilibria"
@@ -392,15 +478,26 @@ class ChunkSolver:
                     float(values[bad[0]]),
                     ("parameters", name),
                 )
-        cols, n_eq = _solve_chunk(
-            self.scenario,
-            self.game,
-            params,
-            stop - start,
-            self.rule,
-            self.indicators,
-            self.sequential,
-        )
+        if self.tree is not None:
+            U, weights, n_eq = self.tree.solve(params, stop - start)
+            cols = _columns(
+                weights,
+                self.tree.structure.outcome_of_terminal[None, :],
+                U,
+                self.indicators,
+                len(self.scenario.outcome_labels),
+                self.tree.n_plays <= MAX_PATHS_REPORTED,
+            )
+        else:
+            cols, n_eq = _solve_chunk(
+                self.scenario,
+                self.game,
+                params,
+                stop - start,
+                self.rule,
+                self.indicators,
+                self.sequential,
+            )
         out: list[BlockResult] = []
         for b0 in range(0, stop - start, BLOCK):
             counts = np.unique(n_eq[b0 : b0 + BLOCK], return_counts=True)
@@ -528,16 +625,21 @@ def simulate(
         raise ValueError("workers must be at least 1")
 
     # Memory is checked before anything of the game's size is allocated.
-    game = GameStructure.from_scenario(scenario)
     K = len(scenario.outcome_labels)
     budget = int(max_memory or default_memory_limit())
-    per_draw = memory_per_draw(game, K)
-    fixed = memory_fixed(game, sum(len(lv.options) for lv in scenario.chance))
+    if scenario.is_tree:
+        game = GameStructure(scenario.players)
+        per_draw, fixed, size = tree_memory(scenario, options)
+    else:
+        game = GameStructure.from_scenario(scenario)
+        per_draw = memory_per_draw(game, K)
+        fixed = memory_fixed(game, sum(len(lv.options) for lv in scenario.chance))
+        size = f"{game.n_profiles:,}-profile game"
     if fixed + per_draw * BLOCK > budget:
         raise ScenarioError(
             ScenarioIssue(
                 scenario.locate(("players",)),
-                f"one block of {BLOCK} draws of this {game.n_profiles:,}-profile game needs "
+                f"one block of {BLOCK} draws of this {size} needs "
                 f"{_gib(fixed + per_draw * BLOCK)}, over the memory limit of "
                 f"{_gib(budget)}; raise the limit (--max-memory, in GiB) or use fewer levers "
                 "or options",
@@ -735,7 +837,21 @@ def _result(
         )
     paths: list[OutcomeEstimate] = []
     first_path = K + 1 + n + len(solver.lever_keys)
-    if solver.sequential is not None and totals.shape[0] > first_path:
+    if solver.tree is not None and totals.shape[0] > first_path:
+        path_totals = totals[first_path:]
+        for p in np.argsort(-path_totals, kind="stable"):
+            count = float(path_totals[p])
+            if count <= 0 or len(paths) >= 50:
+                break
+            paths.append(
+                OutcomeEstimate(
+                    solver.tree.structure.path_labels[int(p)],
+                    count / samples,
+                    count,
+                    wilson_interval(count, samples),
+                )
+            )
+    elif solver.sequential is not None and totals.shape[0] > first_path:
         path_totals = totals[first_path:]
         for p in np.argsort(-path_totals, kind="stable"):
             count = float(path_totals[p])
@@ -753,16 +869,16 @@ def _result(
             paths.append(
                 OutcomeEstimate(label, count / samples, count, wilson_interval(count, samples))
             )
-    if solver.sequential is not None and solver.sequential.perfect:
+    if solver.moves is not None and solver.moves.perfect:
         rule = scenario.analysis.tie_break
         selection_text = f"tie_break={rule}: an indifferent mover takes " + (
             "the option listed first" if rule == "first" else "each best option equally"
         )
         no_eq = "every draw has a subgame-perfect equilibrium"
         selection_name = f"tie_break:{rule}"
-    elif solver.sequential is not None:
+    elif solver.moves is not None:
         selection_text = SELECTION_RULES[options.selection] + " (of the reduced normal form)"
-        no_eq = solver.rule.describe(game.n_players, solver.sequential.normal_form_shape)
+        no_eq = solver.rule.describe(game.n_players, solver.moves.normal_form_shape)
         selection_name = options.selection
     elif options.solution in CONCEPTS:
         selection_name, selection_text, no_eq = describe_concept(
@@ -799,7 +915,9 @@ def _result(
         expected_payoffs=payoffs,
         lever_options=levers,
         equilibrium_counts=eq_counts,
-        central_game=central_game(scenario, game, solver.sequential),
+        central_game=solver.tree.central_game()
+        if solver.tree is not None
+        else central_game(scenario, game, solver.sequential),
         paths=tuple(paths),
         options=dataclasses.asdict(options),
         environment=_environment(),

@@ -153,6 +153,8 @@ def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
     best response. For more players, or when that matrix would be wider than
     ``width`` characters, one row per profile.
     """
+    if scenario.is_tree:
+        return tree_tables(scenario)
     if scenario.is_sequential:
         return sequential_tables(scenario)
     game, U = central_payoffs(scenario)
@@ -313,3 +315,106 @@ def sequential_tables(scenario: Scenario) -> Group:
         )
     values = ", ".join(f"{p} {v:.2f}" for p, v in zip(g.players, res.values, strict=True))
     return Group(*parts, plan, Text(""), path, Text(f"Expected payoffs: {values}"))
+
+
+def tree_tables(scenario: Scenario) -> Group:
+    """A tree scenario's central game: its moves, and how it is played.
+
+    With perfect information, backward induction's choice at every decision
+    node (off the path too, up to 200 rows) and the plays it reaches. With
+    imperfect information, the reduced normal form's pure equilibria.
+    """
+    from tradegame.model.scenario_tree import central_tree
+    from tradegame.montecarlo.simulate import RunOptions
+    from tradegame.montecarlo.tree_play import TreeModel
+    from tradegame.solvers.tree_solvers import plan_labels, tree_normal_form
+
+    assert scenario.tree is not None
+    tree = central_tree(scenario)
+    title = f"{scenario.title}: central game (parameters at their medians)"
+    moves = Table(title=title + " - moves", title_justify="left")
+    moves.add_column("lever")
+    moves.add_column("mover")
+    moves.add_column("options")
+    moves.add_column("nodes", justify="right")
+    nodes_of: dict[str, list[tuple[int, ...]]] = {}
+    for n in tree.nodes():
+        lever = tree.graph.nodes[n].get("lever")
+        if lever is not None:
+            nodes_of.setdefault(lever, []).append(n)
+    for lever, members in nodes_of.items():
+        d = tree.graph.nodes[members[0]]
+        if d["kind"] == "chance":
+            opts = ", ".join(
+                f"{a} ({p:.0%})" for a, p in zip(d["actions"], d["probs"], strict=True)
+            )
+            moves.add_row(lever, "chance", opts, str(len(members)))
+        else:
+            moves.add_row(lever, d["player"], ", ".join(d["actions"]), str(len(members)))
+    parts: list[Table | Text] = [moves]
+    if len(nodes_of) < len(scenario.levers) + len(scenario.chance):
+        parts.append(Text("(levers not listed are never reached)"))
+    parts.append(Text(""))
+    players = [p.name for p in scenario.players]
+    if not scenario.tree.is_perfect_information:
+        nf = tree_normal_form(tree)
+        U = nf.payoffs[0]
+        labels = [plan_labels(tree, p, nf.plans[i]) for i, p in enumerate(players)]
+        eq = pure_nash(U)
+        t = Table(
+            title="Pure Nash equilibria of the reduced normal form (imperfect information; "
+            "'*' an information set the plan does not reach)",
+            title_justify="left",
+        )
+        for p in players:
+            t.add_column(p)
+        for p in players:
+            t.add_column(f"payoff {p}", justify="right")
+        for idx in map(tuple, np.argwhere(eq)):
+            t.add_row(
+                *[labels[i][a] for i, a in enumerate(idx)],
+                *[f"{U[(i, *idx)]:.2f}" for i in range(len(players))],
+            )
+        if not eq.any():
+            t.add_row(*(["none"] * (2 * len(players))))
+        return Group(*parts, t)
+    options = RunOptions.resolve(scenario)
+    model = TreeModel(scenario, options.play_rule, options.tie_break)
+    plan = Table(
+        title="Subgame-perfect strategy: what the mover does at every decision node "
+        "('*' on the equilibrium path)",
+        title_justify="left",
+    )
+    plan.add_column("node")
+    plan.add_column("mover")
+    plan.add_column("does")
+    plan.add_column("tie", justify="center")
+    for row in model.subgame_perfect_strategy(limit=200):
+        plan.add_row(
+            row["node"] + (" *" if row["on_path"] else ""),
+            row["mover"],
+            f"{row['lever']}: {row['action']}",
+            "yes" if row["tie"] else "",
+        )
+    central = model.central_game()
+    path = Table(
+        title=f"Equilibrium path (tie rule: {scenario.analysis.tie_break})", title_justify="left"
+    )
+    path.add_column("path")
+    path.add_column("probability", justify="right")
+    path.add_column("outcome")
+    for p in players:
+        path.add_column(f"payoff {p}", justify="right")
+    for eq_play in central.equilibria:
+        path.add_row(
+            " > ".join(f"{k}: {v}" for k, v in eq_play.strategies.items()) or "(start)",
+            _pct(float(eq_play.probability or 0.0)),
+            eq_play.outcome,
+            *[f"{eq_play.payoffs[p]:.2f}" for p in players],
+        )
+    values = {p: 0.0 for p in players}
+    for eq_play in central.equilibria:
+        for p in players:
+            values[p] += float(eq_play.probability or 0.0) * eq_play.payoffs[p]
+    text = ", ".join(f"{p} {v:.2f}" for p, v in values.items())
+    return Group(*parts, plan, Text(""), path, Text(f"Expected payoffs: {text}"))
