@@ -70,7 +70,9 @@ def _equilibrium_table(result: SimulationResult) -> Table:
     if sequential:
         eq = Table(title=f"Equilibrium play of the central game {where}", title_justify="left")
         stages = max((list(e.strategies) for e in equilibria), key=len)
-        for c in stages:
+        # Plays of a game tree meet different moves: one column for the whole path then.
+        one_column = any(list(e.strategies) != stages[: len(e.strategies)] for e in equilibria)
+        for c in ["path"] if one_column else stages:
             eq.add_column(c, overflow="fold")
         eq.add_column("probability", justify="right")
         eq.add_column("outcome", overflow="fold")
@@ -78,7 +80,11 @@ def _equilibrium_table(result: SimulationResult) -> Table:
             eq.add_column(f"payoff {p}", justify="right")
         for e in equilibria:
             eq.add_row(
-                *[e.strategies.get(c, "") for c in stages],
+                *(
+                    [" > ".join(f"{k}: {v}" for k, v in e.strategies.items())]
+                    if one_column
+                    else [e.strategies.get(c, "") for c in stages]
+                ),
                 _pct(e.probability or 0.0),
                 e.outcome,
                 *[f"{e.payoffs[p]:.2f}" for p in players],

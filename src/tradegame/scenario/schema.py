@@ -224,7 +224,7 @@ class Player(_Strict):
     label: str | None = None
     """Display name, e.g. 'United States'."""
     description: str | None = None
-    levers: Annotated[dict[Identifier, Lever], Field(min_length=1, max_length=32)] | None = None
+    levers: Annotated[dict[Identifier, Lever], Field(min_length=1, max_length=1000)] | None = None
     """Lever name -> its options: a list of names, or a mapping of names to numbers
     that expressions can use as <lever>_<field>. A strategy is one option per lever."""
     strategies: Annotated[list[Identifier], Field(min_length=1, max_length=1000)] | None = None

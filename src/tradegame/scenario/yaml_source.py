@@ -34,8 +34,8 @@ __all__ = [
 MAX_FILE_BYTES = 2 * 1024 * 1024
 #: Most YAML nodes (scalars, lists, mappings, counting alias expansions) in a document.
 MAX_NODES = 100_000
-#: Deepest nesting of lists and mappings.
-MAX_DEPTH = 50
+#: Deepest nesting of lists and mappings (a game tree nests two levels per move).
+MAX_DEPTH = 250
 
 Path_ = tuple[str | int, ...]
 
