@@ -1050,7 +1050,8 @@ def _tree_plan(
                     key=True,
                 )
         if missing:
-            ck.add(path, f"no payoff for {', '.join(missing)} (every player needs one)")
+            if all(pname in names for pname in out.payoffs):  # else a misspelling, reported
+                ck.add(path, f"no payoff for {', '.join(missing)} (every player needs one)")
             continue
         exprs = [ck.compile(out.payoffs[n], numbers, (*path, n)) for n in names]
         compiled.append(
