@@ -406,7 +406,7 @@ class Analysis(_Strict):
     and 'kalai_smorodinsky' (two players: the bargaining solution from the
     'disagreement' point, as a lottery over profiles), 'rationalizable' (the
     profiles surviving iterated strict dominance, equally likely). Default:
-    'subgame_perfect' for scenarios with 'stages:', else 'pure_nash'."""
+    'subgame_perfect' for scenarios with 'stages:' or a 'tree:', else 'pure_nash'."""
     selection: Literal["uniform", "payoff_dominant", "risk_dominant", "mixed", "qre"] = "uniform"
     """Which equilibrium is played when there are several: 'uniform' (each equally
     likely), 'payoff_dominant' (those no other equilibrium Pareto-dominates),
