@@ -455,9 +455,101 @@ def matrix_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
+@st.composite
+def tree_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid scenario with a ``tree:``: 1-3 players, chance levers, any tree shape.
+
+    The tree (depth at most 4, 1-3 options per lever) is grown from the root;
+    each inner node moves a new lever (of a random player, or of chance) or one
+    already used with as many options (an information set of several nodes, so
+    imperfect information and imperfect recall happen); the first inner nodes
+    on the leftmost branch give every player a lever. Outcomes are shared
+    between terminals, sometimes paid at inner nodes, and pay numbers or
+    expressions over parameters and terms; some terminals pay nothing.
+    """
+    s = draw(_SUFFIX)
+    data: dict[str, Any] = {"tradegame": 1, "title": draw(st.text(min_size=1, max_size=40))}
+    draw(_common(data))
+    players = [f"pl{p}{s}" for p in range(draw(st.integers(1, 3)))]
+    names = _Names()
+    params = draw(_parameters(s))
+    names.numbers.extend(params)
+    params[f"pc{s}"] = {"dist": "uniform", "low": 0.1, "high": 0.9}
+    terms = draw(_terms(names, s))
+    levers: dict[str, tuple[str | None, list[str]]] = {}  # lever -> (player or None, options)
+    outcomes: dict[str, dict[str, Any]] = {}
+    unowned = list(players)
+
+    def payoff() -> Any:
+        return _number(draw, -10, 10) if draw(_BOOL) else _numeric(draw, names, 2)
+
+    def outcome() -> str:
+        if outcomes and draw(_BOOL):
+            return _pick(draw, list(outcomes))
+        name = f"out{len(outcomes)}{s}"
+        outcomes[name] = {"payoffs": {p: payoff() for p in players}}
+        if draw(st.integers(0, 3)) == 0:
+            outcomes[name]["label"] = draw(st.text(max_size=12))
+        return name
+
+    def node(depth: int) -> Any:
+        if not unowned and (depth >= 4 or draw(st.integers(0, 2)) == 0):
+            kind = draw(st.integers(0, 5))
+            if kind == 0:
+                return {"label": draw(st.text(max_size=8))}  # pays nothing
+            return outcome() if kind > 1 else {"outcome": outcome()}
+        if levers and not unowned and draw(_BOOL):
+            lever = _pick(draw, list(levers))  # another node of an information set
+        else:
+            lever = f"lv{len(levers)}{s}"
+            owner = unowned.pop(0) if unowned else None
+            if owner is None and draw(st.integers(0, 2)) > 0:
+                owner = _pick(draw, players)
+            n_opt = draw(st.integers(1, 3))
+            levers[lever] = (owner, [f"o{k}{s}" for k in range(n_opt)])
+        out: dict[str, Any] = {"move": lever}
+        if draw(st.integers(0, 5)) == 0:
+            out["outcome"] = outcome()
+        if draw(st.integers(0, 5)) == 0:
+            out["label"] = draw(st.text(max_size=8))
+        out["then"] = {o: node(depth + 1) for o in levers[lever][1]}
+        return out
+
+    root = node(0)
+    if not outcomes:  # a tree needs an outcome somewhere
+        root["outcome"] = outcome()
+    data["players"] = {
+        p: {"levers": {lv: opts for lv, (owner, opts) in levers.items() if owner == p}}
+        for p in players
+    }
+    chance = {lv: opts for lv, (owner, opts) in levers.items() if owner is None}
+    if not any(len(opts) == 2 for opts in chance.values()):
+        del params[f"pc{s}"]  # only two-option chance levers use it
+    if params:
+        data["parameters"] = params
+    if terms:
+        data["terms"] = terms
+    if chance:
+        data["chance"] = {}
+        for lv, opts in chance.items():
+            if len(opts) == 2:
+                probs: dict[str, Any] = {opts[0]: f"pc{s}", opts[1]: f"1 - pc{s}"}
+            else:
+                probs = {o: f"1/{len(opts)}" for o in opts}
+            if draw(_BOOL):
+                probs[opts[0]] = {"probability": probs[opts[0]], "label": "first"}
+            data["chance"][lv] = {"options": probs}
+    data["tree"] = {"outcomes": outcomes, "root": root}
+    if draw(st.integers(0, 3)) == 0:
+        data["analysis"] = {"tie_break": _pick(draw, ["first", "uniform"])}
+    return data
+
+
 def scenarios() -> st.SearchStrategy[dict[str, Any]]:
-    """Any valid scenario dict: expression form (3 in 4) or matrix form."""
-    return st.one_of(expression_scenarios(), expression_scenarios(), matrix_scenarios())
+    """Any valid scenario dict: expression form (2 in 5), matrix form or a game tree."""
+    return st.one_of(
+        expression_scenarios(), expression_scenarios(), matrix_scenarios(), tree_scenarios()
+    )
 
 
 @st.composite

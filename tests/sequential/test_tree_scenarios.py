@@ -141,7 +141,7 @@ def test_hidden_information_plays_the_mixed_equilibrium_in_closed_form() -> None
     """Myerson's card game: no pure equilibrium, so each draw plays its mixed one."""
     sc = tg.load_scenario("classroom/card_game")
     assert sc.tree is not None and not sc.tree.is_perfect_information
-    n = 20000
+    n = 8192
     res = tg.simulate(sc, samples=n, seed=11)
     expected = _card_game_closed_form()
     for est in res.outcomes:
@@ -263,7 +263,7 @@ def test_a_deep_centipede_is_taken_at_once() -> None:
 
 def test_same_json_whatever_the_chunk_size_or_workers() -> None:
     sc = tg.load_scenario("classroom/card_game")
-    samples = 3 * BLOCK + 11
+    samples = 2 * BLOCK + 11
     small = tg.simulate(sc, samples, seed=4, chunk_size=BLOCK).to_json()
     large = tg.simulate(sc, samples, seed=4, chunk_size=4 * BLOCK).to_json()
     parallel = tg.simulate(sc, samples, seed=4, chunk_size=BLOCK, workers=2).to_json()
