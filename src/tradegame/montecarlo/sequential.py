@@ -23,17 +23,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradegame._numeric import piecewise_matmul
-from tradegame.errors import ScenarioError, ScenarioIssue
 from tradegame.model.game import GameStructure
 from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
+from tradegame.model.scenario_tree import chance_probabilities
 from tradegame.model.stages import Stage, infoset_key, is_perfect_information
 from tradegame.montecarlo.play import PlayRule, play_distribution
 from tradegame.scenario.load import Scenario
 from tradegame.solvers.backward_induction import backward_induction
 
 __all__ = ["SequentialModel"]
-
-_PROBABILITY_TOL = 1e-9
 
 
 class SequentialModel:
@@ -107,34 +105,12 @@ class SequentialModel:
             to 1 (within 1e-9), naming the chance lever and the draw.
         """
         assert self.scenario.stages is not None
-        out: dict[int, NDArray[np.float64]] = {}
-        for s, st in enumerate(self.scenario.stages):
-            if st.mover is not None:
-                continue
-            name = st.levers[0]
-            exprs = self.scenario.chance_probabilities[self.chance_index[name]]
-            p = np.stack(
-                [
-                    np.broadcast_to(np.asarray(e.evaluate(env), float).reshape(-1), (n_draws,))
-                    for e in exprs
-                ],
-                axis=1,
-            )
-            bad_value = ~np.isfinite(p).all(axis=1) | (p < -_PROBABILITY_TOL).any(axis=1)
-            bad_sum = np.abs(p.sum(axis=1) - 1.0) > _PROBABILITY_TOL
-            bad = np.flatnonzero(bad_value | bad_sum)
-            if bad.size:
-                d = int(bad[0])
-                raise ScenarioError(
-                    ScenarioIssue(
-                        self.scenario.locate(("chance", name, "options")),
-                        f"probabilities of chance lever {name!r} are "
-                        f"{', '.join(f'{x:.6g}' for x in p[d])} in draw {d} (sum "
-                        f"{p[d].sum():.6g}): they must be non-negative and sum to 1",
-                    )
-                )
-            out[s] = np.clip(p, 0.0, None)
-        return out
+        by_lever = chance_probabilities(self.scenario, env, n_draws)
+        return {
+            s: by_lever[st.levers[0]]
+            for s, st in enumerate(self.scenario.stages)
+            if st.mover is None
+        }
 
     def weights(
         self, U: NDArray[np.float64], env: Mapping[str, Any], n_draws: int

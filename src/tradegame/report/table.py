@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from rich.console import Console, Group
 from rich.table import Table
@@ -268,23 +270,8 @@ def sequential_tables(scenario: Scenario) -> Group:
     parts: list[Table | Text] = [order, Text("")]
     if not g.perfect_information:
         U, labels = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
-        eq = pure_nash(U)
-        t = Table(
-            title="Pure Nash equilibria of the reduced normal form (imperfect information)",
-            title_justify="left",
-        )
-        for p in g.players:
-            t.add_column(p)
-        for p in g.players:
-            t.add_column(f"payoff {p}", justify="right")
-        for idx in map(tuple, np.argwhere(eq)):
-            t.add_row(
-                *[labels[i][a] for i, a in enumerate(idx)],
-                *[f"{U[(i, *idx)]:.2f}" for i in range(len(g.players))],
-            )
-        if not eq.any():
-            t.add_row(*(["none"] * (2 * len(g.players))))
-        return Group(*parts, t)
+        title = "Pure Nash equilibria of the reduced normal form (imperfect information)"
+        return Group(*parts, _normal_form_equilibria(title, list(g.players), U, labels))
     res = backward_induction(g.V, g.stages, g.players, g.chance_probs, scenario.analysis.tie_break)
     plan = Table(
         title="Subgame-perfect strategy: what each mover does after every history "
@@ -366,24 +353,11 @@ def tree_tables(scenario: Scenario) -> Group:
         nf = tree_normal_form(tree)
         U = nf.payoffs[0]
         labels = [plan_labels(tree, p, nf.plans[i]) for i, p in enumerate(players)]
-        eq = pure_nash(U)
-        t = Table(
-            title="Pure Nash equilibria of the reduced normal form (imperfect information; "
-            "'*' an information set the plan does not reach)",
-            title_justify="left",
+        title = (
+            "Pure Nash equilibria of the reduced normal form (imperfect information; "
+            "'*' an information set the plan does not reach)"
         )
-        for p in players:
-            t.add_column(p)
-        for p in players:
-            t.add_column(f"payoff {p}", justify="right")
-        for idx in map(tuple, np.argwhere(eq)):
-            t.add_row(
-                *[labels[i][a] for i, a in enumerate(idx)],
-                *[f"{U[(i, *idx)]:.2f}" for i in range(len(players))],
-            )
-        if not eq.any():
-            t.add_row(*(["none"] * (2 * len(players))))
-        return Group(*parts, t)
+        return Group(*parts, _normal_form_equilibria(title, players, U, labels))
     options = RunOptions.resolve(scenario)
     model = TreeModel(scenario, options.play_rule, options.tie_break)
     plan = Table(
@@ -424,3 +398,30 @@ def tree_tables(scenario: Scenario) -> Group:
             values[p] += float(eq_play.probability or 0.0) * eq_play.payoffs[p]
     text = ", ".join(f"{p} {v:.2f}" for p, v in values.items())
     return Group(*parts, plan, Text(""), path, Text(f"Expected payoffs: {text}"))
+
+
+def _normal_form_equilibria(
+    title: str, players: Sequence[str], U: np.ndarray, labels: Sequence[Sequence[str]]
+) -> Table:
+    """The pure Nash equilibria of a reduced normal form, one row each ('none' if none).
+
+    Parameters
+    ----------
+    U : ndarray, shape (n, S_0, ..., S_{n-1})
+    labels : list of list of str
+        Each player's plan labels.
+    """
+    eq = pure_nash(U)
+    t = Table(title=title, title_justify="left")
+    for p in players:
+        t.add_column(p)
+    for p in players:
+        t.add_column(f"payoff {p}", justify="right")
+    for idx in map(tuple, np.argwhere(eq)):
+        t.add_row(
+            *[labels[i][a] for i, a in enumerate(idx)],
+            *[f"{U[(i, *idx)]:.2f}" for i in range(len(players))],
+        )
+    if not eq.any():
+        t.add_row(*(["none"] * (2 * len(players))))
+    return t
