@@ -333,6 +333,13 @@ BAD = [
         "unknown name 'enter'",
     ),
     (
+        "option fields",
+        _mutate(
+            "respond: [fight, accommodate]", "respond: {fight: {cost: 1}, accommodate: {cost: 0}}"
+        ),
+        "option fields (cost) of lever 'respond' have no use in a tree",
+    ),
+    (
         "payoffs beside a tree",
         ENTRY + "payoffs: {entrant: 1, incumbent: 1}\n",
         "a scenario with a 'tree:' has no 'payoffs:'",

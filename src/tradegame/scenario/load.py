@@ -1036,6 +1036,14 @@ def _tree_plan(
             "name",
             key=True,
         )
+    for p in players:
+        for lv in p.levers:
+            if lv.fields:
+                ck.add(
+                    ("players", p.name, "levers", lv.name),
+                    f"option fields ({', '.join(lv.fields)}) of lever {lv.name!r} have no use "
+                    "in a tree, whose payoffs read no lever; write the numbers into the outcomes",
+                )
     names = [p.name for p in players]
     compiled: list[TreeOutcomePlan] = []
     for oname, out in tree.outcomes.items():
