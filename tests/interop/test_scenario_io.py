@@ -3,19 +3,26 @@
 For every shipped scenario and both formats: export the central game, import the
 file, load the imported scenario, and check that its central game is the same game
 (same payoffs, same equilibria; for ``.efg`` of a perfect-information game the same
-backward-induction result) and that exporting it writes the very same text.
+backward-induction result; for a scenario with a tree the same reduced normal form
+and equilibrium plays) and that exporting it writes the very same text. An
+``.efg`` of a scenario with stages comes back as a scenario with stages, one of a
+scenario with a tree as a tree.
+
+Trees that are not stage games: the stage import (``form="stages"``) refuses them
+with a one-line reason; the default imports them as trees.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from interop_support import IDS, SCENARIOS, profile_of
 
-from tradegame.interop import GambitFormatError, read_efg, read_nfg
+from tradegame.interop import GambitFormatError, read_efg, read_nfg, write_efg
 from tradegame.interop.scenario_io import (
     _identifier,
     export_scenario,
@@ -24,10 +31,12 @@ from tradegame.interop.scenario_io import (
 )
 from tradegame.model.central import central_payoffs, central_stage_game
 from tradegame.model.normal_form import reduced_normal_form
+from tradegame.model.scenario_tree import central_tree
 from tradegame.montecarlo.simulate import central_game
-from tradegame.scenario.load import load_scenario, parse_scenario
+from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
 from tradegame.solvers.backward_induction import backward_induction
 from tradegame.solvers.pure_nash import pure_nash
+from tradegame.solvers.tree_solvers import tree_normal_form
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -56,6 +65,9 @@ def test_import_of_an_exported_central_game_is_the_same_game(path: Path, fmt: st
     # Textual identity: export -> import -> export writes the same file.
     assert export_scenario(imported, fmt) == text
 
+    if scenario.is_tree:
+        _check_tree_round_trip(scenario, imported, fmt)
+        return
     if fmt == "nfg":
         # A simultaneous game with one strategy per player: the strategic form, or the
         # reduced normal form of a sequential game.
@@ -105,6 +117,33 @@ def test_import_of_an_exported_central_game_is_the_same_game(path: Path, fmt: st
     assert eq_back.keys() == eq.keys()
     for k, p in eq.items():
         assert eq_back[k] == pytest.approx(p, abs=1e-9)
+
+
+def _check_tree_round_trip(scenario: Scenario, imported: Scenario, fmt: str) -> None:
+    """A scenario with a tree and its export imported back are the same game."""
+    nf = tree_normal_form(central_tree(scenario))
+    if fmt == "nfg":
+        # The reduced normal form, as a simultaneous game.
+        assert not imported.is_sequential
+        _, U_back = central_payoffs(imported)
+        np.testing.assert_array_equal(U_back, nf.payoffs[0])
+        assert [list(lv.labels or lv.options) for p in imported.players for lv in p.levers] == [
+            list(x) for x in nf.labels
+        ]
+        return
+    assert imported.is_tree
+    back = tree_normal_form(central_tree(imported))
+    np.testing.assert_array_equal(back.payoffs, nf.payoffs)
+    assert back.labels == nf.labels
+
+    # The same equilibrium plays, by option labels (lever and player names may differ).
+    def plays(sc: Scenario) -> list[tuple[Any, ...]]:
+        return sorted(
+            (tuple(e.strategies.values()), tuple(e.payoffs.values()), round(e.probability or 0, 12))
+            for e in central_game(sc).equilibria
+        )
+
+    assert plays(imported) == plays(scenario)
 
 
 @pytest.mark.parametrize("fmt", ["nfg", "efg"])
@@ -233,20 +272,51 @@ EFG 2 R "t" { "A" "B" } ""
 
 
 @pytest.mark.parametrize("reason", list(REFUSED))
-def test_trees_that_are_not_stage_games_are_refused_in_one_line(reason: str) -> None:
+def test_trees_that_are_not_stage_games_are_refused_by_the_stage_import_in_one_line(
+    reason: str,
+) -> None:
     with pytest.raises(GambitFormatError, match=re.escape(reason)) as info:
-        scenario_from_efg(read_efg(REFUSED[reason]))
+        scenario_from_efg(read_efg(REFUSED[reason]), form="stages")
     assert "\n" not in str(info.value)
 
 
-def test_cli_refuses_a_tree_that_is_not_a_stage_game(cli, tmp_path: Path) -> None:
-    game = tmp_path / "short.efg"
-    game.write_text(next(t for r, t in REFUSED.items() if "wherever" in r))
+@pytest.mark.parametrize("reason", [r for r in REFUSED if r != "never moves"])
+def test_trees_that_are_not_stage_games_import_as_trees(reason: str) -> None:
+    text = REFUSED[reason]
+    for form in ("auto", "tree"):
+        scenario = parse_scenario(scenario_from_efg(read_efg(text), form=form), "<imported>")
+        assert scenario.is_tree
+        assert write_efg(read_efg(export_scenario(scenario, "efg"))) == write_efg(read_efg(text))
+
+
+def test_a_player_who_never_moves_is_refused_in_one_line() -> None:
+    for form in ("auto", "stages", "tree"):
+        with pytest.raises(GambitFormatError, match="player 'B' never moves") as info:
+            scenario_from_efg(read_efg(REFUSED["never moves"]), form=form)  # type: ignore[arg-type]
+        assert "\n" not in str(info.value)
+
+
+def test_cli_refuses_a_tree_a_scenario_cannot_hold(cli, tmp_path: Path) -> None:
+    game = tmp_path / "silent.efg"
+    game.write_text(REFUSED["never moves"])
     out = tmp_path / "imported.yaml"
     result = cli("import", game, "-o", out)
     assert result.code == 2 and not out.exists()
     assert len(result.stderr.strip().splitlines()) == 1
-    assert "plays of different lengths" in result.stderr
+    assert "never moves" in result.stderr
+
+
+def test_cli_imports_a_tree_that_is_not_a_stage_game(cli, tmp_path: Path) -> None:
+    game = tmp_path / "short.efg"
+    game.write_text(next(t for r, t in REFUSED.items() if "wherever" in r))
+    out = tmp_path / "imported.yaml"
+    result = cli("import", game, "-o", out)
+    assert result.code == 0, result.stderr
+    assert "\ntree:\n" in out.read_text()
+    assert cli("validate", out).code == 0
+    again = tmp_path / "again.efg"
+    assert cli("export", out, "--format", "efg", "-o", again).code == 0
+    assert write_efg(read_efg(again.read_text())) == write_efg(read_efg(game.read_text()))
 
 
 SHORT_PLAY = """EFG 2 R "t" { "A" "B" } ""
@@ -259,7 +329,7 @@ t "" 3 "" { 2, 2 }
 
 
 def test_a_play_that_ends_early_imports_as_ends_and_exports_back() -> None:
-    text = scenario_from_efg(read_efg(SHORT_PLAY), "short.efg")
+    text = scenario_from_efg(read_efg(SHORT_PLAY), "short.efg", form="stages")
     assert "ends: [out]" in text
     scenario = parse_scenario(text, "short.yaml")
     assert scenario.stages is not None and scenario.stages[0].ends == (("move1", "out"),)
@@ -267,6 +337,20 @@ def test_a_play_that_ends_early_imports_as_ends_and_exports_back() -> None:
     assert len(tree) == 5 and tree.node((0,))["kind"] == "terminal"
     np.testing.assert_array_equal(tree.terminal_payoffs((0,)), [0, 5])
     np.testing.assert_array_equal(tree.terminal_payoffs((1, 1)), [2, 2])
+
+
+def test_auto_takes_the_stages_only_when_they_export_back() -> None:
+    """SHORT_PLAY is a stage game, but its labels are not those a scenario with stages
+    writes (stage names, each play's actions): the default keeps them in a tree. The
+    file the scenario with stages exports comes back as that scenario."""
+    tree = read_efg(SHORT_PLAY)
+    auto = parse_scenario(scenario_from_efg(tree), "<imported>")
+    assert auto.is_tree
+    assert write_efg(read_efg(export_scenario(auto, "efg"))) == write_efg(tree)
+    stage_text = scenario_from_efg(tree, "short.efg", form="stages")
+    exported = export_scenario(parse_scenario(stage_text, "<imported>"), "efg")
+    assert 't "" 2 "in/l" { 1, 1 }' in exported
+    assert scenario_from_efg(read_efg(exported), "short.efg") == stage_text
 
 
 def test_information_set_labels_name_the_stages() -> None:
@@ -279,19 +363,17 @@ def test_information_set_labels_name_the_stages() -> None:
         p "" 2 2 "Reply|First move=r" { "x" "y" } 0
         t "" 3 "" { 0, 1 }
         t "" 4 "" { 1, 1 }"""
-    doc = parse_scenario(scenario_from_efg(read_efg(efg)), "<imported>")
+    doc = parse_scenario(scenario_from_efg(read_efg(efg), form="stages"), "<imported>")
     assert [st.label for st in doc.stages or ()] == ["First move", "Reply"]
     assert [st.levers for st in doc.stages or ()] == [("First_move",), ("Reply",)]
     assert export_scenario(doc, "efg").split() == read_efg_tokens(efg)
     other = efg.replace("Reply|First move=r", "Something else")
-    doc = parse_scenario(scenario_from_efg(read_efg(other)), "<imported>")
+    doc = parse_scenario(scenario_from_efg(read_efg(other), form="stages"), "<imported>")
     assert [st.label for st in doc.stages or ()] == ["First move", "move2"]
 
 
 def read_efg_tokens(text: str) -> list[str]:
     """Tokens of a file as tradegame's writer lays it out (outcome labels as written)."""
-    from tradegame.interop import write_efg
-
     tree = read_efg(text)
     for n in tree.nodes("terminal"):
         tree.graph.nodes[n]["outcome"] = "/".join(

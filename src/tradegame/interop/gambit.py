@@ -3,8 +3,11 @@ r"""Gambit's text formats: strategic games (``.nfg``) and extensive games (``.ef
 Written from the format description in the Gambit manual ("Game representation
 formats"; McKelvey, McLennan & Turocy, *Gambit: Software Tools for Game Theory*).
 Whitespace is not significant outside double-quoted labels; inside labels a
-double quote or backslash is escaped with a backslash. Numbers are integers,
-decimals or rationals ``p/q``.
+double quote is escaped with a backslash. Gambit (16.7) reads a backslash before
+any other character as itself (``x\wedge`` in a comment stays ``x\wedge``), so the
+reader unescapes only ``\"`` and ``\\``, and the writer escapes a backslash only
+where it must be: before a double quote or another backslash, and at the end of a
+label. Numbers are integers, decimals or rationals ``p/q``.
 
 Strategic games (``.nfg``) come in two versions. The *payoff* version::
 
@@ -57,6 +60,15 @@ by the outcome's label and payoffs. The action list of an information set and th
 label and payoffs of an outcome may be omitted when already given; the reader
 accepts that and the writer always writes them in full, as Gambit does.
 
+Identities. :func:`read_efg` keys each information set by ``(player number,
+infoset number)`` and records each node's outcome number as ``outcome_key``;
+:func:`write_efg` numbers information sets per player (chance is player 0) and
+outcomes globally, both in order of first appearance in preorder, by those keys:
+two outcomes stay two outcomes even when their labels and payoffs are equal. Nodes
+without ``outcome_key`` (trees built from stages) share an outcome when they have
+the same outcome label and payoffs. So ``write_efg(read_efg(text))`` is the file
+renumbered in order of first appearance, which is how Gambit itself writes files.
+
 Numbers are written as integers or shortest round-trip decimals; chance
 probabilities as rationals (nearest with denominator up to 10^9, the last one
 adjusted so that they sum to exactly one), since Gambit computes with them exactly.
@@ -65,7 +77,7 @@ adjusted so that they sum to exactly one), since Gambit computes with them exact
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
@@ -105,6 +117,11 @@ class NfgGame:
 
 # ---------------------------------------------------------------------- lexing
 _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|([{}])|,|([^\s{},"]+)', re.DOTALL)
+#: Escapes Gambit reads: a double quote or a backslash after a backslash (any other
+#: character after a backslash is read with the backslash, as Gambit does).
+_UNESCAPE = re.compile(r'\\(["\\])')
+#: Backslashes that must be escaped: before a double quote or a backslash, or last.
+_MUST_ESCAPE = re.compile(r'\\(?=["\\]|\Z)')
 
 
 @dataclass
@@ -126,7 +143,7 @@ def _tokens(text: str) -> list[_Tok]:
         if m is None:
             raise GambitFormatError(f"unexpected character {text[i]!r} at offset {i}")
         if m.group(1) is not None:
-            out.append(_Tok("str", re.sub(r"\\(.)", r"\1", m.group(1)), i))
+            out.append(_Tok("str", _UNESCAPE.sub(r"\1", m.group(1)), i))
         elif m.group(2) is not None:
             out.append(_Tok("brace", m.group(2), i))
         elif m.group(3) is not None:
@@ -201,7 +218,9 @@ class _Reader:
 
 # ---------------------------------------------------------------------- writing helpers
 def _q(label: str) -> str:
-    return '"' + str(label).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """``label`` quoted so that :func:`_tokens` reads it back (and Gambit too, unless a
+    backslash in it stands before a double quote or another backslash)."""
+    return '"' + _MUST_ESCAPE.sub(r"\\\\", str(label)).replace('"', '\\"') + '"'
 
 
 def _num(x: float) -> str:
@@ -351,17 +370,34 @@ def read_nfg(text: str) -> NfgGame:
 
 
 # ---------------------------------------------------------------------- .efg
-def write_efg(tree: GameTree) -> str:
+def write_efg(tree: GameTree, player_labels: Sequence[str] | None = None) -> str:
     """Text of a Gambit ``.efg`` file for a :class:`~tradegame.model.tree.GameTree`.
 
-    Information sets are numbered per player (chance is player 0) and outcomes
-    globally, both in order of first appearance in preorder; nodes with the same
-    outcome label and payoffs share an outcome.
+    Information sets are numbered per player (chance is player 0) by their
+    ``infoset`` keys, and outcomes globally by the nodes' ``outcome_key`` (nodes
+    without one share an outcome when they have the same outcome label and
+    payoffs), both in order of first appearance in preorder. Repeated non-empty
+    labels of a player's information sets, or of outcomes, get ``" #2"``, ``" #3"``,
+    ... (Gambit refuses repeats).
+
+    Parameters
+    ----------
+    tree : GameTree
+        One draw (``tree.n_draws == 1``).
+    player_labels : sequence of str, optional
+        The players' labels in the file, in the order of ``tree.players`` (default:
+        the players' names, ``tree.players``).
+
+    Returns
+    -------
+    str
 
     Raises
     ------
     ValueError
-        The tree holds several draws: a Gambit file is one game, ``tree.for_draw(d)``.
+        The tree holds several draws (a Gambit file is one game: write
+        ``tree.for_draw(d)``), ``player_labels`` has the wrong length, or nodes with
+        the same ``outcome_key`` carry different outcome labels or payoffs.
     """
     if tree.n_draws != 1:
         raise ValueError(
@@ -369,20 +405,23 @@ def write_efg(tree: GameTree) -> str:
             "write tree.for_draw(d)"
         )
     players = tree.players
+    labels = players if player_labels is None else tuple(player_labels)
+    if len(labels) != len(players):
+        raise ValueError(f"{len(labels)} player labels for {len(players)} players")
     pindex = {p: j + 1 for j, p in enumerate(players)}
     infoset_no: dict[tuple[int, Any], int] = {}
     infoset_label: dict[tuple[int, Any], str] = {}
     used_labels: set[tuple[int, str]] = set()
     per_player: dict[int, int] = {}
-    outcome_no: dict[tuple[str, tuple[float, ...]], tuple[int, str]] = {}
+    outcomes = _Outcomes()
     lines = [
-        f"EFG 2 R {_q(tree.title)} {{ {' '.join(_q(p) for p in players)} }}",
+        f"EFG 2 R {_q(tree.title)} {{ {' '.join(_q(p) for p in labels)} }}",
         _q(tree.comment),
         "",
     ]
     for node in tree.nodes():
-        d = tree.node(node)
-        out = _outcome_text(d, outcome_no)
+        d = tree.graph.nodes[node]
+        out = outcomes.text(node, d)
         if d["kind"] == "terminal":
             lines.append(f"t {_q(d.get('name', ''))} {out}")
             continue
@@ -417,25 +456,42 @@ def _unique(label: str, scope: int, used: set[tuple[int, str]]) -> str:
     return out
 
 
-def _outcome_text(
-    d: dict[str, Any], outcome_no: dict[tuple[str, tuple[float, ...]], tuple[int, str]]
-) -> str:
-    pay = d.get("payoffs")
-    if pay is None:
-        return "0"
-    key = (str(d.get("outcome", "")), tuple(float(x) for x in pay))
-    if key not in outcome_no:
-        used = {(-1, lab) for _, lab in outcome_no.values()}
-        outcome_no[key] = (len(outcome_no) + 1, _unique(key[0], -1, used))
-    no, label = outcome_no[key]
-    return f"{no} {_q(label)} {{ {', '.join(_num(x) for x in key[1])} }}"
+class _Outcomes:
+    """The outcomes of a file being written: numbers, labels and payoffs, by identity."""
+
+    def __init__(self) -> None:
+        # identity -> (number, label as given, label as written, payoffs)
+        self.known: dict[Hashable, tuple[int, str, str, tuple[float, ...]]] = {}
+        self.used_labels: set[tuple[int, str]] = set()
+
+    def text(self, node: Node, d: dict[str, Any]) -> str:
+        """``0``, or the outcome's number, label and payoffs as written after a node."""
+        pay = d.get("payoffs")
+        if pay is None:
+            return "0"
+        label = str(d.get("outcome", ""))
+        values = tuple(float(x) for x in pay)
+        ident = d.get("outcome_key")
+        key: Hashable = ("merged", label, values) if ident is None else ("key", ident)
+        if key not in self.known:
+            written = _unique(label, -1, self.used_labels)
+            self.known[key] = (len(self.known) + 1, label, written, values)
+        no, given, written, paid = self.known[key]
+        if (given, paid) != (label, values):
+            raise ValueError(
+                f"node {node}: outcome {ident!r} has label {label!r} and payoffs {list(values)} "
+                f"here, {given!r} and {list(paid)} at an earlier node"
+            )
+        return f"{no} {_q(written)} {{ {', '.join(_num(x) for x in paid)} }}"
 
 
 def read_efg(text: str) -> GameTree:
     """Parse a Gambit ``.efg`` file into a :class:`~tradegame.model.tree.GameTree`.
 
     Information sets are keyed ``(player number, infoset number)`` (player 0 is
-    chance); nodes are the tuples of action indices from the root, as everywhere.
+    chance), and a node with an outcome records the outcome's number as
+    ``outcome_key`` (:func:`write_efg` keeps outcomes apart by it); nodes are the
+    tuples of action indices from the root, as everywhere.
     """
     r = _Reader(text)
     r.expect("word", "EFG", "EFG header")
@@ -515,6 +571,7 @@ def read_efg(text: str) -> GameTree:
             if o not in outcomes:
                 raise GambitFormatError(f"outcome {o} is used before its payoffs are given")
             attrs["outcome"], attrs["payoffs"] = outcomes[o][0], outcomes[o][1].copy()
+            attrs["outcome_key"] = o
         g.add_node(node, **attrs)
         if node:
             parent = g.nodes[node[:-1]]

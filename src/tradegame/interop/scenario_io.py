@@ -5,50 +5,81 @@ median): a simultaneous game as ``.nfg`` (its strategic form) or ``.efg``
 (each player moving once without seeing the others), a sequential game as
 ``.efg`` (its tree) or ``.nfg`` (its reduced normal form). Players, options
 and stages are written with their labels; ``.nfg`` in Gambit's own layout (the
-outcome version), the description as Gambit's comment.
+outcome version), the description as Gambit's comment. A scenario with a
+``tree:`` is written node by node: node labels, information-set labels
+('tree.infoset_labels'), one Gambit outcome per outcome of the tree with its
+label; its ``.nfg`` is the reduced normal form of the tree
+(:func:`~tradegame.solvers.tree_solvers.tree_normal_form`).
 
 ``tradegame import`` turns a Gambit file into a scenario: an ``.nfg`` into a
 simultaneous scenario (a matrix for two players, a table otherwise); an
-``.efg`` into a sequential scenario when the tree is a *stage game* - every
-play meets the same movers in the same order with the same actions (and
-chance the same probabilities), and each information set is "what the mover
-has seen of the earlier stages" - which is the class of trees tradegame's
-scenarios describe. Plays may be shorter than others when they end at an
-action that ends the game at that stage (the same action, wherever it is
-chosen at that depth, ends every play, and the game has perfect
-information): the stage then lists it under ``ends:``. Other trees are
-refused with a one-line reason: a tree whose plays differ in length in any
-other way could only be imported by adding moves, and exporting it would not
-give back the same tree.
+``.efg`` into a scenario with ``stages:`` or one with a ``tree:``
+(:func:`scenario_from_efg`).
+
+A scenario with stages holds a *stage game* - every play meets the same movers
+in the same order with the same actions (and chance the same probabilities),
+and each information set is "what the mover has seen of the earlier stages".
+Plays may be shorter than others when they end at an action that ends the game
+at that stage (the same action, wherever it is chosen at that depth, ends
+every play, and the game has perfect information): the stage then lists it
+under ``ends:``. It has no place for node labels, outcome labels or
+information-set labels other than its stage names, so
+:func:`stage_scenario_from_efg` drops those, and refuses other trees with a
+one-line reason.
+
+A scenario with a tree holds any extensive game with 1 to 16 players in which
+every player moves (:func:`tree_scenario_from_efg`): information sets become
+levers, outcomes named outcomes, and every label is kept.
+
+By default (``form="auto"``) import gives the scenario with stages when
+exporting it writes the same file again - which is the case for every file
+export writes for a scenario with stages - and the tree otherwise, so that
+import then export is always the identity: the same text for every file export
+writes, and for other files the same file as tradegame's writer lays it out
+(information sets and outcomes renumbered in order of first appearance).
 
 Names that are not valid scenario names are rewritten (over-long ones cut
 and ended with a hash of the text, so the same text always gives the same
-name); the original texts are kept as labels. Exporting the imported scenario
-then gives back the same game: the same text for every file export writes,
-and for other files the same game with the labels the scenario format cannot
-hold rewritten (information-set and outcome labels; chance actions' labels
-that are not names).
+name); the original texts are kept as labels.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import itertools
 import keyword
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from fractions import Fraction
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 
-from tradegame.interop.gambit import GambitFormatError, NfgGame, write_efg, write_nfg
+from tradegame.errors import ScenarioError
+from tradegame.interop.gambit import (
+    GambitFormatError,
+    NfgGame,
+    _fraction_of,
+    read_efg,
+    write_efg,
+    write_nfg,
+)
 from tradegame.model.game import GameStructure
 from tradegame.model.stages import Stage
 from tradegame.model.tree import GameTree
-from tradegame.scenario.load import Scenario
+from tradegame.scenario.load import NO_OUTCOME, Scenario, parse_scenario
+from tradegame.scenario.yaml_source import MAX_DEPTH, MAX_NODES
 
-__all__ = ["export_scenario", "scenario_from_efg", "scenario_from_nfg"]
+__all__ = [
+    "EfgForm",
+    "export_scenario",
+    "scenario_from_efg",
+    "scenario_from_nfg",
+    "stage_scenario_from_efg",
+    "tree_scenario_from_efg",
+]
 
 
 # ----------------------------------------------------------------------- export
@@ -74,6 +105,8 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
     # The description travels as Gambit's comment, so that import then export is the identity.
     comment = scenario.spec.description or ""
     players = tuple(p.label for p in scenario.players)
+    if scenario.is_tree:
+        return _export_tree(scenario, fmt, players, comment)
     if scenario.is_sequential:
         g = central_stage_game(scenario)
         structure = GameStructure.from_scenario(scenario)
@@ -104,6 +137,30 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
     tree = GameTree.from_stages(U, stages, players, None, scenario.title)
     tree.comment = comment
     return write_efg(tree)
+
+
+def _export_tree(scenario: Scenario, fmt: str, players: tuple[str, ...], comment: str) -> str:
+    """The central game of a scenario with a 'tree:', as ``.efg`` or ``.nfg`` text.
+
+    ``.efg``: the tree itself, with the players' labels, the node labels, the
+    information-set labels of 'tree.infoset_labels', the option labels as action
+    labels, and one Gambit outcome per outcome of 'tree.outcomes' that some node
+    pays (numbered in order of first appearance, labelled with its label).
+    ``.nfg``: the reduced normal form (plans labelled as
+    :func:`~tradegame.solvers.tree_solvers.plan_labels` does).
+    """
+    from tradegame.model.scenario_tree import central_tree
+
+    tree = central_tree(scenario)
+    tree.comment = comment
+    if fmt == "nfg":
+        from tradegame.solvers.tree_solvers import tree_normal_form
+
+        nf = tree_normal_form(tree)
+        return write_nfg(
+            nf.payoffs[0], players, nf.labels, scenario.title, comment, version="outcome"
+        )
+    return write_efg(tree, player_labels=players)
 
 
 def _label_of(scenario: Scenario, player: str) -> str:
@@ -207,8 +264,92 @@ def scenario_from_nfg(game: NfgGame, source: str = "") -> str:
     return _dump(doc, f"# Imported from Gambit ({source}) by tradegame import\n")
 
 
-def scenario_from_efg(tree: GameTree, source: str = "") -> str:
+#: The forms :func:`scenario_from_efg` can give an extensive game.
+EfgForm = Literal["auto", "stages", "tree"]
+
+
+def scenario_from_efg(tree: GameTree, source: str = "", form: EfgForm = "auto") -> str:
     """A sequential scenario (YAML text) for an extensive game read from ``.efg``.
+
+    Parameters
+    ----------
+    tree : GameTree
+        One game (``tree.n_draws == 1``), as :func:`~.gambit.read_efg` reads it.
+    source : str
+        The file's name, for the header comment.
+    form : {"auto", "stages", "tree"}, default "auto"
+        ``"stages"``: a scenario with ``stages:`` (:func:`stage_scenario_from_efg`;
+        the tree must be a stage game, see the module docstring); ``"tree"``: a
+        scenario with a ``tree:`` (:func:`tree_scenario_from_efg`), for any tree;
+        ``"auto"``: the scenario with stages when exporting it gives back the same
+        file (labels included: so every file tradegame writes for a scenario with
+        stages), else the tree. Either way exporting the result is the identity.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    GambitFormatError
+        With a one-line reason: for ``"stages"`` when the tree is not a stage game,
+        a player never moves or there are fewer than two players; for the other
+        forms when the scenario format cannot hold the tree (see
+        :func:`tree_scenario_from_efg`).
+    ValueError
+        For an unknown ``form``, or a tree of several draws.
+    """
+    if form not in ("auto", "stages", "tree"):
+        raise ValueError(f"form must be 'auto', 'stages' or 'tree', got {form!r}")
+    if tree.n_draws != 1:
+        raise ValueError(f"the tree holds {tree.n_draws} draws; import one game")
+    if form == "stages" or (form == "auto" and _may_export_back(tree)):
+        try:
+            text = stage_scenario_from_efg(tree, source)
+        except GambitFormatError:
+            if form == "stages":
+                raise
+        else:
+            if form == "stages" or _exports_back(text, tree):
+                return text
+    return tree_scenario_from_efg(tree, source)
+
+
+def _may_export_back(tree: GameTree) -> bool:
+    """Whether the tree has the labels a scenario with stages exports (a quick test that
+    spares building and loading one when it cannot give the file back).
+
+    Export labels no node, every information set (with its stage's name), and each
+    play's outcome with the play's action labels joined by ``/``; outcomes are only
+    at terminal nodes.
+    """
+    g = tree.graph
+    for n in tree.nodes():
+        d = g.nodes[n]
+        if d.get("name"):
+            return False
+        if d["kind"] != "terminal":
+            if d.get("payoffs") is not None or not d.get("infoset_label"):
+                return False
+            continue
+        path = "/".join(g.nodes[n[:k]]["actions"][n[k]] for k in range(len(n)))
+        if d.get("payoffs") is None or d.get("outcome") != path:
+            return False
+    return True
+
+
+def _exports_back(text: str, tree: GameTree) -> bool:
+    """Whether the scenario ``text`` exports as ``.efg`` to the game ``tree``, labels included
+    (both as tradegame's writer writes them)."""
+    try:
+        exported = export_scenario(parse_scenario(text, "<imported>"), "efg")
+    except ScenarioError:
+        return False
+    return write_efg(read_efg(exported)) == write_efg(tree)
+
+
+def stage_scenario_from_efg(tree: GameTree, source: str = "") -> str:
+    """A scenario with ``stages:`` (YAML text) for a stage game read from ``.efg``.
 
     Depth *s* of the tree becomes stage *s* with one lever (a chance lever for
     chance moves); Gambit's action labels become the options' labels. The
@@ -216,7 +357,8 @@ def scenario_from_efg(tree: GameTree, source: str = "") -> str:
     :func:`export_scenario` writes (``"<stage>"`` for a stage with one
     information set, ``"<stage>|<stage>=<action>,..."`` naming what the mover
     has seen), so that exporting the scenario writes them again; otherwise it
-    is named ``move<s>``.
+    is named ``move<s>``. Outcome labels and node labels are not kept (a stage
+    scenario has no place for them).
 
     Raises
     ------
@@ -229,7 +371,13 @@ def scenario_from_efg(tree: GameTree, source: str = "") -> str:
     g = tree.graph
     terminals = sorted(n for n in g.nodes if g.nodes[n]["kind"] == "terminal")
     depth = max(len(t) for t in terminals)
-    ends = _ending_actions(tree, depth)
+    if depth > _max_stages():
+        raise GambitFormatError(
+            f"the tree has plays {depth} moves long; a scenario with stages has at most "
+            f"{_max_stages()} stages"
+        )
+    movers_at = _movers_by_depth(tree, depth)
+    ends = _ending_actions(tree, movers_at)
     player_taken: set[str] = set()
     player_names = {
         p: _identifier(p, "player", player_taken, _PLAYER_RESERVED) for p in tree.players
@@ -243,7 +391,7 @@ def scenario_from_efg(tree: GameTree, source: str = "") -> str:
     action_labels: list[tuple[str, ...]] = []
     option_names: list[list[str]] = []
     for s in range(depth):
-        nodes = sorted(n for n in g.nodes if len(n) == s and g.nodes[n]["kind"] != "terminal")
+        nodes = movers_at[s]
         kinds = {g.nodes[n]["kind"] for n in nodes}
         actions = {tuple(g.nodes[n]["actions"]) for n in nodes}
         movers = {g.nodes[n].get("player") for n in nodes}
@@ -318,6 +466,13 @@ def scenario_from_efg(tree: GameTree, source: str = "") -> str:
         raise GambitFormatError(
             f"player {silent[0]!r} never moves; scenarios need every player to move"
         )
+    n_rows = math.prod(len(x) for x in option_names)
+    if n_rows * (len(option_names) + len(tree.players) + 1) > MAX_NODES:
+        raise GambitFormatError(
+            f"the payoff table of a scenario with stages would have {len(option_names)} "
+            f"levers and {'more than 10^9' if n_rows > 10**9 else f'{n_rows:,}'} rows, more "
+            f"than a scenario file holds ({MAX_NODES:,} values)"
+        )
     rows = []
     for h in itertools.product(*(range(len(x)) for x in option_names)):
         # A play that ended early: every continuation has its payoffs (they cannot matter).
@@ -342,8 +497,28 @@ def _is_terminal(g: Any, node: tuple[int, ...]) -> bool:
     return bool(g.nodes[node]["kind"] == "terminal")
 
 
-def _ending_actions(tree: GameTree, depth: int) -> list[tuple[int, ...]]:
-    """Per depth, the actions that end the game there (plays shorter than ``depth``).
+@functools.cache
+def _max_stages() -> int:
+    """The most stages a scenario has (the schema's limit)."""
+    from tradegame.scenario.schema import ScenarioFile
+
+    stages = ScenarioFile.model_json_schema()["properties"]["stages"]["anyOf"][0]
+    return int(stages["maxItems"])
+
+
+def _movers_by_depth(tree: GameTree, depth: int) -> list[list[tuple[int, ...]]]:
+    """The decision and chance nodes at each depth below ``depth``, in preorder."""
+    out: list[list[tuple[int, ...]]] = [[] for _ in range(depth)]
+    for n in tree.nodes():
+        if not _is_terminal(tree.graph, n):
+            out[len(n)].append(n)
+    return out
+
+
+def _ending_actions(
+    tree: GameTree, movers_at: list[list[tuple[int, ...]]]
+) -> list[tuple[int, ...]]:
+    """Per depth, the actions that end the game there (plays shorter than the longest).
 
     Raises
     ------
@@ -352,9 +527,9 @@ def _ending_actions(tree: GameTree, depth: int) -> list[tuple[int, ...]]:
         same action must end it wherever it is chosen at that depth.
     """
     g = tree.graph
+    depth = len(movers_at)
     ends: list[tuple[int, ...]] = []
-    for s in range(depth):
-        movers = sorted(n for n in g.nodes if len(n) == s and not _is_terminal(g, n))
+    for s, movers in enumerate(movers_at):
         ending: set[int] = set()
         going_on: set[int] = set()
         for n in movers:
@@ -461,3 +636,321 @@ def _observed(tree: GameTree, nodes: list[tuple[int, ...]], s: int) -> list[int]
             "are not 'what the mover has seen of earlier moves'"
         )
     return None if seen == list(range(s)) else seen
+
+
+# ----------------------------------------------------------------------- import as a tree
+
+#: The most players a scenario has.
+_MAX_PLAYERS = 16
+#: A chance probability as written: a whole number, ``"p/q"``, or a float.
+_Probability = int | float | str
+
+
+def tree_scenario_from_efg(tree: GameTree, source: str = "") -> str:
+    """A scenario with a ``tree:`` (YAML text) for any extensive game read from ``.efg``.
+
+    The scenario holds the tree node by node, and everything of the file that a
+    Gambit game is: exporting it as ``.efg`` writes the same file (renumbered in
+    order of first appearance, as tradegame's writer does). Names:
+
+    * players: their labels made names (:func:`_identifier`; ``chance`` is
+      reserved), with the label kept as ``label:``;
+    * levers: one per information set (a chance lever per chance information set),
+      named after its label when it has one (made a name), else
+      ``<player>_<k>`` (``chance_<k>``) with *k* the information set's number
+      among the player's in order of first appearance in preorder; a non-empty
+      label is kept in ``tree.infoset_labels``;
+    * options: their action labels made names, each name distinct within its lever
+      (two chance actions labelled ``1/2`` become ``a1_2`` and ``a1_2_2``), with the
+      label kept as ``label:`` wherever the name differs from it;
+    * outcomes: their labels made names, ``outcome<k>`` (*k*: its number in order
+      of first appearance) when the label has no letter, digit or underscore,
+      with the label kept as ``label:`` wherever the name differs (an empty label
+      too). Outcomes are told apart by the nodes' ``outcome_key`` (the outcome
+      number :func:`~.gambit.read_efg` records), else by label and payoffs.
+
+    Chance probabilities are written exactly: a fraction with a denominator up to
+    10^6 as the expression ``"p/q"`` (which evaluates to the same float), any other
+    number as a float (whose text reads back to the same float); the Gambit writer
+    turns each back into the same rational. Node labels, outcomes on non-terminal
+    nodes and terminal nodes without an outcome are kept; title and comment
+    become the title and the description.
+
+    The nested ``tree.root`` is written by :func:`_tree_lines`, a loop over the
+    nodes with an explicit stack, so deep trees never meet Python's recursion
+    limit here (the rest of the file is shallow and written by PyYAML).
+
+    Raises
+    ------
+    GambitFormatError
+        With a one-line reason, when the scenario format cannot hold the tree: no
+        players or more than 16, a player who never moves, a tree deeper than
+        scenario files nest, or any other limit of scenario files (the text is
+        loaded before it is returned).
+    """
+    n = len(tree.players)
+    if not 1 <= n <= _MAX_PLAYERS:
+        raise GambitFormatError(
+            f"the game has {n} player{'s' if n != 1 else ''}; scenarios with a tree have 1 to "
+            f"{_MAX_PLAYERS} players"
+        )
+    g = tree.graph
+    nodes = tree.nodes()
+    # YAML nesting of each node: the document, 'tree:', 'root:' at 2, then two levels
+    # ('then:' and the child) per move; a node written as a mapping adds one for its values.
+    if any(2 + 2 * len(h) + (0 if _is_bare_terminal(g.nodes[h]) else 1) > MAX_DEPTH for h in nodes):
+        raise GambitFormatError(
+            f"the tree has plays {max(map(len, nodes))} moves long; scenario files nest at "
+            f"most {MAX_DEPTH} levels, which holds trees about {(MAX_DEPTH - 3) // 2} moves deep"
+        )
+    player_taken: set[str] = set()
+    player_names = {
+        p: _identifier(p, "player", player_taken, _PLAYER_RESERVED) for p in tree.players
+    }
+    levers, infoset_labels, options = _tree_levers(tree, player_names)
+    moving = {who for who, _ in levers.values()}
+    silent = [p for p in tree.players if p not in moving]
+    if silent:
+        raise GambitFormatError(
+            f"player {silent[0]!r} never moves; scenarios need every player to move"
+        )
+    outcome_of, outcomes = _tree_outcomes(tree, player_names, NO_OUTCOME)
+
+    players_doc: dict[str, Any] = {
+        player_names[p]: {"label": p, "levers": {}} for p in tree.players
+    }
+    chance_doc: dict[str, Any] = {}
+    for key, (who, lever) in levers.items():
+        d = g.nodes[options[key][0]]
+        names = options[key][1]
+        labels = [str(a) for a in d["actions"]]
+        if who is None:
+            chance_doc[lever] = {
+                "options": {
+                    name: _probability(p)
+                    if name == label
+                    else {"probability": _probability(p), "label": label}
+                    for name, label, p in zip(names, labels, d["probs"], strict=True)
+                }
+            }
+        elif names == labels:
+            players_doc[player_names[who]]["levers"][lever] = list(names)
+        else:
+            players_doc[player_names[who]]["levers"][lever] = {
+                name: {} if name == label else {"label": label}
+                for name, label in zip(names, labels, strict=True)
+            }
+
+    # Each node as YAML data, built in preorder: a child is added to its parent's
+    # 'then:', whose option order is then the action order.
+    then: dict[tuple[int, ...], dict[str, Any]] = {}
+    root: dict[str, Any] = {}
+    for h in nodes:
+        d = g.nodes[h]
+        outcome = outcome_of.get(h)
+        label = str(d.get("name") or "")
+        rep: Any
+        if _is_bare_terminal(d):
+            rep = outcome
+        else:
+            rep = {}
+            if d["kind"] != "terminal":
+                rep["move"] = levers[_infoset_key(d)][1]
+            if label:
+                rep["label"] = label
+            if outcome is not None:
+                rep["outcome"] = outcome
+            if d["kind"] != "terminal":
+                rep["then"] = then[h] = {}
+        if h:
+            parent = g.nodes[h[:-1]]
+            then[h[:-1]][options[_infoset_key(parent)][1][h[-1]]] = rep
+        else:
+            root = rep
+    doc = {
+        "tradegame": 1,
+        "title": tree.title or "Imported extensive game",
+        "description": tree.comment,
+        "players": players_doc,
+        **({"chance": chance_doc} if chance_doc else {}),
+        "analysis": {"samples": 1},
+        # Last, so that 'root:' can follow as the last key of 'tree:'.
+        "tree": {
+            **({"infoset_labels": infoset_labels} if infoset_labels else {}),
+            "outcomes": outcomes,
+        },
+    }
+    text = _dump(doc, f"# Imported from Gambit ({source}) by tradegame import\n")
+    text += "\n".join(_tree_lines("root", root, indent=2)) + "\n"
+    try:
+        parse_scenario(text, source or "<imported>")
+    except ScenarioError as exc:
+        first = exc.issues[0]
+        raise GambitFormatError(
+            f"the tree does not fit in a scenario file: {first.message} (line "
+            f"{first.location.line} of the scenario it becomes)"
+        ) from None
+    return text
+
+
+#: Longest line :func:`_tree_lines` writes a mapping of names on (else one key a line).
+_FLOW_WIDTH = 100
+
+
+def _tree_lines(key: str, value: Any, indent: int) -> list[str]:
+    """``key: value`` as YAML lines, for nested mappings of scalars, without recursion.
+
+    Block style, except that a mapping whose values are all scalars is written on one
+    line (``{fight: war, accommodate: share}``) when that line is at most 100
+    characters, as PyYAML's ``default_flow_style=None`` does.
+    """
+    lines: list[str] = []
+    stack: list[tuple[int, str, Any]] = [(indent, key, value)]
+    while stack:
+        at, k, v = stack.pop()
+        head = f"{' ' * at}{_yaml_scalar(k)}:"
+        if not isinstance(v, dict):
+            lines.append(f"{head} {_yaml_scalar(v)}")
+            continue
+        if not any(isinstance(x, dict) for x in v.values()):
+            items = ", ".join(f"{_yaml_scalar(a)}: {_yaml_scalar(b)}" for a, b in v.items())
+            line = f"{head} {{{items}}}"
+            if len(line) <= _FLOW_WIDTH or not v:
+                lines.append(line)
+                continue
+        lines.append(head)
+        stack.extend((at + 2, a, b) for a, b in reversed(v.items()))
+    return lines
+
+
+#: Characters YAML reads as line breaks.
+_LINE_BREAKS = frozenset("\n\r\x85\u2028\u2029")
+
+
+def _yaml_scalar(value: Any) -> str:
+    """A scalar as YAML text on one line, valid as a key or value in block or flow style.
+
+    PyYAML's own choice of style in a flow sequence (plain when it can, quoted when it
+    must), or double quotes (with escapes) when that would span lines.
+    """
+    styles: tuple[dict[str, Any], ...] = (
+        {"allow_unicode": True},
+        {"allow_unicode": True, "default_style": '"'},
+        {"default_style": '"'},
+    )
+    for style in styles:
+        text = yaml.safe_dump([value], default_flow_style=True, width=2**31, **style)
+        body = text.strip()[1:-1]
+        if not _LINE_BREAKS.intersection(body) and yaml.safe_load(f"[{body}]") == [value]:
+            return body
+    raise ValueError(f"cannot write {value!r} as a YAML scalar on one line")
+
+
+def _is_bare_terminal(d: dict[str, Any]) -> bool:
+    """Whether a node is written as a bare outcome name (a terminal without a label)."""
+    return bool(d["kind"] == "terminal" and d.get("payoffs") is not None and not d.get("name"))
+
+
+def _infoset_key(d: dict[str, Any]) -> tuple[str | None, Any]:
+    """A node's information set, told apart by mover (``None``: chance)."""
+    return (None if d["kind"] == "chance" else d["player"], d["infoset"])
+
+
+def _tree_levers(
+    tree: GameTree, player_names: dict[str, str]
+) -> tuple[
+    dict[tuple[str | None, Any], tuple[str | None, str]],
+    dict[str, str],
+    dict[tuple[str | None, Any], tuple[tuple[int, ...], list[str]]],
+]:
+    """One lever per information set, in order of first appearance in preorder.
+
+    Returns
+    -------
+    levers : dict
+        Information set -> (the mover's label, or ``None`` for chance; lever name).
+    infoset_labels : dict
+        Lever -> its information set's label (non-empty ones only).
+    options : dict
+        Information set -> (its first node, the option names of its actions).
+    """
+    g = tree.graph
+    taken: set[str] = set()
+    levers: dict[tuple[str | None, Any], tuple[str | None, str]] = {}
+    infoset_labels: dict[str, str] = {}
+    options: dict[tuple[str | None, Any], tuple[tuple[int, ...], list[str]]] = {}
+    count: dict[str | None, int] = {}
+    for h in tree.nodes():
+        d = g.nodes[h]
+        if d["kind"] == "terminal":
+            continue
+        key = _infoset_key(d)
+        if key in levers:
+            continue
+        who = key[0]
+        count[who] = count.get(who, 0) + 1
+        prefix = "chance" if who is None else player_names[who]
+        label = str(d.get("infoset_label") or "")
+        text = label if label.strip() else f"{prefix}_{count[who]}"
+        lever = _identifier(text, prefix, taken)
+        levers[key] = (who, lever)
+        if label:
+            infoset_labels[lever] = label
+        _, names = _options([str(a) for a in d["actions"]], "a")
+        options[key] = (h, names)
+    return levers, infoset_labels, options
+
+
+def _tree_outcomes(
+    tree: GameTree, player_names: dict[str, str], reserved: str
+) -> tuple[dict[tuple[int, ...], str], dict[str, Any]]:
+    """The tree's outcomes, named, in order of first appearance in preorder.
+
+    Returns
+    -------
+    outcome_of : dict
+        Node -> the name of the outcome it pays (nodes with one only).
+    outcomes : dict
+        Name -> ``{label?, payoffs}`` as 'tree.outcomes' holds it.
+    """
+    g = tree.graph
+    taken: set[str] = set()
+    names: dict[Hashable, str] = {}
+    outcome_of: dict[tuple[int, ...], str] = {}
+    outcomes: dict[str, Any] = {}
+    for h in tree.nodes():
+        d = g.nodes[h]
+        pay = d.get("payoffs")
+        if pay is None:
+            continue
+        label = str(d.get("outcome") or "")
+        values = tuple(float(x) for x in pay)
+        ident = d.get("outcome_key")
+        key: Hashable = ("merged", label, values) if ident is None else ("key", ident)
+        if key not in names:
+            usable = re.search(r"\w", label, flags=re.ASCII) is not None
+            name = _identifier(
+                label if usable else f"outcome{len(names) + 1}",
+                "outcome",
+                taken,
+                frozenset({reserved}),
+            )
+            names[key] = name
+            outcomes[name] = {
+                **({} if name == label else {"label": label}),
+                "payoffs": {
+                    player_names[p]: _number(x) for p, x in zip(tree.players, values, strict=True)
+                },
+            }
+        outcome_of[h] = names[key]
+    return outcome_of, outcomes
+
+
+def _probability(p: float) -> _Probability:
+    """A chance probability as scenario text that evaluates to exactly ``p``."""
+    f = _fraction_of(float(p))
+    if f.denominator == 1:
+        return int(f)
+    if f.denominator <= 10**6:
+        return f"{f.numerator}/{f.denominator}"
+    return float(p)
