@@ -292,7 +292,7 @@ def test_trees_that_are_not_stage_games_import_as_trees(reason: str) -> None:
 def test_a_player_who_never_moves_is_refused_in_one_line() -> None:
     for form in ("auto", "stages", "tree"):
         with pytest.raises(GambitFormatError, match="player 'B' never moves") as info:
-            scenario_from_efg(read_efg(REFUSED["never moves"]), form=form)  # type: ignore[arg-type]
+            scenario_from_efg(read_efg(REFUSED["never moves"]), form=form)
         assert "\n" not in str(info.value)
 
 

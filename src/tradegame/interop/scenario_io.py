@@ -283,7 +283,8 @@ def scenario_from_efg(tree: GameTree, source: str = "", form: EfgForm = "auto") 
         scenario with a ``tree:`` (:func:`tree_scenario_from_efg`), for any tree;
         ``"auto"``: the scenario with stages when exporting it gives back the same
         file (labels included: so every file tradegame writes for a scenario with
-        stages), else the tree. Either way exporting the result is the identity.
+        stages), else the tree; so exporting the result gives back the file (which
+        ``"stages"`` does only up to the labels it cannot hold).
 
     Returns
     -------
