@@ -15,6 +15,14 @@ as ``.nfg`` and ``.efg``, read by pygambit and solved by Gambit:
 * ``enummixed_solve`` on a two-player ``.nfg``: our pure equilibria are among
   Gambit's extreme equilibria, and the extreme equilibria tradegame's own vertex
   enumeration finds are the same set (within 1e-7).
+
+Scenarios with a ``tree:`` export their central tree and its reduced normal form
+(:func:`tradegame.solvers.tree_solvers.tree_normal_form`): its pure equilibria are
+exactly Gambit's, and the plays the central game reports (its subgame-perfect
+play, or for imperfect information the play of the equilibrium the run's rule
+chooses: the card game has no pure one and plays its mixed equilibrium) are the
+plays of an equilibrium Gambit finds on the ``.efg`` (``enumpure_solve``, or
+``lcp_solve`` for two players).
 """
 
 from __future__ import annotations
@@ -30,11 +38,16 @@ from interop_support import IDS, SCENARIOS, profile_of
 from tradegame.interop.scenario_io import export_scenario
 from tradegame.model.central import central_payoffs, central_stage_game
 from tradegame.model.normal_form import plan_index, reduced_normal_form, reduced_strategies
+from tradegame.model.scenario_tree import central_tree
 from tradegame.model.tree import GameTree
-from tradegame.montecarlo.simulate import central_game
+from tradegame.montecarlo.sampling import ParameterSampler
+from tradegame.montecarlo.simulate import RunOptions, central_game
+from tradegame.montecarlo.tree_play import TreeModel
 from tradegame.scenario.load import Scenario, load_scenario
 from tradegame.solvers.backward_induction import backward_induction
 from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
+from tradegame.solvers.pure_nash import pure_nash
+from tradegame.solvers.tree_solvers import tree_normal_form
 
 gbt = pytest.importorskip("pygambit")
 pytestmark = pytest.mark.gambit
@@ -72,8 +85,20 @@ def _subgame_perfect(scenario: Scenario) -> tuple[Any, dict[Any, int], GameTree]
     return g, tree.profile_from_arrays(res.strategy), tree
 
 
+def _tree_plays(scenario: Scenario) -> dict[tuple[int, ...], float]:
+    """A tree scenario's central play: terminal history -> probability."""
+    options = RunOptions.resolve(scenario)
+    model = TreeModel(scenario, options.play_rule, options.tie_break)
+    medians = ParameterSampler(scenario.spec.parameters, 0).medians()
+    _, weights, _ = model.solve({k: np.array([v]) for k, v in medians.items()}, 1)
+    terminals = model.structure.terminals
+    return {terminals[t]: float(weights[0, t]) for t in np.flatnonzero(weights[0] > 0)}
+
+
 def _ours(scenario: Scenario) -> list[dict[tuple[int, ...], float]]:
     """The project's equilibria as plays: one pure profile each, or a sequential game's paths."""
+    if scenario.is_tree:
+        return [_tree_plays(scenario)]
     eqs = central_game(scenario).equilibria
     if scenario.is_sequential:
         return [{profile_of(scenario, e): float(e.probability or 0) for e in eqs}]
@@ -85,6 +110,10 @@ def test_gambit_pure_equilibria_of_the_exported_nfg_include_ours(path: Path) -> 
     scenario = load_scenario(str(path))
     game = gbt.read_nfg(io.StringIO(export_scenario(scenario, "nfg")))
     theirs = {_pure(eq, game.players) for eq in gbt.nash.enumpure_solve(game).equilibria}
+    if scenario.is_tree:
+        U = tree_normal_form(central_tree(scenario)).payoffs[0]
+        assert {tuple(int(x) for x in e) for e in np.argwhere(pure_nash(U))} == theirs
+        return
     if not scenario.is_sequential:
         ours = {profile_of(scenario, e) for e in central_game(scenario).equilibria}
         assert ours <= theirs
@@ -102,11 +131,13 @@ def test_gambit_equilibria_of_the_exported_efg_include_ours(path: Path) -> None:
     scenario = load_scenario(str(path))
     game = gbt.read_efg(io.StringIO(export_scenario(scenario, "efg")))
     plays = [_plays(game, eq.as_behavior()) for eq in gbt.nash.enumpure_solve(game).equilibria]
+    if scenario.is_tree and len(game.players) == 2:
+        plays += [_plays(game, eq) for eq in gbt.nash.lcp_solve(game, rational=False).equilibria]
     for ours in _ours(scenario):
         assert any(
             p.keys() == ours.keys() and all(abs(p[h] - ours[h]) < 1e-9 for h in ours) for p in plays
         ), ours
-    if not scenario.is_sequential:
+    if not scenario.is_sequential or scenario.is_tree:
         return
     # The subgame-perfect profile, action by information set, among the agent-form equilibria.
     _, profile, tree = _subgame_perfect(scenario)
@@ -134,7 +165,9 @@ def test_gambit_equilibria_of_the_exported_efg_include_ours(path: Path) -> None:
 @pytest.mark.parametrize("path", SCENARIOS, ids=IDS)
 def test_gambit_mixed_equilibria_of_a_two_player_nfg_include_ours(path: Path) -> None:
     scenario = load_scenario(str(path))
-    if scenario.is_sequential:
+    if scenario.is_tree:
+        U = tree_normal_form(central_tree(scenario)).payoffs[0]
+    elif scenario.is_sequential:
         g = central_stage_game(scenario)
         U, _ = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
     else:
@@ -159,7 +192,9 @@ def test_gambit_mixed_equilibria_of_a_two_player_nfg_include_ours(path: Path) ->
         return any(np.allclose(x, t, rtol=0, atol=1e-7) for t in theirs)
 
     m, n = U.shape[1:]
-    if scenario.is_sequential:
+    if scenario.is_tree:
+        pure = {tuple(int(x) for x in e) for e in np.argwhere(pure_nash(U))}
+    elif scenario.is_sequential:
         gs, profile, _ = _subgame_perfect(scenario)
         plans = reduced_strategies(gs.stages, gs.players)
         pure = {tuple(plan_index(plans[i], profile) for i in range(2))}
