@@ -360,6 +360,15 @@ def import_(
         Path | None,
         typer.Option("--output", "-o", help="Scenario file to write (default: stdout)."),
     ] = None,
+    form: Annotated[
+        str,
+        typer.Option(
+            "--form",
+            help=".efg: 'tree' (node by node, every label kept), 'stages' (a stage game "
+            "as 'stages:', labels of information sets and outcomes dropped) or 'auto' "
+            "(stages when they give the file back, else the tree).",
+        ),
+    ] = "auto",
 ) -> None:
     """Turn a Gambit .nfg or .efg file into a tradegame scenario."""
     from tradegame.interop.gambit import GambitFormatError, read_efg, read_nfg
@@ -370,6 +379,8 @@ def import_(
     suffix = file.suffix.lower()
     if suffix not in (".nfg", ".efg"):
         raise BadInput(f"{file}: expected a .nfg or .efg file")
+    if form not in ("auto", "stages", "tree"):
+        raise BadInput(f"--form {form}: use auto, stages or tree")
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -380,7 +391,7 @@ def import_(
         if suffix == ".nfg":
             scenario_text = scenario_from_nfg(read_nfg(text), file.name)
         else:
-            scenario_text = scenario_from_efg(read_efg(text), file.name)
+            scenario_text = scenario_from_efg(read_efg(text), file.name, form)  # type: ignore[arg-type]
     except GambitFormatError as exc:
         raise BadInput(f"{file}: {exc}") from None
     parse_scenario(scenario_text, str(output or "<imported>"))  # what we write must load

@@ -318,6 +318,43 @@ def test_the_cli_imports_validates_and_exports_a_tree(cli, tmp_path: Path) -> No
     ]
 
 
+# A stage game (every play meets the same moves) with labels a scenario with stages drops.
+STAGE_GAME = """EFG 2 R "two moves" { "A" "B" }
+""
+
+p "" 1 1 "A moves" { "l" "r" } 0
+p "" 2 1 "B moves" { "x" "y" } 0
+t "" 1 "first" { 1, 0 }
+t "" 2 "second" { 0, 1 }
+p "" 2 1 "B moves" { "x" "y" } 0
+t "" 3 "third" { 0, 0 }
+t "" 4 "fourth" { 2, 2 }
+"""
+
+
+def test_the_cli_imports_in_the_form_asked_for(cli, tmp_path: Path) -> None:
+    game = tmp_path / "stage.efg"
+    game.write_text(STAGE_GAME, encoding="utf-8")
+    forms = {}
+    for form in ("auto", "stages", "tree"):
+        out = tmp_path / f"{form}.yaml"
+        result = cli("import", game, "--form", form, "-o", out)
+        assert result.code == 0, result.stderr
+        forms[form] = out.read_text(encoding="utf-8")
+    assert "\nstages:\n" in forms["stages"] and "\ntree:\n" not in forms["stages"]
+    assert "\ntree:\n" in forms["tree"]
+    assert forms["auto"] == forms["tree"]  # the stages would drop the labels
+    # The stage form still exports the same game, its labels aside.
+    back = tmp_path / "back.efg"
+    assert cli("export", tmp_path / "stages.yaml", "--format", "efg", "-o", back).code == 0
+    assert [n for n in read_efg(back.read_text()).nodes()] == read_efg(STAGE_GAME).nodes()
+    result = cli("import", game, "--form", "nodes")
+    assert (
+        result.code == 2
+        and result.stderr.strip() == "error: --form nodes: use auto, stages or tree"
+    )
+
+
 MALFORMED = {
     "the file ends before the tree is complete": (
         'EFG 2 R "t" { "A" } ""\np "" 1 1 "" { "l" "r" } 0\nt "" 1 "" { 0 }\n'
