@@ -392,6 +392,9 @@ def test_solve_shows_the_reduced_normal_form_of_a_hidden_move(cli) -> None:
     result = cli("solve", "classroom/card_game")
     assert result.code == 0, result.stderr
     assert "reduced normal form" in result.stdout and "none" in result.stdout
+    # What the run plays instead: the mixed equilibrium, meet with 2 / (2 + bet) at bet 1.25.
+    assert "Extreme mixed equilibria" in result.stdout
+    assert f"Meet {2 / 3.25:.3g}" in result.stdout
 
 
 def test_tree_draws_a_tree_scenario(cli, tmp_path: Path) -> None:

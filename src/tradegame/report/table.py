@@ -424,4 +424,38 @@ def _normal_form_equilibria(
         )
     if not eq.any():
         t.add_row(*(["none"] * (2 * len(players))))
-    return t
+    if eq.any() or len(players) != 2:
+        return t
+    # No pure equilibrium: what a run plays instead ('mixed', two players), if it can say.
+    from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
+
+    try:
+        mixed = mixed_nash_2p(U[0], U[1])
+    except ValueError:  # too large for vertex enumeration
+        return t
+    m = Table(
+        title="Extreme mixed equilibria (each plan played with its probability)",
+        title_justify="left",
+    )
+    for p in players:
+        m.add_column(p, overflow="fold")
+    for p in players:
+        m.add_column(f"payoff {p}", justify="right")
+    for x, y in mixed:
+        mixes = [
+            ", ".join(f"{labels[i][k]} {w:.3g}" for k, w in enumerate(z) if w > 1e-12)
+            for i, z in enumerate((x, y))
+        ]
+        pays = [float(x @ U[i] @ y) for i in range(2)]
+        m.add_row(*mixes, *[f"{v:.2f}" for v in pays])
+    return _stack(t, m)
+
+
+def _stack(*tables: Table) -> Table:
+    """Tables one under the other, as one renderable table."""
+    grid = Table.grid()
+    for k, table in enumerate(tables):
+        if k:
+            grid.add_row(Text(""))
+        grid.add_row(table)
+    return grid
