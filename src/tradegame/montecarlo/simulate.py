@@ -837,7 +837,7 @@ def _result(
         )
     paths: list[OutcomeEstimate] = []
     first_path = K + 1 + n + len(solver.lever_keys)
-    if solver.tree is not None and totals.shape[0] > first_path:
+    if solver.moves is not None and totals.shape[0] > first_path:
         path_totals = totals[first_path:]
         for p in np.argsort(-path_totals, kind="stable"):
             count = float(path_totals[p])
@@ -845,29 +845,11 @@ def _result(
                 break
             paths.append(
                 OutcomeEstimate(
-                    solver.tree.structure.path_labels[int(p)],
+                    _path_label(solver, int(p)),
                     count / samples,
                     count,
                     wilson_interval(count, samples),
                 )
-            )
-    elif solver.sequential is not None and totals.shape[0] > first_path:
-        path_totals = totals[first_path:]
-        for p in np.argsort(-path_totals, kind="stable"):
-            count = float(path_totals[p])
-            if count <= 0 or len(paths) >= 50:
-                break
-            played = game.played_stages(int(p))  # labels stop where the game ended
-            label = " > ".join(
-                f"{name}: {action}"
-                for name, action in zip(
-                    game.axis_names[:played],
-                    game.profile_strategies(int(p))[:played],
-                    strict=True,
-                )
-            )
-            paths.append(
-                OutcomeEstimate(label, count / samples, count, wilson_interval(count, samples))
             )
     if solver.moves is not None and solver.moves.perfect:
         rule = scenario.analysis.tie_break
@@ -921,6 +903,20 @@ def _result(
         paths=tuple(paths),
         options=dataclasses.asdict(options),
         environment=_environment(),
+    )
+
+
+def _path_label(solver: ChunkSolver, p: int) -> str:
+    """``"stage: action > ..."`` (or ``"lever: option > ..."`` in a tree) of path ``p``."""
+    if solver.tree is not None:
+        return solver.tree.structure.path_labels[p]
+    game = solver.game
+    played = game.played_stages(p)  # labels stop where the game ended
+    return " > ".join(
+        f"{name}: {action}"
+        for name, action in zip(
+            game.axis_names[:played], game.profile_strategies(p)[:played], strict=True
+        )
     )
 
 
