@@ -9,15 +9,19 @@ microseconds per game for:
     drop some equilibria that QuantEcon and Gambit both report);
 (b) the same on random 6x6 games versus QuantEcon;
 (c) one equilibrium of random 6x6 games: ``lemke_howson`` (one call per game) and
-    ``lemke_howson_batch`` versus QuantEcon's ``lemke_howson``.
+    ``lemke_howson_batch`` versus QuantEcon's ``lemke_howson``;
+(d) all extreme equilibria of degenerate games (random 4x2 and 4x4 integer payoffs in
+    {0, 1, 2}, as reduced normal forms of game trees are): the batched exact path of
+    ``mixed_nash_2p_batch`` versus the per-game kernel it must equal bit for bit, one
+    call per game, in the same run.
 
 Reference libraries are the ``bench`` extra (``pip install quantecon pygambit nashpy``);
 a missing one is skipped with a message. Reference solvers are called once per game on
 game objects built before the clock starts, and QuantEcon's Numba code is compiled
 before timing, so the figures compare solving only. Each figure is the best of several
 runs, which filters out some interference from other processes on a shared machine.
-Payoffs are i.i.d. standard normal, hence nondegenerate with probability one; equilibrium
-counts are cross-checked.
+In (a)-(c) payoffs are i.i.d. standard normal, hence nondegenerate with probability one;
+equilibrium counts are cross-checked.
 """
 
 from __future__ import annotations
@@ -34,7 +38,9 @@ from typing import Any
 
 import numpy as np
 
+from tradegame.solvers._bimatrix import normalize
 from tradegame.solvers.lemke_howson import lemke_howson, lemke_howson_batch
+from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL, _enumerate_extreme
 from tradegame.solvers.mixed_nash_2p_batch import mixed_nash_2p_batch
 
 
@@ -155,6 +161,34 @@ def bench_lemke_howson(m: int, n: int, n_games: int, seed: int) -> None:
         print(f"  {'':<44s}same equilibrium as QuantEcon in every game: {same}")
 
 
+def bench_degenerate(m: int, n: int, n_games: int, n_loop: int, seed: int) -> None:
+    print(f"\n(d) all extreme equilibria, degenerate {m}x{n} games (integer payoffs 0..2)")
+    rng = np.random.default_rng(seed)
+    A, B = rng.integers(0, 3, size=(2, n_games, m, n)).astype(np.float64)
+    mixed_nash_2p_batch(A[:50], B[:50])  # warm caches of support index tables
+    t, res = _best_of(lambda: mixed_nash_2p_batch(A, B), repeat=3)
+    ours = t / n_games * 1e6
+    _row(f"tradegame mixed_nash_2p_batch (D={n_games})", ours)
+    print(
+        f"  {'':<44s}degenerate draws {int(res.degenerate.sum())}, "
+        f"mean #equilibria {res.n_equilibria.mean():.3f}"
+    )
+    # The per-game kernel, on the same scaled payoffs the batch hands to it.
+    an, bn = normalize(A[:n_loop]), normalize(B[:n_loop])
+    t, found = _best_of(
+        lambda: [_enumerate_extreme(a, b, DEFAULT_TOL) for a, b in zip(an, bn, strict=True)],
+        repeat=3,
+    )
+    _row(f"per-game fallback _enumerate_extreme (D={n_loop})", t / n_loop * 1e6, ours)
+    same = all(
+        np.array_equal(res.x[d, : len(x)], x)
+        and np.array_equal(res.y[d, : len(y)], y)
+        and res.n_equilibria[d] == len(x)
+        for d, (x, y) in enumerate(found)
+    )
+    print(f"  {'':<44s}bit-identical to the per-game kernel in every game: {same}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer games, for a smoke test")
@@ -188,6 +222,8 @@ def main() -> None:
         seed=args.seed + 1,
     )
     bench_lemke_howson(6, 6, n_games=2_000 // s, seed=args.seed + 2)
+    bench_degenerate(4, 2, n_games=20_000 // s, n_loop=2_000 // s, seed=args.seed + 3)
+    bench_degenerate(4, 4, n_games=5_000 // s, n_loop=500 // s, seed=args.seed + 4)
 
 
 def _quiet_import(name: str) -> Any | None:

@@ -35,10 +35,17 @@ vertex with at least as many), and every vertex is the solution of some
 nonsingular basis, so counting the tight constraints at every feasible basic
 solution detects degeneracy without missing any. Those draws (ties in
 integer payoffs, dominated-but-tied actions, continua of equilibria) are
-flagged and, unless ``fallback=False``, solved again one at a time by the
-exact method of :func:`~tradegame.solvers.mixed_nash_2p`. Draws of
-continuous random payoffs are nondegenerate with probability one, so for
-Monte Carlo the fallback is rare.
+flagged and, unless ``fallback=False``, solved again by the exact method of
+:func:`~tradegame.solvers.mixed_nash_2p`: vertex enumeration of both
+polytopes, merging the copies of a degenerate vertex by label set, and
+matching complementary label sets. That step is batched too (see
+:func:`_enumerate_extreme_many`): :func:`~tradegame.solvers._bimatrix.basis_vertices`
+works elementwise over its trailing draw axis, so stacking the degenerate
+draws there gives every draw bit for bit the values the per-game kernel
+computes, and the per-draw bookkeeping (deduplication, pairing, sorting) is
+done with bit masks over (draw, vertex) arrays. Draws of continuous random
+payoffs are nondegenerate with probability one, but reduced normal forms of
+game trees and integer payoffs are degenerate in most or all draws.
 """
 
 from __future__ import annotations
@@ -49,12 +56,13 @@ from math import comb
 from typing import NamedTuple
 
 import numpy as np
-from numpy.typing import ArrayLike
+from numpy.typing import ArrayLike, NDArray
 
 from tradegame.solvers._bimatrix import (
     BoolArray,
     FloatArray,
     IntArray,
+    basis_vertices,
     check_bimatrix_batch,
     check_size,
     lexsort_rows,
@@ -62,12 +70,23 @@ from tradegame.solvers._bimatrix import (
     singular_threshold,
     support_pairs,
 )
-from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL, _enumerate_extreme
+from tradegame.solvers.mixed_nash_2p import _PAIR_CHUNK, DEFAULT_TOL, _enumerate_extreme
 
 __all__ = ["BatchEquilibria", "mixed_nash_2p_batch"]
 
 #: Work arrays are sized to about this many float64 entries per chunk of draws.
 _CHUNK_ELEMENTS = 1 << 17
+
+#: Largest label count (m + n) whose label sets fit the int64 bit masks of the
+#: batched degenerate path.
+_MAX_MASK_LABELS = 62
+
+#: Largest support size for which the batched degenerate path is bit-identical
+#: to the per-game one: NumPy sums fewer than 8 terms strictly left to right
+#: whatever the array layout, but longer contiguous sums pairwise, and the
+#: back substitution of :func:`~tradegame.solvers._bimatrix.solve_ones` sums
+#: up to ``k - 1`` terms, contiguously when a call holds a single system.
+_MAX_BATCHED_SUPPORT = 8
 
 
 class BatchEquilibria(NamedTuple):
@@ -120,8 +139,9 @@ def mixed_nash_2p_batch(
         Tolerance relative to each player's payoff range, as in
         :func:`mixed_nash_2p`; it also decides which draws count as degenerate.
     fallback : bool, default True
-        Solve degenerate draws with the exact per-game method (a Python loop
-        over those draws only). With False they are only flagged.
+        Solve degenerate draws with the exact method of :func:`mixed_nash_2p`,
+        batched over those draws (bit-identical to solving each alone). With
+        False they are only flagged.
 
     Returns
     -------
@@ -223,13 +243,11 @@ def _batch_kernel(
 
     if fallback:
         redo = np.flatnonzero(degenerate)
-        extra = [_enumerate_extreme(a[d], b[d], tol) for d in redo]
-        if extra:
-            draw = np.concatenate(
-                [draw, *(np.full(len(e[0]), d) for d, e in zip(redo, extra, strict=True))]
-            )
-            x = np.concatenate([x, *(e[0] for e in extra)])
-            y = np.concatenate([y, *(e[1] for e in extra)])
+        if len(redo):
+            redo_draw, redo_x, redo_y = _enumerate_extreme_many(a[redo], b[redo], tol)
+            draw = np.concatenate([draw, redo[redo_draw]])
+            x = np.concatenate([x, redo_x])
+            y = np.concatenate([y, redo_y])
 
     # Sort by draw, then (x, y) exactly as the per-game solver orders them.
     order = lexsort_rows(draw[:, None].astype(np.float64), x, y)
@@ -244,6 +262,200 @@ def _batch_kernel(
     yp[draw, slot] = y
     valid[draw, slot] = True
     return xp, yp, valid, degenerate
+
+
+# --- exact vertex enumeration of many (degenerate) games at once ----------------------------
+
+
+def _enumerate_extreme_many(
+    a: FloatArray, b: FloatArray, tol: float
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """:func:`~tradegame.solvers.mixed_nash_2p._enumerate_extreme` for a stack of games.
+
+    Parameters
+    ----------
+    a, b : ndarray, shape (D, m, n)
+        Payoffs already scaled into [1, 2], one game per draw.
+    tol : float
+        Tolerance, as in :func:`mixed_nash_2p_batch`.
+
+    Returns
+    -------
+    draw : ndarray of intp, shape (E,)
+        Draw of each equilibrium, ascending.
+    x : ndarray, shape (E, m)
+    y : ndarray, shape (E, n)
+        The equilibria of draw ``t`` are the rows where ``draw == t``, equal
+        bit for bit and in the same order to ``_enumerate_extreme(a[t], b[t],
+        tol)``, so results do not depend on which draws share a call.
+
+    Notes
+    -----
+    Games with more than :data:`_MAX_MASK_LABELS` labels or supports larger
+    than :data:`_MAX_BATCHED_SUPPORT` are solved one at a time by the
+    per-game kernel.
+    """
+    D, m, n = a.shape
+    if m + n > _MAX_MASK_LABELS or min(m, n) > _MAX_BATCHED_SUPPORT:
+        extra = [_enumerate_extreme(a[t], b[t], tol) for t in range(D)]
+        draw = np.concatenate(
+            [np.full(len(e[0]), t, np.intp) for t, e in enumerate(extra)] or [np.empty(0, np.intp)]
+        )
+        x = np.concatenate([e[0] for e in extra] or [np.empty((0, m))])
+        y = np.concatenate([e[1] for e in extra] or [np.empty((0, n))])
+        return draw, x, y
+    p_constraints = np.moveaxis(b, 0, -1).swapaxes(0, 1)  # B^T per draw, (n, m, D)
+    q_constraints = np.moveaxis(a, 0, -1)  # A per draw, (m, n, D)
+    step = max(1, _CHUNK_ELEMENTS // max(_vertex_work(n, m), _vertex_work(m, n)))
+    draws: list[IntArray] = [np.empty(0, np.intp)]
+    xs: list[FloatArray] = [np.empty((0, m))]
+    ys: list[FloatArray] = [np.empty((0, n))]
+    for lo in range(0, D, step):
+        hi = min(D, lo + step)
+        # P: support over rows (x); its labels are the zero rows, then the tight columns.
+        x_draw, x_vertex, x_zero, x_tight = _polytope_many(
+            p_constraints[..., lo:hi], tol, transpose=False
+        )
+        # Q: support over columns (y); its labels are the tight rows, then the zero columns.
+        y_draw, y_vertex, y_zero, y_tight = _polytope_many(
+            q_constraints[..., lo:hi], tol, transpose=True
+        )
+        ix, iy = _complementary_many(
+            x_draw,
+            _label_masks(x_zero, x_tight),
+            y_draw,
+            _label_masks(y_tight, y_zero),
+            hi - lo,
+            m + n,
+        )
+        # Same expressions as the per-game kernel, so the same rounding.
+        x = x_vertex[ix] / x_vertex[ix].sum(axis=1, keepdims=True)
+        y = y_vertex[iy] / y_vertex[iy].sum(axis=1, keepdims=True)
+        draw = x_draw[ix]
+        # lexsort is stable and ties keep the per-draw pairing order, as per game.
+        order = lexsort_rows(draw[:, None].astype(np.float64), x, y)
+        draws.append(draw[order] + lo)
+        xs.append(x[order])
+        ys.append(y[order])
+    return np.concatenate(draws), np.concatenate(xs), np.concatenate(ys)
+
+
+def _vertex_work(r: int, d: int) -> int:
+    """Float64 entries per draw of the largest work arrays of :func:`_polytope_many`.
+
+    Per support size ``k`` with ``P`` bases, :func:`basis_vertices` holds
+    about ``P * (2 k (k + 1) + r)`` entries per draw; the feasible points and
+    their labels take at most ``P * (2 d + r)`` more.
+    """
+    return max(
+        comb(r, k) * comb(d, k) * (2 * k * (k + 1) + 2 * r + 2 * d) for k in range(1, min(r, d) + 1)
+    )
+
+
+def _label_masks(first: BoolArray, second: BoolArray) -> NDArray[np.int64]:
+    """Label sets as int64 bit masks: bit ``i`` for ``first[:, i]``, then ``second``'s bits."""
+    labels = np.hstack([first, second])
+    weights = np.left_shift(np.int64(1), np.arange(labels.shape[1], dtype=np.int64))
+    return labels.astype(np.int64) @ weights
+
+
+def _polytope_many(
+    C: FloatArray, tol: float, *, transpose: bool
+) -> tuple[IntArray, FloatArray, BoolArray, BoolArray]:
+    """Distinct nonzero vertices of ``{z >= 0 : C z <= 1}`` for a stack of draws.
+
+    Parameters
+    ----------
+    C : ndarray, shape (r, d, D)
+        Constraint matrices, draws on the last axis.
+    tol : float
+        Tolerance for feasibility and for tight constraints.
+    transpose : bool
+        As in :func:`~tradegame.solvers.mixed_nash_2p._polytope`.
+
+    Returns
+    -------
+    draw : ndarray of intp, shape (V,)
+        Draw of each vertex, ascending.
+    z : ndarray, shape (V, d)
+    zero : ndarray of bool, shape (V, d)
+    tight : ndarray of bool, shape (V, r)
+        Per draw, the rows :func:`~tradegame.solvers.mixed_nash_2p._polytope`
+        returns for that draw alone, in its order: the first basis (by
+        support size, then basis) reaching each label set.
+    """
+    r, d, _ = C.shape
+    draws: list[IntArray] = []
+    zs: list[FloatArray] = []
+    zeros: list[BoolArray] = []
+    tights: list[BoolArray] = []
+    for k in range(1, min(r, d) + 1):
+        if transpose:
+            rows, support = support_pairs(r, d, k)
+        else:
+            support, rows = support_pairs(d, r, k)
+        for lo in range(0, len(support), _PAIR_CHUNK):
+            sup, row = support[lo : lo + _PAIR_CHUNK], rows[lo : lo + _PAIR_CHUNK]
+            u, feasible, _, Cz = basis_vertices(C, sup, row, tol)
+            basis, draw = np.nonzero(feasible)
+            z = np.zeros((len(basis), d))
+            np.put_along_axis(z, sup[basis], u[:, basis, draw].T, axis=1)
+            draws.append(draw)
+            zs.append(z)
+            zeros.append(np.abs(z) <= tol)
+            tights.append(np.abs(Cz[:, basis, draw].T - 1.0) <= tol)
+    draw = np.concatenate(draws)
+    z = np.concatenate(zs)
+    zero = np.concatenate(zeros)
+    tight = np.concatenate(tights)
+    # Copies of a degenerate vertex share its label set, and distinct vertices
+    # of one polytope never do (see _polytope). The stable sort by (draw, labels)
+    # puts each group's earliest basis first; keep those, in (draw, basis) order.
+    mask = _label_masks(zero, tight)
+    by_labels = np.lexsort((mask, draw))
+    sorted_draw, sorted_mask = draw[by_labels], mask[by_labels]
+    starts = np.ones(len(by_labels), bool)
+    starts[1:] = (sorted_draw[1:] != sorted_draw[:-1]) | (sorted_mask[1:] != sorted_mask[:-1])
+    first = by_labels[starts]
+    first = first[np.lexsort((first, draw[first]))]
+    return draw[first], z[first], zero[first], tight[first]
+
+
+def _complementary_many(
+    x_draw: IntArray,
+    x_labels: NDArray[np.int64],
+    y_draw: IntArray,
+    y_labels: NDArray[np.int64],
+    n_draws: int,
+    n_labels: int,
+) -> tuple[IntArray, IntArray]:
+    """Row indices of the (vertex of P, vertex of Q) pairs of one draw covering every label.
+
+    ``x_draw`` (Vx,) and ``y_draw`` (Vy,) are ascending; ``x_labels`` (Vx,)
+    and ``y_labels`` (Vy,) are the label bit masks over ``n_labels`` (m + n)
+    labels. Pairs come out by draw, then in the row-major order of the
+    per-game ``np.nonzero`` over (vertex of P, vertex of Q).
+    """
+    x_count = np.bincount(x_draw, minlength=n_draws)
+    y_count = np.bincount(y_draw, minlength=n_draws)
+    x_start = np.cumsum(x_count) - x_count
+    y_start = np.cumsum(y_count) - y_count
+    # Pad to (draws, most vertices of a draw); padded slots are masked out below.
+    x_pad = np.zeros((n_draws, int(x_count.max(initial=0))), np.int64)
+    y_pad = np.zeros((n_draws, int(y_count.max(initial=0))), np.int64)
+    x_slot = np.arange(len(x_draw)) - x_start[x_draw]
+    y_slot = np.arange(len(y_draw)) - y_start[y_draw]
+    x_pad[x_draw, x_slot] = x_labels
+    y_pad[y_draw, y_slot] = y_labels
+    x_real = np.zeros(x_pad.shape, bool)
+    y_real = np.zeros(y_pad.shape, bool)
+    x_real[x_draw, x_slot] = True
+    y_real[y_draw, y_slot] = True
+    full = np.int64((1 << n_labels) - 1)
+    comp = (x_pad[:, :, None] | y_pad[:, None, :]) == full
+    comp &= x_real[:, :, None] & y_real[:, None, :]
+    draw, ix, iy = np.nonzero(comp)
+    return x_start[draw] + ix, y_start[draw] + iy
 
 
 # --- all minors of [C | 1] by Laplace expansion ---------------------------------------------
