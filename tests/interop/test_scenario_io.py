@@ -25,13 +25,15 @@ from interop_support import IDS, SCENARIOS, profile_of
 from tradegame.interop import GambitFormatError, read_efg, read_nfg, write_efg
 from tradegame.interop.scenario_io import (
     _identifier,
+    exact_reduced_payoffs,
     export_scenario,
     scenario_from_efg,
     scenario_from_nfg,
 )
 from tradegame.model.central import central_payoffs, central_stage_game
-from tradegame.model.normal_form import reduced_normal_form
+from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
 from tradegame.model.scenario_tree import central_tree
+from tradegame.model.tree import GameTree
 from tradegame.montecarlo.simulate import central_game
 from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
 from tradegame.solvers.backward_induction import backward_induction
@@ -75,6 +77,12 @@ def test_import_of_an_exported_central_game_is_the_same_game(path: Path, fmt: st
         if scenario.is_sequential:
             g = central_stage_game(scenario)
             U, _ = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
+            # Export computes the reduced form exactly and rounds once: the nearest floats.
+            tree = GameTree.from_stages(g.V, g.stages, g.players, g.chance_probs)
+            exact = exact_reduced_payoffs(tree, reduced_strategies(g.stages, g.players))
+            assert exact is not None
+            np.testing.assert_allclose(exact.astype(float), U, rtol=1e-14, atol=1e-14)
+            U = exact.astype(float)
         else:
             _, U = central_payoffs(scenario)
         _, U_back = central_payoffs(imported)

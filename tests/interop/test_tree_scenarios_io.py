@@ -463,3 +463,37 @@ def test_backslashes_read_back(label: str) -> None:
         # Gambit reads a backslash before anything but a quote or a backslash as itself
         # (and cannot read a label whose backslash stands before those, or last).
         assert gbt.read_efg(io.StringIO(text)).title == label
+
+
+def _strategic_payoffs(game: Any) -> list[tuple[Fraction, ...]]:
+    """Every pure profile's payoff vector of a pygambit game, exactly, as a sorted multiset."""
+    arrays = game.to_arrays(dtype=gbt.Rational)
+    return sorted(
+        tuple(Fraction(str(a[idx])) for a in arrays) for idx in np.ndindex(arrays[0].shape)
+    )
+
+
+@pytest.mark.parametrize("name", ["classroom/card_game", "tiktok_deadline", "card_game_thirds"])
+def test_the_exported_nfg_is_the_strategic_form_of_the_exported_efg(name: str) -> None:
+    """Gambit's reduced strategic form of our .efg (in rationals) is our .nfg: each payoff
+    is the exact value rounded once to the nearest float, and written exactly when that is
+    a simple fraction (1/12, not 0.08333333333333331 from floating-point sums)."""
+    from tradegame.scenario.load import load_scenario
+
+    if name == "card_game_thirds":  # chance probabilities that are not finite decimals
+        text = Path(__file__).parents[2] / "src/tradegame/scenarios/classroom/card_game.yaml"
+        scenario = parse_scenario(
+            text.read_text().replace("{red: 0.5, black: 0.5}", "{red: 1/3, black: 2/3}"), name
+        )
+    else:
+        scenario = load_scenario(name)
+    nfg = export_scenario(scenario, "nfg")
+    efg = export_scenario(scenario, "efg")
+    ours = _strategic_payoffs(gbt.read_nfg(io.StringIO(nfg)))
+    theirs = _strategic_payoffs(gbt.read_efg(io.StringIO(efg)))
+    assert [[float(x) for x in row] for row in ours] == [
+        [float(x) for x in row] for row in theirs
+    ]  # correctly rounded: the nearest float of every exact payoff
+    if name == "card_game_thirds":
+        assert ours == theirs  # simple fractions throughout: exactly Gambit's rationals
+        assert re.search(r"-?\d+/\d+", nfg.split("{\n{", 1)[1])

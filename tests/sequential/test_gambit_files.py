@@ -315,3 +315,32 @@ def test_chance_probabilities_are_written_the_same_after_a_read(p: float) -> Non
     first = _probs([p, 1 - p])
     assert sum(Fraction(t) for t in first) == 1
     assert _probs([float(Fraction(t)) for t in first]) == first
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
+        st.builds(lambda p, q: p / q, st.integers(-(10**6), 10**6), st.integers(1, 10**6)),
+    )
+)
+def test_payoffs_read_back_to_the_same_number_and_text(x: float) -> None:
+    """A payoff written to .nfg reads back as the same float and is written again the same;
+    the nearest float of a simple fraction is written as that fraction."""
+    from fractions import Fraction
+
+    U = np.array([[[x]], [[0.0]]])
+    text = write_nfg(U, ["a", "b"])
+    back = read_nfg(text).U
+    assert back[0, 0, 0] == x
+    assert write_nfg(back, ["a", "b"]) == text
+    token = text.rstrip("\n").splitlines()[-1].split()[0]
+    simple = Fraction(x).limit_denominator(10**6)
+    rest = simple.denominator  # what is left once the factors 2 and 5 are taken out
+    for prime in (2, 5):
+        while rest % prime == 0:
+            rest //= prime
+    if float(simple) == x and rest != 1:  # not a finite decimal
+        assert token == f"{simple.numerator}/{simple.denominator}"
+    else:
+        assert "/" not in token

@@ -69,9 +69,11 @@ without ``outcome_key`` (trees built from stages) share an outcome when they hav
 the same outcome label and payoffs. So ``write_efg(read_efg(text))`` is the file
 renumbered in order of first appearance, which is how Gambit itself writes files.
 
-Numbers are written as integers or shortest round-trip decimals; chance
-probabilities as rationals (nearest with denominator up to 10^9, the last one
-adjusted so that they sum to exactly one), since Gambit computes with them exactly.
+Payoffs are written as integers, as ``p/q`` when they are the nearest float of
+a simple fraction (denominator up to 10^6, not a finite decimal: 5/12, 1/3), else
+as shortest round-trip decimals; chance probabilities as rationals (nearest with
+denominator up to 10^9, the last one adjusted so that they sum to exactly one),
+since Gambit computes with them exactly.
 """
 
 from __future__ import annotations
@@ -243,6 +245,36 @@ def _fraction_of(x: float) -> Fraction:
     return Fraction(np.format_float_positional(x, unique=True, trim="-"))
 
 
+def _simple_rational(x: float) -> Fraction | None:
+    """The fraction ``p/q`` (``q`` up to 10^6, not a finite decimal) whose nearest float is
+    ``x``, or None: ``0.41666666666666669`` is 5/12, ``0.1`` is a decimal (None)."""
+    f = Fraction(x).limit_denominator(10**6)
+    if float(f) != x:
+        return None
+    d = f.denominator
+    for prime in (2, 5):
+        while d % prime == 0:
+            d //= prime
+    return f if d != 1 else None
+
+
+def _payoff_text(x: float) -> str:
+    """A payoff as written: ``p/q`` for a simple fraction (Gambit computes with it exactly),
+    else as :func:`_num`. It depends on ``x`` alone, so what is read is written back."""
+    f = _simple_rational(float(x))
+    return _num(x) if f is None else f"{f.numerator}/{f.denominator}"
+
+
+def exact_number(x: float) -> Fraction:
+    """The number Gambit reads for a payoff this module writes, exactly."""
+    return Fraction(_payoff_text(x))
+
+
+def exact_probabilities(p: Sequence[float]) -> list[Fraction]:
+    """The probabilities Gambit reads for a chance node this module writes (they sum to 1)."""
+    return [Fraction(x) for x in _probs(p)]
+
+
 def _probs(p: Sequence[float]) -> list[str]:
     fr = [_fraction_of(float(x)) for x in p]
     rest = 1 - sum(fr[:-1], Fraction(0))
@@ -266,6 +298,10 @@ def write_nfg(
     ----------
     U : array_like, shape (n, S_0, ..., S_{n-1})
         ``U[i, s_0, ..., s_{n-1}]`` is player *i*'s payoff (one draw: no batch axes).
+        Payoffs are written as integers, ``p/q`` for a simple fraction (denominator
+        up to 10^6, its nearest float given), else shortest round-trip decimals; an
+        array of :class:`fractions.Fraction` (dtype object) is written through its
+        nearest floats, so a simple exact fraction comes out exactly.
     players : sequence of str, length n
     strategy_labels : sequence of sequence of str, optional
         One label per strategy of each player; default ``"1", "2", ...``.
@@ -280,7 +316,10 @@ def write_nfg(
     """
     if version not in ("payoff", "outcome"):
         raise ValueError(f"version must be 'payoff' or 'outcome', got {version!r}")
-    arr = np.asarray(U, dtype=float)
+    # Exact payoffs (Fractions) are written as their nearest float would be: p/q for a
+    # simple fraction, else the shortest decimal, so that reading back gives the same text.
+    arr = np.vectorize(float, otypes=[float])(U) if np.asarray(U).dtype == object else None
+    arr = np.asarray(U, dtype=float) if arr is None else arr
     players = tuple(players)
     n = len(players)
     if arr.ndim != n + 1 or arr.shape[0] != n:
@@ -299,7 +338,9 @@ def write_nfg(
     flat = np.transpose(arr, (0, *range(n, 0, -1))).reshape(n, -1).T
     if version == "outcome":
         strategies = "\n".join("{ " + " ".join(_q(s) for s in x) + " }" for x in labels)
-        outcomes = "\n".join('{ "" ' + ", ".join(_num(v) for v in row) + " }" for row in flat)
+        outcomes = "\n".join(
+            '{ "" ' + ", ".join(_payoff_text(v) for v in row) + " }" for row in flat
+        )
         numbers = " ".join(str(j + 1) for j in range(len(flat)))
         return (
             f"NFG 1 R {_q(title)} {{ {' '.join(_q(p) for p in players)} }}\n\n"
@@ -309,7 +350,7 @@ def write_nfg(
         f"NFG 1 R {_q(title)} {{ {' '.join(_q(p) for p in players)} }} "
         f"{{ {' '.join('{ ' + ' '.join(_q(s) for s in x) + ' }' for x in labels)} }}"
     )
-    body = "\n".join(" ".join(_num(v) for v in row) for row in flat)
+    body = "\n".join(" ".join(_payoff_text(v) for v in row) for row in flat)
     return f"{head}\n{_q(comment)}\n\n{body}\n"
 
 
@@ -482,7 +523,7 @@ class _Outcomes:
                 f"node {node}: outcome {ident!r} has label {label!r} and payoffs {list(values)} "
                 f"here, {given!r} and {list(paid)} at an earlier node"
             )
-        return f"{no} {_q(written)} {{ {', '.join(_num(x) for x in paid)} }}"
+        return f"{no} {_q(written)} {{ {', '.join(_payoff_text(x) for x in paid)} }}"
 
 
 def read_efg(text: str) -> GameTree:

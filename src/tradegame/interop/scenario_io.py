@@ -51,11 +51,13 @@ import itertools
 import keyword
 import math
 import re
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, Literal
 
+import numpy as np
 import yaml
+from numpy.typing import NDArray
 
 from tradegame.errors import ScenarioError
 from tradegame.interop.gambit import (
@@ -100,7 +102,7 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
     str
     """
     from tradegame.model.central import central_payoffs, central_stage_game
-    from tradegame.model.normal_form import reduced_normal_form
+    from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
 
     # The description travels as Gambit's comment, so that import then export is the identity.
     comment = scenario.spec.description or ""
@@ -121,10 +123,18 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
             )
             for k, st in enumerate(g.stages)
         )
+        tree = GameTree.from_stages(g.V, stages, players, g.chance_probs, scenario.title)
         if fmt == "nfg":
             U, labels = reduced_normal_form(g.V, stages, players, g.chance_probs)
-            return write_nfg(U, players, labels, scenario.title, comment, version="outcome")
-        tree = GameTree.from_stages(g.V, stages, players, g.chance_probs, scenario.title)
+            exact = exact_reduced_payoffs(tree, reduced_strategies(stages, players))
+            return write_nfg(
+                U if exact is None else exact,
+                players,
+                labels,
+                scenario.title,
+                comment,
+                version="outcome",
+            )
         tree.comment = comment
         return write_efg(tree)
     game, U = central_payoffs(scenario)
@@ -157,10 +167,87 @@ def _export_tree(scenario: Scenario, fmt: str, players: tuple[str, ...], comment
         from tradegame.solvers.tree_solvers import tree_normal_form
 
         nf = tree_normal_form(tree)
+        U = exact_reduced_payoffs(tree, nf.plans)
         return write_nfg(
-            nf.payoffs[0], players, nf.labels, scenario.title, comment, version="outcome"
+            nf.payoffs[0] if U is None else U,
+            players,
+            nf.labels,
+            scenario.title,
+            comment,
+            version="outcome",
         )
     return write_efg(tree, player_labels=players)
+
+
+#: Largest (profiles x terminal nodes) for which ``.nfg`` export computes payoffs exactly.
+MAX_EXACT_WORK = 2_000_000
+
+
+def exact_reduced_payoffs(
+    tree: GameTree, plans: Sequence[Sequence[Mapping[Any, int]]]
+) -> NDArray[np.object_] | None:
+    """The reduced normal form's payoffs in exact rational arithmetic, as Gambit computes them.
+
+    Each terminal's payoff is the sum of the outcomes on its path and its chance
+    weight the product of the chance probabilities on it, both taken as the exact
+    numbers the ``.efg`` writer writes (:func:`~.gambit.exact_number`,
+    :func:`~.gambit.exact_probabilities`), so the ``.nfg`` holds exactly the
+    strategic form Gambit derives from the exported ``.efg`` (floating-point
+    sums would write 0.41666666666666663 for 5/12 and could break ties).
+
+    Parameters
+    ----------
+    tree : GameTree
+        One draw.
+    plans : sequence of sequence of mapping
+        Each player's plans: information-set key -> action index (a plan need not
+        give an action at a set it does not reach).
+
+    Returns
+    -------
+    ndarray of Fraction (dtype object), shape (n, S_0, ..., S_{n-1}), or None
+        ``None`` when profiles times terminal nodes exceed :data:`MAX_EXACT_WORK`
+        (the caller then writes floating-point payoffs).
+    """
+    from tradegame.interop.gambit import exact_number, exact_probabilities
+
+    terminals = tree.nodes("terminal")
+    sizes = [len(p) for p in plans]
+    if math.prod(sizes) * len(terminals) > MAX_EXACT_WORK:
+        return None
+    g = tree.graph
+    n = len(tree.players)
+    weights: list[Fraction] = []
+    payoffs: list[list[Fraction]] = []
+    ok = [np.ones((len(p), len(terminals)), dtype=bool) for p in plans]
+    for t, leaf in enumerate(terminals):
+        weight, paid = Fraction(1), [Fraction(0)] * n
+        for depth in range(len(leaf) + 1):
+            d = g.nodes[leaf[:depth]]
+            if d.get("payoffs") is not None:
+                paid = [a + exact_number(float(x)) for a, x in zip(paid, d["payoffs"], strict=True)]
+            if depth == len(leaf):
+                break
+            action = leaf[depth]
+            if d["kind"] == "chance":
+                weight *= exact_probabilities(d["probs"])[action]
+            else:
+                i = tree.players.index(d["player"])
+                for k, plan in enumerate(plans[i]):
+                    if plan.get(d["infoset"]) != action:
+                        ok[i][k, t] = False
+        weights.append(weight)
+        payoffs.append(paid)
+    U = np.empty((n, *sizes), dtype=object)
+    for profile in itertools.product(*(range(s) for s in sizes)):
+        reached = np.ones(len(terminals), dtype=bool)
+        for i, k in enumerate(profile):
+            reached &= ok[i][k]
+        for i in range(n):
+            U[(i, *profile)] = sum(
+                (weights[t] * payoffs[t][i] for t in np.flatnonzero(reached)), Fraction(0)
+            )
+    return U
 
 
 def _label_of(scenario: Scenario, player: str) -> str:
