@@ -416,3 +416,66 @@ def test_run_writes_json_with_paths_and_levers(cli, write_scenario, tmp_path: Pa
     assert math.isclose(sum(levers["incumbent"]["respond"].values()), entered, abs_tol=1e-12)
     assert math.isclose(sum(levers["entrant"]["enter"].values()), 1.0, abs_tol=1e-12)
     assert np.isclose(sum(p["probability"] for p in doc["paths"]), 1.0)
+
+
+def _many_plans(n: int) -> str:
+    """Chance picks one of n branches, each with its own 2-option lever of player a: with b's
+    hidden move, a has 2**n reduced strategies."""
+    levers = ", ".join(f"x{k}: [l, r]" for k in range(n))
+    branches = ", ".join(
+        f"c{k}: {{move: x{k}, then: {{l: {{move: hidden, then: {{u: o, v: p}}}}, r: p}}}}"
+        for k in range(n)
+    )
+    chance = ", ".join(f"c{k}: 1/{n}" for k in range(n))
+    return (
+        "tradegame: 1\ntitle: many plans\nplayers:\n"
+        f"  a: {{levers: {{{levers}}}}}\n  b: {{levers: {{hidden: [u, v]}}}}\n"
+        f"chance:\n  c: {{options: {{{chance}}}}}\n"
+        "tree:\n  outcomes:\n    o: {payoffs: {a: 1, b: 0}}\n    p: {payoffs: {a: 0, b: 1}}\n"
+        f"  root: {{move: c, then: {{{branches}}}}}\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "command", [["run", "-n", "2048", "-q"], ["solve"], ["export", "-f", "nfg"]]
+)
+def test_too_many_plans_are_refused_in_one_located_line(cli, write_scenario, command) -> None:
+    path = write_scenario(_many_plans(18))  # 2**18 = 262,144 plans for a
+    result = cli(command[0], path, *command[1:])
+    lines = result.stderr.strip().splitlines()
+    assert result.code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith(f"error: {path}:12:9:")  # the root node, under tree:
+    assert "more than 100000 reduced strategies" in lines[0]
+
+
+def test_a_hidden_move_gives_the_normal_form_of_the_solver() -> None:
+    """The run's batched reduced normal form is the solver's, draw by draw."""
+    from tradegame.model.scenario_tree import (
+        build_game_tree,
+        chance_probabilities,
+        outcome_payoffs,
+        tree_environment,
+    )
+    from tradegame.montecarlo.play import PlayRule
+    from tradegame.montecarlo.tree_play import TreeModel
+    from tradegame.solvers.tree_solvers import play_out, tree_normal_form
+
+    sc = tg.load_scenario("classroom/card_game")
+    model = TreeModel(sc, PlayRule("pure_nash", "uniform", "mixed", 1.0), "first")
+    params = tg.montecarlo.sampling.ParameterSampler(sc.spec.parameters, 3).draws(0, 64)
+    U, weights, _ = model.solve(params, 64)
+    env = tree_environment(sc, params)
+    tree = build_game_tree(sc, env, 64)
+    nf = tree_normal_form(tree)
+    plans, reach = model._normal_form
+    assert plans == nf.plans
+    chance = model.structure.chance_weights(chance_probabilities(sc, env, 64))
+    batched = (chance[:, None, :] * U) @ reach
+    np.testing.assert_allclose(batched.reshape(nf.payoffs.shape), nf.payoffs, atol=1e-12)
+    np.testing.assert_allclose(
+        U, np.einsum("dik,kt->dit", outcome_payoffs(sc, env, 64), model.structure.payoff_matrix)
+    )
+    # The plays the run reports are the solver's play-out of the same profiles.
+    assert np.all(weights >= 0) and np.allclose(weights.sum(axis=1), 1.0)
+    uniform = np.full((64, reach.shape[1]), 1.0 / reach.shape[1])
+    np.testing.assert_allclose((uniform @ reach.T) * chance, play_out(nf, uniform), atol=1e-12)

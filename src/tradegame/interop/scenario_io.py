@@ -164,9 +164,9 @@ def _export_tree(scenario: Scenario, fmt: str, players: tuple[str, ...], comment
     tree = central_tree(scenario)
     tree.comment = comment
     if fmt == "nfg":
-        from tradegame.solvers.tree_solvers import tree_normal_form
+        from tradegame.model.scenario_tree import central_normal_form
 
-        nf = tree_normal_form(tree)
+        nf = central_normal_form(scenario)
         U = exact_reduced_payoffs(tree, nf.plans)
         return write_nfg(
             nf.payoffs[0] if U is None else U,

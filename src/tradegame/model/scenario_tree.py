@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
@@ -30,9 +30,13 @@ from tradegame.model.build import Environment, NonFiniteError, evaluation_enviro
 from tradegame.model.tree import GameTree
 from tradegame.scenario.load import NO_OUTCOME, Scenario, TreePlan
 
+if TYPE_CHECKING:
+    from tradegame.solvers.tree_solvers import TreeNormalForm
+
 __all__ = [
     "TreeStructure",
     "build_game_tree",
+    "central_normal_form",
     "central_tree",
     "chance_probabilities",
     "outcome_payoffs",
@@ -160,6 +164,29 @@ class TreeStructure:
     path_levers: tuple[dict[str, str], ...]
     """Each play's moves: lever -> option name, in the order played (a lever moved
     twice on one play, with imperfect recall, keeps its last option)."""
+    chance_moves: tuple[tuple[tuple[str, int], ...], ...] = ()
+    """Each play's chance moves: (chance lever, option index), in the order played."""
+
+    def chance_weights(
+        self, probabilities: Mapping[str, NDArray[np.float64]]
+    ) -> NDArray[np.float64]:
+        """Product of the chance probabilities along every play.
+
+        Parameters
+        ----------
+        probabilities : mapping of str to ndarray, shape (D, A)
+            :func:`chance_probabilities`.
+
+        Returns
+        -------
+        ndarray, shape (D, T)
+        """
+        n_draws = next(iter(probabilities.values())).shape[0] if probabilities else 1
+        out = np.ones((n_draws, len(self.terminals)))
+        for t, moves in enumerate(self.chance_moves):
+            for lever, option in moves:
+                out[:, t] *= probabilities[lever][:, option]
+        return out
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> TreeStructure:
@@ -186,10 +213,12 @@ class TreeStructure:
         outcome_of = np.empty(T, dtype=np.intp)
         path_labels: list[str] = []
         path_levers: list[dict[str, str]] = []
+        chance_moves: list[tuple[tuple[str, int], ...]] = []
         for t, node in enumerate(terminals):
             h = node.history
             parts: list[str] = []
             moves: dict[str, str] = {}
+            by_chance: list[tuple[str, int]] = []
             for depth in range(len(h) + 1):
                 at = by_history[h[:depth]]
                 if at.outcome is not None:
@@ -200,10 +229,13 @@ class TreeStructure:
                     indicators[t, column[(at.lever, h[depth])]] = 1.0
                     parts.append(f"{at.lever}: {lv.label(h[depth])}")
                     moves[at.lever] = lv.options[h[depth]]
+                    if at.mover is None:
+                        by_chance.append((at.lever, h[depth]))
             name = NO_OUTCOME if node.outcome is None else plan.outcomes[node.outcome].name
             outcome_of[t] = labels.index(name)
             path_labels.append(" > ".join(parts) or "(the root is terminal)")
             path_levers.append(moves)
+            chance_moves.append(tuple(by_chance))
         return cls(
             tuple(n.history for n in terminals),
             outcome_of,
@@ -212,6 +244,7 @@ class TreeStructure:
             indicators,
             tuple(path_labels),
             tuple(path_levers),
+            tuple(chance_moves),
         )
 
 
@@ -310,3 +343,28 @@ def central_tree(scenario: Scenario) -> GameTree:
     medians = ParameterSampler(scenario.spec.parameters, 0).medians()
     env = tree_environment(scenario, {k: np.array([v]) for k, v in medians.items()})
     return build_game_tree(scenario, env, 1)
+
+
+def central_normal_form(scenario: Scenario) -> TreeNormalForm:
+    """The reduced normal form of the scenario's central tree.
+
+    Raises
+    ------
+    ScenarioError
+        Located at the tree's root, when a player has more reduced strategies
+        than :data:`~tradegame.solvers.tree_solvers.DEFAULT_PLAN_LIMIT`.
+    """
+    from tradegame.solvers.tree_solvers import DEFAULT_PLAN_LIMIT, tree_normal_form
+
+    try:
+        return tree_normal_form(central_tree(scenario))
+    except ValueError as exc:
+        reason = str(exc).split(": the normal form")[0]
+        raise ScenarioError(
+            ScenarioIssue(
+                scenario.locate(("tree", "root")),
+                f"{reason} (imperfect information is solved through the reduced normal "
+                f"form, at most {DEFAULT_PLAN_LIMIT:,} plans per player); give the mover "
+                "fewer information sets or options",
+            )
+        ) from None

@@ -373,15 +373,11 @@ def tree_memory(scenario: Scenario, options: RunOptions) -> tuple[int, int, str]
     per_draw = (T * (2 * n + 6) + K * n + len(scenario.outcome_labels) + 16) * 8
     size = f"{T:,}-play game tree"
     if not scenario.tree.is_perfect_information:
-        try:
-            shape = TreeModel(scenario, options.play_rule, options.tie_break).normal_form_shape
-        except ValueError as exc:
-            raise ScenarioError(
-                ScenarioIssue(scenario.locate(("tree", "root")), str(exc))
-            ) from None
+        shape = TreeModel(scenario, options.play_rule, options.tie_break).normal_form_shape
         profiles = math.prod(shape)
         per_draw += profiles * (2 * n + 6) * 8
         size += f" ({' x '.join(map(str, shape))} reduced strategies)"
+        L += profiles  # the (plays, profiles) matrix of which profile reaches which play
     return per_draw, T * L * 8, size
 
 

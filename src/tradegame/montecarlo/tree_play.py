@@ -22,6 +22,7 @@ it as for the other kinds of scenario.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -31,6 +32,7 @@ from tradegame._numeric import piecewise_matmul
 from tradegame.model.scenario_tree import (
     TreeStructure,
     build_game_tree,
+    central_normal_form,
     central_tree,
     chance_probabilities,
     outcome_payoffs,
@@ -86,12 +88,28 @@ class TreeModel:
     @property
     def normal_form_shape(self) -> tuple[int, ...]:
         """Imperfect information: the number of reduced strategies of each player."""
-        if self._shape is None:
-            from tradegame.solvers.tree_solvers import tree_reduced_strategies
+        return tuple(len(p) for p in self._normal_form[0])
 
-            tree = central_tree(self.scenario)
-            self._shape = tuple(len(tree_reduced_strategies(tree, p)) for p in self.players)
-        return self._shape
+    @cached_property
+    def _normal_form(self) -> tuple[tuple[list[Any], ...], NDArray[np.float64]]:
+        """Each player's plans, and ``R[t, p]``: 1 if profile *p* (C order) reaches play *t*.
+
+        Both depend on the tree alone, so they are made once per run; a batch of draws
+        then needs two matrix products (:func:`~tradegame._numeric.piecewise_matmul`, so
+        a draw's numbers do not depend on the chunk size).
+
+        Raises
+        ------
+        ScenarioError
+            When a player has too many reduced strategies.
+        """
+        nf = central_normal_form(self.scenario)
+        reach = np.ones((len(nf.terminals), 1))
+        for C in nf.consistency:  # (S_i, T): rows of the product, last player fastest
+            reach = (reach[:, :, None] * np.asarray(C, dtype=np.float64).T[:, None, :]).reshape(
+                len(nf.terminals), -1
+            )
+        return nf.plans, np.ascontiguousarray(reach)
 
     def play_payoffs(self, paid: NDArray[np.float64]) -> NDArray[np.float64]:
         """Every play's payoffs from the outcomes' payoffs.
@@ -128,23 +146,26 @@ class TreeModel:
         env = tree_environment(self.scenario, parameters)
         paid = outcome_payoffs(self.scenario, env, n_draws)
         probs = chance_probabilities(self.scenario, env, n_draws)
-        tree = build_game_tree(self.scenario, env, n_draws, payoffs=paid, probabilities=probs)
-        weights, n_eq = self._play(tree, n_draws)
-        return self.play_payoffs(paid), weights, n_eq
-
-    def _play(self, tree: GameTree, n_draws: int) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
-        from tradegame.solvers.tree_solvers import (
-            play_out,
-            tree_backward_induction,
-            tree_normal_form,
-        )
-
+        U = self.play_payoffs(paid)
         if self.perfect:
+            from tradegame.solvers.tree_solvers import tree_backward_induction
+
+            tree = build_game_tree(self.scenario, env, n_draws, payoffs=paid, probabilities=probs)
             res = tree_backward_induction(tree, self.tie_break)  # type: ignore[arg-type]
-            return np.asarray(res.terminal_probs, dtype=np.float64), np.ones(n_draws, np.intp)
-        nf = tree_normal_form(tree)
-        chosen, n_eq = play_distribution(np.asarray(nf.payoffs, dtype=np.float64), self.rule)
-        return np.asarray(play_out(nf, chosen), dtype=np.float64), n_eq
+            weights = np.asarray(res.terminal_probs, dtype=np.float64)
+            return U, weights, np.ones(n_draws, np.intp)
+        # Imperfect information: the reduced normal form, played as a simultaneous game.
+        plans, reach = self._normal_form
+        chance = self.structure.chance_weights(probs)
+        if chance.shape[0] != n_draws:  # no chance lever: the same weights in every draw
+            chance = np.broadcast_to(chance, (n_draws, chance.shape[1]))
+        n, T = U.shape[1], U.shape[2]
+        weighted = np.ascontiguousarray((chance[:, None, :] * U).reshape(n_draws * n, T))
+        payoffs = piecewise_matmul(weighted, reach).reshape(n_draws, n, *(len(p) for p in plans))
+        chosen, n_eq = play_distribution(payoffs, self.rule)
+        profiles = np.ascontiguousarray(chosen.reshape(n_draws, -1))
+        weights = piecewise_matmul(profiles, np.ascontiguousarray(reach.T)) * chance
+        return U, weights, n_eq
 
     # ------------------------------------------------------------------ central game
     def central_game(self) -> CentralGame:

@@ -317,10 +317,10 @@ def tree_tables(scenario: Scenario) -> Group:
     node (off the path too, up to 200 rows) and the plays it reaches. With
     imperfect information, the reduced normal form's pure equilibria.
     """
-    from tradegame.model.scenario_tree import central_tree
+    from tradegame.model.scenario_tree import central_normal_form, central_tree
     from tradegame.montecarlo.simulate import RunOptions
     from tradegame.montecarlo.tree_play import TreeModel
-    from tradegame.solvers.tree_solvers import plan_labels, tree_normal_form
+    from tradegame.solvers.tree_solvers import plan_labels
 
     assert scenario.tree is not None
     tree = central_tree(scenario)
@@ -350,7 +350,7 @@ def tree_tables(scenario: Scenario) -> Group:
     parts.append(Text(""))
     players = [p.name for p in scenario.players]
     if not scenario.tree.is_perfect_information:
-        nf = tree_normal_form(tree)
+        nf = central_normal_form(scenario)
         U = nf.payoffs[0]
         labels = [plan_labels(tree, p, nf.plans[i]) for i, p in enumerate(players)]
         title = (
