@@ -436,16 +436,39 @@ def _many_plans(n: int) -> str:
     )
 
 
+MANY_PLANS_BY_STAGES = """\
+tradegame: 1
+title: many plans by stages
+players:
+  a: {levers: {x: [l, r]}}
+  b: {levers: {y: [u, v]}}
+chance:
+  c: {options: CHANCE_OPTIONS}
+stages:
+  - chance: c
+  - player: a
+  - player: b
+    observes: []
+payoffs: {a: "(x == 'l') * (y == 'u')", b: "(y == 'v')"}
+outcomes: {otherwise: done}
+""".replace(  # a sees chance: 2**20 plans
+    "CHANCE_OPTIONS", "{" + ", ".join(f"c{k}: 0.05" for k in range(20)) + "}"
+)
+
+
+@pytest.mark.parametrize("form", ["tree", "stages"])
 @pytest.mark.parametrize(
     "command", [["run", "-n", "2048", "-q"], ["solve"], ["export", "-f", "nfg"]]
 )
-def test_too_many_plans_are_refused_in_one_located_line(cli, write_scenario, command) -> None:
-    path = write_scenario(_many_plans(18))  # 2**18 = 262,144 plans for a
+def test_too_many_plans_are_refused_in_one_located_line(cli, write_scenario, command, form) -> None:
+    # Tree: 2**18 = 262,144 plans for a; located at the tree's root, or at 'stages:'.
+    text, where = (_many_plans(18), "12:9") if form == "tree" else (MANY_PLANS_BY_STAGES, "9:3")
+    path = write_scenario(text)
     result = cli(command[0], path, *command[1:])
     lines = result.stderr.strip().splitlines()
     assert result.code == 2 and len(lines) == 1, lines
-    assert lines[0].startswith(f"error: {path}:12:9:")  # the root node, under tree:
-    assert "more than 100000 reduced strategies" in lines[0]
+    assert lines[0].startswith(f"error: {path}:{where}:")
+    assert "more than 100,000 reduced strategies" in lines[0]
 
 
 def test_a_hidden_move_gives_the_normal_form_of_the_solver() -> None:

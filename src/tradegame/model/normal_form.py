@@ -54,6 +54,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tradegame.errors import Location, ScenarioError, ScenarioIssue
 from tradegame.model.stages import (
     ChanceProbs,
     InfosetKey,
@@ -70,6 +71,7 @@ from tradegame.model.stages import (
 
 __all__ = [
     "Plan",
+    "TooManyStrategies",
     "plan_index",
     "plan_label",
     "reduced_normal_form",
@@ -80,6 +82,35 @@ __all__ = [
 Plan = dict[InfosetKey, int]
 
 DEFAULT_MAX_STRATEGIES = 100_000
+
+
+class TooManyStrategies(ValueError):
+    """A player has more reduced strategies than the enumeration allows.
+
+    Attributes
+    ----------
+    player : str
+    limit : int
+    """
+
+    def __init__(self, player: str, limit: int, hint: str) -> None:
+        super().__init__(
+            f"player {player!r} has more than {limit} reduced strategies: the normal "
+            f"form is too large ({hint})"
+        )
+        self.player = player
+        self.limit = limit
+
+    def scenario_error(self, location: Location) -> ScenarioError:
+        """The same refusal for a scenario's user: one located line, no API hint."""
+        return ScenarioError(
+            ScenarioIssue(
+                location,
+                f"player {self.player!r} has more than {self.limit:,} reduced strategies "
+                "(imperfect information is solved through the reduced normal form); give "
+                "the mover fewer information sets or options",
+            )
+        )
 
 
 def reduced_strategies(
@@ -206,10 +237,7 @@ def _player_plans(stages: tuple[Stage, ...], player: str, limit: int) -> list[Pl
         if j == len(own):
             plans.append(plan)
             if len(plans) > limit:
-                raise ValueError(
-                    f"player {player!r} has more than {limit} reduced strategies: the normal "
-                    "form is too large (pass max_strategies= to raise the limit)"
-                )
+                raise TooManyStrategies(player, limit, "pass max_strategies= to raise the limit")
             return
         t = own[j]
         keys = sorted(

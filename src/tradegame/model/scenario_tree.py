@@ -354,17 +354,10 @@ def central_normal_form(scenario: Scenario) -> TreeNormalForm:
         Located at the tree's root, when a player has more reduced strategies
         than :data:`~tradegame.solvers.tree_solvers.DEFAULT_PLAN_LIMIT`.
     """
-    from tradegame.solvers.tree_solvers import DEFAULT_PLAN_LIMIT, tree_normal_form
+    from tradegame.model.normal_form import TooManyStrategies
+    from tradegame.solvers.tree_solvers import tree_normal_form
 
     try:
         return tree_normal_form(central_tree(scenario))
-    except ValueError as exc:
-        reason = str(exc).split(": the normal form")[0]
-        raise ScenarioError(
-            ScenarioIssue(
-                scenario.locate(("tree", "root")),
-                f"{reason} (imperfect information is solved through the reduced normal "
-                f"form, at most {DEFAULT_PLAN_LIMIT:,} plans per player); give the mover "
-                "fewer information sets or options",
-            )
-        ) from None
+    except TooManyStrategies as exc:
+        raise exc.scenario_error(scenario.locate(("tree", "root"))) from None

@@ -24,7 +24,11 @@ from numpy.typing import NDArray
 
 from tradegame._numeric import piecewise_matmul
 from tradegame.model.game import GameStructure
-from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
+from tradegame.model.normal_form import (
+    TooManyStrategies,
+    reduced_normal_form,
+    reduced_strategies,
+)
 from tradegame.model.scenario_tree import chance_probabilities
 from tradegame.model.stages import Stage, infoset_key, is_perfect_information
 from tradegame.montecarlo.play import PlayRule, play_distribution
@@ -85,7 +89,10 @@ class SequentialModel:
         self.perfect = is_perfect_information(self.stages)
         self.chance_index = {lv.name: k for k, lv in enumerate(scenario.chance)}
         if not self.perfect:
-            self._consistency = self._consistency_matrices()
+            try:
+                self._consistency = self._consistency_matrices()
+            except TooManyStrategies as exc:
+                raise exc.scenario_error(scenario.locate(("stages",))) from None
 
     @property
     def solution_concept(self) -> str:

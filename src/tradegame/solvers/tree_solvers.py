@@ -80,6 +80,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tradegame.model.normal_form import TooManyStrategies
 from tradegame.model.tree import GameTree, Node
 
 __all__ = [
@@ -445,10 +446,7 @@ def tree_reduced_strategies(
         else:
             plans.append(plan)
             if len(plans) > limit:
-                raise ValueError(
-                    f"player {player!r} has more than {limit} reduced strategies: the normal "
-                    "form is too large (pass limit= to raise the limit)"
-                )
+                raise TooManyStrategies(player, limit, "pass limit= to raise the limit")
             continue
         # A newly reached information set: one branch per action.
         for a in reversed(range(len(g.nodes[node]["actions"]))):
