@@ -2,17 +2,20 @@
 
 A tree scenario's plays are its terminal nodes: they play the role that
 strategy profiles play in a simultaneous game and terminal histories in a
-stage game. For every batch of draws the tree is built over the draws
-(:func:`tradegame.model.scenario_tree.build_game_tree`) and solved:
+stage game. Every batch of draws is solved by:
 
 perfect information (every player's lever moves at one node)
-    backward induction (:func:`tradegame.solvers.tree_solvers.tree_backward_induction`),
-    chance in expectation, indifferent movers by the scenario's ``tie_break``;
+    backward induction on the tree built over the draws
+    (:func:`tradegame.model.scenario_tree.build_game_tree`,
+    :func:`tradegame.solvers.tree_solvers.tree_backward_induction`), chance in
+    expectation, indifferent movers by the scenario's ``tie_break``;
 imperfect information
-    the reduced normal form (:func:`tradegame.solvers.tree_solvers.tree_normal_form`)
-    is played exactly as a simultaneous game would be (pure equilibria chosen by
-    the selection rule, draws without one by the ``no_equilibrium`` rule), and
-    the chosen strategy profiles are played out, chance in expectation.
+    the reduced normal form, played exactly as a simultaneous game would be (pure
+    equilibria chosen by the selection rule, draws without one by the
+    ``no_equilibrium`` rule), the chosen profiles played out, chance in expectation.
+    The plans (:func:`tradegame.solvers.tree_solvers.tree_normal_form` on the
+    central tree) and the matrix of which profile reaches which play depend on the
+    tree alone and are made once; a batch then costs two matrix products.
 
 Either way each draw gives a probability for every play; outcome probabilities,
 expected payoffs, lever-option probabilities and path probabilities follow from
