@@ -578,8 +578,26 @@ def scenario_cases(draw: st.DrawFn) -> ScenarioCase:
     return ScenarioCase(data, dump_yaml(data, flow=_pick(draw, [False, None])))
 
 
+def _plays(node: Any) -> int:
+    """Number of terminal nodes below a tree node (a string child is one)."""
+    count, stack = 0, [node]
+    while stack:
+        n = stack.pop()
+        then = n.get("then") if isinstance(n, dict) else None
+        if isinstance(then, dict) and then:
+            stack.extend(then.values())
+        else:
+            count += 1
+    return count
+
+
 def profile_count(data: Any) -> int:
-    """Number of pure strategy profiles of a scenario dict (1 if it has no usable players)."""
+    """Size of a scenario dict's game: its pure strategy profiles, or for a scenario with a
+    ``tree:`` its plays (terminal nodes), which is what a tree's work grows with (1 if it
+    has no usable players)."""
+    tree = data.get("tree") if isinstance(data, dict) else None
+    if isinstance(tree, dict) and "root" in tree:
+        return _plays(tree["root"])
     total = 1
     players = data.get("players") if isinstance(data, dict) else None
     if not isinstance(players, dict):
