@@ -478,3 +478,12 @@ def test_bug_overflowing_sums_warn_on_stderr(tmp_path: Path) -> None:
     proc = run_subprocess("run", path, "-n", "4096", "-q")
     check_subprocess(proc, path, "run")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+
+
+def test_bug_out_of_range_unicode_escape(tmp_path: Path, capsys) -> None:
+    """A flipped byte made '\\U7fffffff' in a quoted string: PyYAML's chr() ValueError was an
+    internal error (exit 1); now one located YAML syntax error."""
+    path = write(tmp_path, 'tradegame: 1\ntitle: "bad \\U7fffffff escape"\n')
+    o = call(capsys, "validate", path)
+    check_contract(o, path)
+    assert o.code == 2 and ":2:15: YAML syntax error: bad escape" in o.err

@@ -261,6 +261,9 @@ def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
             ) from None
         except yaml.YAMLError as exc:
             raise _error(file, 1, 1, f"YAML error: {exc}") from None
+        except ValueError as exc:  # PyYAML's scanner on an escape such as "\U7fffffff"
+            line, column = _mark_position(loader.get_mark())
+            raise _error(file, line, column, f"YAML syntax error: bad escape ({exc})") from None
         except RecursionError:
             raise _error(file, 1, 1, f"nesting deeper than {MAX_DEPTH} levels") from None
         if node is None:
