@@ -655,7 +655,9 @@ def simulate(
     chunk_size = min(int(chunk_size), max(1, (budget - fixed) // (per_draw * BLOCK)) * BLOCK)
     chunk_size = max(BLOCK, -(-int(chunk_size) // BLOCK) * BLOCK)
 
-    meta = checkpoint_identity(scenario, solver, int(seed), samples)
+    meta: dict[str, Any] = {}
+    if checkpoint is not None:
+        meta = checkpoint_identity(scenario, solver, int(seed), samples)
     blocks: dict[int, tuple[NDArray[np.float64], dict[int, int]]] = {}
     if checkpoint is not None:
         blocks = load_checkpoint(checkpoint, meta)
@@ -1052,6 +1054,11 @@ def save_checkpoint(
     (:func:`checkpoint_digest`). A block whose sums are not finite (payoffs
     near 1e308 overflowing) is not recorded: the run ends in an error naming
     the player, and a resumed run recomputes the block and ends the same way.
+
+    Raises
+    ------
+    CheckpointError
+        When the file cannot be written (one line, naming it).
     """
     from tradegame.report.files import atomic_write_text
 
@@ -1069,7 +1076,13 @@ def save_checkpoint(
         "blocks": entries,
         "digest": checkpoint_digest(meta, entries),
     }
-    atomic_write_text(path, json.dumps(doc) + "\n")
+    try:
+        atomic_write_text(path, json.dumps(doc) + "\n")
+    except OSError as exc:  # e.g. a read-only directory: say so, not "internal error"
+        raise CheckpointError(
+            f"{path}: checkpoint cannot be written ({exc.strerror or type(exc).__name__}); "
+            "choose another --checkpoint file"
+        ) from None
 
 
 def _result(
