@@ -744,6 +744,7 @@ _CHECKPOINT_HEADER_BYTES = 64 * 1024
 _HEX_CHARS = 24
 _INDEX = re.compile(r"(?:0|[1-9][0-9]{0,11})\Z")
 _RETRY = "delete it or choose another --checkpoint file"
+_OTHER = "choose another --checkpoint file"
 
 
 def checkpoint_identity(
@@ -838,7 +839,7 @@ def _read_bounded(p: Path, limit: int) -> bytes | None:
     except FileNotFoundError:
         return None
     except IsADirectoryError:  # Windows cannot open directories
-        raise CheckpointError(f"{p}: checkpoint is a directory, not a file; {_RETRY}") from None
+        raise CheckpointError(f"{p}: checkpoint is a directory, not a file; {_OTHER}") from None
     except OSError as exc:
         raise CheckpointError(
             f"{p}: checkpoint cannot be read ({exc.strerror or type(exc).__name__}); {_RETRY}"
@@ -846,10 +847,10 @@ def _read_bounded(p: Path, limit: int) -> bytes | None:
     try:
         mode = os.fstat(fd).st_mode
         if stat.S_ISDIR(mode):
-            raise CheckpointError(f"{p}: checkpoint is a directory, not a file; {_RETRY}")
+            raise CheckpointError(f"{p}: checkpoint is a directory, not a file; {_OTHER}")
         if not stat.S_ISREG(mode):
             raise CheckpointError(
-                f"{p}: checkpoint is not a regular file (a device, pipe or socket); {_RETRY}"
+                f"{p}: checkpoint is not a regular file (a device, pipe or socket); {_OTHER}"
             )
         chunks = []
         size = 0
@@ -919,9 +920,9 @@ def _check_masses(sums: NDArray[np.float64], size: int, K: int, n_players: int, 
     bad = np.flatnonzero((masses < -slack) | (masses > size + slack))
     if bad.size:
         j = int(bad[0]) + (0 if bad[0] <= K else n_players)
-        raise ValueError(f"{where} sum {j} is {sums[j]!r}, outside [0, {size}]")
+        raise ValueError(f"{where} sum {j} is {float(sums[j])!r}, outside [0, {size}]")
     if sums[K] != round(sums[K]):
-        raise ValueError(f"{where} counts {sums[K]!r} draws without equilibrium")
+        raise ValueError(f"{where} counts {float(sums[K])!r} draws without equilibrium")
 
 
 def load_checkpoint(
@@ -1080,8 +1081,7 @@ def save_checkpoint(
         atomic_write_text(path, json.dumps(doc) + "\n")
     except OSError as exc:  # e.g. a read-only directory: say so, not "internal error"
         raise CheckpointError(
-            f"{path}: checkpoint cannot be written ({exc.strerror or type(exc).__name__}); "
-            "choose another --checkpoint file"
+            f"{path}: checkpoint cannot be written ({exc.strerror or type(exc).__name__}); {_OTHER}"
         ) from None
 
 
