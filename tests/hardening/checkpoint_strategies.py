@@ -432,6 +432,10 @@ def not_json(draw: st.DrawFn, base: dict[str, Any]) -> CheckpointCase:
                     b"{}",
                     b'{"blocks": {}}',
                     dump(base) + b"{}",
+                    b'{"tradegame_checkpoint": ' + b"9" * 5000 + b"}",
+                    dump(base).replace(
+                        b'"tradegame_checkpoint": 2', b'"tradegame_checkpoint": NaN'
+                    ),
                     b"\xef\xbb\xbf" + dump(base),
                 ]
             ),

@@ -828,6 +828,14 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+def _short_int(text: str) -> int:
+    # Python refuses over 4,300 digits with advice about sys.set_int_max_str_digits;
+    # say it plainly (a seed may be long, but not that long: the file is bounded).
+    if len(text) > 4000:
+        raise ValueError(f"an integer of {len(text):,} digits")
+    return int(text)
+
+
 def _read_bounded(p: Path, limit: int) -> bytes | None:
     """The file's bytes, or ``None`` if it does not exist.
 
@@ -969,27 +977,37 @@ def load_checkpoint(
     def damaged(why: str) -> CheckpointError:
         return CheckpointError(f"{p}: checkpoint is damaged ({why}); {_RETRY}")
 
+    if not data.strip():
+        raise damaged("empty file")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise damaged(f"not UTF-8 text: byte {exc.start}") from None
     try:
-        doc = json.loads(text, object_pairs_hook=_no_duplicate_keys, parse_constant=_no_constant)
+        doc = json.loads(
+            text,
+            object_pairs_hook=_no_duplicate_keys,
+            parse_constant=_no_constant,
+            parse_int=_short_int,
+        )
     except json.JSONDecodeError as exc:
         raise damaged(f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
         raise damaged("nested too deeply") from None
-    except ValueError as exc:  # duplicate keys, NaN, integers over 4,300 digits
+    except ValueError as exc:  # duplicate keys, NaN, long integers
         raise damaged(str(exc).splitlines()[0]) from None
     if not isinstance(doc, dict) or "tradegame_checkpoint" not in doc:
         raise CheckpointError(f"{p}: not a tradegame checkpoint file; {_RETRY}")
     version = doc["tradegame_checkpoint"]
     if not _same(version, CHECKPOINT_FORMAT):
-        older = type(version) is int and 0 < version < CHECKPOINT_FORMAT
+        if type(version) is int and 0 < version < CHECKPOINT_FORMAT:
+            raise CheckpointError(
+                f"{p}: checkpoint is from an older tradegame (format {version}, without a "
+                f"digest); tradegame {__version__} reads format {CHECKPOINT_FORMAT} only; {_RETRY}"
+            )
         raise CheckpointError(
-            f"{p}: checkpoint format {_short(version)} "
-            + ("is from an older tradegame, without a digest, " if older else "")
-            + f"and tradegame {__version__} reads format {CHECKPOINT_FORMAT} only; {_RETRY}"
+            f"{p}: checkpoint format {_short(version)} is not supported (tradegame "
+            f"{__version__} reads format {CHECKPOINT_FORMAT}); {_RETRY}"
         )
     if set(doc) != {"tradegame_checkpoint", "run", "blocks", "digest"}:
         raise damaged(f"keys {_short(sorted(doc))}, not run, blocks and digest")
