@@ -39,7 +39,14 @@ from tradegame.scenario.schema import (
     TablePayoffs,
     TreeNode,
 )
-from tradegame.scenario.yaml_source import SourceMap, YamlDocument, parse_yaml, read_yaml_file
+from tradegame.scenario.yaml_source import (
+    STDIN,
+    STDIN_NAME,
+    SourceMap,
+    YamlDocument,
+    parse_yaml,
+    read_yaml_file,
+)
 
 __all__ = [
     "MAX_PROFILES",
@@ -1345,9 +1352,11 @@ def load_scenario(path: str | Path) -> Scenario:
     Parameters
     ----------
     path : str or Path
-        A scenario file, or the name of a scenario shipped with tradegame
+        A scenario file, the name of a scenario shipped with tradegame
         (``"madrid_2025"``, ``"classroom/prisoners_dilemma"``; see
-        ``tradegame list``).
+        ``tradegame list``), or ``"-"`` for standard input (named ``<stdin>``
+        in messages). Anything but a regular file (a named pipe, a device, a
+        directory) is refused.
 
     Returns
     -------
@@ -1360,6 +1369,8 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     from tradegame.scenario.library import resolve_scenario_path, suggest_shipped
 
+    if str(path) == STDIN:
+        return _from_document(read_yaml_file(STDIN), STDIN_NAME)
     resolved, display = resolve_scenario_path(path)
     if not resolved.exists():
         hint = suggest_shipped(str(path))
