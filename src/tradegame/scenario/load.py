@@ -857,14 +857,21 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         if all(c is not None and not c.names for c in compiled_probs):
             # Numbers only: check them now, not in the first draw of a run.
             fixed = [float(c.evaluate({})) for c in compiled_probs if c is not None]
-            if any(not math.isfinite(p) or p < 0 for p in fixed) or not math.isclose(
+            listed = ", ".join(f"{p:g}" for p in fixed)
+            if not all(math.isfinite(p) for p in fixed):
+                # Checked first: fsum refuses a sum of inf and -inf with a ValueError.
+                ck.add(
+                    ("chance", cname, "options"),
+                    f"probabilities of chance lever {cname!r} are {listed}: they must be "
+                    "finite, non-negative and sum to 1",
+                )
+            elif any(p < 0 for p in fixed) or not math.isclose(
                 math.fsum(fixed), 1.0, rel_tol=0, abs_tol=1e-9
             ):
                 ck.add(
                     ("chance", cname, "options"),
-                    f"probabilities of chance lever {cname!r} are "
-                    f"{', '.join(f'{p:g}' for p in fixed)} (sum {math.fsum(fixed):g}): "
-                    "they must be non-negative and sum to 1",
+                    f"probabilities of chance lever {cname!r} are {listed} "
+                    f"(sum {math.fsum(fixed):g}): they must be non-negative and sum to 1",
                 )
 
     discounts = _discounts(ck, spec, players, stages, probability_ns)
