@@ -338,7 +338,7 @@ def tree(
         else ""
     )
     out.print(
-        f"wrote {plot} ({n} nodes{', equilibrium path in red' if path else ''}{elided})",
+        printable(f"wrote {plot} ({n} nodes{', equilibrium path in red' if path else ''}{elided})"),
         markup=False,
         highlight=False,
         soft_wrap=True,
@@ -569,7 +569,9 @@ def _dispatch(args: list[str], debug: bool) -> int:
 def _non_finite(exc: NonFiniteError, args: list[str]) -> int:
     where = ""
     scenario = next((a for a in args if not a.startswith("-") and a not in app_commands()), None)
-    if scenario is not None:
+    if "-" in _from_stdin:  # read from standard input, which cannot be read again
+        where = f"{_from_stdin['-'].locate(exc.path)}: "
+    elif scenario is not None:
         try:
             sc = _load(scenario)
             where = f"{sc.locate(exc.path)}: "
