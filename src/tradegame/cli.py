@@ -20,10 +20,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from tradegame._text import printable
 from tradegame._version import __version__
 from tradegame.errors import ScenarioError
 from tradegame.model.build import NonFiniteError
-from tradegame.montecarlo.simulate import SOLUTIONS, CheckpointError, RunOptions
+from tradegame.montecarlo.simulate import SOLUTIONS, CheckpointError, RunOptionError, RunOptions
 
 app = typer.Typer(
     name="tradegame",
@@ -40,7 +41,10 @@ err = Console(stderr=True, emoji=False, markup=False)
 
 ScenarioArg = Annotated[
     str,
-    typer.Argument(help="Scenario file, or the name of a shipped scenario (see 'tradegame list')."),
+    typer.Argument(
+        help="Scenario file, the name of a shipped scenario (see 'tradegame list'), "
+        "or '-' for standard input."
+    ),
 ]
 
 
@@ -64,9 +68,18 @@ def _root(
     """tradegame: how likely is a deal, and why."""
 
 
+#: The scenario read from standard input by this command, if any: standard input
+#: can be read once, and an error found later is located in it (``_non_finite``).
+_from_stdin: dict[str, Any] = {}
+
+
 def _load(path: str) -> Any:
     from tradegame.scenario.load import load_scenario
 
+    if path == "-":
+        if "-" not in _from_stdin:
+            _from_stdin["-"] = load_scenario(path)
+        return _from_stdin["-"]
     return load_scenario(path)
 
 
@@ -228,8 +241,10 @@ def run(
             qre_lambda=qre_lambda,
             disagreement=disagreement,
         )
-    except ValueError as exc:
-        raise BadInput(f"{sc.source}: {exc}") from None
+    except RunOptionError as exc:  # the file's own choices fail located, as ScenarioError
+        raise BadInput(
+            f"--{exc.option.replace('_', '-')} {exc.value}: {exc.reason} (scenario {sc.source})"
+        ) from None
     to_stdout = json_path is not None and str(json_path) == "-"
     with _progress(not quiet and not to_stdout) as progress:
         result = simulate(
@@ -323,7 +338,7 @@ def tree(
         else ""
     )
     out.print(
-        f"wrote {plot} ({n} nodes{', equilibrium path in red' if path else ''}{elided})",
+        printable(f"wrote {plot} ({n} nodes{', equilibrium path in red' if path else ''}{elided})"),
         markup=False,
         highlight=False,
         soft_wrap=True,
@@ -411,13 +426,15 @@ def validate(
     failed = 0
     for f in files:
         try:
-            _load(f)
+            # The file's own analysis choices are checked as a run checks them.
+            RunOptions.resolve(_load(f))
         except ScenarioError as exc:
             failed += 1
             for issue in exc.issues:
-                err.print(str(issue), markup=False, highlight=False, soft_wrap=True)
+                err.print(printable(str(issue)), markup=False, highlight=False, soft_wrap=True)
         else:
-            out.print(f"{f}: ok", markup=False, highlight=False, soft_wrap=True)
+            name = "<stdin>" if f == "-" else f
+            out.print(printable(f"{name}: ok"), markup=False, highlight=False, soft_wrap=True)
     if failed:
         raise typer.Exit(2)
 
@@ -449,12 +466,13 @@ def list_scenarios() -> None:
     t.add_column("name")
     t.add_column("title")
     for s in shipped_scenarios():
-        t.add_row(s.name, s.title)
+        t.add_row(printable(s.name), printable(s.title))
     out.print(t)
 
 
 def _print_error(message: str) -> None:
-    err.print(message, markup=False, highlight=False, soft_wrap=True)
+    # Messages quote file names and scenario text: no control character reaches the terminal.
+    err.print(printable(message), markup=False, highlight=False, soft_wrap=True)
 
 
 class Interrupted(BaseException):
@@ -503,6 +521,7 @@ def main(argv: list[str] | None = None, early_signals: Sequence[int] = ()) -> in
 
 
 def _dispatch(args: list[str], debug: bool) -> int:
+    _from_stdin.clear()
     try:
         app(args=args, prog_name="tradegame")
         return 0
@@ -550,7 +569,9 @@ def _dispatch(args: list[str], debug: bool) -> int:
 def _non_finite(exc: NonFiniteError, args: list[str]) -> int:
     where = ""
     scenario = next((a for a in args if not a.startswith("-") and a not in app_commands()), None)
-    if scenario is not None:
+    if "-" in _from_stdin:  # read from standard input, which cannot be read again
+        where = f"{_from_stdin['-'].locate(exc.path)}: "
+    elif scenario is not None:
         try:
             sc = _load(scenario)
             where = f"{sc.locate(exc.path)}: "

@@ -87,6 +87,13 @@ def _pick(draw: st.DrawFn, items: Any) -> Any:
 _SUFFIX = st.text(alphabet=string.ascii_letters + string.digits + "_", max_size=4)
 
 
+def _TEXT(min_size: int = 0, max_size: int | None = None) -> st.SearchStrategy[str]:
+    """Free text of a valid scenario: no control characters but tab and newline, no
+    surrogates (scenario text may not hold them: see ``input_strategies.py``)."""
+    chars = st.characters(exclude_categories=("Cc", "Cs"), include_characters="\t\n")
+    return st.text(chars, min_size=min_size, max_size=max_size)
+
+
 # --- YAML ----------------------------------------------------------------------
 
 
@@ -191,7 +198,7 @@ def _distribution(draw: st.DrawFn) -> Any:
             probs[-1] = max(0.0, 1.0 - math.fsum(probs[:-1]))
             d["probabilities"] = probs
     if draw(st.integers(0, 4)) == 0:
-        d["description"] = draw(st.text(max_size=20))
+        d["description"] = draw(_TEXT(max_size=20))
         d["unit"] = "$ bn"
         d["source"] = "assumption: generated"
     return d
@@ -291,13 +298,13 @@ def _numeric(draw: st.DrawFn, names: _Names, depth: int = 3) -> str:
 def _common(draw: st.DrawFn, data: dict[str, Any]) -> None:
     """Optional top-level documentation keys, added in place."""
     if draw(_BOOL):
-        data["description"] = draw(st.text(max_size=60))
+        data["description"] = draw(_TEXT(max_size=60))
     if draw(_BOOL):
         data["as_of"] = draw(st.dates(dt.date(1990, 1, 1), dt.date(2100, 12, 31)))
     if draw(_BOOL):
         data["units"] = "$ billion a year"
     if draw(_BOOL):
-        data["sources"] = {"src": "A source", "other": draw(st.text(max_size=30))}
+        data["sources"] = {"src": "A source", "other": draw(_TEXT(max_size=30))}
 
 
 @st.composite
@@ -358,7 +365,7 @@ def expression_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     :func:`_condition`.
     """
     s = draw(_SUFFIX)
-    data: dict[str, Any] = {"tradegame": 1, "title": draw(st.text(min_size=1, max_size=40))}
+    data: dict[str, Any] = {"tradegame": 1, "title": draw(_TEXT(min_size=1, max_size=40))}
     draw(_common(data))
     names = _Names()
     players: dict[str, Any] = {}
@@ -384,9 +391,9 @@ def expression_scenarios(draw: st.DrawFn) -> dict[str, Any]:
                 names.numbers.extend(f"{lname}_{f}" for f in fields)
         player: dict[str, Any] = {"levers": levers}
         if draw(_BOOL):
-            player = {"label": draw(st.text(max_size=20)), **player}
+            player = {"label": draw(_TEXT(max_size=20)), **player}
         if draw(st.integers(0, 3)) == 0:
-            player["description"] = draw(st.text(max_size=20))
+            player["description"] = draw(_TEXT(max_size=20))
         players[f"pl{p}{s}"] = player
     data["players"] = players
     params = draw(_parameters(s))
@@ -416,7 +423,7 @@ def matrix_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     strategies (each player's single lever is named after the player).
     """
     s = draw(_SUFFIX)
-    data: dict[str, Any] = {"tradegame": 1, "title": draw(st.text(min_size=1, max_size=40))}
+    data: dict[str, Any] = {"tradegame": 1, "title": draw(_TEXT(min_size=1, max_size=40))}
     draw(_common(data))
     rows = [f"r{k}{s}" for k in range(draw(st.integers(1, 4)))]
     cols = [f"c{k}{s}" for k in range(draw(st.integers(1, 4)))]
@@ -468,7 +475,7 @@ def tree_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     expressions over parameters and terms; some terminals pay nothing.
     """
     s = draw(_SUFFIX)
-    data: dict[str, Any] = {"tradegame": 1, "title": draw(st.text(min_size=1, max_size=40))}
+    data: dict[str, Any] = {"tradegame": 1, "title": draw(_TEXT(min_size=1, max_size=40))}
     draw(_common(data))
     players = [f"pl{p}{s}" for p in range(draw(st.integers(1, 3)))]
     names = _Names()
@@ -489,14 +496,14 @@ def tree_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         name = f"out{len(outcomes)}{s}"
         outcomes[name] = {"payoffs": {p: payoff() for p in players}}
         if draw(st.integers(0, 3)) == 0:
-            outcomes[name]["label"] = draw(st.text(max_size=12))
+            outcomes[name]["label"] = draw(_TEXT(max_size=12))
         return name
 
     def node(depth: int) -> Any:
         if not unowned and (depth >= 4 or draw(st.integers(0, 2)) == 0):
             kind = draw(st.integers(0, 5))
             if kind == 0:
-                return {"label": draw(st.text(max_size=8))}  # pays nothing
+                return {"label": draw(_TEXT(max_size=8))}  # pays nothing
             return outcome() if kind > 1 else {"outcome": outcome()}
         if levers and not unowned and draw(_BOOL):
             lever = _pick(draw, list(levers))  # another node of an information set
@@ -511,7 +518,7 @@ def tree_scenarios(draw: st.DrawFn) -> dict[str, Any]:
         if draw(st.integers(0, 5)) == 0:
             out["outcome"] = outcome()
         if draw(st.integers(0, 5)) == 0:
-            out["label"] = draw(st.text(max_size=8))
+            out["label"] = draw(_TEXT(max_size=8))
         out["then"] = {o: node(depth + 1) for o in levers[lever][1]}
         return out
 

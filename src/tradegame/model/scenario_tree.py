@@ -77,7 +77,9 @@ def chance_probabilities(
     for lever, exprs in zip(scenario.chance, scenario.chance_probabilities, strict=True):
         p = np.stack([_per_draw(e.evaluate(env), n_draws) for e in exprs], axis=1)
         bad_value = ~np.isfinite(p).all(axis=1) | (p < -_PROBABILITY_TOL).any(axis=1)
-        bad_sum = np.abs(p.sum(axis=1) - 1.0) > _PROBABILITY_TOL
+        with np.errstate(invalid="ignore", over="ignore"):  # inf - inf: reported below
+            sums = p.sum(axis=1)
+        bad_sum = np.abs(sums - 1.0) > _PROBABILITY_TOL
         bad = np.flatnonzero(bad_value | bad_sum)
         if bad.size:
             d = int(bad[0])
@@ -86,7 +88,7 @@ def chance_probabilities(
                     scenario.locate(("chance", lever.name, "options")),
                     f"probabilities of chance lever {lever.name!r} are "
                     f"{', '.join(f'{x:.6g}' for x in p[d])} in draw {d} (sum "
-                    f"{p[d].sum():.6g}): they must be non-negative and sum to 1",
+                    f"{sums[d]:.6g}): they must be non-negative and sum to 1",
                 )
             )
         out[lever.name] = np.clip(p, 0.0, None)

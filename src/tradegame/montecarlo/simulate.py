@@ -21,7 +21,7 @@ import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 from numpy.typing import NDArray
@@ -228,6 +228,32 @@ def central_game(
     return CentralGame(parameters=medians, equilibria=tuple(equilibria), strategy=strategy)
 
 
+class RunOptionError(ValueError):
+    """A run option given by the caller (not by the file) that does not fit the scenario.
+
+    Attributes
+    ----------
+    option : str
+        The keyword of :meth:`RunOptions.resolve` it came from (``"solution"``,
+        ``"selection"``, ``"no_equilibrium"``, ``"qre_lambda"``,
+        ``"disagreement"``); the command line names it ``--solution`` and so on.
+    value : object
+        The value given.
+    reason : str
+        What is wrong, without the option's name.
+    """
+
+    def __init__(self, option: str, value: Any, reason: str) -> None:
+        super().__init__(f"{option}={value!r}: {reason}")
+        self.option = option
+        self.value = value
+        self.reason = reason
+
+
+#: The choices of a run, in the order blame goes to them when two conflict.
+_RUN_CHOICES = ("solution", "selection", "no_equilibrium", "disagreement", "qre_lambda")
+
+
 @dataclass(frozen=True)
 class RunOptions:
     """How a run solves and plays each draw: the scenario's analysis with overrides."""
@@ -252,13 +278,21 @@ class RunOptions:
     ) -> RunOptions:
         """The scenario's choices, overridden where given, checked for consistency.
 
+        A problem is blamed on the choices that make it, in the order of
+        :data:`_RUN_CHOICES`: on an override given here if one of them is, else
+        on the file's ``analysis`` key that chose it, located by line and column.
+
         Raises
         ------
-        ValueError
-            An unknown value, or one that does not fit the scenario (a mixed
-            equilibrium of a three-player game, backward induction without
-            stages, a concept for simultaneous moves with stages, bargaining
-            between more than two players).
+        RunOptionError
+            An override with an unknown value, or one that does not fit the
+            scenario (a mixed equilibrium of a three-player game, backward
+            induction without stages, a concept for simultaneous moves with
+            stages, bargaining between more than two players); a ValueError.
+        ScenarioError
+            The same problems when the file's ``analysis`` made the choice,
+            located at its key (or at ``analysis``, ``players``, ``stages:`` or
+            ``tree:`` when the file left the choice to its default).
         """
         a = scenario.analysis
         opts = cls(
@@ -269,51 +303,90 @@ class RunOptions:
             tie_break=a.tie_break,
             disagreement=disagreement or a.disagreement,
         )
+        given = {
+            "solution": solution,
+            "selection": selection,
+            "no_equilibrium": no_equilibrium,
+            "qre_lambda": qre_lambda,
+            "disagreement": disagreement,
+        }
+        in_file = scenario.source_map.values if scenario.source_map is not None else {}
+
+        def fail(
+            reason: str, *choices: str, default: tuple[str | int, ...] = ("analysis",)
+        ) -> NoReturn:
+            ordered = [c for c in _RUN_CHOICES if c in choices]
+            for c in ordered:
+                if given[c] is not None:
+                    raise RunOptionError(c, given[c], reason)
+            chosen = [("analysis", c) for c in ordered if ("analysis", c) in in_file]
+            where = scenario.locate(chosen[0] if chosen else default)
+            raise ScenarioError(ScenarioIssue(where, reason))
+
         n = len(scenario.players)
+        shape_key: tuple[str | int, ...] = (
+            ("tree",)
+            if scenario.is_tree
+            else ("stages",)
+            if scenario.is_sequential
+            else ("players",)
+        )
         if opts.solution not in SOLUTIONS:
-            raise ValueError(f"unknown solution {opts.solution!r}; known: {', '.join(SOLUTIONS)}")
+            fail(f"unknown solution {opts.solution!r}; known: {', '.join(SOLUTIONS)}", "solution")
         if opts.selection not in SELECTION_RULES:
-            raise ValueError(
-                f"unknown selection rule {opts.selection!r}; known: {', '.join(SELECTION_RULES)}"
+            fail(
+                f"unknown selection rule {opts.selection!r}; known: {', '.join(SELECTION_RULES)}",
+                "selection",
             )
         if opts.no_equilibrium not in ("mixed", "qre", "report"):
-            raise ValueError(
-                f"unknown no-equilibrium rule {opts.no_equilibrium!r}; known: mixed, qre, report"
+            fail(
+                f"unknown no-equilibrium rule {opts.no_equilibrium!r}; known: mixed, qre, report",
+                "no_equilibrium",
             )
         if not (np.isfinite(opts.qre_lambda) and opts.qre_lambda >= 0):
-            raise ValueError("qre_lambda must be a non-negative number")
+            fail("qre_lambda must be a non-negative number", "qre_lambda")
         if opts.disagreement not in DISAGREEMENTS:
-            raise ValueError(
+            fail(
                 f"unknown disagreement point {opts.disagreement!r}; known: "
-                f"{', '.join(DISAGREEMENTS)}"
+                f"{', '.join(DISAGREEMENTS)}",
+                "disagreement",
             )
         if scenario.is_sequential and opts.solution in CONCEPTS:
-            raise ValueError(
+            fail(
                 f"'{opts.solution}' is for simultaneous-move scenarios; this one has "
                 f"{'a tree' if scenario.is_tree else 'stages:'} and is solved with "
-                "'subgame_perfect'"
+                "'subgame_perfect'",
+                "solution",
+                default=shape_key,
             )
         shape = tuple(math.prod(len(lv.options) for lv in p.levers) for p in scenario.players)
         problem = size_problem(opts.solution, shape)
         if problem is not None and not scenario.is_sequential:
-            raise ValueError(problem)
+            fail(problem, "solution", default=("players",))
         if opts.solution in BARGAINING and n != 2:
-            raise ValueError(
-                f"'{opts.solution}' bargains between two players; this scenario has {n}"
+            fail(
+                f"'{opts.solution}' bargains between two players; this scenario has {n} players",
+                "solution",
+                default=("players",),
             )
         if (
             opts.solution in BARGAINING
             and opts.disagreement == "nash"
             and opts.selection not in ("uniform", "payoff_dominant", "risk_dominant")
         ):
-            raise ValueError(
+            fail(
                 "disagreement 'nash' takes the pure equilibrium chosen by selection (uniform, "
-                f"payoff_dominant or risk_dominant), not selection '{opts.selection}'"
+                f"payoff_dominant or risk_dominant), not selection '{opts.selection}'",
+                "selection",
+                "disagreement",
+                "solution",
             )
         if scenario.is_sequential != (opts.solution == "subgame_perfect"):
-            raise ValueError(
+            fail(
                 "sequential scenarios (with stages or a tree) are solved with "
-                "'subgame_perfect', and only they are"
+                "'subgame_perfect', and only they are",
+                "solution",
+                default=shape_key,
             )
         if (
             n != 2
@@ -324,12 +397,25 @@ class RunOptions:
                 or (opts.no_equilibrium == "mixed" and opts.solution == "pure_nash")
             )
         ):
-            raise ValueError(
+            blamed = [
+                c
+                for c, culprit in (
+                    ("solution", opts.solution == "mixed_nash"),
+                    ("selection", opts.selection in ("mixed", "risk_dominant")),
+                    ("no_equilibrium", opts.no_equilibrium == "mixed"),
+                )
+                if culprit
+            ]
+            fail(
                 f"mixed equilibria and risk dominance are for two-player games; "
-                f"this one has {n} players (use qre)"
+                f"this scenario has {n} players (use qre)",
+                *blamed,
+                default=("players",),
             )
         if opts.solution == "mixed_nash" and opts.selection not in ("uniform", "payoff_dominant"):
-            raise ValueError("with mixed_nash, selection is uniform or payoff_dominant")
+            fail(
+                "with mixed_nash, selection is uniform or payoff_dominant", "selection", "solution"
+            )
         return opts
 
     @property

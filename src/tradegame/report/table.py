@@ -1,14 +1,22 @@
-"""Terminal tables (rich) for simulation results and central games."""
+"""Terminal tables (rich) for simulation results and central games.
+
+Every table is a :class:`_Table`: scenario text in it (titles, labels, units,
+player and option names) is shown as plain text, with control characters
+written as visible escapes and rich markup such as ``[bold]`` printed as it
+is, whatever console prints it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from tradegame._text import printable
 from tradegame.model.central import central_payoffs, central_stage_game, subgame_perfect_strategy
 from tradegame.model.stages import played_prefix
 from tradegame.montecarlo.result import SimulationResult
@@ -20,6 +28,34 @@ __all__ = ["central_game_tables", "result_tables", "sequential_tables"]
 
 #: Largest central game printed as a table.
 MAX_TABLE_PROFILES = 2_000
+
+
+def _plain(value: Any, style: Any = "") -> Any:
+    """A string as literal, escaped text (rich markup is not interpreted); others as given."""
+    return Text(printable(value), style=style) if isinstance(value, str) else value
+
+
+class _Table(Table):
+    """A rich table that shows every string given to it as plain, escaped text.
+
+    Scenario files are untrusted: a title such as ``"\\e[2J"`` or a label such as
+    ``"[blink]x"`` must reach the terminal as the characters it is made of.
+    """
+
+    def __init__(self, *headers: Any, title: Any = None, caption: Any = None, **kw: Any):
+        # A Text title is printed as it is: give it the style rich gives a str title.
+        super().__init__(
+            *(_plain(h) for h in headers),
+            title=_plain(title, kw.get("title_style") or "table.title"),
+            caption=_plain(caption, kw.get("caption_style") or "table.caption"),
+            **kw,
+        )
+
+    def add_column(self, header: Any = "", *args: Any, **kw: Any) -> None:
+        super().add_column(_plain(header), *args, **kw)
+
+    def add_row(self, *renderables: Any, **kw: Any) -> None:
+        super().add_row(*(_plain(r) for r in renderables), **kw)
 
 
 def _pct(x: float) -> str:
@@ -40,7 +76,7 @@ def _outcome_table(result: SimulationResult) -> Table:
         )
     if any(not float(o.count).is_integer() for o in result.outcomes):
         caption.append("draws: expected counts (a draw with several equilibria is shared out)")
-    t = Table(
+    t = _Table(
         title=result.scenario_title,
         caption="\n".join(caption),
         title_justify="left",
@@ -70,7 +106,7 @@ def _equilibrium_table(result: SimulationResult) -> Table:
     sequential = bool(equilibria) and equilibria[0].probability is not None
     where = "(parameters at their medians)"
     if sequential:
-        eq = Table(title=f"Equilibrium play of the central game {where}", title_justify="left")
+        eq = _Table(title=f"Equilibrium play of the central game {where}", title_justify="left")
         stages = max((list(e.strategies) for e in equilibria), key=len)
         # Plays of a game tree meet different moves: one column for the whole path then.
         one_column = any(list(e.strategies) != stages[: len(e.strategies)] for e in equilibria)
@@ -92,7 +128,7 @@ def _equilibrium_table(result: SimulationResult) -> Table:
                 *[f"{e.payoffs[p]:.2f}" for p in players],
             )
         return eq
-    eq = Table(title=f"Pure equilibria of the central game {where}", title_justify="left")
+    eq = _Table(title=f"Pure equilibria of the central game {where}", title_justify="left")
     eq.add_column("#", justify="right")
     eq.add_column("player")
     eq.add_column("plays", overflow="fold")
@@ -124,7 +160,7 @@ def result_tables(result: SimulationResult) -> Group:
         Text(""),
     ]
     if result.paths:
-        paths = Table(title="Most likely paths of play", title_justify="left")
+        paths = _Table(title="Most likely paths of play", title_justify="left")
         paths.add_column("path", overflow="fold")
         paths.add_column("probability", justify="right")
         paths.add_column("95 % interval", justify="right")
@@ -133,7 +169,7 @@ def result_tables(result: SimulationResult) -> Group:
                 path.label, _pct(path.probability), f"{_pct(path.ci95[0])} – {_pct(path.ci95[1])}"
             )
         parts += [paths, Text("")]
-    pay = Table(
+    pay = _Table(
         title="Expected payoffs",
         caption=result.units,
         title_justify="left",
@@ -180,7 +216,7 @@ def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
     strategy_names = [game.strategy_labels(i) for i in range(game.n_players)]
     fits = width is None or _matrix_width(strategy_names, U) <= width
     if game.n_players == 2 and fits:
-        t = Table(
+        t = _Table(
             title=f"{scenario.title}: central game — rows {names[0]}, columns {names[1]}; "
             "cells 'row, column' payoffs, * best response, bold = equilibrium",
             title_justify="left",
@@ -198,7 +234,7 @@ def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
             t.add_row(rlabel, *cells)
         parts.append(t)
     else:
-        t = Table(
+        t = _Table(
             title=f"{scenario.title}: central game, one row per profile; u(player) is "
             "the player's payoff, * a best response, eq a pure equilibrium",
             title_justify="left",
@@ -213,7 +249,7 @@ def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
             pays = [f"{U[(i, *idx)]:.2f}{'*' if br[(i, *idx)] else ''}" for i in range(len(names))]
             t.add_row(*labels, *pays, "yes" if eq[idx] else "")
         parts.append(t)
-    eqs = Table(title="Pure Nash equilibria", title_justify="left")
+    eqs = _Table(title="Pure Nash equilibria", title_justify="left")
     for n in names:
         eqs.add_column(n, overflow="fold")
     for n in names:
@@ -247,7 +283,7 @@ def sequential_tables(scenario: Scenario) -> Group:
 
     g = central_stage_game(scenario)
     title = f"{scenario.title}: central game (parameters at their medians)"
-    order = Table(title=title + " - order of moves", title_justify="left")
+    order = _Table(title=title + " - order of moves", title_justify="left")
     order.add_column("stage", justify="right")
     order.add_column("mover")
     order.add_column("options")
@@ -273,7 +309,7 @@ def sequential_tables(scenario: Scenario) -> Group:
         title = "Pure Nash equilibria of the reduced normal form (imperfect information)"
         return Group(*parts, _normal_form_equilibria(title, list(g.players), U, labels))
     res = backward_induction(g.V, g.stages, g.players, g.chance_probs, scenario.analysis.tie_break)
-    plan = Table(
+    plan = _Table(
         title="Subgame-perfect strategy: what each mover does after every history "
         "('*' on the equilibrium path)",
         title_justify="left",
@@ -290,7 +326,7 @@ def sequential_tables(scenario: Scenario) -> Group:
             row["action"],
             "yes" if row["tie"] else "",
         )
-    path = Table(
+    path = _Table(
         title=f"Equilibrium path (tie rule: {scenario.analysis.tie_break})", title_justify="left"
     )
     path.add_column("path")
@@ -307,7 +343,7 @@ def sequential_tables(scenario: Scenario) -> Group:
             *[f"{g.V[(i, *h)]:.2f}" for i in range(len(g.players))],
         )
     values = ", ".join(f"{p} {v:.2f}" for p, v in zip(g.players, res.values, strict=True))
-    return Group(*parts, plan, Text(""), path, Text(f"Expected payoffs: {values}"))
+    return Group(*parts, plan, Text(""), path, Text(printable(f"Expected payoffs: {values}")))
 
 
 def tree_tables(scenario: Scenario) -> Group:
@@ -325,7 +361,7 @@ def tree_tables(scenario: Scenario) -> Group:
     assert scenario.tree is not None
     tree = central_tree(scenario)
     title = f"{scenario.title}: central game (parameters at their medians)"
-    moves = Table(title=title + " - moves", title_justify="left")
+    moves = _Table(title=title + " - moves", title_justify="left")
     moves.add_column("lever")
     moves.add_column("mover")
     moves.add_column("options")
@@ -360,7 +396,7 @@ def tree_tables(scenario: Scenario) -> Group:
         return Group(*parts, _normal_form_equilibria(title, players, U, labels))
     options = RunOptions.resolve(scenario)
     model = TreeModel(scenario, options.play_rule, options.tie_break)
-    plan = Table(
+    plan = _Table(
         title="Subgame-perfect strategy: what the mover does at every decision node "
         "('*' on the equilibrium path)",
         title_justify="left",
@@ -377,7 +413,7 @@ def tree_tables(scenario: Scenario) -> Group:
             "yes" if row["tie"] else "",
         )
     central = model.central_game()
-    path = Table(
+    path = _Table(
         title=f"Equilibrium path (tie rule: {scenario.analysis.tie_break})", title_justify="left"
     )
     path.add_column("path")
@@ -397,7 +433,7 @@ def tree_tables(scenario: Scenario) -> Group:
         for p in players:
             values[p] += float(eq_play.probability or 0.0) * eq_play.payoffs[p]
     text = ", ".join(f"{p} {v:.2f}" for p, v in values.items())
-    return Group(*parts, plan, Text(""), path, Text(f"Expected payoffs: {text}"))
+    return Group(*parts, plan, Text(""), path, Text(printable(f"Expected payoffs: {text}")))
 
 
 def _normal_form_equilibria(
@@ -412,7 +448,7 @@ def _normal_form_equilibria(
         Each player's plan labels.
     """
     eq = pure_nash(U)
-    t = Table(title=title, title_justify="left")
+    t = _Table(title=title, title_justify="left")
     for p in players:
         t.add_column(p)
     for p in players:
@@ -433,7 +469,7 @@ def _normal_form_equilibria(
         mixed = mixed_nash_2p(U[0], U[1])
     except ValueError:  # too large for vertex enumeration
         return t
-    m = Table(
+    m = _Table(
         title="Extreme mixed equilibria (each plan played with its probability)",
         title_justify="left",
     )

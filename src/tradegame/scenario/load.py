@@ -39,7 +39,14 @@ from tradegame.scenario.schema import (
     TablePayoffs,
     TreeNode,
 )
-from tradegame.scenario.yaml_source import SourceMap, YamlDocument, parse_yaml, read_yaml_file
+from tradegame.scenario.yaml_source import (
+    STDIN,
+    STDIN_NAME,
+    SourceMap,
+    YamlDocument,
+    parse_yaml,
+    read_yaml_file,
+)
 
 __all__ = [
     "MAX_PROFILES",
@@ -850,14 +857,21 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
         if all(c is not None and not c.names for c in compiled_probs):
             # Numbers only: check them now, not in the first draw of a run.
             fixed = [float(c.evaluate({})) for c in compiled_probs if c is not None]
-            if any(not math.isfinite(p) or p < 0 for p in fixed) or not math.isclose(
+            listed = ", ".join(f"{p:g}" for p in fixed)
+            if not all(math.isfinite(p) for p in fixed):
+                # Checked first: fsum refuses a sum of inf and -inf with a ValueError.
+                ck.add(
+                    ("chance", cname, "options"),
+                    f"probabilities of chance lever {cname!r} are {listed}: they must be "
+                    "finite, non-negative and sum to 1",
+                )
+            elif any(p < 0 for p in fixed) or not math.isclose(
                 math.fsum(fixed), 1.0, rel_tol=0, abs_tol=1e-9
             ):
                 ck.add(
                     ("chance", cname, "options"),
-                    f"probabilities of chance lever {cname!r} are "
-                    f"{', '.join(f'{p:g}' for p in fixed)} (sum {math.fsum(fixed):g}): "
-                    "they must be non-negative and sum to 1",
+                    f"probabilities of chance lever {cname!r} are {listed} "
+                    f"(sum {math.fsum(fixed):g}): they must be non-negative and sum to 1",
                 )
 
     discounts = _discounts(ck, spec, players, stages, probability_ns)
@@ -1345,9 +1359,11 @@ def load_scenario(path: str | Path) -> Scenario:
     Parameters
     ----------
     path : str or Path
-        A scenario file, or the name of a scenario shipped with tradegame
+        A scenario file, the name of a scenario shipped with tradegame
         (``"madrid_2025"``, ``"classroom/prisoners_dilemma"``; see
-        ``tradegame list``).
+        ``tradegame list``), or ``"-"`` for standard input (named ``<stdin>``
+        in messages). Anything but a regular file (a named pipe, a device, a
+        directory) is refused.
 
     Returns
     -------
@@ -1360,6 +1376,8 @@ def load_scenario(path: str | Path) -> Scenario:
     """
     from tradegame.scenario.library import resolve_scenario_path, suggest_shipped
 
+    if str(path) == STDIN:
+        return _from_document(read_yaml_file(STDIN), STDIN_NAME)
     resolved, display = resolve_scenario_path(path)
     if not resolved.exists():
         hint = suggest_shipped(str(path))

@@ -6,24 +6,39 @@ so that it can
 
 * record the line and column of every key and value (``SourceMap``),
 * refuse duplicate keys instead of keeping the last one silently,
-* bound the work: file size, node count (which also defuses alias
-  "billion laughs" bombs, since every expansion of an alias counts) and depth.
+* refuse every tag but YAML's standard ones for plain data (``!!python/...``
+  and any other tag, on a scalar, a mapping or a sequence),
+* refuse text that would be unsafe to print or to encode: control characters
+  (other than tab and newline) and lone surrogates, which double-quoted YAML
+  escapes such as ``"\\e"`` or ``"\\ud800"`` can produce,
+* bound the work: file size (reading at most the limit plus one byte, whatever
+  the file claims to be), node count (which also defuses alias "billion
+  laughs" bombs, since every expansion of an alias counts) and depth,
+* read regular files only (or standard input given as ``-``), so that a named
+  pipe, a device or a directory is refused at once instead of blocking or
+  being read without end.
 """
 
 from __future__ import annotations
 
+import os
+import stat
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import yaml
 
+from tradegame._text import printable, unsafe_character
 from tradegame.errors import Location, ScenarioError
 
 __all__ = [
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
     "MAX_NODES",
+    "STDIN",
+    "STDIN_NAME",
     "SourceMap",
     "YamlDocument",
     "parse_yaml",
@@ -36,6 +51,19 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NODES = 100_000
 #: Deepest nesting of lists and mappings (a game tree nests two levels per move).
 MAX_DEPTH = 250
+
+#: The scenario argument that means "read standard input".
+STDIN = "-"
+#: How standard input is named in messages.
+STDIN_NAME = "<stdin>"
+
+#: Tags a scenario may carry (explicitly, or as PyYAML's resolver gives them): plain
+#: data only. ``!!binary``, ``!!set``, ``!!omap``, ``!!pairs`` and every non-standard
+#: tag (``!!python/...``, ``!local``) are refused: nothing in a scenario needs them.
+ALLOWED_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}"
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+)
 
 Path_ = tuple[str | int, ...]
 
@@ -116,13 +144,49 @@ class _Builder:
         if depth > MAX_DEPTH:
             raise _error(self.file, line, column, f"nesting deeper than {MAX_DEPTH} levels")
         self.source.values.setdefault(path, (line, column))
+        self._check_tag(node)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         return self._scalar(node)
 
+    def _check_tag(self, node: yaml.Node) -> None:
+        """Refuse a tag other than the standard ones for plain data, on any kind of node.
+
+        PyYAML's safe constructor would refuse ``!!python/...`` on a scalar only;
+        this builder makes mappings and sequences itself, so it checks every tag.
+        """
+        if node.tag in ALLOWED_TAGS:
+            return
+        line, column = _mark_position(node.start_mark)
+        tag = str(node.tag)
+        shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:") else tag
+        raise _error(
+            self.file,
+            line,
+            column,
+            f"the YAML tag {printable(shown)} is not allowed in scenarios (only plain "
+            "strings, numbers, booleans, null, dates, mappings and lists)",
+        )
+
     def _scalar(self, node: yaml.Node) -> Any:
+        value = self._construct(node)
+        if isinstance(value, str):
+            bad = unsafe_character(value)
+            if bad is not None:
+                line, column = _mark_position(node.start_mark)
+                raise _error(
+                    self.file,
+                    line,
+                    column,
+                    f"text contains {bad[1]} at character {bad[0] + 1}; scenario text "
+                    "may not contain control characters (other than tab and newline) "
+                    "or lone surrogates",
+                )
+        return value
+
+    def _construct(self, node: yaml.Node) -> Any:
         line, column = _mark_position(node.start_mark)
         try:
             return self.loader.construct_object(node, deep=True)
@@ -156,6 +220,7 @@ class _Builder:
             kline, kcol = _mark_position(key_node.start_mark)
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _error(self.file, kline, kcol, "mapping keys must be plain names or numbers")
+            self._check_tag(key_node)
             key = self._scalar(key_node)
             if not isinstance(key, str | int | float | bool) or key is None:
                 raise _error(self.file, kline, kcol, f"unsupported mapping key {key_node.value!r}")
@@ -278,32 +343,116 @@ def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
     return YamlDocument(data=data, source=builder.source, text=text)
 
 
-def read_yaml_file(path: str | Path, display_name: str | None = None) -> YamlDocument:
-    """Read and parse a YAML file (see :func:`parse_yaml`).
+#: What a path that is not a regular file is, by the test of its mode.
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
 
-    Raises
-    ------
-    ScenarioError
-        The file is missing, unreadable, too large, not UTF-8, or not valid YAML.
+
+def _not_regular(mode: int) -> str | None:
+    """What a file of this mode is, when it is not a regular file (None if it is)."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _FILE_KINDS if test(mode)), "not a file")
+
+
+def _read_at_most(read: Any, limit: int) -> bytes:
+    """Up to ``limit`` bytes from ``read(n)``, stopping at end of file.
+
+    The size a file's metadata claims is not trusted (``/proc`` files say 0,
+    a file can grow while read): this bound is what keeps reading finite.
     """
-    p = Path(path)
-    name = display_name or str(path)
+    parts: list[bytes] = []
+    left = limit
+    while left > 0:
+        chunk = read(min(left, 1 << 16))
+        if not chunk:
+            break
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def _read_regular_file(path: Path, name: str) -> bytes:
+    """The first ``MAX_FILE_BYTES + 1`` bytes of a regular file; anything else is refused.
+
+    The file is checked with ``stat`` before it is opened (opening a named pipe
+    would block until a writer comes) and again with ``fstat`` on what was
+    opened, without blocking, so that a file swapped for a pipe or a device in
+    between is refused too.
+    """
     try:
-        size = p.stat().st_size
+        kind = _not_regular(os.stat(path).st_mode)
     except FileNotFoundError:
         raise _error(name, 1, 1, "no such file") from None
     except OSError as exc:
         raise _error(name, 1, 1, f"cannot read file: {exc.strerror}") from None
-    if p.is_dir():
-        raise _error(name, 1, 1, "is a directory, expected a scenario file")
-    if size > MAX_FILE_BYTES:
+    if kind is not None:
+        raise _error(name, 1, 1, f"not a regular file ({kind}); expected a scenario file")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise _error(name, 1, 1, f"cannot read file: {exc.strerror}") from None
+    try:
+        kind = _not_regular(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise _error(name, 1, 1, f"not a regular file ({kind}); expected a scenario file")
+        return _read_at_most(lambda n: os.read(fd, n), MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise _error(name, 1, 1, f"cannot read file: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+
+
+def _read_stdin(name: str, stream: BinaryIO | None) -> bytes:
+    """The first ``MAX_FILE_BYTES + 1`` bytes of standard input (or of ``stream``)."""
+    if stream is None:
+        stdin = sys.stdin
+        stream = getattr(stdin, "buffer", None) if stdin is not None else None
+    if stream is None:
+        raise _error(name, 1, 1, "cannot read standard input: it is closed")
+    try:
+        return _read_at_most(stream.read, MAX_FILE_BYTES + 1)
+    except (OSError, ValueError) as exc:  # ValueError: read from a closed file
+        raise _error(name, 1, 1, f"cannot read standard input: {exc}") from None
+
+
+def read_yaml_file(
+    path: str | Path, display_name: str | None = None, *, stdin: BinaryIO | None = None
+) -> YamlDocument:
+    """Read and parse a YAML file (see :func:`parse_yaml`).
+
+    Parameters
+    ----------
+    path : str or Path
+        A regular file, or ``"-"`` (:data:`STDIN`) for standard input.
+    display_name : str, optional
+        Name used in messages (default: ``path``, or ``<stdin>``).
+    stdin : binary file, optional
+        What ``"-"`` reads (default: ``sys.stdin.buffer``).
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, unreadable, not a regular file (a directory, a
+        named pipe, a device, a socket), too large, not UTF-8, or not valid
+        YAML.
+    """
+    if str(path) == STDIN:
+        name = display_name or STDIN_NAME
+        raw = _read_stdin(name, stdin)
+    else:
+        name = display_name or str(path)
+        raw = _read_regular_file(Path(path), name)
+    if len(raw) > MAX_FILE_BYTES:
         raise _error(
             name, 1, 1, f"file is larger than the {MAX_FILE_BYTES // 1024} KiB limit for scenarios"
         )
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise _error(name, 1, 1, f"cannot read file: {exc.strerror}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
