@@ -119,6 +119,7 @@ FloatArray = NDArray[np.float64]
 # Euclidean norm of z = (log p, lambda).
 _H_START = 1.0
 _H_MAX = 1.0
+_H_GROW = 0.5  # ... or this fraction of |z|, if larger: see "Large lambda" above
 _H_MIN = 1e-10
 _MAX_DIST = 0.4  # largest acceptable first Newton correction
 _MAX_CONTR = 0.6  # largest acceptable Newton contraction rate
@@ -134,6 +135,7 @@ _LETTERS = "abcdefghijklmnopqrstuvwxy"  # einsum axis names; "z" is the draw axi
 _LAM_TOL = 1e-3  # relative closeness in lambda at which a target is polished
 _LAM_TOL_FINE = 1e-13  # ... or accepted as is, where the fixed-lambda solve fails
 _MAX_STEPS = 100_000
+_TINY = 1e-8  # lambda * max|payoff difference| up to which the first-order point is exact
 
 
 class QREConvergenceError(RuntimeError):
@@ -348,7 +350,7 @@ def _newton(
     z: FloatArray,
     row: FloatArray,
     lay: _Layout,
-    tol: float,
+    tol: float | FloatArray,
     maxiter: int,
     *,
     control: bool,
@@ -383,6 +385,7 @@ def _newton(
         Jacobian at convergence (0 where not converged or without control).
     """
     m = z.shape[0]
+    tol = np.broadcast_to(np.asarray(tol, dtype=np.float64), (m,))
     z = z.copy()
     w = np.zeros_like(z)
     ok = np.zeros(m, dtype=bool)
@@ -408,7 +411,7 @@ def _newton(
             dist1[run] = d
         else:
             # Quadratic convergence stalls at rounding level; avoid counting that as divergence.
-            rate = d / (prev[run] + 1e-3 * tol)
+            rate = d / (prev[run] + 1e-3 * tol[run])
             contr[run] = np.maximum(contr[run], rate)
         if control:
             bad |= dist1[run] > _MAX_DIST
@@ -416,12 +419,12 @@ def _newton(
         elif it > 0:
             # Once the step no longer shrinks, rounding dominates: stop there.
             stalled = d >= prev[run]
-            ok[run[stalled & ~bad & (d < 1e3 * tol)]] = True
+            ok[run[stalled & ~bad & (d < 1e3 * tol[run])]] = True
         # With contraction rate r the error left after this step is about r * d, which
         # saves the last, confirming iteration (Deuflhard's a-posteriori estimate).
-        est = d if it == 0 else np.minimum(d, d * d / (prev[run] + 1e-3 * tol))
+        est = d if it == 0 else np.minimum(d, d * d / (prev[run] + 1e-3 * tol[run]))
         prev[run] = d
-        conv = (est <= tol) & ~bad
+        conv = (est <= tol[run]) & ~bad
         ok[run[conv]] = True
         if control and np.any(conv):
             # Orientation of the branch at the (nearly) final point; see _trace.
@@ -431,6 +434,16 @@ def _newton(
     ok &= ~failed
     ok &= np.all(np.isfinite(z), axis=1)
     return z, w, ok, dist1, contr, sign
+
+
+def _max_payoff_difference(U: FloatArray, lay: _Layout) -> FloatArray:
+    """Largest ``|u_i(a, s_{-i}) - u_i(0, s_{-i})|`` per game, shape (m,)."""
+    big = np.zeros(U.shape[0])
+    for i in range(lay.n):
+        Ui = U[:, i]
+        d = np.abs(Ui - np.take(Ui, [0], axis=1 + i))
+        big = np.maximum(big, d.reshape(U.shape[0], -1).max(axis=1))
+    return big
 
 
 def _start(lay: _Layout, m: int) -> FloatArray:
@@ -462,7 +475,10 @@ def _polish(U: FloatArray, z: FloatArray, lay: _Layout) -> tuple[FloatArray, NDA
     """
     e = np.zeros_like(z)
     e[:, lay.N] = 1.0
-    zf, _, ok, _, _, _ = _newton(U, z, e, lay, _POLISH_TOL, _POLISH_MAXITER, control=False)
+    # Rounding in the equations grows with |z| (log-probabilities of order
+    # -lambda * payoff gap), so the tolerance scales with it.
+    tol = _POLISH_TOL * (1.0 + np.abs(z).max(axis=1))
+    zf, _, ok, _, _, _ = _newton(U, z, e, lay, tol, _POLISH_MAXITER, control=False)
     return zf, ok
 
 
@@ -529,6 +545,19 @@ def _trace(
             nxt[rows[hit]] += 1
 
     advance(np.arange(m), z)
+    # Tiny lambda: the first-order point is the answer to rounding (see _trace_one).
+    big = _max_payoff_difference(U, lay)
+    for _ in range(LT):
+        k = nxt
+        with np.errstate(invalid="ignore"):
+            tiny = (k < LT) & (tg[np.minimum(k, LT - 1)] * big <= _TINY)
+        if not np.any(tiny):
+            break
+        rows = np.flatnonzero(tiny)
+        tau = tg[k[rows]]
+        zt = z[rows] + (tau / t[rows, N])[:, None] * t[rows]
+        zt[:, N] = tau
+        advance(rows, zt)
     active = np.flatnonzero(nxt < LT)
     cos_max = np.cos(_MAX_ANGLE)
     steps = 0
@@ -611,7 +640,8 @@ def _trace(
             orient[acc] = sgn[ok]
             # A step shortened to aim at a target says nothing about the free step length.
             free = ~aim[ok]
-            h[acc[free]] = np.minimum(ha[ok][free] / decel[free], _H_MAX)
+            cap = np.maximum(_H_MAX, _H_GROW * np.linalg.norm(zn[ok][free], axis=1))
+            h[acc[free]] = np.minimum(ha[ok][free] / decel[free], cap)
             # ... but its turning still measures the curvature, which must cap the
             # next free step: the branch may be about to fold.
             with np.errstate(divide="ignore"):
@@ -645,6 +675,7 @@ def _step_control() -> StepControl:
     return StepControl(
         h_start=_H_START,
         h_max=_H_MAX,
+        h_grow=_H_GROW,
         h_min=_H_MIN,
         max_dist=_MAX_DIST,
         max_contr=_MAX_CONTR,
@@ -659,6 +690,7 @@ def _step_control() -> StepControl:
         lam_tol=_LAM_TOL,
         lam_tol_fine=_LAM_TOL_FINE,
         max_steps=_MAX_STEPS,
+        tiny=_TINY,
     )
 
 
