@@ -139,7 +139,23 @@ _TINY = 1e-8  # lambda * max|payoff difference| up to which the first-order poin
 
 
 class QREConvergenceError(RuntimeError):
-    """The principal branch could not be followed (step length collapsed)."""
+    """The principal branch could not be followed (step length collapsed).
+
+    Parameters
+    ----------
+    message : str
+    draws : sequence of int, optional
+        Indices, within the batch, of the games whose branch was lost.
+    lam : float, optional
+        The largest precision asked for.
+    """
+
+    def __init__(
+        self, message: str, *, draws: Sequence[int] = (), lam: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.draws = tuple(int(d) for d in draws)
+        self.lam = lam
 
 
 @dataclass(frozen=True)
@@ -752,7 +768,11 @@ def _trace_compiled(U: FloatArray, lay: _Layout, targets: FloatArray) -> FloatAr
             problems.append(
                 f"path following exceeded {_MAX_STEPS} steps for draw(s) {too_long[:10].tolist()}"
             )
-        raise QREConvergenceError("; ".join(problems))
+        raise QREConvergenceError(
+            "; ".join(problems),
+            draws=np.flatnonzero(status != kernel.OK).tolist(),
+            lam=float(targets[-1]),
+        )
     return out
 
 
