@@ -22,9 +22,9 @@ from rich.table import Table
 
 from tradegame._version import __version__
 from tradegame.errors import ScenarioError
-from tradegame.solvers.logit_qre import QREConvergenceError
 from tradegame.model.build import NonFiniteError
 from tradegame.montecarlo.simulate import SOLUTIONS, CheckpointError, RunOptions
+from tradegame.solvers.logit_qre import QREConvergenceError
 
 app = typer.Typer(
     name="tradegame",

@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from tests.hardening.qre_strategies import normal_form_games, tiny_lambdas
+
 from tradegame.scenario.schema import Analysis
-from tradegame.solvers.logit_qre import QREConvergenceError, logit_qre
+from tradegame.solvers.logit_qre import logit_qre
 
 QRE_MODULE = importlib.import_module("tradegame.solvers.logit_qre")
 SCENARIOS = Path(__file__).parent.parent.parent / "scenarios"
