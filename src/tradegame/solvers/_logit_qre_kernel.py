@@ -637,6 +637,7 @@ def trace_batch(
     ctl: StepControl,
     out: FloatArray,
     status: IntArray,
+    last: FloatArray,
 ) -> None:
     """Follow the principal branch of every game up to each target lambda.
 
@@ -655,6 +656,9 @@ def trace_batch(
         Output: ``(log p, lambda)`` at the first crossing of each target.
     status : ndarray of int64, shape (m,)
         Output: ``OK``, ``STEP_COLLAPSED`` or ``TOO_MANY_STEPS`` per game.
+    last : ndarray, shape (m, N + 1)
+        Output: the last point accepted on each game's branch (where a failed
+        trace stopped).
     """
     n = sizes.size
     N = 0
@@ -682,3 +686,5 @@ def trace_batch(
     for g in range(U.shape[0]):
         _payoff_differences(U[g], idx, sizes, offs, dU)
         status[g] = _trace_one(dU, idx, sizes, offs, targets, ctl, ws, out[g])
+        for k in range(N + 1):
+            last[g, k] = ws.z[k]

@@ -128,6 +128,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -740,7 +741,9 @@ def _trace_compiled(U: FloatArray, lay: _Layout, targets: FloatArray) -> FloatAr
 
     Same algorithm, constants and errors as :func:`_trace` (to rounding); each
     game is traced on its own, so its result does not depend on the rest of
-    the batch.
+    the batch. A game whose trace fails is traced once more with each
+    player's actions reordered so that the reference action (the first, see
+    the module docstring) is the one most played where the trace stopped.
 
     Parameters
     ----------
@@ -759,27 +762,11 @@ def _trace_compiled(U: FloatArray, lay: _Layout, targets: FloatArray) -> FloatAr
     QREConvergenceError
         Naming the draws whose branch could not be followed.
     """
-    # Deferred so that importing the package (e.g. for the CLI) does not import Numba.
-    from tradegame.solvers import _logit_qre_kernel as kernel
-
-    m = U.shape[0]
-    S = int(np.prod(lay.sizes))
-    flat = np.ascontiguousarray(U.reshape(m, lay.n, S), dtype=np.float64)
-    offs = np.array(lay.offsets, dtype=np.int64)
-    # idx[s, i]: where player i's action in the flat (C-order) profile s sits in z.
-    idx = np.ascontiguousarray(np.indices(lay.sizes).reshape(lay.n, S).T + offs, dtype=np.int64)
-    out = np.empty((m, targets.size, lay.N + 1))
-    status = np.empty(m, dtype=np.int64)
-    kernel.trace_batch(
-        flat,
-        idx,
-        np.array(lay.sizes, dtype=np.int64),
-        offs,
-        np.ascontiguousarray(targets, dtype=np.float64),
-        _step_control(),
-        out,
-        status,
-    )
+    out, status, last = _run_kernel(U, lay, targets)
+    kernel = _kernel()
+    for g in np.flatnonzero(status != kernel.OK):
+        if _retrace(U[g], lay, targets, last[g], out[g]):
+            status[g] = kernel.OK
     if np.any(status != kernel.OK):
         collapsed = np.flatnonzero(status == kernel.STEP_COLLAPSED)
         too_long = np.flatnonzero(status == kernel.TOO_MANY_STEPS)
@@ -799,6 +786,103 @@ def _trace_compiled(U: FloatArray, lay: _Layout, targets: FloatArray) -> FloatAr
             lam=float(targets[-1]),
         )
     return out
+
+
+def _retrace(
+    Ug: FloatArray, lay: _Layout, targets: FloatArray, last: FloatArray, out: FloatArray
+) -> bool:
+    """Trace one game again in equivalent coordinates; True, with ``out`` filled, if it worked.
+
+    The principal branch, and where it first crosses each target, do not
+    depend on the order of each player's actions nor on the payoff unit
+    (the QRE of ``U`` at ``lam`` is that of ``U / s`` at ``lam * s``), but the
+    numerics of the trace do:
+
+    - With the reference action (the first) vanishing, its log-probability is
+      about -lambda times a payoff gap, and rounding of order eps * lambda in
+      the equations is amplified by lambda^2 through actions that tie in the
+      limit, so the corrector stalls. Making each player's reference the
+      action most played where the trace stopped (``last``) removes that.
+    - With payoffs far from unit size, arc length is almost all lambda (tiny
+      payoffs) or log-probability (huge ones). Payoffs scaled so that the
+      largest payoff difference is 1, with lambda scaled inversely, restore
+      the balance the step control was tuned for.
+
+    Parameters
+    ----------
+    Ug : ndarray, shape (n, A_0, ..., A_{n-1})
+    lay : _Layout
+    targets : ndarray, shape (L,)
+    last : ndarray, shape (N + 1,)
+        Where the failed trace stopped.
+    out : ndarray, shape (L, N + 1)
+        Output, in the game's own action order and lambda.
+    """
+    kernel = _kernel()
+    perms = []
+    for i in range(lay.n):
+        best = int(np.argmax(last[lay.block(i)]))
+        perm = np.arange(lay.sizes[i])
+        perm[[0, best]] = perm[[best, 0]]
+        perms.append(perm)
+    permuted = Ug
+    for i, perm in enumerate(perms):
+        permuted = np.take(permuted, perm, axis=1 + i)
+    scale = float(_max_payoff_difference(Ug[None], lay)[0])
+    identity = all(p[0] == 0 for p in perms)
+    # The first pass already ran the game as it is.
+    variants: list[tuple[FloatArray, list[NDArray[np.intp]] | None, float]] = (
+        [] if identity else [(permuted, perms, 1.0)]
+    )
+    if scale > 0 and scale != 1.0:
+        variants += [(permuted / scale, perms, scale), (Ug / scale, None, scale)]
+    for V, order, s in variants:
+        res, status, _ = _run_kernel(V[None], lay, targets * s)
+        if status[0] != kernel.OK:
+            continue
+        if order is None:
+            out[:, : lay.N] = res[0][:, : lay.N]
+        else:
+            for i, perm in enumerate(order):
+                out[:, lay.offsets[i] + perm] = res[0][:, lay.block(i)]
+        out[:, lay.N] = targets
+        return True
+    return False
+
+
+def _kernel() -> ModuleType:
+    # Deferred so that importing the package (e.g. for the CLI) does not import Numba.
+    from tradegame.solvers import _logit_qre_kernel
+
+    return _logit_qre_kernel
+
+
+def _run_kernel(
+    U: FloatArray, lay: _Layout, targets: FloatArray
+) -> tuple[FloatArray, NDArray[np.int64], FloatArray]:
+    """One pass of the compiled tracer: answers, status codes and last points."""
+    kernel = _kernel()
+    m = U.shape[0]
+    S = int(np.prod(lay.sizes))
+    flat = np.ascontiguousarray(U.reshape(m, lay.n, S), dtype=np.float64)
+    offs = np.array(lay.offsets, dtype=np.int64)
+    # idx[s, i]: where player i's action in the flat (C-order) profile s sits in z.
+    idx = np.ascontiguousarray(np.indices(lay.sizes).reshape(lay.n, S).T + offs, dtype=np.int64)
+    out = np.empty((m, targets.size, lay.N + 1))
+    status = np.empty(m, dtype=np.int64)
+    last = np.empty((m, lay.N + 1))
+    kernel.trace_batch(
+        flat,
+        idx,
+        np.array(lay.sizes, dtype=np.int64),
+        offs,
+        np.ascontiguousarray(targets, dtype=np.float64),
+        _step_control(),
+        out,
+        status,
+        last,
+    )
+    return out, status, last
 
 
 def _to_profiles(zs: FloatArray, lay: _Layout) -> list[FloatArray]:
