@@ -90,6 +90,16 @@ initial tangent is returned: its error, of order
 that short would ask the corrector for corrections below rounding level (the
 tracer used to stop there with a collapsed step).
 
+A trace that is lost anyway is tried again in equivalent coordinates (see
+:func:`_retrace`): with each player's reference action (the first) swapped for
+the one most played where the trace stopped -- a vanishing reference, with
+log-probability about :math:`-\lambda` times a payoff gap, feeds rounding of
+order :math:`\epsilon\lambda` into every equation, which actions that tie in
+the limit amplify by :math:`\lambda^2` -- and with payoffs divided by their
+largest difference and :math:`\lambda` multiplied by it. Neither changes the
+branch nor where it first crosses a target, only the numerics. The NumPy
+tracer does not retry.
+
 Tolerances
 ----------
 Along the path the corrector stops when the estimated remaining error (last
