@@ -203,7 +203,80 @@ SMALL_UNIT_2X2X2X2 = 1e-6 * np.array(
     ],
     dtype=float,
 )
-HARD = {"ties_3x3": TIES_3X3, "ties_3x3x3": TIES_3X3X3, "small_unit_2x2x2x2": SMALL_UNIT_2X2X2X2}
+# Branches with a sharp fold (the profile jumps by about 0.2 within 1 % of lambda),
+# where Newton's method converges only linearly: a random 3-player 3x3x3 game
+# (fold near lambda 2857.23) and an integer 4-player 2x2x2x2 game (near 8229.98).
+FOLD_3X3X3 = np.array(
+    [
+        [
+            [
+                [-0.03335643010283462, 0.02098130954332586, 0.0430740205639347],
+                [-0.06985097187130154, 0.18250388588690047, -0.023879704576105745],
+                [-0.16587110444934322, -0.10181647533196328, 0.11658868677077588],
+            ],
+            [
+                [-0.16958043629354458, 0.006809355513054727, 0.046019098989565126],
+                [0.05677683437813263, 0.133295661551301, 0.0021075362000061537],
+                [0.09367240592191005, -0.23157309187355923, -0.013457995519837987],
+            ],
+            [
+                [0.15301636582092093, -0.029629935904645334, 0.10943929749427189],
+                [-0.09671090351058186, -0.05305698377746818, 0.020983936762045408],
+                [0.0997180296952983, -0.18094425246049906, 0.07522087951048174],
+            ],
+        ],
+        [
+            [
+                [-0.06269036529771845, 0.05044047285078765, -0.015025318891345927],
+                [-0.07873674343264045, -0.12886233832643507, 0.10225487948291725],
+                [0.32151382141909157, 0.11745154992010082, -0.07014162854135113],
+            ],
+            [
+                [0.04270663788378654, -0.06032722019734859, 0.13980330441878397],
+                [0.059355079786776704, 0.08132281293924513, -0.015017574617342065],
+                [0.12183655205207414, -0.1900027697358389, -0.1633376608970175],
+            ],
+            [
+                [-0.0003372353462798615, 0.0002787032431405568, 0.06351587139836953],
+                [0.1345095397944307, 0.011587286167052686, 0.00035132859156945687],
+                [-0.18803032163902933, -0.016290690970247452, 0.06798172240637519],
+            ],
+        ],
+        [
+            [
+                [-0.018310445504482603, -0.07800200828535858, -0.08480000673092958],
+                [0.07857186332872224, -0.028902812542678475, 0.034713335672706756],
+                [0.05597482192967991, 0.004150397390685212, -0.2153089650510756],
+            ],
+            [
+                [0.03370669407793354, 0.05946857295187217, 0.09752920681209308],
+                [-0.09357255041990462, -0.09249586857698643, -0.04953112849015254],
+                [-0.1485713786912016, -0.07156656751806283, -0.042143495734696],
+            ],
+            [
+                [-0.17474625999431992, 0.015165965794342885, 0.03892339250014774],
+                [-0.1280412606240409, -0.07389328926574765, -0.05927192937247579],
+                [0.09394117941282713, 0.02462870774978122, -0.02317601592367669],
+            ],
+        ],
+    ]
+)
+FOLD_2X2X2X2 = np.array(
+    [
+        [[[[2, -1], [1, 1]], [[-1, -2], [0, 2]]], [[[-1, 1], [-2, 1]], [[-1, -2], [-1, 2]]]],
+        [[[[1, -1], [-2, 1]], [[2, 1], [0, 0]]], [[[-1, 0], [-2, 0]], [[-2, 2], [1, -1]]]],
+        [[[[-2, -1], [-1, 1]], [[1, 0], [-1, -1]]], [[[1, 2], [-2, -1]], [[0, -2], [2, 2]]]],
+        [[[[1, 1], [-1, 0]], [[-2, 2], [2, 0]]], [[[1, -1], [1, 2]], [[0, 0], [-1, 0]]]],
+    ],
+    dtype=float,
+)
+FOLDS = {"fold_3x3x3": (FOLD_3X3X3, 2857.2333705), "fold_2x2x2x2": (FOLD_2X2X2X2, 8229.98)}
+HARD = {
+    "ties_3x3": TIES_3X3,
+    "ties_3x3x3": TIES_3X3X3,
+    "small_unit_2x2x2x2": SMALL_UNIT_2X2X2X2,
+    **{name: U for name, (U, _) in FOLDS.items()},
+}
 
 
 @pytest.mark.parametrize("name", sorted(HARD))
@@ -218,6 +291,30 @@ def test_hard_games_reach_documented_maximum(name: str) -> None:
     atol = max(1e-3, 100 / (LAM_MAX * float(np.abs(U).max())))
     for p, q in zip(logit_qre(U, LAM_MAX / 10), profile, strict=True):
         np.testing.assert_allclose(p, q, rtol=0, atol=atol)
+
+
+@pytest.mark.parametrize("name", sorted(FOLDS))
+def test_sharp_folds_match_a_short_step_tight_trace(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Before, at and past the fold, the answers are those of the same branch traced
+    # with steps of at most 0.5, no growth, and a corrector tolerance of 1e-8.
+    U, fold = FOLDS[name]
+    lams = [0.99 * fold, 1.01 * fold, 1.1 * fold]
+    ours = logit_qre(U, lams)
+    for attr, value in [
+        ("_H_MAX", 0.5),
+        ("_H_START", 0.5),
+        ("_H_GROW", 0.0),
+        ("_PATH_TOL", 1e-8),
+        ("_MAX_STEPS", 10**6),
+    ]:
+        monkeypatch.setattr(QRE_MODULE, attr, value)
+    ref = logit_qre(U, lams)
+    for lam, prof, prof_ref in zip(lams, ours, ref, strict=True):
+        assert fixed_point_residual(U, prof, lam) < fp_tol(U, lam)
+        for p, q in zip(prof, prof_ref, strict=True):
+            np.testing.assert_allclose(p, q, rtol=0, atol=1e-9)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

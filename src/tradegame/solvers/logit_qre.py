@@ -164,6 +164,7 @@ _MAX_OFFSET = 0.4  # largest acceptable total correction, relative to the step l
 _MAX_DECEL = 2.0  # largest factor by which h may shrink or grow per step
 _H_FLIP = 1e-4  # steps at least this long may not change the branch orientation
 _PATH_TOL = 1e-4
+_PATH_TOL_RETRY = (1e-6, 1e-8)  # tighter, for games whose trace was lost (see _retrace)
 _PATH_MAXITER = 8
 _POLISH_TOL = 1e-13
 _POLISH_MAXITER = 40
@@ -817,6 +818,12 @@ def _retrace(
       payoffs) or log-probability (huge ones). Payoffs scaled so that the
       largest payoff difference is 1, with lambda scaled inversely, restore
       the balance the step control was tuned for.
+    - Near a point where the branch is almost singular Newton's method
+      converges only linearly, its error estimate (which assumes quadratic
+      convergence) is too optimistic, and the points accepted are further
+      from the branch than ``_PATH_TOL``; every later step then starts with
+      a large correction and is rejected. Tighter path tolerances
+      (``_PATH_TOL_RETRY``) keep the points on the branch.
 
     Parameters
     ----------
@@ -841,13 +848,17 @@ def _retrace(
     scale = float(_max_payoff_difference(Ug[None], lay)[0])
     identity = all(p[0] == 0 for p in perms)
     # The first pass already ran the game as it is.
-    variants: list[tuple[FloatArray, list[NDArray[np.intp]] | None, float]] = (
-        [] if identity else [(permuted, perms, 1.0)]
+    variants: list[tuple[FloatArray, list[NDArray[np.intp]] | None, float, float]] = (
+        [] if identity else [(permuted, perms, 1.0, _PATH_TOL)]
     )
     if scale > 0 and scale != 1.0:
-        variants += [(permuted / scale, perms, scale), (Ug / scale, None, scale)]
-    for V, order, s in variants:
-        res, status, _ = _run_kernel(V[None], lay, targets * s)
+        variants += [
+            (permuted / scale, perms, scale, _PATH_TOL),
+            (Ug / scale, None, scale, _PATH_TOL),
+        ]
+    variants += [(Ug, None, 1.0, tol) for tol in _PATH_TOL_RETRY]
+    for V, order, s, tol in variants:
+        res, status, _ = _run_kernel(V[None], lay, targets * s, path_tol=tol)
         if status[0] != kernel.OK:
             continue
         if order is None:
@@ -868,10 +879,13 @@ def _kernel() -> ModuleType:
 
 
 def _run_kernel(
-    U: FloatArray, lay: _Layout, targets: FloatArray
+    U: FloatArray, lay: _Layout, targets: FloatArray, path_tol: float | None = None
 ) -> tuple[FloatArray, NDArray[np.int64], FloatArray]:
     """One pass of the compiled tracer: answers, status codes and last points."""
     kernel = _kernel()
+    ctl = _step_control()
+    if path_tol is not None:
+        ctl = ctl._replace(path_tol=path_tol)
     m = U.shape[0]
     S = int(np.prod(lay.sizes))
     flat = np.ascontiguousarray(U.reshape(m, lay.n, S), dtype=np.float64)
@@ -887,7 +901,7 @@ def _run_kernel(
         np.array(lay.sizes, dtype=np.int64),
         offs,
         np.ascontiguousarray(targets, dtype=np.float64),
-        _step_control(),
+        ctl,
         out,
         status,
         last,
