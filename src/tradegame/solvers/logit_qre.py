@@ -96,9 +96,14 @@ the one most played where the trace stopped -- a vanishing reference, with
 log-probability about :math:`-\lambda` times a payoff gap, feeds rounding of
 order :math:`\epsilon\lambda` into every equation, which actions that tie in
 the limit amplify by :math:`\lambda^2` -- and with payoffs divided by their
-largest difference and :math:`\lambda` multiplied by it. Neither changes the
-branch nor where it first crosses a target, only the numerics. The NumPy
-tracer does not retry.
+largest difference and :math:`\lambda` multiplied by it; then with tighter
+corrector tolerances (``_PATH_TOL_RETRY``), for sharp folds where Newton's
+method converges only linearly and its error estimate is too optimistic.
+None of these changes the branch nor where it first crosses a target, only
+the numerics. The NumPy tracer does not retry. What still fails, in our
+random search only games whose limit is a continuum of equilibria (many
+exact ties) at :math:`\lambda \gtrsim 10^5`, raises
+:class:`QREConvergenceError`.
 
 Tolerances
 ----------
