@@ -463,3 +463,40 @@ def test_cli_qre_failure_is_one_located_line(
         lines = res.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"error: {where}"), res.stderr
         assert "logit QRE" in lines[0] and "internal error" not in lines[0]
+
+
+# Payoffs of 0 and 1 with many ties: the limit of the branch is a continuum of
+# equilibria (the row player is indifferent among all five actions), the Jacobian
+# becomes singular as lambda grows and the trace is lost beyond lambda ~ 4e5.
+CONTINUUM = """\
+tradegame: 1
+title: A game whose equilibria form a continuum
+players:
+  row: {label: Row, strategies: [a, b, c, d, e]}
+  col: {label: Col, strategies: [w, x, y, z]}
+payoffs:
+  matrix:
+    - [[0, 1], [1, 0], [1, 1], [1, 0]]
+    - [[0, 0], [0, 0], [1, 1], [1, 0]]
+    - [[0, 1], [1, 1], [1, 0], [0, 1]]
+    - [[1, 0], [1, 0], [0, 1], [0, 1]]
+    - [[1, 1], [0, 1], [0, 0], [0, 1]]
+outcomes:
+  first: row == 'a'
+  otherwise: other
+analysis: {samples: 4, seed: 1, solution: qre}
+"""
+
+
+def test_cli_real_qre_failure_is_one_located_line(
+    cli: Callable[..., Any], write_scenario: Callable[..., Path]
+) -> None:
+    # Without any patching: at lambda = 1e5 the QRE is computed; at the maximum it
+    # may not be, and then the user reads one line naming the option, exit 2.
+    path = write_scenario(CONTINUUM)
+    assert cli("run", path, "-q", "--qre-lambda", "1e5").code == 0
+    res = cli("run", path, "-q", "--qre-lambda", f"{LAM_MAX:g}")
+    if res.code != 0:
+        assert res.code == 2, res.stderr
+        lines = res.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: --qre-lambda: "), res.stderr
