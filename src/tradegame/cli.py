@@ -25,6 +25,7 @@ from tradegame._version import __version__
 from tradegame.errors import ScenarioError
 from tradegame.model.build import NonFiniteError
 from tradegame.montecarlo.simulate import SOLUTIONS, CheckpointError, RunOptionError, RunOptions
+from tradegame.solvers.logit_qre import QREConvergenceError
 
 app = typer.Typer(
     name="tradegame",
@@ -545,6 +546,10 @@ def _dispatch(args: list[str], debug: bool) -> int:
             raise
         _print_error(f"error: {exc}")
         return 2
+    except QREConvergenceError as exc:
+        if debug:
+            raise
+        return _qre_failure(exc, args)
     except KeyboardInterrupt:
         _print_error("interrupted")
         return 130
@@ -580,6 +585,29 @@ def _non_finite(exc: NonFiniteError, args: list[str]) -> int:
     _print_error(
         f"error: {where}{exc.what} is {exc.value} in draw {exc.draw}; "
         "check its parameters' ranges (log of a negative, division by zero, overflow)"
+    )
+    return 2
+
+
+def _qre_failure(exc: QREConvergenceError, args: list[str]) -> int:
+    # Point at what set the precision: the option, else the file's key, else the file.
+    where = ""
+    opt = next((a for a in args if a == "--qre-lambda" or a.startswith("--qre-lambda=")), None)
+    scenario = next((a for a in args if not a.startswith("-") and a not in app_commands()), None)
+    if opt is not None:
+        where = "--qre-lambda: "
+    elif scenario is not None:
+        try:
+            sc = _load(scenario)
+            where = f"{sc.locate(('analysis', 'qre_lambda'))}: "
+        except Exception:
+            where = f"{scenario}: "
+    lam = "" if exc.lam is None else f" at lambda = {exc.lam:g}"
+    # The solver's draw numbers count within one chunk, so they are left out here.
+    reason = str(exc).split(" (draw")[0]
+    _print_error(
+        f"error: {where}the logit QRE{lam} could not be computed in {len(exc.draws) or 'some'} "
+        f"draw(s) ({reason}); a smaller qre_lambda may work"
     )
     return 2
 

@@ -298,12 +298,15 @@ def _failing_batch() -> np.ndarray:
 
 def test_collapsed_step_names_the_draws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(QRE_MODULE, "_H_MIN", 0.3)
+    # Steep payoffs rescaled to unit size pass even this minimum; test the naming alone.
+    monkeypatch.setattr(QRE_MODULE, "_retrace", lambda *args: False)
     with pytest.raises(QREConvergenceError, match=r"below its minimum .*draw\(s\) \[1, 3\]"):
         logit_qre_batch(_failing_batch(), 2.0, n_players=3)
 
 
 def test_too_many_steps_names_the_draws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(QRE_MODULE, "_MAX_STEPS", 3)
+    monkeypatch.setattr(QRE_MODULE, "_retrace", lambda *args: False)
     with pytest.raises(QREConvergenceError, match=r"exceeded 3 steps for draw\(s\) \[1, 3\]"):
         logit_qre_batch(_failing_batch(), 2.0, n_players=3)
 

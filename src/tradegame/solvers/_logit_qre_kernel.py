@@ -54,6 +54,7 @@ class StepControl(NamedTuple):
 
     h_start: float
     h_max: float
+    h_grow: float
     h_min: float
     max_dist: float
     max_contr: float
@@ -68,6 +69,7 @@ class StepControl(NamedTuple):
     lam_tol: float
     lam_tol_fine: float
     max_steps: int
+    tiny: float
 
 
 class Workspace(NamedTuple):
@@ -520,6 +522,19 @@ def _trace_one(
     h = ctl.h_start
     fine = False  # the fixed-lambda Newton failed: aim to rounding level
     nxt = _advance(z, targets, 0, out)  # index of the next target not yet reached
+    # Up to lambda * max|dU| = ctl.tiny the first-order point z + lambda * t / t[N] is
+    # the QRE to rounding (the second-order term is of size (lambda * max|dU|)^2), and
+    # stepping there would ask the corrector for corrections below rounding level.
+    big = 0.0
+    for i in range(n):
+        for s in range(dU.shape[1]):
+            big = max(big, abs(dU[i, s]))
+    while nxt < targets.size and targets[nxt] * big <= ctl.tiny:
+        tau = targets[nxt]
+        for k in range(N):
+            zs[k] = z[k] + tau / t[N] * t[k]
+        zs[N] = tau
+        nxt = _advance(zs, targets, nxt, out)
     cos_max = math.cos(ctl.max_angle)
     steps = 0
     while nxt < targets.size:
@@ -582,7 +597,7 @@ def _trace_one(
             t[k] = w[k] / nw
         orient = sgn
         if not aim:
-            h = min(h / decel, ctl.h_max)
+            h = min(h / decel, max(ctl.h_max, ctl.h_grow * _norm(z)))
         else:
             # An aimed step says nothing about the free step length, but its turning
             # still caps the next free step: the branch may be about to fold.
@@ -594,8 +609,14 @@ def _trace_one(
             zs[N] = tau
             good = True
             if not fine:
+                # Rounding in the equations grows with |z| (log-probabilities of order
+                # -lambda * payoff gap), so the tolerance scales with it.
+                scale = 0.0
+                for k in range(N1):
+                    scale = max(scale, abs(zs[k]))
+                tol = ctl.polish_tol * (1.0 + scale)
                 good = _newton(
-                    dU, idx, sizes, offs, zs, e, ctl.polish_tol, ctl.polish_maxiter, False, ctl, ws
+                    dU, idx, sizes, offs, zs, e, tol, ctl.polish_maxiter, False, ctl, ws
                 )[0]
             if good:
                 nxt = _advance(zs, targets, nxt, out)
@@ -616,6 +637,7 @@ def trace_batch(
     ctl: StepControl,
     out: FloatArray,
     status: IntArray,
+    last: FloatArray,
 ) -> None:
     """Follow the principal branch of every game up to each target lambda.
 
@@ -634,6 +656,9 @@ def trace_batch(
         Output: ``(log p, lambda)`` at the first crossing of each target.
     status : ndarray of int64, shape (m,)
         Output: ``OK``, ``STEP_COLLAPSED`` or ``TOO_MANY_STEPS`` per game.
+    last : ndarray, shape (m, N + 1)
+        Output: the last point accepted on each game's branch (where a failed
+        trace stopped).
     """
     n = sizes.size
     N = 0
@@ -661,3 +686,5 @@ def trace_batch(
     for g in range(U.shape[0]):
         _payoff_differences(U[g], idx, sizes, offs, dU)
         status[g] = _trace_one(dU, idx, sizes, offs, targets, ctl, ws, out[g])
+        for k in range(N + 1):
+            last[g, k] = ws.z[k]

@@ -65,6 +65,46 @@ step aims back; if it overshoots with the branch already turning back, the
 step is rejected), so the answer is the *first* crossing of the branch with
 the requested :math:`\lambda`.
 
+Large and tiny lambda
+---------------------
+Where the branch tends to a pure profile, the log-probabilities of the other
+actions fall like :math:`-\lambda` times a payoff gap, so the branch's arc
+length in ``z`` grows like :math:`\lambda` while the branch itself becomes a
+straight line. Steps capped at a fixed length would then need about
+:math:`\lambda` steps (10^6 at the documented maximum). Instead a free step
+may grow up to ``_H_GROW`` (0.5) times :math:`|z|` when that exceeds
+``_H_MAX``: still subject to every test above, so on a curved stretch it
+shrinks as before, but on the straight tail :math:`\lambda` grows by a
+constant factor per step and 10^6 is reached in some fifty steps. While
+:math:`|z| \le 2` the cap is ``_H_MAX`` as before; beyond, answers move only
+within the tolerances below (and the tracer is faster: 2.5x at
+:math:`\lambda = 10` on ``benchmarks/bench_logit_qre.py``). Rounding in the equations grows
+with :math:`|z|`, so the fixed-:math:`\lambda` polish stops at ``_POLISH_TOL``
+times :math:`1 + \max|z|`.
+
+Up to :math:`\lambda \max|\Delta u| \le` ``_TINY`` (1e-8), with
+:math:`\Delta u` the payoff differences, the first-order point
+:math:`z_0 + \lambda\, t_0 / t_{0,\lambda}` from the centroid along the
+initial tangent is returned: its error, of order
+:math:`(\lambda \max|\Delta u|)^2`, is below rounding, whereas a step
+that short would ask the corrector for corrections below rounding level (the
+tracer used to stop there with a collapsed step).
+
+A trace that is lost anyway is tried again in equivalent coordinates (see
+:func:`_retrace`): with each player's reference action (the first) swapped for
+the one most played where the trace stopped -- a vanishing reference, with
+log-probability about :math:`-\lambda` times a payoff gap, feeds rounding of
+order :math:`\epsilon\lambda` into every equation, which actions that tie in
+the limit amplify by :math:`\lambda^2` -- and with payoffs divided by their
+largest difference and :math:`\lambda` multiplied by it; then with tighter
+corrector tolerances (``_PATH_TOL_RETRY``), for sharp folds where Newton's
+method converges only linearly and its error estimate is too optimistic.
+None of these changes the branch nor where it first crosses a target, only
+the numerics. The NumPy tracer does not retry. What still fails, in our
+random search only games whose limit is a continuum of equilibria (many
+exact ties) at :math:`\lambda \gtrsim 10^5`, raises
+:class:`QREConvergenceError`.
+
 Tolerances
 ----------
 Along the path the corrector stops when the estimated remaining error (last
@@ -103,6 +143,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -119,6 +160,7 @@ FloatArray = NDArray[np.float64]
 # Euclidean norm of z = (log p, lambda).
 _H_START = 1.0
 _H_MAX = 1.0
+_H_GROW = 0.5  # ... or this fraction of |z|, if larger: see "Large and tiny lambda" above
 _H_MIN = 1e-10
 _MAX_DIST = 0.4  # largest acceptable first Newton correction
 _MAX_CONTR = 0.6  # largest acceptable Newton contraction rate
@@ -127,6 +169,7 @@ _MAX_OFFSET = 0.4  # largest acceptable total correction, relative to the step l
 _MAX_DECEL = 2.0  # largest factor by which h may shrink or grow per step
 _H_FLIP = 1e-4  # steps at least this long may not change the branch orientation
 _PATH_TOL = 1e-4
+_PATH_TOL_RETRY = (1e-6, 1e-8)  # tighter, for games whose trace was lost (see _retrace)
 _PATH_MAXITER = 8
 _POLISH_TOL = 1e-13
 _POLISH_MAXITER = 40
@@ -134,10 +177,27 @@ _LETTERS = "abcdefghijklmnopqrstuvwxy"  # einsum axis names; "z" is the draw axi
 _LAM_TOL = 1e-3  # relative closeness in lambda at which a target is polished
 _LAM_TOL_FINE = 1e-13  # ... or accepted as is, where the fixed-lambda solve fails
 _MAX_STEPS = 100_000
+_TINY = 1e-8  # lambda * max|payoff difference| up to which the first-order point is exact
 
 
 class QREConvergenceError(RuntimeError):
-    """The principal branch could not be followed (step length collapsed)."""
+    """The principal branch could not be followed (step length collapsed).
+
+    Parameters
+    ----------
+    message : str
+    draws : sequence of int, optional
+        Indices, within the batch, of the games whose branch was lost.
+    lam : float, optional
+        The largest precision asked for.
+    """
+
+    def __init__(
+        self, message: str, *, draws: Sequence[int] = (), lam: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.draws = tuple(int(d) for d in draws)
+        self.lam = lam
 
 
 @dataclass(frozen=True)
@@ -348,7 +408,7 @@ def _newton(
     z: FloatArray,
     row: FloatArray,
     lay: _Layout,
-    tol: float,
+    tol: float | FloatArray,
     maxiter: int,
     *,
     control: bool,
@@ -383,6 +443,7 @@ def _newton(
         Jacobian at convergence (0 where not converged or without control).
     """
     m = z.shape[0]
+    tol = np.broadcast_to(np.asarray(tol, dtype=np.float64), (m,))
     z = z.copy()
     w = np.zeros_like(z)
     ok = np.zeros(m, dtype=bool)
@@ -408,7 +469,7 @@ def _newton(
             dist1[run] = d
         else:
             # Quadratic convergence stalls at rounding level; avoid counting that as divergence.
-            rate = d / (prev[run] + 1e-3 * tol)
+            rate = d / (prev[run] + 1e-3 * tol[run])
             contr[run] = np.maximum(contr[run], rate)
         if control:
             bad |= dist1[run] > _MAX_DIST
@@ -416,12 +477,12 @@ def _newton(
         elif it > 0:
             # Once the step no longer shrinks, rounding dominates: stop there.
             stalled = d >= prev[run]
-            ok[run[stalled & ~bad & (d < 1e3 * tol)]] = True
+            ok[run[stalled & ~bad & (d < 1e3 * tol[run])]] = True
         # With contraction rate r the error left after this step is about r * d, which
         # saves the last, confirming iteration (Deuflhard's a-posteriori estimate).
-        est = d if it == 0 else np.minimum(d, d * d / (prev[run] + 1e-3 * tol))
+        est = d if it == 0 else np.minimum(d, d * d / (prev[run] + 1e-3 * tol[run]))
         prev[run] = d
-        conv = (est <= tol) & ~bad
+        conv = (est <= tol[run]) & ~bad
         ok[run[conv]] = True
         if control and np.any(conv):
             # Orientation of the branch at the (nearly) final point; see _trace.
@@ -431,6 +492,16 @@ def _newton(
     ok &= ~failed
     ok &= np.all(np.isfinite(z), axis=1)
     return z, w, ok, dist1, contr, sign
+
+
+def _max_payoff_difference(U: FloatArray, lay: _Layout) -> FloatArray:
+    """Largest ``|u_i(a, s_{-i}) - u_i(0, s_{-i})|`` per game, shape (m,)."""
+    big = np.zeros(U.shape[0])
+    for i in range(lay.n):
+        Ui = U[:, i]
+        d = np.abs(Ui - np.take(Ui, [0], axis=1 + i))
+        big = np.maximum(big, d.reshape(U.shape[0], -1).max(axis=1))
+    return big
 
 
 def _start(lay: _Layout, m: int) -> FloatArray:
@@ -462,7 +533,10 @@ def _polish(U: FloatArray, z: FloatArray, lay: _Layout) -> tuple[FloatArray, NDA
     """
     e = np.zeros_like(z)
     e[:, lay.N] = 1.0
-    zf, _, ok, _, _, _ = _newton(U, z, e, lay, _POLISH_TOL, _POLISH_MAXITER, control=False)
+    # Rounding in the equations grows with |z| (log-probabilities of order
+    # -lambda * payoff gap), so the tolerance scales with it.
+    tol = _POLISH_TOL * (1.0 + np.abs(z).max(axis=1))
+    zf, _, ok, _, _, _ = _newton(U, z, e, lay, tol, _POLISH_MAXITER, control=False)
     return zf, ok
 
 
@@ -529,6 +603,19 @@ def _trace(
             nxt[rows[hit]] += 1
 
     advance(np.arange(m), z)
+    # Tiny lambda: the first-order point is the answer to rounding (see _trace_one).
+    big = _max_payoff_difference(U, lay)
+    for _ in range(LT):
+        k = nxt
+        with np.errstate(invalid="ignore"):
+            tiny = (k < LT) & (tg[np.minimum(k, LT - 1)] * big <= _TINY)
+        if not np.any(tiny):
+            break
+        rows = np.flatnonzero(tiny)
+        tau = tg[k[rows]]
+        zt = z[rows] + (tau / t[rows, N])[:, None] * t[rows]
+        zt[:, N] = tau
+        advance(rows, zt)
     active = np.flatnonzero(nxt < LT)
     cos_max = np.cos(_MAX_ANGLE)
     steps = 0
@@ -611,7 +698,8 @@ def _trace(
             orient[acc] = sgn[ok]
             # A step shortened to aim at a target says nothing about the free step length.
             free = ~aim[ok]
-            h[acc[free]] = np.minimum(ha[ok][free] / decel[free], _H_MAX)
+            cap = np.maximum(_H_MAX, _H_GROW * np.linalg.norm(zn[ok][free], axis=1))
+            h[acc[free]] = np.minimum(ha[ok][free] / decel[free], cap)
             # ... but its turning still measures the curvature, which must cap the
             # next free step: the branch may be about to fold.
             with np.errstate(divide="ignore"):
@@ -645,6 +733,7 @@ def _step_control() -> StepControl:
     return StepControl(
         h_start=_H_START,
         h_max=_H_MAX,
+        h_grow=_H_GROW,
         h_min=_H_MIN,
         max_dist=_MAX_DIST,
         max_contr=_MAX_CONTR,
@@ -659,6 +748,7 @@ def _step_control() -> StepControl:
         lam_tol=_LAM_TOL,
         lam_tol_fine=_LAM_TOL_FINE,
         max_steps=_MAX_STEPS,
+        tiny=_TINY,
     )
 
 
@@ -667,7 +757,9 @@ def _trace_compiled(U: FloatArray, lay: _Layout, targets: FloatArray) -> FloatAr
 
     Same algorithm, constants and errors as :func:`_trace` (to rounding); each
     game is traced on its own, so its result does not depend on the rest of
-    the batch.
+    the batch. A game whose trace fails is traced once more with each
+    player's actions reordered so that the reference action (the first, see
+    the module docstring) is the one most played where the trace stopped.
 
     Parameters
     ----------
@@ -686,27 +778,11 @@ def _trace_compiled(U: FloatArray, lay: _Layout, targets: FloatArray) -> FloatAr
     QREConvergenceError
         Naming the draws whose branch could not be followed.
     """
-    # Deferred so that importing the package (e.g. for the CLI) does not import Numba.
-    from tradegame.solvers import _logit_qre_kernel as kernel
-
-    m = U.shape[0]
-    S = int(np.prod(lay.sizes))
-    flat = np.ascontiguousarray(U.reshape(m, lay.n, S), dtype=np.float64)
-    offs = np.array(lay.offsets, dtype=np.int64)
-    # idx[s, i]: where player i's action in the flat (C-order) profile s sits in z.
-    idx = np.ascontiguousarray(np.indices(lay.sizes).reshape(lay.n, S).T + offs, dtype=np.int64)
-    out = np.empty((m, targets.size, lay.N + 1))
-    status = np.empty(m, dtype=np.int64)
-    kernel.trace_batch(
-        flat,
-        idx,
-        np.array(lay.sizes, dtype=np.int64),
-        offs,
-        np.ascontiguousarray(targets, dtype=np.float64),
-        _step_control(),
-        out,
-        status,
-    )
+    out, status, last = _run_kernel(U, lay, targets)
+    kernel = _kernel()
+    for g in np.flatnonzero(status != kernel.OK):
+        if _retrace(U[g], lay, targets, last[g], out[g]):
+            status[g] = kernel.OK
     if np.any(status != kernel.OK):
         collapsed = np.flatnonzero(status == kernel.STEP_COLLAPSED)
         too_long = np.flatnonzero(status == kernel.TOO_MANY_STEPS)
@@ -720,8 +796,122 @@ def _trace_compiled(U: FloatArray, lay: _Layout, targets: FloatArray) -> FloatAr
             problems.append(
                 f"path following exceeded {_MAX_STEPS} steps for draw(s) {too_long[:10].tolist()}"
             )
-        raise QREConvergenceError("; ".join(problems))
+        raise QREConvergenceError(
+            "; ".join(problems),
+            draws=np.flatnonzero(status != kernel.OK).tolist(),
+            lam=float(targets[-1]),
+        )
     return out
+
+
+def _retrace(
+    Ug: FloatArray, lay: _Layout, targets: FloatArray, last: FloatArray, out: FloatArray
+) -> bool:
+    """Trace one game again in equivalent coordinates; True, with ``out`` filled, if it worked.
+
+    The principal branch, and where it first crosses each target, do not
+    depend on the order of each player's actions nor on the payoff unit
+    (the QRE of ``U`` at ``lam`` is that of ``U / s`` at ``lam * s``), but the
+    numerics of the trace do:
+
+    - With the reference action (the first) vanishing, its log-probability is
+      about -lambda times a payoff gap, and rounding of order eps * lambda in
+      the equations is amplified by lambda^2 through actions that tie in the
+      limit, so the corrector stalls. Making each player's reference the
+      action most played where the trace stopped (``last``) removes that.
+    - With payoffs far from unit size, arc length is almost all lambda (tiny
+      payoffs) or log-probability (huge ones). Payoffs scaled so that the
+      largest payoff difference is 1, with lambda scaled inversely, restore
+      the balance the step control was tuned for.
+    - Near a point where the branch is almost singular Newton's method
+      converges only linearly, its error estimate (which assumes quadratic
+      convergence) is too optimistic, and the points accepted are further
+      from the branch than ``_PATH_TOL``; every later step then starts with
+      a large correction and is rejected. Tighter path tolerances
+      (``_PATH_TOL_RETRY``) keep the points on the branch.
+
+    Parameters
+    ----------
+    Ug : ndarray, shape (n, A_0, ..., A_{n-1})
+    lay : _Layout
+    targets : ndarray, shape (L,)
+    last : ndarray, shape (N + 1,)
+        Where the failed trace stopped.
+    out : ndarray, shape (L, N + 1)
+        Output, in the game's own action order and lambda.
+    """
+    kernel = _kernel()
+    perms = []
+    for i in range(lay.n):
+        best = int(np.argmax(last[lay.block(i)]))
+        perm = np.arange(lay.sizes[i])
+        perm[[0, best]] = perm[[best, 0]]
+        perms.append(perm)
+    permuted = Ug
+    for i, perm in enumerate(perms):
+        permuted = np.take(permuted, perm, axis=1 + i)
+    scale = float(_max_payoff_difference(Ug[None], lay)[0])
+    identity = all(p[0] == 0 for p in perms)
+    # The first pass already ran the game as it is.
+    variants: list[tuple[FloatArray, list[NDArray[np.intp]] | None, float, float]] = (
+        [] if identity else [(permuted, perms, 1.0, _PATH_TOL)]
+    )
+    if scale > 0 and scale != 1.0:
+        variants += [
+            (permuted / scale, perms, scale, _PATH_TOL),
+            (Ug / scale, None, scale, _PATH_TOL),
+        ]
+    variants += [(Ug, None, 1.0, tol) for tol in _PATH_TOL_RETRY]
+    for V, order, s, tol in variants:
+        res, status, _ = _run_kernel(V[None], lay, targets * s, path_tol=tol)
+        if status[0] != kernel.OK:
+            continue
+        if order is None:
+            out[:, : lay.N] = res[0][:, : lay.N]
+        else:
+            for i, perm in enumerate(order):
+                out[:, lay.offsets[i] + perm] = res[0][:, lay.block(i)]
+        out[:, lay.N] = targets
+        return True
+    return False
+
+
+def _kernel() -> ModuleType:
+    # Deferred so that importing the package (e.g. for the CLI) does not import Numba.
+    from tradegame.solvers import _logit_qre_kernel
+
+    return _logit_qre_kernel
+
+
+def _run_kernel(
+    U: FloatArray, lay: _Layout, targets: FloatArray, path_tol: float | None = None
+) -> tuple[FloatArray, NDArray[np.int64], FloatArray]:
+    """One pass of the compiled tracer: answers, status codes and last points."""
+    kernel = _kernel()
+    ctl = _step_control()
+    if path_tol is not None:
+        ctl = ctl._replace(path_tol=path_tol)
+    m = U.shape[0]
+    S = int(np.prod(lay.sizes))
+    flat = np.ascontiguousarray(U.reshape(m, lay.n, S), dtype=np.float64)
+    offs = np.array(lay.offsets, dtype=np.int64)
+    # idx[s, i]: where player i's action in the flat (C-order) profile s sits in z.
+    idx = np.ascontiguousarray(np.indices(lay.sizes).reshape(lay.n, S).T + offs, dtype=np.int64)
+    out = np.empty((m, targets.size, lay.N + 1))
+    status = np.empty(m, dtype=np.int64)
+    last = np.empty((m, lay.N + 1))
+    kernel.trace_batch(
+        flat,
+        idx,
+        np.array(lay.sizes, dtype=np.int64),
+        offs,
+        np.ascontiguousarray(targets, dtype=np.float64),
+        ctl,
+        out,
+        status,
+        last,
+    )
+    return out, status, last
 
 
 def _to_profiles(zs: FloatArray, lay: _Layout) -> list[FloatArray]:
