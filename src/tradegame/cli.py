@@ -371,35 +371,48 @@ def import_(
     ] = "auto",
 ) -> None:
     """Turn a Gambit .nfg or .efg file into a tradegame scenario."""
-    from tradegame.interop.gambit import GambitFormatError, read_efg, read_nfg
+    from tradegame.interop.gambit import MAX_FILE_BYTES, GambitFormatError, read_efg, read_nfg
     from tradegame.interop.scenario_io import scenario_from_efg, scenario_from_nfg
     from tradegame.report.files import atomic_write_text
-    from tradegame.scenario.load import parse_scenario
 
     suffix = file.suffix.lower()
     if suffix not in (".nfg", ".efg"):
         raise BadInput(f"{file}: expected a .nfg or .efg file")
     if form not in ("auto", "stages", "tree"):
         raise BadInput(f"--form {form}: use auto, stages or tree")
+    if output is not None and not output.parent.exists():
+        raise BadInput(f"{output}: directory {output.parent} does not exist")
     try:
-        text = file.read_text(encoding="utf-8")
+        # At most one byte over the limit is read: a huge file costs nothing.
+        with file.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise BadInput(f"{file}:1:1: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{file}:1:1: cannot read: {exc}") from None
+    except OSError as exc:
+        raise BadInput(f"{file}:1:1: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise BadInput(
+            f"{file}:1:1: the file is over {MAX_FILE_BYTES:,} bytes, the most tradegame reads "
+            "(2 MiB, as for scenario files)"
+        )
     try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise BadInput(f"{file}:{line}:{column}: the file is not UTF-8 text") from None
+    try:
+        # Both importers load the scenario they write (and refuse, located in the Gambit
+        # file, one that does not load), so what is written always loads.
         if suffix == ".nfg":
             scenario_text = scenario_from_nfg(read_nfg(text), file.name)
         else:
             scenario_text = scenario_from_efg(read_efg(text), file.name, form)  # type: ignore[arg-type]
     except GambitFormatError as exc:
-        raise BadInput(f"{file}: {exc}") from None
-    parse_scenario(scenario_text, str(output or "<imported>"))  # what we write must load
+        raise BadInput(f"{file}:{exc.where}: {exc.message}") from None
     if output is None:
         sys.stdout.write(scenario_text)
     else:
-        if not output.parent.exists():
-            raise BadInput(f"{output}: directory {output.parent} does not exist")
         atomic_write_text(output, scenario_text)
 
 
