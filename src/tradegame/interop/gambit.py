@@ -388,7 +388,8 @@ class _Reader:
         return out
 
     def number_list(self, what: str) -> list[float]:
-        self.expect("brace", "{", what=f"'{{' opening {what}")
+        """``{ x y ... }``: numbers, each a ``what`` (commas between them are skipped)."""
+        self.expect("brace", "{", what=f"'{{' opening the {what}s")
         out = []
         while not self.at("brace", "}"):
             out.append(self.number(what))
@@ -990,7 +991,7 @@ def _efg_outcome(
     if r.at("brace", "{"):
         opening = r.peek()
         assert opening is not None
-        pay = np.array(r.number_list("payoffs"), dtype=float)
+        pay = np.array(r.number_list("payoff"), dtype=float)
         if pay.shape != (len(players),):
             raise r.fail(
                 f"outcome {o} needs {len(players)} payoffs, one per player, and has {len(pay)}",
