@@ -74,6 +74,23 @@ a simple fraction (denominator up to 10^6, not a finite decimal: 5/12, 1/3), els
 as shortest round-trip decimals; chance probabilities as rationals (nearest with
 denominator up to 10^9, the last one adjusted so that they sum to exactly one),
 since Gambit computes with them exactly.
+
+Reading untrusted files. :func:`read_nfg` and :func:`read_efg` raise
+:class:`GambitFormatError` and nothing else for any text, with the line and
+column of the problem. They refuse what Gambit (16.7) refuses (empty action
+lists, an information set given again with other actions, labels or chance
+probabilities, chance probabilities that are negative or do not sum to exactly
+one in rationals, an outcome given again with other payoffs or label, player
+and outcome numbers out of range) and bound the work before allocating: the
+text (:data:`MAX_FILE_BYTES`), strategy profiles (:data:`MAX_PROFILES`), tree
+nodes (:data:`MAX_TREE_NODES`) and depth (:data:`MAX_TREE_DEPTH`), the length
+of numbers (:data:`MAX_NUMBER_CHARS`); payoffs must be finite floats, also
+summed along a play. Decimal payoffs are converted by ``float`` (so
+``1e-100000000`` is 0.0 at once, where exact rational arithmetic would build a
+power of ten with a hundred million digits); chance probabilities, which are
+checked exactly, may have decimal exponents up to :data:`MAX_EXACT_EXPONENT`.
+The games keep where their parts are in the file (:func:`source_of`), so that
+the importers of :mod:`tradegame.interop.scenario_io` locate their refusals too.
 """
 
 from __future__ import annotations
