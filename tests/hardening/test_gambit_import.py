@@ -279,6 +279,14 @@ QUOTED = {
         "more than 5,000,000 strategy profiles",
     ),
     "100,000-deep chain": (chain_efg(100_000), ".efg", "127:1", "plays 100000 moves long"),
+    # Not quoted, same class: 5,000,000 strategies counted, then 3 payoffs (labels for
+    # the count took 440 MB before the missing payoffs were noticed).
+    "strategy count 5,000,000 and 3 payoffs": (
+        'NFG 1 R "t" { "A" "B" } { 5000000 1 }\n1 2 3\n',
+        ".nfg",
+        "2:1",
+        "the file ends before the payoffs are complete",
+    ),
     # The four that pointed into the generated scenario (<imported>:L:C) before.
     "title over 300 characters": (
         f'NFG 1 R "{"x" * 301}" {{ "A" "B" }} {{ 1 1 }}\n1 2\n',

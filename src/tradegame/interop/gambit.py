@@ -598,12 +598,13 @@ def read_nfg(text: str) -> NfgGame:
             ("player", MAX_NFG_PLAYERS) if n else "players",
         )
     r.marks["strategies"] = r.expect("brace", "{", what="'{' opening the strategy lists").pos
-    labels: list[tuple[str, ...]] = []
+    named: list[tuple[str, ...]] = []
+    counts: list[int] = []
     n_prof = 1
     by_name = r.at("brace", "{")
     for i in range(n):
         first = r.peek()
-        if first is None or first.text == "}":
+        if first is None or (first.kind == "brace" and first.text == "}"):
             raise r.fail(f"the strategy lists end after {i} of {n} players")
         r.marks[("strategies", i)] = first.pos
         if by_name:
@@ -620,10 +621,12 @@ def read_nfg(text: str) -> NfgGame:
                 "tradegame reads",
                 first,
             )
-        labels.append(names_i if by_name else tuple(str(j + 1) for j in range(count)))
+        counts.append(count)
+        if by_name:
+            named.append(names_i)
     r.expect("brace", "}", what="'}' closing the strategy lists")
     comment = r.string("comment") if r.at("str") else ""
-    sizes = tuple(len(x) for x in labels)
+    sizes = tuple(counts)
     if r.at("brace", "{"):
         flat = _nfg_outcomes(r, players, n_prof)
     else:
@@ -641,7 +644,10 @@ def read_nfg(text: str) -> NfgGame:
         raise r.fail(f"unexpected {_shown(r.toks[r.i].text)} after the payoffs")
     arr = flat.T.reshape((n, *sizes[::-1]))
     U = np.transpose(arr, (0, *range(n, 0, -1)))
-    return NfgGame(np.ascontiguousarray(U), players, tuple(labels), title, comment, r.src)
+    # Labels of counted strategies only now: the payoffs read show that the file (at most
+    # 2 MiB) holds every profile, so a count of millions no longer costs before it fails.
+    labels = tuple(named) if by_name else tuple(tuple(str(j + 1) for j in range(c)) for c in counts)
+    return NfgGame(np.ascontiguousarray(U), players, labels, title, comment, r.src)
 
 
 def _nfg_outcomes(r: _Reader, players: tuple[str, ...], n_prof: int) -> NDArray[np.floating]:
