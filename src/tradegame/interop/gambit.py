@@ -273,7 +273,10 @@ def _tokens(text: str, src: GambitSource) -> list[_Tok]:
     for m in _TOKEN.finditer(text):
         group = m.lastindex
         if group == 1:
-            append(_Tok("str", _UNESCAPE.sub(r"\1", m.group(1)), m.start()))
+            label = m.group(1)
+            if "\\" in label:  # re.sub costs even when nothing matches
+                label = _UNESCAPE.sub(r"\1", label)
+            append(_Tok("str", label, m.start()))
         elif group == 2:
             append(_Tok("brace", m.group(2), m.start()))
         elif group == 3:
