@@ -210,6 +210,7 @@ def structural_members(draw: st.DrawFn) -> GambitCase:
                 "player out of range",
                 "outcome out of range",
                 "overflowing sum",
+                "players with one label",
             ]
         )
     )
@@ -240,6 +241,8 @@ def structural_members(draw: st.DrawFn) -> GambitCase:
         "player out of range": h + f'p "" {big} 1 "" {{ "a" }} 0\nt "" 0\n',
         "outcome out of range": f'NFG 1 R "t" {{ "A" "B" }} {{ 1 2 }}\n'
         f'{{ {{ "" 1, 2 }} }}\n1 {big}\n',
+        "players with one label": 'EFG 2 R "t" { "A" "A" } ""\n'
+        + 'p "" 1 1 "" { "a" } 0\np "" 2 1 "" { "x" } 1 "" { 1, 2 }\nt "" 0\n',
         "overflowing sum": h
         + 'p "" 1 1 "" { "a" } 1 "" { 1e308, 0 }\np "" 2 1 "" { "b" } 0\nt "" 1\n',
     }[kind]

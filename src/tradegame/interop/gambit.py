@@ -843,11 +843,12 @@ def read_efg(text: str) -> GameTree:
     one that is given again has the same labels (and, for chance, probabilities);
     chance probabilities are non-negative and sum to exactly one (in rationals:
     ``0.5`` is exactly 1/2); an outcome given again has the same label and
-    payoffs; player numbers are in range. Bounded before the tree is built: at
-    most :data:`MAX_FILE_BYTES` of text, :data:`MAX_TREE_NODES` nodes, nodes at
-    most :data:`MAX_TREE_DEPTH` moves deep, payoffs within the range of floats
-    (also summed along each play, as a terminal node pays the outcomes on its
-    path).
+    payoffs; player numbers are in range. Players' labels must differ (a tree
+    tells its players apart by them; Gambit renames repeats). Bounded before the
+    tree is built: at most :data:`MAX_FILE_BYTES` of text, :data:`MAX_TREE_NODES`
+    nodes, nodes at most :data:`MAX_TREE_DEPTH` moves deep, payoffs within the
+    range of floats (also summed along each play, as a terminal node pays the
+    outcomes on its path).
 
     Raises
     ------
@@ -869,6 +870,16 @@ def read_efg(text: str) -> GameTree:
         names.append(tok.text)
     r.next("'}'")
     players = tuple(names)
+    # A tree names its players by their labels: two players with one label would merge.
+    first_of: dict[str, int] = {}
+    for i, name in enumerate(players):
+        j = first_of.setdefault(name, i)
+        if j != i:
+            raise r.src.error(
+                f"player {i + 1} has the label {_shown(name)} of player {j + 1}; tradegame "
+                "tells the players of a tree apart by their labels",
+                ("player", i),
+            )
     comment = r.string("comment") if r.at("str") else ""
     infosets: dict[tuple[int, int], _Infoset] = {}
     outcomes: dict[int, tuple[str, NDArray[np.floating], int]] = {}
