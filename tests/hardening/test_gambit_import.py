@@ -455,3 +455,23 @@ def test_costly_members_are_refused_under_a_memory_cap(member: str, tmp_path: Pa
     assert proc.returncode == 2, proc.stderr[-2000:]
     assert proc.stderr.startswith(f"error: {path}:{where}: ") and words in proc.stderr, proc.stderr
     assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+
+
+def test_every_refusal_of_the_stage_import_points_into_the_file() -> None:
+    """The stage import refuses most of Gambit's example trees (not stage games, one
+    player): each refusal names the node (or the player list) that is the reason."""
+    gbt = pytest.importorskip("pygambit")
+    files = sorted(Path(gbt.__file__).parent.rglob("*.efg"))
+    refused = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        try:
+            scenario_from_efg(read_efg(text), form="stages")
+        except GambitFormatError as exc:
+            refused += 1
+            assert exc.line is not None and exc.column is not None, (path, exc)
+            line = text.splitlines()[exc.line - 1]
+            at = line[exc.column - 1 :]
+            # A node (its type letter) or the player list.
+            assert at[:2] in ("c ", "p ", "t ") or at.startswith("{"), (path, exc, line)
+    assert refused >= 20

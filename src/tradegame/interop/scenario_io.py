@@ -832,12 +832,15 @@ def _observed(tree: GameTree, nodes: list[tuple[int, ...]], s: int) -> list[int]
     # The information sets must be exactly "same actions at the seen stages".
     by_seen: dict[tuple[int, ...], set[Any]] = {}
     for n in nodes:
-        by_seen.setdefault(tuple(n[t] for t in seen), set()).add(g.nodes[n]["infoset"])
-    if any(len(keys) != 1 for keys in by_seen.values()):
-        raise GambitFormatError(
-            f"only stage games can become scenarios: the information sets at depth {s + 1} "
-            "are not 'what the mover has seen of earlier moves'"
-        )
+        seen_here = tuple(n[t] for t in seen)
+        by_seen.setdefault(seen_here, set()).add(g.nodes[n]["infoset"])
+        if len(by_seen[seen_here]) != 1:
+            raise _refuse(
+                f"only stage games can become scenarios: the information sets at depth "
+                f"{s + 1} are not 'what the mover has seen of earlier moves'",
+                tree,
+                n,
+            )
     return None if seen == list(range(s)) else seen
 
 
