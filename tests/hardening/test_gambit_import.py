@@ -383,6 +383,11 @@ def test_a_payoff_1e_minus_100000000_is_read_at_once_as_zero(
         'NFG 1 R "t" { "A" "B" } { 1 1 }\n1/0 1\n',
         H + 'c "" 1 "" { "a" 1e-5000 "b" 1 } 0\nt "" 0\nt "" 0\n',
         'EFG 2 R "t" { "A" "A" } ""\np "" 1 1 "" { "a" } 0\np "" 2 1 "" { "x" } 0\nt "" 0\n',
+        H
+        + 'c "" 1 "" { '
+        + " ".join(f'"a{k}" 1/{10**990 + 2 * k + 1}' for k in range(8))
+        + " } 0\n"
+        + 't "" 0\n' * 8,
     ],
     ids=[
         "actions relabelled",
@@ -397,6 +402,7 @@ def test_a_payoff_1e_minus_100000000_is_read_at_once_as_zero(
         "zero denominator",
         "probability with a huge exponent",
         "two players with one label",
+        "probabilities too fine to add exactly",
     ],
 )
 def test_semantic_errors_are_located_gambit_format_errors(text: str) -> None:

@@ -427,6 +427,9 @@ def _shown(text: str, limit: int = 60) -> str:
 
 #: Largest index (player, information set, outcome number) read; larger ones are refused.
 _MAX_INDEX = 10**9
+#: Largest denominator of the exact sum of a chance node's probabilities, in bits (about
+#: 10^3010: room for decimals of up to 3,000 places, which is any float written out).
+_MAX_SUM_BITS = 10_000
 
 
 # ---------------------------------------------------------------------- writing helpers
@@ -971,6 +974,7 @@ def _efg_infoset(
     opening = r.next("'{'")
     acts: list[str] = []
     probs: list[Fraction] = []
+    total = Fraction(0)
     while not r.at("brace", "}"):
         acts.append(r.string("action label"))
         if kind == "c":
@@ -980,12 +984,21 @@ def _efg_infoset(
             if p > 1:
                 raise r.fail(f"chance probability {tok.text} is over 1", tok)
             probs.append(p)
+            total += p
+            # Exact sums of fractions with unrelated denominators grow without bound (a
+            # thousand 1000-digit primes: a million digits, and quadratic arithmetic).
+            if total.denominator.bit_length() > _MAX_SUM_BITS:
+                raise r.fail(
+                    "the chance probabilities up to this one have no common denominator "
+                    f"under 10^{int(_MAX_SUM_BITS * math.log10(2))}: too fine to add exactly",
+                    tok,
+                )
     r.i += 1
     if not acts:
         raise r.fail(f"information set {no} of {who} has no actions", opening)
-    if kind == "c" and sum(probs) != 1:
+    if kind == "c" and total != 1:
         raise r.fail(
-            f"the chance probabilities of information set {no} sum to {_sum_text(probs)}, "
+            f"the chance probabilities of information set {no} sum to {_sum_text(total)}, "
             "not exactly 1 (Gambit adds them exactly: 1/3 is not 0.3333)",
             opening,
         )
@@ -1119,8 +1132,7 @@ def _at(r: _Reader, pos: int) -> str:
     return f"line {line}, column {column}"
 
 
-def _sum_text(probs: Sequence[Fraction]) -> str:
+def _sum_text(s: Fraction) -> str:
     """A sum of probabilities as a message shows it: exactly when short, else roughly."""
-    s = sum(probs, Fraction(0))
     text = str(s)
     return text if len(text) <= 40 else f"about {float(s):.17g}"
