@@ -481,3 +481,21 @@ def test_every_refusal_of_the_stage_import_points_into_the_file() -> None:
             # A node (its type letter) or the player list.
             assert at[:2] in ("c ", "p ", "t ") or at.startswith("{"), (path, exc, line)
     assert refused >= 20
+
+
+def test_a_scenario_that_does_not_load_is_refused_at_a_place_in_the_gambit_file() -> None:
+    """The last guard of the importers (no hostile file reaches it: the checks before it
+    refuse them with a better place) points into the Gambit file, never at the text
+    generated from it."""
+    from tradegame.interop.scenario_io import check_imported
+
+    text = 'NFG 1 R "t" { "A" "B" }\n{ { "x" "y" } { "l" } }\n""\n1 2 3 4\n'
+    game = read_nfg(text)
+    with pytest.raises(GambitFormatError) as info:
+        check_imported("tradegame: 2\n", game, "strategies")
+    assert (info.value.line, info.value.column) == (2, 1)
+    assert info.value.message.startswith("the game does not fit in a scenario file: ")
+    tree = read_efg(H + 'p "" 1 1 "" { "a" } 0\np "" 2 1 "" { "x" } 0\nt "" 0\n')
+    with pytest.raises(GambitFormatError) as info:
+        check_imported("title: [\n", tree, (0,))
+    assert (info.value.line, info.value.column) == (3, 1)
