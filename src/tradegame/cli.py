@@ -371,7 +371,13 @@ def import_(
     ] = "auto",
 ) -> None:
     """Turn a Gambit .nfg or .efg file into a tradegame scenario."""
-    from tradegame.interop.gambit import MAX_FILE_BYTES, GambitFormatError, read_efg, read_nfg
+    from tradegame.interop.gambit import (
+        MAX_FILE_BYTES,
+        GambitFormatError,
+        GambitSource,
+        read_efg,
+        read_nfg,
+    )
     from tradegame.interop.scenario_io import scenario_from_efg, scenario_from_nfg
     from tradegame.report.files import atomic_write_text
 
@@ -396,10 +402,10 @@ def import_(
             "(2 MiB, as for scenario files)"
         )
     try:
-        text = data.decode("utf-8")
+        text = data.decode("utf-8-sig")  # an editor's byte-order mark is not part of the text
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        before = data[: exc.start].decode("utf-8-sig", "replace")
+        line, column = GambitSource(before, {}).position(len(before))
         raise BadInput(f"{file}:{line}:{column}: the file is not UTF-8 text") from None
     try:
         # Both importers load the scenario they write (and refuse, located in the Gambit

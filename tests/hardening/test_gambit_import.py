@@ -499,3 +499,11 @@ def test_a_scenario_that_does_not_load_is_refused_at_a_place_in_the_gambit_file(
     with pytest.raises(GambitFormatError) as info:
         check_imported("title: [\n", tree, (0,))
     assert (info.value.line, info.value.column) == (3, 1)
+
+
+def test_a_byte_that_is_not_utf8_is_located_in_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    content = 'NFG 1 R "t\u00e9'.encode() + b'\xff" { "A" "B" } { 1 1 }\n1 2\n'
+    code, _, err, _ = import_file(capsys, tmp_path, GambitCase(content, ".nfg", "latin"))
+    assert code == 2 and err == f"error: {tmp_path / 'case.nfg'}:1:12: the file is not UTF-8 text\n"
