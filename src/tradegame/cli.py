@@ -387,35 +387,54 @@ def import_(
     ] = "auto",
 ) -> None:
     """Turn a Gambit .nfg or .efg file into a tradegame scenario."""
-    from tradegame.interop.gambit import GambitFormatError, read_efg, read_nfg
+    from tradegame.interop.gambit import (
+        MAX_FILE_BYTES,
+        GambitFormatError,
+        GambitSource,
+        read_efg,
+        read_nfg,
+    )
     from tradegame.interop.scenario_io import scenario_from_efg, scenario_from_nfg
     from tradegame.report.files import atomic_write_text
-    from tradegame.scenario.load import parse_scenario
 
     suffix = file.suffix.lower()
     if suffix not in (".nfg", ".efg"):
         raise BadInput(f"{file}: expected a .nfg or .efg file")
     if form not in ("auto", "stages", "tree"):
         raise BadInput(f"--form {form}: use auto, stages or tree")
+    if output is not None and not output.parent.exists():
+        raise BadInput(f"{output}: directory {output.parent} does not exist")
     try:
-        text = file.read_text(encoding="utf-8")
+        # At most one byte over the limit is read: a huge file costs nothing.
+        with file.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise BadInput(f"{file}:1:1: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInput(f"{file}:1:1: cannot read: {exc}") from None
+    except OSError as exc:
+        raise BadInput(f"{file}:1:1: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise BadInput(
+            f"{file}:1:1: the file is over {MAX_FILE_BYTES:,} bytes, the most tradegame reads "
+            "(2 MiB, as for scenario files)"
+        )
     try:
+        text = data.decode("utf-8-sig")  # an editor's byte-order mark is not part of the text
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start].decode("utf-8-sig", "replace")
+        line, column = GambitSource(before, {}).position(len(before))
+        raise BadInput(f"{file}:{line}:{column}: the file is not UTF-8 text") from None
+    try:
+        # Both importers load the scenario they write (and refuse, located in the Gambit
+        # file, one that does not load), so what is written always loads.
         if suffix == ".nfg":
             scenario_text = scenario_from_nfg(read_nfg(text), file.name)
         else:
             scenario_text = scenario_from_efg(read_efg(text), file.name, form)  # type: ignore[arg-type]
     except GambitFormatError as exc:
-        raise BadInput(f"{file}: {exc}") from None
-    parse_scenario(scenario_text, str(output or "<imported>"))  # what we write must load
+        raise BadInput(f"{file}:{exc.where}: {exc.message}") from None
     if output is None:
         sys.stdout.write(scenario_text)
     else:
-        if not output.parent.exists():
-            raise BadInput(f"{output}: directory {output.parent} does not exist")
         atomic_write_text(output, scenario_text)
 
 
