@@ -280,18 +280,19 @@ def build_outcomes(
         depends on a parameter.
     """
     P = game.n_profiles
-    labels = scenario.outcome_labels
-    rows = 1
-    values = []
-    for _, expr in scenario.outcomes:
+    # Label -> index once: looking each rule's label up in the tuple made K rules cost K**2.
+    index = {label: k for k, label in enumerate(scenario.outcome_labels)}
+    fallback = index[scenario.fallback_outcome]
+    out = np.full((1, P), fallback, dtype=np.intp)
+    decided = np.zeros((1, P), dtype=bool)
+    # One rule at a time, so memory does not grow with the number of rules; the arrays
+    # gain the draw axis only when a rule reads a parameter.
+    for label, expr in scenario.outcomes:
         v = np.asarray(expr.evaluate(env), dtype=bool)
-        if v.ndim == 2 and v.shape[0] > 1:
-            rows = n_draws
-        values.append(v)
-    out = np.full((rows, P), labels.index(scenario.fallback_outcome), dtype=np.intp)
-    decided = np.zeros((rows, P), dtype=bool)
-    for (label, _), v in zip(scenario.outcomes, values, strict=True):
-        hit = np.broadcast_to(v, (rows, P)) & ~decided
-        out[hit] = labels.index(label)
+        if v.ndim == 2 and v.shape[0] > 1 and out.shape[0] == 1:
+            out = np.repeat(out, n_draws, axis=0)
+            decided = np.repeat(decided, n_draws, axis=0)
+        hit = np.broadcast_to(v, out.shape) & ~decided
+        out[hit] = index[label]
         decided |= hit
     return out
