@@ -10,6 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tradegame.model.central import central_payoffs, central_stage_game, subgame_perfect_strategy
+from tradegame.model.game import GameStructure
 from tradegame.model.stages import played_prefix
 from tradegame.montecarlo.result import SimulationResult
 from tradegame.montecarlo.simulate import NO_EQUILIBRIUM
@@ -165,7 +166,8 @@ def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
         return tree_tables(scenario)
     if scenario.is_sequential:
         return sequential_tables(scenario)
-    game, U = central_payoffs(scenario)
+    # The size is known from the structure: a game too large to print is not built.
+    game = GameStructure.from_scenario(scenario)
     if game.n_profiles > MAX_TABLE_PROFILES:
         return Group(
             Text(
@@ -173,6 +175,7 @@ def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
                 f"up to {MAX_TABLE_PROFILES:,}. Export it with 'tradegame export'."
             )
         )
+    game, U = central_payoffs(scenario)
     br = best_response_mask(U)
     eq = pure_nash(U)
     parts: list[Table | Text] = []
