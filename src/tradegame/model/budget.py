@@ -40,6 +40,7 @@ __all__ = [
     "TEXT_BYTES_PER_ENTRY",
     "CommandCost",
     "check_budget",
+    "check_normal_form",
     "command_cost",
     "stage_tree_nodes",
 ]
@@ -210,6 +211,38 @@ def check_budget(
                 f"'{command}' needs about {_gib(cost.bytes)} for this game, over the "
                 f"memory limit of {_gib(max_memory)}; raise the limit ({memory_option}, "
                 "in GiB) or use fewer levers, options or stages",
+            )
+        )
+
+
+def check_normal_form(scenario: Scenario, plans: tuple[int, ...]) -> None:
+    """Refuse a reduced normal form over :data:`MAX_CENTRAL_ENTRIES` payoffs, before it is built.
+
+    A tree of a few hundred nodes can have a normal form of billions of
+    profiles (each player's plans multiply), so its size is checked from the
+    plan counts, once the plans (each player's at most the plan limit) are known.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    plans : tuple of int
+        Number of reduced strategies of each player.
+
+    Raises
+    ------
+    ScenarioError
+        Located at 'stages:' or the tree's root.
+    """
+    entries = len(plans) * math.prod(plans)
+    if entries > MAX_CENTRAL_ENTRIES:
+        where = scenario.locate(("tree", "root") if scenario.tree is not None else ("stages",))
+        sizes = " x ".join(f"{k:,}" for k in plans)
+        raise ScenarioError(
+            ScenarioIssue(
+                where,
+                f"the reduced normal form has {sizes} plans, {entries:,} payoffs, over the "
+                f"limit of {MAX_CENTRAL_ENTRIES:,}; give the players fewer information sets "
+                "or options",
             )
         )
 

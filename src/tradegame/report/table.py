@@ -245,7 +245,8 @@ def sequential_tables(scenario: Scenario) -> Group:
     equilibria.
     """
 
-    from tradegame.model.normal_form import reduced_normal_form
+    from tradegame.model.budget import check_normal_form
+    from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
     from tradegame.solvers.backward_induction import backward_induction
 
     g = central_stage_game(scenario)
@@ -272,6 +273,8 @@ def sequential_tables(scenario: Scenario) -> Group:
             order.add_row(str(k + 1), st.mover, ", ".join(names), seen)
     parts: list[Table | Text] = [order, Text("")]
     if not g.perfect_information:
+        plans = reduced_strategies(g.stages, g.players)
+        check_normal_form(scenario, tuple(len(p) for p in plans))
         U, labels = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
         title = "Pure Nash equilibria of the reduced normal form (imperfect information)"
         return Group(*parts, _normal_form_equilibria(title, list(g.players), U, labels))
