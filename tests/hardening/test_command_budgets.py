@@ -39,6 +39,7 @@ from budget_strategies import (
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import tradegame
 from tradegame.model.budget import (
     MAX_CENTRAL_ENTRIES,
     CommandCost,
@@ -48,7 +49,8 @@ from tradegame.model.budget import (
 )
 from tradegame.scenario.load import load_scenario, parse_scenario
 
-SRC = Path(__file__).resolve().parents[2] / "src"
+# The subprocesses run the code under test (the package this process imports).
+SRC = Path(tradegame.__file__).resolve().parents[1]
 MEMORY_CAP = 1536 * 2**20
 SECONDS = 60  # generous: the refusals take about a second, the original took minutes
 LOCATED = re.compile(r"^error: .+:\d+:\d+: .*limit")
