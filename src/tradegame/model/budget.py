@@ -18,9 +18,11 @@ game's size exists:
 and is refused, in one located line with the numbers, when one of them is
 over its limit (:data:`MAX_CENTRAL_ENTRIES`, :data:`MAX_DRAWN_NODES`: these
 bound the time) or when their bytes are over the memory limit (``--max-memory``,
-the same option and default as ``run``). Memory per unit was measured on the
-original code (peak RSS over payoff entries and nodes, ``benchmarks/
-bench_command_budgets.py``) and rounded up.
+the same option and default as ``run``). Memory per unit was measured as peak
+RSS (``/usr/bin/time``) of ``solve`` on binary stage games (about 350 bytes
+per payoff at 2 M payoffs) and of ``export --format efg`` (about 2.3 KB per
+node at 131,071 nodes), and rounded up; ``benchmarks/bench_command_budgets.py``
+shows each command on the issue's files.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ BYTES_PER_ENTRY = 512
 #: Peak bytes per node of a drawn or written game tree (a networkx node with its
 #: attributes, its layout and its text); measured about 2,000.
 BYTES_PER_NODE = 4096
-#: Characters per payoff entry of ``.nfg`` text (a number and a separator), held as
-#: Python strings while the file is assembled.
+#: Bytes per payoff entry of ``.nfg`` text (a number and a separator, held as a Python
+#: string while the file is assembled): an allowance, not a measurement.
 TEXT_BYTES_PER_ENTRY = 64
 
 
