@@ -49,6 +49,29 @@ ScenarioArg = Annotated[
 ]
 
 
+MaxMemoryOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-memory",
+        min=0.001,
+        help="GiB the command may use (default: half the machine's memory, at most 8).",
+    ),
+]
+
+
+def _check_budget(sc: Any, command: str, kind: str, max_memory: float | None) -> None:
+    """Refuse, before anything of the game's size exists, work over the command's budget.
+
+    The same limits and ``--max-memory`` default as ``run``
+    (:mod:`tradegame.model.budget`).
+    """
+    from tradegame.model.budget import check_budget, command_cost
+    from tradegame.montecarlo.simulate import default_memory_limit
+
+    limit = default_memory_limit() if max_memory is None else int(max_memory * 2**30)
+    check_budget(sc, command, command_cost(sc, kind), limit)
+
+
 class BadInput(Exception):
     """Input the user must fix; printed as one line, exit code 2."""
 
@@ -279,11 +302,13 @@ def run(
 
 
 @app.command()
-def solve(scenario: ScenarioArg) -> None:
+def solve(scenario: ScenarioArg, max_memory: MaxMemoryOption = None) -> None:
     """Solve the central game (parameters at their medians), without Monte Carlo."""
     from tradegame.report.table import central_game_tables
 
-    out.print(central_game_tables(_load(scenario), width=out.width))
+    sc = _load(scenario)
+    _check_budget(sc, "solve", "solve", max_memory)
+    out.print(central_game_tables(sc, width=out.width))
 
 
 @app.command()
@@ -295,6 +320,7 @@ def tree(
     max_nodes: Annotated[
         int, typer.Option("--max-nodes", min=1, help="Collapse off-path subtrees beyond this.")
     ] = 400,
+    max_memory: MaxMemoryOption = None,
 ) -> None:
     """Draw the game tree of a sequential scenario's central game, equilibrium path marked."""
     import numpy as np
@@ -315,6 +341,7 @@ def tree(
             f"{sc.source}: 'tree' draws sequential scenarios (with 'stages:' or a 'tree:'); "
             "this one is simultaneous: see 'tradegame solve'"
         )
+    _check_budget(sc, "tree", "tree", max_memory)
     path = None
     if sc.is_tree:
         from tradegame.model.scenario_tree import central_tree
@@ -353,6 +380,7 @@ def export(
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
+    max_memory: MaxMemoryOption = None,
 ) -> None:
     """Write the central game (parameters at medians) as a Gambit .nfg or .efg file."""
     from tradegame.interop.scenario_io import export_scenario
@@ -362,7 +390,9 @@ def export(
         raise BadInput(f"--format: {fmt!r} is not nfg or efg")
     if output is not None and not output.parent.exists():
         raise BadInput(f"{output}: directory {output.parent} does not exist")
-    text = export_scenario(_load(scenario), fmt)
+    sc = _load(scenario)
+    _check_budget(sc, f"export --format {fmt}", fmt, max_memory)
+    text = export_scenario(sc, fmt)
     if output is None:
         sys.stdout.write(text)
     else:

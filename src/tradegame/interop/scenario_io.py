@@ -126,8 +126,12 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
         )
         tree = GameTree.from_stages(g.V, stages, players, g.chance_probs, scenario.title)
         if fmt == "nfg":
+            from tradegame.model.budget import check_normal_form
+
+            plans = reduced_strategies(stages, players)
+            check_normal_form(scenario, tuple(len(p) for p in plans))
             U, labels = reduced_normal_form(g.V, stages, players, g.chance_probs)
-            exact = exact_reduced_payoffs(tree, reduced_strategies(stages, players))
+            exact = exact_reduced_payoffs(tree, plans)
             return write_nfg(
                 U if exact is None else exact,
                 players,

@@ -139,7 +139,7 @@ def _combine(pairs: Pairs, n_draws: int, n_profiles: int) -> NDArray[np.float64]
     if low_g:
         G = np.concatenate(low_g, axis=1)  # (D, K)
         H = np.concatenate(low_h, axis=0)  # (K, P)
-        distinct, which = np.unique(H, axis=1, return_inverse=True)
+        distinct, which = _distinct_columns(H)
         all_distinct = distinct.shape[1] == n_profiles
         right = np.ascontiguousarray(H if all_distinct else distinct)
         if all_distinct:
@@ -149,6 +149,26 @@ def _combine(pairs: Pairs, n_draws: int, n_profiles: int) -> NDArray[np.float64]
     for w in whole:
         out += w
     return out
+
+
+def _distinct_columns(H: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """``np.unique(H, axis=1, return_inverse=True)``, in time ``O(K P log P)`` with small constants.
+
+    The same distinct columns in the same (lexicographic, row 0 first) order, and the
+    index of each column's distinct column. NumPy sorts the columns as structured
+    records, whose comparisons are slow: 10 s for the 2**20 columns of a 20-stage
+    game, against a fraction of a second for :func:`numpy.lexsort` of the rows.
+    """
+    K, P = H.shape
+    if P == 0:
+        return H[:, :0], np.zeros(0, dtype=np.intp)
+    order = np.lexsort(H[::-1]) if K else np.zeros(P, dtype=np.intp)
+    ordered = H[:, order]
+    first = np.ones(P, dtype=bool)
+    first[1:] = (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)
+    which = np.empty(P, dtype=np.intp)
+    which[order] = np.cumsum(first) - 1
+    return ordered[:, first], which
 
 
 def _check_finite(value: Any, what: str, path: tuple[str, ...], *, draw_axis: bool = True) -> None:
@@ -280,18 +300,19 @@ def build_outcomes(
         depends on a parameter.
     """
     P = game.n_profiles
-    labels = scenario.outcome_labels
-    rows = 1
-    values = []
-    for _, expr in scenario.outcomes:
+    # Label -> index once: looking each rule's label up in the tuple made K rules cost K**2.
+    index = {label: k for k, label in enumerate(scenario.outcome_labels)}
+    fallback = index[scenario.fallback_outcome]
+    out = np.full((1, P), fallback, dtype=np.intp)
+    decided = np.zeros((1, P), dtype=bool)
+    # One rule at a time, so memory does not grow with the number of rules; the arrays
+    # gain the draw axis only when a rule reads a parameter.
+    for label, expr in scenario.outcomes:
         v = np.asarray(expr.evaluate(env), dtype=bool)
-        if v.ndim == 2 and v.shape[0] > 1:
-            rows = n_draws
-        values.append(v)
-    out = np.full((rows, P), labels.index(scenario.fallback_outcome), dtype=np.intp)
-    decided = np.zeros((rows, P), dtype=bool)
-    for (label, _), v in zip(scenario.outcomes, values, strict=True):
-        hit = np.broadcast_to(v, (rows, P)) & ~decided
-        out[hit] = labels.index(label)
+        if v.ndim == 2 and v.shape[0] > 1 and out.shape[0] == 1:
+            out = np.repeat(out, n_draws, axis=0)
+            decided = np.repeat(decided, n_draws, axis=0)
+        hit = np.broadcast_to(v, out.shape) & ~decided
+        out[hit] = index[label]
         decided |= hit
     return out

@@ -356,10 +356,16 @@ def central_normal_form(scenario: Scenario) -> TreeNormalForm:
         Located at the tree's root, when a player has more reduced strategies
         than :data:`~tradegame.solvers.tree_solvers.DEFAULT_PLAN_LIMIT`.
     """
+    from tradegame.model.budget import check_normal_form
     from tradegame.model.normal_form import TooManyStrategies
-    from tradegame.solvers.tree_solvers import tree_normal_form
+    from tradegame.solvers.tree_solvers import tree_normal_form, tree_reduced_strategies
 
+    tree = central_tree(scenario)
     try:
-        return tree_normal_form(central_tree(scenario))
+        # The plans are counted first: their product, not the tree, sizes the normal form.
+        check_normal_form(
+            scenario, tuple(len(tree_reduced_strategies(tree, p)) for p in tree.players)
+        )
+        return tree_normal_form(tree)
     except TooManyStrategies as exc:
         raise exc.scenario_error(scenario.locate(("tree", "root"))) from None

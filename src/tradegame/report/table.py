@@ -18,6 +18,7 @@ from rich.text import Text
 
 from tradegame._text import printable
 from tradegame.model.central import central_payoffs, central_stage_game, subgame_perfect_strategy
+from tradegame.model.game import GameStructure
 from tradegame.model.stages import played_prefix
 from tradegame.montecarlo.result import SimulationResult
 from tradegame.montecarlo.simulate import NO_EQUILIBRIUM
@@ -201,7 +202,8 @@ def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
         return tree_tables(scenario)
     if scenario.is_sequential:
         return sequential_tables(scenario)
-    game, U = central_payoffs(scenario)
+    # The size is known from the structure: a game too large to print is not built.
+    game = GameStructure.from_scenario(scenario)
     if game.n_profiles > MAX_TABLE_PROFILES:
         return Group(
             Text(
@@ -209,6 +211,7 @@ def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
                 f"up to {MAX_TABLE_PROFILES:,}. Export it with 'tradegame export'."
             )
         )
+    game, U = central_payoffs(scenario)
     br = best_response_mask(U)
     eq = pure_nash(U)
     parts: list[Table | Text] = []
@@ -278,7 +281,8 @@ def sequential_tables(scenario: Scenario) -> Group:
     equilibria.
     """
 
-    from tradegame.model.normal_form import reduced_normal_form
+    from tradegame.model.budget import check_normal_form
+    from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
     from tradegame.solvers.backward_induction import backward_induction
 
     g = central_stage_game(scenario)
@@ -305,6 +309,8 @@ def sequential_tables(scenario: Scenario) -> Group:
             order.add_row(str(k + 1), st.mover, ", ".join(names), seen)
     parts: list[Table | Text] = [order, Text("")]
     if not g.perfect_information:
+        plans = reduced_strategies(g.stages, g.players)
+        check_normal_form(scenario, tuple(len(p) for p in plans))
         U, labels = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
         title = "Pure Nash equilibria of the reduced normal form (imperfect information)"
         return Group(*parts, _normal_form_equilibria(title, list(g.players), U, labels))
