@@ -295,12 +295,10 @@ def run(
         raise BadInput(
             f"--no-equilibrium: unknown {no_equilibrium!r}; choose from mixed, qre, report"
         )
+    for path in (json_path, csv_path, plot_path, checkpoint):
+        _output(path)
     if plot_path is not None:
         _plot_name(plot_path, "--plot")
-    _output(json_path)
-    _output(csv_path)
-    _output(plot_path)
-    _output(checkpoint)
     sc = _load(scenario)
     try:
         RunOptions.resolve(
@@ -378,8 +376,8 @@ def tree(
     from tradegame.report.tree_plot import plot_tree
     from tradegame.solvers.backward_induction import backward_induction
 
-    _plot_name(plot, "--plot")
     _output(plot)
+    _plot_name(plot, "--plot")
     sc = _load(scenario)
     if not sc.is_sequential:
         raise BadInput(
