@@ -1,12 +1,13 @@
 """The ``tradegame`` command line: a thin layer over the pipeline.
 
 Exit codes: 0 success; 2 bad input (with ``file:line:column: message`` on
-stderr), a bad command-line value (``error: --option: ...``) or an output that
-cannot be written (``error: PATH: cannot write: reason``, PATH being ``standard
-output`` for standard output); 1 internal error; 130 interrupted (Ctrl-C); 141
-standard output closed by its reader (a broken pipe, as in ``tradegame schema |
-head``; nothing is printed); 143 terminated (SIGTERM). ``--debug`` anywhere on
-the command line shows the traceback of an error.
+stderr), a bad command-line value (one line, ``error: Invalid value for
+'--option': ...``) or an output that cannot be written (``error: PATH: cannot
+write: reason``, PATH being ``standard output`` for standard output); 1
+internal error; 130 interrupted (Ctrl-C); 141 standard output closed by its
+reader (a broken pipe, as in ``tradegame schema | head``; nothing is printed);
+143 terminated (SIGTERM). ``--debug`` anywhere on the command line shows the
+traceback of an error.
 
 Output paths are checked before any computation (a directory, a missing
 parent, a parent that is a file, an empty name), so that a long run does not
@@ -34,7 +35,7 @@ from rich.table import Table
 from tradegame._version import __version__
 from tradegame.errors import ScenarioError
 from tradegame.model.build import NonFiniteError
-from tradegame.montecarlo.simulate import SOLUTIONS, CheckpointError, RunOptions
+from tradegame.montecarlo.simulate import MAX_SAMPLES, SOLUTIONS, CheckpointError, RunOptions
 from tradegame.report.files import OutputError, StandardOutput, check_output_path, write_stdout
 from tradegame.scenario.schema import Analysis
 
@@ -71,7 +72,6 @@ def _schema_limit(field: str, bound: str) -> Any:
 
 
 #: Bounds of the numeric options, checked when the command line is parsed.
-MAX_SAMPLES: int = _schema_limit("samples", "le")
 MAX_SEED = 2**63 - 1  # as in scenario files: a seed fits a signed 64-bit integer
 MAX_QRE_LAMBDA: float = _schema_limit("qre_lambda", "le")
 MAX_WORKERS = 256
@@ -79,7 +79,7 @@ MAX_MEMORY_GIB = 1024.0
 MAX_TREE_NODES = 1_000_000
 
 
-def _finite(option: str, low: float, high: float) -> Any:
+def _finite(low: float, high: float) -> Any:
     """A Typer callback refusing NaN, infinities and values outside ``[low, high]``."""
 
     def check(value: float | None) -> float | None:
@@ -202,7 +202,9 @@ def run(
     plot_path: Annotated[
         str | None,
         typer.Option(
-            "--plot", help="Write a bar chart of outcome probabilities (.png, .svg, .pdf)."
+            "--plot",
+            help="Write a bar chart of outcome probabilities (.png, .svg, .pdf; "
+            "PNG to a device or pipe).",
         ),
     ] = None,
     chunk_size: Annotated[
@@ -243,7 +245,7 @@ def run(
         float | None,
         typer.Option(
             "--qre-lambda",
-            callback=_finite("--qre-lambda", 0.0, MAX_QRE_LAMBDA),
+            callback=_finite(0.0, MAX_QRE_LAMBDA),
             help=f"Precision of the logit QRE, 0 to {MAX_QRE_LAMBDA:g}.",
         ),
     ] = None,
@@ -268,7 +270,7 @@ def run(
         float | None,
         typer.Option(
             "--max-memory",
-            callback=_finite("--max-memory", 0.001, MAX_MEMORY_GIB),
+            callback=_finite(0.001, MAX_MEMORY_GIB),
             help=f"GiB the run's arrays may use, 0.001 to {MAX_MEMORY_GIB:g} "
             "(default: half the machine's memory, at most 8).",
         ),
@@ -355,7 +357,10 @@ def solve(scenario: ScenarioArg) -> None:
 def tree(
     scenario: ScenarioArg,
     plot: Annotated[
-        str, typer.Option("--plot", "-o", help="Image to write (.png, .svg, .pdf).")
+        str,
+        typer.Option(
+            "--plot", "-o", help="Image to write (.png, .svg, .pdf; PNG to a device or pipe)."
+        ),
     ] = "tree.png",
     max_nodes: Annotated[
         int,

@@ -140,10 +140,10 @@ def check_output_path(path: str | os.PathLike[str]) -> None:
         raise OutputError(name, "File name too long")
     if not os.access(directory, os.W_OK):
         try:
-            os.statvfs(directory)
             read_only = bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
         except OSError:
             read_only = False
+        # The reason in the words of strerror, as when the write itself fails.
         raise OutputError(
             name, "Read-only file system" if read_only else f"directory {directory} is not writable"
         )
