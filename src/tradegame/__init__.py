@@ -12,12 +12,16 @@ before NumPy and SciPy load.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
 from tradegame._version import __version__
 
+# Not ``from typing import TYPE_CHECKING`` (nor importlib at the top): they take
+# milliseconds to import, and every millisecond before the console script's
+# signal handling is in place (tradegame._launch) is one in which Ctrl-C prints
+# a traceback.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from tradegame import solvers
     from tradegame.errors import ScenarioError
     from tradegame.montecarlo.result import SimulationResult
@@ -46,6 +50,8 @@ _WHERE = {
 
 
 def __getattr__(name: str) -> Any:
+    import importlib  # here, not above: see TYPE_CHECKING
+
     if name == "solvers":
         return importlib.import_module("tradegame.solvers")
     if name in _WHERE:

@@ -1,13 +1,25 @@
 """The ``tradegame`` command line: a thin layer over the pipeline.
 
-Exit codes: 0 success, 2 bad input (with ``file:line:column: message`` on
-stderr), 1 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
-``--debug`` anywhere on the command line shows the traceback of an error.
+Exit codes: 0 success; 2 bad input (with ``file:line:column: message`` on
+stderr), a bad command-line value (one line, ``error: Invalid value for
+'--option': ...``) or an output that cannot be written (``error: PATH: cannot
+write: reason``, PATH being ``standard output`` for standard output); 1
+internal error; 130 interrupted (Ctrl-C); 141 standard output closed by its
+reader (a broken pipe, as in ``tradegame schema | head``; nothing is printed);
+143 terminated (SIGTERM). ``--debug`` anywhere on the command line shows the
+traceback of an error.
+
+Output paths are checked before any computation (a directory, a missing
+parent, a parent that is a file, an empty name), so that a long run does not
+fail at its end; the write itself still reports what only writing can find
+(a full disk). All files are written by :func:`tradegame.report.files.write_output`.
 """
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import signal
 import sys
 import time
@@ -24,7 +36,15 @@ from tradegame._text import printable
 from tradegame._version import __version__
 from tradegame.errors import ScenarioError
 from tradegame.model.build import NonFiniteError
-from tradegame.montecarlo.simulate import SOLUTIONS, CheckpointError, RunOptionError, RunOptions
+from tradegame.montecarlo.simulate import (
+    MAX_SAMPLES,
+    SOLUTIONS,
+    CheckpointError,
+    RunOptionError,
+    RunOptions,
+)
+from tradegame.report.files import OutputError, StandardOutput, check_output_path, write_stdout
+from tradegame.scenario.schema import Analysis
 from tradegame.solvers.logit_qre import QREConvergenceError
 
 app = typer.Typer(
@@ -37,7 +57,8 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 # Scenario text (titles, labels, units) is printed as it is: no rich markup, no emoji codes.
-out = Console(emoji=False, markup=False)
+# Standard output through a proxy whose write errors (a full device) are OutputError.
+out = Console(file=StandardOutput(), emoji=False, markup=False)  # type: ignore[arg-type]
 err = Console(stderr=True, emoji=False, markup=False)
 
 ScenarioArg = Annotated[
@@ -74,6 +95,53 @@ def _check_budget(sc: Any, command: str, kind: str, max_memory: float | None) ->
 
 class BadInput(Exception):
     """Input the user must fix; printed as one line, exit code 2."""
+
+
+def _schema_limit(field: str, bound: str) -> Any:
+    """A bound (``ge``, ``le``) of an ``analysis:`` field, so options and files agree."""
+    for item in Analysis.model_fields[field].metadata:
+        if hasattr(item, bound):
+            return getattr(item, bound)
+    raise LookupError(f"analysis.{field} has no {bound} bound")
+
+
+#: Bounds of the numeric options, checked when the command line is parsed.
+MAX_SEED = 2**63 - 1  # as in scenario files: a seed fits a signed 64-bit integer
+MAX_QRE_LAMBDA: float = _schema_limit("qre_lambda", "le")
+MAX_WORKERS = 256
+MAX_MEMORY_GIB = 1024.0
+MAX_TREE_NODES = 1_000_000
+
+
+def _finite(low: float, high: float) -> Any:
+    """A Typer callback refusing NaN, infinities and values outside ``[low, high]``."""
+
+    def check(value: float | None) -> float | None:
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            raise typer.BadParameter(f"{value} is not a number from {low:g} to {high:g}")
+        return value
+
+    return check
+
+
+def _output(path: str | None) -> str | None:
+    """Check an output path before any work (see :func:`check_output_path`)."""
+    if path is None or path == "-":
+        return path
+    check_output_path(path)
+    return path
+
+
+def _plot_name(path: str, option: str) -> None:
+    # A device or pipe (-o /dev/null) takes PNG whatever its name; a file says its format.
+    if Path(path).suffix.lower() in (".png", ".svg", ".pdf"):
+        return
+    try:
+        special = not Path(path).is_file() and Path(path).exists()
+    except OSError:
+        special = False
+    if not special:
+        raise BadInput(f"{option} {path}: use a .png, .svg or .pdf file name")
 
 
 def _version(value: bool) -> None:
@@ -146,13 +214,20 @@ def run(
     samples: Annotated[
         int | None,
         typer.Option(
-            "--samples", "-n", min=1, help="Number of Monte Carlo draws (default: the scenario's)."
+            "--samples",
+            "-n",
+            min=1,
+            max=MAX_SAMPLES,
+            help=f"Number of Monte Carlo draws, at most {MAX_SAMPLES:,} (default: the scenario's).",
         ),
     ] = None,
     seed: Annotated[
         int | None,
         typer.Option(
-            "--seed", min=0, help="Random seed (default: the scenario's, else fresh and recorded)."
+            "--seed",
+            min=0,
+            max=MAX_SEED,
+            help="Random seed, 0 to 2**63-1 (default: the scenario's, else fresh and recorded).",
         ),
     ] = None,
     selection: Annotated[
@@ -163,14 +238,16 @@ def run(
         ),
     ] = None,
     json_path: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--json", help="Write the result document as JSON ('-' for standard output)."),
     ] = None,
-    csv_path: Annotated[Path | None, typer.Option("--csv", help="Write outcomes as CSV.")] = None,
+    csv_path: Annotated[str | None, typer.Option("--csv", help="Write outcomes as CSV.")] = None,
     plot_path: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            "--plot", help="Write a bar chart of outcome probabilities (.png, .svg, .pdf)."
+            "--plot",
+            help="Write a bar chart of outcome probabilities (.png, .svg, .pdf; "
+            "PNG to a device or pipe).",
         ),
     ] = None,
     chunk_size: Annotated[
@@ -178,6 +255,7 @@ def run(
         typer.Option(
             "--chunk-size",
             min=1,
+            max=MAX_SAMPLES,
             help="Draws solved at once, rounded up to a multiple of 2048 "
             "(memory only; never changes results).",
         ),
@@ -207,13 +285,24 @@ def run(
         ),
     ] = None,
     qre_lambda: Annotated[
-        float | None, typer.Option("--qre-lambda", min=0.0, help="Precision of the logit QRE.")
+        float | None,
+        typer.Option(
+            "--qre-lambda",
+            callback=_finite(0.0, MAX_QRE_LAMBDA),
+            help=f"Precision of the logit QRE, 0 to {MAX_QRE_LAMBDA:g}.",
+        ),
     ] = None,
     workers: Annotated[
-        int, typer.Option("--workers", min=1, help="Processes to run on (never changes results).")
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=MAX_WORKERS,
+            help=f"Processes to run on, at most {MAX_WORKERS} (never changes results).",
+        ),
     ] = 1,
     checkpoint: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--checkpoint",
             help="Record progress in this file; if it exists, resume from it "
@@ -224,8 +313,9 @@ def run(
         float | None,
         typer.Option(
             "--max-memory",
-            min=0.001,
-            help="GiB the run's arrays may use (default: half the machine's memory, at most 8).",
+            callback=_finite(0.001, MAX_MEMORY_GIB),
+            help=f"GiB the run's arrays may use, 0.001 to {MAX_MEMORY_GIB:g} "
+            "(default: half the machine's memory, at most 8).",
         ),
     ] = None,
     quiet: Annotated[
@@ -250,11 +340,10 @@ def run(
         raise BadInput(
             f"--no-equilibrium: unknown {no_equilibrium!r}; choose from mixed, qre, report"
         )
-    for p in (json_path, csv_path, plot_path, checkpoint):
-        if p is not None and str(p) != "-" and not p.parent.exists():
-            raise BadInput(f"{p}: directory {p.parent} does not exist")
-    if plot_path is not None and plot_path.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise BadInput(f"--plot {plot_path}: use a .png, .svg or .pdf file name")
+    for path in (json_path, csv_path, plot_path, checkpoint):
+        _output(path)
+    if plot_path is not None:
+        _plot_name(plot_path, "--plot")
     sc = _load(scenario)
     try:
         RunOptions.resolve(
@@ -269,7 +358,7 @@ def run(
         raise BadInput(
             f"--{exc.option.replace('_', '-')} {exc.value}: {exc.reason} (scenario {sc.source})"
         ) from None
-    to_stdout = json_path is not None and str(json_path) == "-"
+    to_stdout = json_path == "-"
     with _progress(not quiet and not to_stdout) as progress:
         result = simulate(
             sc,
@@ -288,7 +377,7 @@ def run(
         )
     if json_path is not None:
         if to_stdout:
-            sys.stdout.write(result.to_json())
+            write_stdout(result.to_json())
         else:
             write_json(result, json_path)
     if csv_path is not None:
@@ -315,10 +404,19 @@ def solve(scenario: ScenarioArg, max_memory: MaxMemoryOption = None) -> None:
 def tree(
     scenario: ScenarioArg,
     plot: Annotated[
-        Path, typer.Option("--plot", "-o", help="Image to write (.png, .svg, .pdf).")
-    ] = Path("tree.png"),
+        str,
+        typer.Option(
+            "--plot", "-o", help="Image to write (.png, .svg, .pdf; PNG to a device or pipe)."
+        ),
+    ] = "tree.png",
     max_nodes: Annotated[
-        int, typer.Option("--max-nodes", min=1, help="Collapse off-path subtrees beyond this.")
+        int,
+        typer.Option(
+            "--max-nodes",
+            min=1,
+            max=MAX_TREE_NODES,
+            help=f"Collapse off-path subtrees beyond this (at most {MAX_TREE_NODES:,}).",
+        ),
     ] = 400,
     max_memory: MaxMemoryOption = None,
 ) -> None:
@@ -331,10 +429,8 @@ def tree(
     from tradegame.report.tree_plot import plot_tree
     from tradegame.solvers.backward_induction import backward_induction
 
-    if plot.suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise BadInput(f"--plot {plot}: use a .png, .svg or .pdf file name")
-    if not plot.parent.exists():
-        raise BadInput(f"{plot}: directory {plot.parent} does not exist")
+    _output(plot)
+    _plot_name(plot, "--plot")
     sc = _load(scenario)
     if not sc.is_sequential:
         raise BadInput(
@@ -358,7 +454,7 @@ def tree(
         res = backward_induction(g.V, g.stages, g.players, g.chance_probs, sc.analysis.tie_break)
         ends = [played_prefix(g.stages, h) for h in np.argwhere(res.path_probs > 0)]
         path = {h[:k] for h in ends for k in range(len(h) + 1)}
-    plot_tree(game_tree, path, plot, max_nodes=max_nodes)
+    plot_tree(game_tree, path, Path(plot), max_nodes=max_nodes)
     n = game_tree.graph.number_of_nodes()
     elided = (
         f"; off-path subtrees collapsed to show at most {max_nodes} (--max-nodes shows more)"
@@ -378,7 +474,7 @@ def export(
     scenario: ScenarioArg,
     fmt: Annotated[str, typer.Option("--format", "-f", help="nfg or efg.")] = "nfg",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+        str | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
     max_memory: MaxMemoryOption = None,
 ) -> None:
@@ -388,13 +484,12 @@ def export(
 
     if fmt not in ("nfg", "efg"):
         raise BadInput(f"--format: {fmt!r} is not nfg or efg")
-    if output is not None and not output.parent.exists():
-        raise BadInput(f"{output}: directory {output.parent} does not exist")
+    _output(output)
     sc = _load(scenario)
     _check_budget(sc, f"export --format {fmt}", fmt, max_memory)
     text = export_scenario(sc, fmt)
     if output is None:
-        sys.stdout.write(text)
+        write_stdout(text)
     else:
         atomic_write_text(output, text)
 
@@ -403,7 +498,7 @@ def export(
 def import_(
     file: Annotated[Path, typer.Argument(help="A Gambit .nfg or .efg file.")],
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--output", "-o", help="Scenario file to write (default: stdout)."),
     ] = None,
     form: Annotated[
@@ -432,8 +527,7 @@ def import_(
         raise BadInput(f"{file}: expected a .nfg or .efg file")
     if form not in ("auto", "stages", "tree"):
         raise BadInput(f"--form {form}: use auto, stages or tree")
-    if output is not None and not output.parent.exists():
-        raise BadInput(f"{output}: directory {output.parent} does not exist")
+    _output(output)
     try:
         # At most one byte over the limit is read: a huge file costs nothing.
         with file.open("rb") as f:
@@ -463,7 +557,7 @@ def import_(
     except GambitFormatError as exc:
         raise BadInput(f"{file}:{exc.where}: {exc.message}") from None
     if output is None:
-        sys.stdout.write(scenario_text)
+        write_stdout(scenario_text)
     else:
         atomic_write_text(output, scenario_text)
 
@@ -492,7 +586,7 @@ def validate(
 @app.command()
 def schema(
     output: Annotated[
-        Path | None,
+        str | None,
         typer.Option("--output", "-o", help="Write to a file instead of standard output."),
     ] = None,
 ) -> None:
@@ -500,9 +594,10 @@ def schema(
     from tradegame.report.files import atomic_write_text
     from tradegame.scenario.schema import scenario_json_schema
 
+    _output(output)
     text = json.dumps(scenario_json_schema(), indent=2) + "\n"
     if output is None:
-        sys.stdout.write(text)
+        write_stdout(text)
     else:
         atomic_write_text(output, text)
 
@@ -564,19 +659,55 @@ def main(argv: list[str] | None = None, early_signals: Sequence[int] = ()) -> in
             code = 130 if early_signals[0] == signal.SIGINT else 143
             _print_error("interrupted" if code == 130 else "terminated")
             return code
-        return _dispatch(args, debug)
+        code = _dispatch(args, debug)
+        if code == 0:
+            try:  # what is still buffered fails here, not at exit with a traceback
+                sys.stdout.flush()
+            except OSError as exc:
+                return _output_failed(OutputError("standard output", exc.strerror or "", exc.errno))
+        return code
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
 
+def _output_failed(exc: OutputError) -> int:
+    if exc.path == "standard output" and exc.code == errno.EPIPE:
+        return 141  # the reader went away (| head): not an error worth a line, as with cat
+    _print_error(f"error: {exc}")
+    return 2
+
+
+def _usage_error(exc: typer.TyperException) -> int:
+    """One line for a bad command line (Typer's own would print four)."""
+    code = int(getattr(exc, "exit_code", 2))
+    if type(exc).__name__ == "NoArgsIsHelpError":
+        exc.show()  # type: ignore[attr-defined]  # "tradegame" alone: the help, as before
+        return code
+    message = " ".join(exc.format_message().split())
+    ctx = getattr(exc, "ctx", None)
+    hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+    _print_error(f"error: {message}{hint}")
+    return code
+
+
 def _dispatch(args: list[str], debug: bool) -> int:
     _from_stdin.clear()
     try:
-        app(args=args, prog_name="tradegame")
-        return 0
-    except SystemExit as exc:  # Typer ends every standalone run, and usage errors, this way
+        # Not standalone: usage errors come here, to be printed on one line.
+        code = app(args=args, prog_name="tradegame", standalone_mode=False)
+        return code if isinstance(code, int) else 0
+    except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except typer.Abort:
+        _print_error("interrupted")
+        return 130
+    except typer.TyperException as exc:  # usage errors, bad option values
+        return _usage_error(exc)
+    except OutputError as exc:
+        if debug:
+            raise
+        return _output_failed(exc)
     except Interrupted as exc:
         _print_error("interrupted" if exc.code == 130 else "terminated")
         return exc.code

@@ -15,9 +15,13 @@ import dataclasses
 import hashlib
 import json
 import math
+import multiprocessing
+import multiprocessing.context
 import os
 import re
+import signal
 import stat
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +60,7 @@ from tradegame.montecarlo.selection import SELECTION_RULES
 from tradegame.montecarlo.sequential import SequentialModel
 from tradegame.montecarlo.tree_play import TreeModel
 from tradegame.scenario.load import LeverSpec, Scenario
+from tradegame.scenario.schema import Analysis
 from tradegame.solvers.pure_nash import pure_nash
 
 __all__ = [
@@ -70,6 +75,9 @@ __all__ = [
 
 #: Outcome label of draws whose game has no pure Nash equilibrium.
 NO_EQUILIBRIUM = "no_pure_equilibrium"
+
+#: Most draws a run may ask for: the bound of ``analysis.samples`` in scenario files.
+MAX_SAMPLES: int = next(m.le for m in Analysis.model_fields["samples"].metadata if hasattr(m, "le"))
 #: Sequential games report the probability of each path when they have at most this many.
 MAX_PATHS_REPORTED = 4096
 #: Memory a chunk aims at, in bytes, when its size is not given: large enough to
@@ -605,11 +613,11 @@ _WORKER: dict[str, ChunkSolver] = {}
 
 
 def _worker_init(text: str, name: str, options: RunOptions, seed: int) -> None:
-    import signal
-
     from tradegame.scenario.load import parse_scenario
 
-    # The parent handles Ctrl-C and SIGTERM and shuts the pool down.
+    # The parent handles Ctrl-C and SIGTERM and ends the pool. SIGINT has been
+    # blocked since the process started (_QuietSpawnProcess); ignoring it too keeps
+    # a worker quiet should anything unblock it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _WORKER["solver"] = ChunkSolver(parse_scenario(text, name), options, seed)
@@ -693,8 +701,9 @@ def simulate(
     """
     analysis = scenario.analysis
     samples = int(samples if samples is not None else analysis.samples)
-    if samples < 1:
-        raise ValueError("samples must be at least 1")
+    if not 1 <= samples <= MAX_SAMPLES:
+        # Beyond the bound the bookkeeping alone (chunks, blocks) would exhaust memory.
+        raise ValueError(f"samples must be from 1 to {MAX_SAMPLES:,}")
     if seed is None:
         seed = analysis.seed
     if seed is None:
@@ -789,8 +798,15 @@ def _run_pool(
     workers: int,
     finished: Callable[[list[BlockResult], int], None],
 ) -> None:
-    import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    """Solve the pending chunks on a pool of ``workers`` processes, in any order.
+
+    Workers never see Ctrl-C: they start with SIGINT blocked (see
+    :class:`_QuietSpawnProcess`) and then ignore it, so a Ctrl-C to the
+    process group reaches the parent only, which ends the workers and reports
+    one line. Only a few chunks per worker are submitted at a time, so the
+    queue does not grow with the sample count.
+    """
+    from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
     if "qre" in (options.solution, options.selection, options.no_equilibrium):
         # Compile the QRE kernel here (or load it from numba's disk cache), so that
@@ -798,23 +814,81 @@ def _run_pool(
         from tradegame.solvers.logit_qre import logit_qre
 
         logit_qre(np.zeros((2, 2, 2)), 1.0)
-    context = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
+        max_workers=min(workers, len(pending)),
+        mp_context=_QuietSpawnContext(),
         initializer=_worker_init,
         initargs=(scenario.text, scenario.source, options, seed),
     )
+    chunks = iter(pending)
+    running: dict[Future[list[BlockResult]], tuple[int, int]] = {}
+    completed = False
     try:
-        futures = {pool.submit(_worker_solve, c): c for c in pending}
-        remaining = set(futures)
-        while remaining:
-            ready, remaining = wait(remaining, return_when=FIRST_COMPLETED)
+        while True:
+            for chunk in chunks:
+                running[pool.submit(_worker_solve, chunk)] = chunk
+                if len(running) >= 2 * workers:
+                    break
+            if not running:
+                break
+            ready, _ = wait(running, return_when=FIRST_COMPLETED)
             for f in ready:
-                start, stop = futures[f]
+                start, stop = running.pop(f)
                 finished(f.result(), stop - start)
+        completed = True
     finally:
+        if not completed:
+            # Interrupted or failed: the workers' chunks are of no use any more, end them now
+            # (they would otherwise finish their chunk first). SIGTERM ends them silently.
+            # All our workers, including one whose start was interrupted before the pool
+            # recorded it (it would outlive us and fail on the pool's vanished queues).
+            for process in multiprocessing.active_children():
+                if isinstance(process, _QuietSpawnProcess):
+                    process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+class _QuietSpawnProcess(multiprocessing.context.SpawnProcess):
+    """A spawned worker process that starts with SIGINT blocked.
+
+    A blocked signal stays blocked across fork and exec, so the child cannot
+    get a KeyboardInterrupt (and print its traceback) while it imports NumPy,
+    before :func:`_worker_init` ignores SIGINT. In the parent, Ctrl-C and
+    SIGTERM during the start are held and acted on once the child has its
+    start-up data: raised half-way, they would leave the child reading a
+    truncated pipe, which it reports with a traceback.
+    """
+
+    def start(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            super().start()
+            return
+        held: list[int] = []
+        handlers: dict[int, Any] = {
+            sig: signal.signal(sig, lambda signum, frame: held.append(signum))
+            for sig in (signal.SIGINT, signal.SIGTERM)
+        }
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            super().start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+        if held:
+            handler = handlers[held[0]]
+            if callable(handler):
+                handler(held[0], None)
+            elif held[0] == signal.SIGINT and handler == signal.default_int_handler:
+                raise KeyboardInterrupt
+            elif handler == signal.SIG_DFL:
+                signal.raise_signal(held[0])
+
+
+class _QuietSpawnContext(multiprocessing.context.SpawnContext):
+    """The spawn context, starting :class:`_QuietSpawnProcess` workers."""
+
+    Process = _QuietSpawnProcess
 
 
 class CheckpointError(ValueError):

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from tradegame.montecarlo.result import SimulationResult
 from tradegame.montecarlo.simulate import NO_EQUILIBRIUM
-from tradegame.report.files import atomic_write
+from tradegame.report.files import write_output
 
 __all__ = ["plot_outcomes"]
 
 
 def plot_outcomes(result: SimulationResult, path: str | Path) -> None:
-    """Bar chart of outcome probabilities with 95 % interval bars, saved atomically.
+    """Bar chart of outcome probabilities with 95 % interval bars (see ``write_output``).
 
     The format follows the file's suffix (``.png``, ``.svg``, ``.pdf``).
     """
@@ -51,5 +51,4 @@ def plot_outcomes(result: SimulationResult, path: str | Path) -> None:
     buf = io.BytesIO()
     fig.savefig(buf, format=fmt, dpi=120)
     plt.close(fig)
-    data = buf.getvalue()
-    atomic_write(path, lambda fh: fh.write(data))
+    write_output(path, buf.getvalue())

@@ -13,15 +13,16 @@ immediate alternatives at each node of it, shows each omitted subtree as a
 triangle marked with its node count, and says so in the title. Without a path it
 keeps the top levels that fit.
 
-The figure is written atomically (temporary file in the target directory, then
-:func:`os.replace`), so a reader never sees a half-written image.
+The figure is rendered in memory and written by
+:func:`tradegame.report.files.write_output`: atomically to a file (a reader
+never sees a half-written image), through to a device or pipe.
 """
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -34,6 +35,7 @@ import numpy as np
 from matplotlib.lines import Line2D
 
 from tradegame.model.tree import GameTree, Node
+from tradegame.report.files import OutputError, write_output
 
 __all__ = ["DEFAULT_MAX_NODES", "plot_tree"]
 
@@ -316,18 +318,13 @@ def _draw(
 
 
 def _save_atomic(fig: plt.Figure, out: Path, dpi: int) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fmt = out.suffix.lstrip(".").lower() or "png"
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    # Rendered in memory first, so that a failed rendering leaves no file, then
+    # written by the one output writer (atomic for files, through for devices).
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fig.savefig(fh, format=fmt, dpi=dpi)
-        # mkstemp creates the file 0600; give the figure the permissions of a normal file.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, out)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(str(out), exc.strerror or str(exc), exc.errno) from None
+    fmt = out.suffix.lstrip(".").lower() or "png"
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi)
+    write_output(out, buf.getvalue())
