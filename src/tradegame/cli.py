@@ -521,6 +521,7 @@ def import_(
     )
     from tradegame.interop.scenario_io import scenario_from_efg, scenario_from_nfg
     from tradegame.report.files import atomic_write_text
+    from tradegame.scenario.yaml_source import read_regular_file
 
     suffix = file.suffix.lower()
     if suffix not in (".nfg", ".efg"):
@@ -528,14 +529,8 @@ def import_(
     if form not in ("auto", "stages", "tree"):
         raise BadInput(f"--form {form}: use auto, stages or tree")
     _output(output)
-    try:
-        # At most one byte over the limit is read: a huge file costs nothing.
-        with file.open("rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    except FileNotFoundError:
-        raise BadInput(f"{file}:1:1: no such file") from None
-    except OSError as exc:
-        raise BadInput(f"{file}:1:1: cannot read: {exc.strerror or exc}") from None
+    # A regular file only (a named pipe would block), and at most one byte over the limit.
+    data = read_regular_file(file, str(file), "a Gambit .nfg or .efg file")
     if len(data) > MAX_FILE_BYTES:
         raise BadInput(
             f"{file}:1:1: the file is over {MAX_FILE_BYTES:,} bytes, the most tradegame reads "

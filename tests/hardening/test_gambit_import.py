@@ -428,6 +428,37 @@ def test_a_file_over_2_mib_is_refused_without_reading_it_whole(
     assert code == 2 and err.startswith(f"error: {path}:1:1: the file is over 2,097,152 bytes")
 
 
+@pytest.mark.parametrize("kind", ["named pipe", "directory", "link to /dev/zero", "socket"])
+def test_a_gambit_path_that_is_not_a_regular_file_is_refused_at_once(
+    kind: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Opening a named pipe blocks until a writer comes; /dev/zero never ends: neither is read.
+    import socket
+
+    path = tmp_path / "game.efg"
+    held = None
+    if kind == "named pipe":
+        os.mkfifo(path)
+    elif kind == "directory":
+        path.mkdir()
+    elif kind == "link to /dev/zero":
+        path.symlink_to("/dev/zero")
+    else:
+        held = socket.socket(socket.AF_UNIX)
+        held.bind(str(path))
+    try:
+        capsys.readouterr()
+        with time_limit(CASE_SECONDS):
+            code = main(["import", str(path)])
+        err = capsys.readouterr().err
+    finally:
+        if held is not None:
+            held.close()
+    assert code == 2, err
+    assert err.startswith(f"error: {path}:1:1: not a regular file ("), err
+    assert len(err.splitlines()) == 1
+
+
 # --- in a subprocess, under a memory cap --------------------------------------------------
 
 #: Address-space cap of the subprocesses: the interpreter with NumPy, SciPy and pydantic

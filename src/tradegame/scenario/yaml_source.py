@@ -377,8 +377,12 @@ def _read_at_most(read: Any, limit: int) -> bytes:
     return b"".join(parts)
 
 
-def _read_regular_file(path: Path, name: str) -> bytes:
+def read_regular_file(path: str | Path, name: str, what: str = "a scenario file") -> bytes:
     """The first ``MAX_FILE_BYTES + 1`` bytes of a regular file; anything else is refused.
+
+    ``what`` names what was expected, in the refusal of a file that is not a
+    regular file (``"a Gambit file"``); every refusal is a :class:`ScenarioError`
+    at ``name:1:1``.
 
     The file is checked with ``stat`` before it is opened (opening a named pipe
     would block until a writer comes) and again with ``fstat`` on what was
@@ -392,7 +396,7 @@ def _read_regular_file(path: Path, name: str) -> bytes:
     except OSError as exc:
         raise _error(name, 1, 1, f"cannot read file: {exc.strerror}") from None
     if kind is not None:
-        raise _error(name, 1, 1, f"not a regular file ({kind}); expected a scenario file")
+        raise _error(name, 1, 1, f"not a regular file ({kind}); expected {what}")
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(path, flags)
@@ -401,7 +405,7 @@ def _read_regular_file(path: Path, name: str) -> bytes:
     try:
         kind = _not_regular(os.fstat(fd).st_mode)
         if kind is not None:
-            raise _error(name, 1, 1, f"not a regular file ({kind}); expected a scenario file")
+            raise _error(name, 1, 1, f"not a regular file ({kind}); expected {what}")
         return _read_at_most(lambda n: os.read(fd, n), MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise _error(name, 1, 1, f"cannot read file: {exc.strerror}") from None
@@ -448,7 +452,7 @@ def read_yaml_file(
         raw = _read_stdin(name, stdin)
     else:
         name = display_name or str(path)
-        raw = _read_regular_file(Path(path), name)
+        raw = read_regular_file(path, name)
     if len(raw) > MAX_FILE_BYTES:
         raise _error(
             name, 1, 1, f"file is larger than the {MAX_FILE_BYTES // 1024} KiB limit for scenarios"
