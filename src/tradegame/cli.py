@@ -160,19 +160,23 @@ def _root(
     """tradegame: how likely is a deal, and why."""
 
 
-#: The scenario read from standard input by this command, if any: standard input
-#: can be read once, and an error found later is located in it (``_non_finite``).
-_from_stdin: dict[str, Any] = {}
+#: The scenarios this command loaded, by path: standard input can be read only once,
+#: and an error found later (a non-finite payoff, a QRE that fails) is located in the
+#: scenario that was loaded, not in a guess at which argument named it.
+_loaded: dict[str, Any] = {}
 
 
 def _load(path: str) -> Any:
     from tradegame.scenario.load import load_scenario
 
-    if path == "-":
-        if "-" not in _from_stdin:
-            _from_stdin["-"] = load_scenario(path)
-        return _from_stdin["-"]
-    return load_scenario(path)
+    if path not in _loaded:
+        _loaded[path] = load_scenario(path)
+    return _loaded[path]
+
+
+def _last_loaded() -> Any:
+    """The scenario this command loaded last, or None."""
+    return next(reversed(_loaded.values()), None)
 
 
 @contextmanager
@@ -687,7 +691,7 @@ def _usage_error(exc: typer.TyperException) -> int:
 
 
 def _dispatch(args: list[str], debug: bool) -> int:
-    _from_stdin.clear()
+    _loaded.clear()
     try:
         # Not standalone: usage errors come here, to be printed on one line.
         code = app(args=args, prog_name="tradegame", standalone_mode=False)
@@ -715,7 +719,7 @@ def _dispatch(args: list[str], debug: bool) -> int:
     except NonFiniteError as exc:
         if debug:
             raise
-        return _non_finite(exc, args)
+        return _non_finite(exc)
     except (BadInput, CheckpointError) as exc:
         if debug:
             raise
@@ -746,17 +750,9 @@ def _dispatch(args: list[str], debug: bool) -> int:
         return 1
 
 
-def _non_finite(exc: NonFiniteError, args: list[str]) -> int:
-    where = ""
-    scenario = next((a for a in args if not a.startswith("-") and a not in app_commands()), None)
-    if "-" in _from_stdin:  # read from standard input, which cannot be read again
-        where = f"{_from_stdin['-'].locate(exc.path)}: "
-    elif scenario is not None:
-        try:
-            sc = _load(scenario)
-            where = f"{sc.locate(exc.path)}: "
-        except Exception:
-            where = f"{scenario}: "
+def _non_finite(exc: NonFiniteError) -> int:
+    sc = _last_loaded()
+    where = "" if sc is None else f"{sc.locate(exc.path)}: "
     _print_error(
         f"error: {where}{exc.what} is {exc.value} in draw {exc.draw}; "
         "check its parameters' ranges (log of a negative, division by zero, overflow)"
@@ -766,17 +762,14 @@ def _non_finite(exc: NonFiniteError, args: list[str]) -> int:
 
 def _qre_failure(exc: QREConvergenceError, args: list[str]) -> int:
     # Point at what set the precision: the option, else the file's key, else the file.
-    where = ""
     opt = next((a for a in args if a == "--qre-lambda" or a.startswith("--qre-lambda=")), None)
-    scenario = next((a for a in args if not a.startswith("-") and a not in app_commands()), None)
+    sc = _last_loaded()
     if opt is not None:
         where = "--qre-lambda: "
-    elif scenario is not None:
-        try:
-            sc = _load(scenario)
-            where = f"{sc.locate(('analysis', 'qre_lambda'))}: "
-        except Exception:
-            where = f"{scenario}: "
+    elif sc is not None:
+        where = f"{sc.locate(('analysis', 'qre_lambda'))}: "
+    else:
+        where = ""
     lam = "" if exc.lam is None else f" at lambda = {exc.lam:g}"
     # The solver's draw numbers count within one chunk, so they are left out here.
     reason = str(exc).split(" (draw")[0]
@@ -785,10 +778,6 @@ def _qre_failure(exc: QREConvergenceError, args: list[str]) -> int:
         f"draw(s) ({reason}); a smaller qre_lambda may work"
     )
     return 2
-
-
-def app_commands() -> set[str]:
-    return {"run", "solve", "validate", "schema", "list", "tree", "export", "import"}
 
 
 if __name__ == "__main__":

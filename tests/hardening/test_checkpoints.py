@@ -41,6 +41,7 @@ from checkpoint_strategies import (
     intact_subsets,
     redigest,
 )
+from fuzzing import CASE_SECONDS, fuzz_settings
 from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
@@ -55,22 +56,6 @@ SAMPLES = 3 * BLOCK + 5
 #: Upper bound on one refusal, in seconds: generous; the real test is that nothing is solved.
 #: The module, not the function ``tradegame.montecarlo.simulate`` that shadows it.
 simulate_module = importlib.import_module("tradegame.montecarlo.simulate")
-CASE_SECONDS = float(os.environ.get("TRADEGAME_FUZZ_SECONDS", "10"))
-_FLOOR = int(os.environ.get("TRADEGAME_FUZZ_EXAMPLES", "0"))
-
-
-def fuzz_settings(examples: int, **kwargs: Any) -> settings:
-    return settings(
-        max_examples=max(examples, _FLOOR),
-        deadline=None,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.large_base_example,
-        ],
-        **kwargs,
-    )
 
 
 class Stop(Exception):

@@ -35,18 +35,15 @@ import math
 import os
 import re
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from fuzzing import CASE_SECONDS, fuzz_settings, time_limit
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from strategies import (
     Mutant,
@@ -63,46 +60,7 @@ from strategies import (
 
 from tradegame.cli import main
 
-#: Upper bound on one CLI call, in seconds (SIGALRM in-process, timeout in subprocesses).
-CASE_SECONDS = float(os.environ.get("TRADEGAME_FUZZ_SECONDS", "10"))
-_FLOOR = int(os.environ.get("TRADEGAME_FUZZ_EXAMPLES", "0"))
-
-
-def fuzz_settings(examples: int) -> settings:
-    """Settings of a fuzz test: ``examples`` cases, or more with TRADEGAME_FUZZ_EXAMPLES."""
-    return settings(
-        max_examples=max(examples, _FLOOR),
-        deadline=None,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-            HealthCheck.filter_too_much,
-        ],
-    )
-
-
 # --- running the CLI ----------------------------------------------------------
-
-
-class CaseTimeout(BaseException):
-    """A CLI call ran longer than CASE_SECONDS (BaseException: the CLI must not catch it)."""
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`CaseTimeout` in this (main) thread after ``seconds``."""
-
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise CaseTimeout(f"CLI call took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass
@@ -487,3 +445,51 @@ def test_bug_out_of_range_unicode_escape(tmp_path: Path, capsys) -> None:
     o = call(capsys, "validate", path)
     check_contract(o, path)
     assert o.code == 2 and ":2:15: YAML syntax error: bad escape" in o.err
+
+
+BUG_TREE_SUM_OVERFLOW = """\
+tradegame: 1
+title: Outcomes that are finite alone, infinite summed along a play
+players:
+  pl0:
+    levers:
+      lv0: [o0, o1]
+tree:
+  outcomes:
+    out0:
+      payoffs:
+        pl0: 1.0e+308
+  root:
+    move: lv0
+    outcome: out0
+    then:
+      o0: out0
+      o1: out0
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("run", "-n", "256", "-q", "{path}"),  # a number before the path: it was taken for it
+        ("solve", "{path}"),
+        ("tree", "-o", "{out}", "{path}"),
+        ("export", "--format", "efg", "{path}"),
+        ("export", "--format", "nfg", "{path}"),
+    ],
+)
+def test_bug_tree_payoffs_overflow_along_a_play(
+    command: tuple[str, ...], tmp_path: Path, capsys
+) -> None:
+    """Found by test_structural_mutants: two payoffs of 1e308 paid on one play (an inner
+    node's outcome and a leaf's) sum to inf; every command ended in an internal error.
+    Now one line at the outcome's payoff, whatever the order of the arguments."""
+    path = write(tmp_path, BUG_TREE_SUM_OVERFLOW)
+    args = [a.format(path=path, out=tmp_path / "t.png") for a in command]
+    o = call(capsys, *args)
+    check_contract(o, path)
+    assert o.code == 2, o.err
+    assert o.err.startswith(f"error: {path}:11:14: the payoff of 'pl0' summed along the play"), (
+        o.err
+    )
+    assert o.err.count("\n") == 1 and not (tmp_path / "t.png").exists()

@@ -19,15 +19,13 @@ import io
 import os
 import re
 import resource
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzzing import CASE_SECONDS, fuzz_settings, time_limit
 from gambit_strategies import (
     HOSTILE_NUMBERS,
     GambitCase,
@@ -40,45 +38,12 @@ from gambit_strategies import (
     truncated_or_flipped,
     wide_efg,
 )
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 
 from tradegame.cli import main
 from tradegame.interop.gambit import GambitFormatError, read_efg, read_nfg
 from tradegame.interop.scenario_io import scenario_from_efg, scenario_from_nfg
 from tradegame.scenario.load import parse_scenario
-
-CASE_SECONDS = float(os.environ.get("TRADEGAME_FUZZ_SECONDS", "10"))
-_FLOOR = int(os.environ.get("TRADEGAME_FUZZ_EXAMPLES", "0"))
-
-
-def fuzz_settings(examples: int) -> settings:
-    return settings(
-        max_examples=max(examples, _FLOOR),
-        deadline=None,
-        suppress_health_check=[
-            HealthCheck.function_scoped_fixture,
-            HealthCheck.too_slow,
-            HealthCheck.data_too_large,
-        ],
-    )
-
-
-class CaseTimeout(BaseException):
-    """A call ran longer than CASE_SECONDS (BaseException: the CLI must not catch it)."""
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise CaseTimeout(f"took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def import_file(

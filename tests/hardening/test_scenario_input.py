@@ -13,7 +13,6 @@ import io
 import os
 import re
 import resource
-import signal
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fuzzing import time_limit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from input_strategies import (
@@ -57,24 +57,6 @@ SETTINGS = settings(
 
 #: ``[error: ]FILE:LINE:COLUMN: message``
 LOCATED = re.compile(r"^(?:error: )?(?P<file>.+?):(?P<line>[1-9][0-9]*):(?P<col>[1-9][0-9]*): \S")
-
-
-class Timeout(BaseException):
-    """A call ran past its bound (BaseException: the CLI must not catch it)."""
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise Timeout(f"took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def call(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -25,6 +25,7 @@ import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
+from tradegame._numeric import piecewise_matmul
 from tradegame.errors import ScenarioError, ScenarioIssue
 from tradegame.model.build import Environment, NonFiniteError, evaluation_environment
 from tradegame.model.tree import GameTree
@@ -40,6 +41,8 @@ __all__ = [
     "central_tree",
     "chance_probabilities",
     "outcome_payoffs",
+    "play_payoffs",
+    "refuse_non_finite_plays",
     "tree_environment",
 ]
 
@@ -339,12 +342,78 @@ def build_game_tree(
 
 
 def central_tree(scenario: Scenario) -> GameTree:
-    """The scenario's game tree with every parameter at its median (one draw)."""
+    """The scenario's game tree with every parameter at its median (one draw).
+
+    Raises
+    ------
+    NonFiniteError
+        When an outcome's payoff, or the sum of the payoffs along a play, is
+        NaN or infinite.
+    """
     from tradegame.montecarlo.sampling import ParameterSampler
 
     medians = ParameterSampler(scenario.spec.parameters, 0).medians()
     env = tree_environment(scenario, {k: np.array([v]) for k, v in medians.items()})
-    return build_game_tree(scenario, env, 1)
+    paid = outcome_payoffs(scenario, env, 1)
+    structure = TreeStructure.from_scenario(scenario)
+    refuse_non_finite_plays(scenario, structure, play_payoffs(structure, paid))
+    return build_game_tree(scenario, env, 1, payoffs=paid)
+
+
+def play_payoffs(structure: TreeStructure, paid: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Every play's payoffs: the outcomes' payoffs summed along it.
+
+    Parameters
+    ----------
+    structure : TreeStructure
+    paid : ndarray, shape (D, n, K)
+        :func:`outcome_payoffs`.
+
+    Returns
+    -------
+    ndarray, shape (D, n, T)
+        Not checked: see :func:`refuse_non_finite_plays`.
+    """
+    D, n, K = paid.shape
+    with np.errstate(over="ignore", invalid="ignore"):  # refused by name, not warned about
+        flat = piecewise_matmul(
+            np.ascontiguousarray(paid.reshape(D * n, K)), structure.payoff_matrix
+        )
+    return flat.reshape(D, n, -1)
+
+
+def refuse_non_finite_plays(
+    scenario: Scenario, structure: TreeStructure, payoffs: NDArray[np.float64]
+) -> None:
+    """Refuse plays whose payoffs, summed along them, overflow (``1e308 + 1e308``).
+
+    Each outcome's payoff is finite (:func:`outcome_payoffs` checks it), but
+    outcomes paid on inner nodes add up along a play.
+
+    Parameters
+    ----------
+    payoffs : ndarray, shape (D, n, T)
+        :func:`play_payoffs`.
+
+    Raises
+    ------
+    NonFiniteError
+        Naming the player, the play and the draw, located at the play's first
+        outcome's payoff of that player.
+    """
+    bad = ~np.isfinite(payoffs)
+    if not bad.any():
+        return
+    d, i, t = (int(x) for x in np.argwhere(bad)[0])
+    player = scenario.players[i].name
+    first = int(np.flatnonzero(structure.payoff_matrix[:, t])[0])
+    outcome = _plan(scenario).outcomes[first].name
+    raise NonFiniteError(
+        f"the payoff of {player!r} summed along the play {structure.path_labels[t]!r}",
+        d,
+        float(payoffs[d, i, t]),
+        ("tree", "outcomes", outcome, "payoffs", player),
+    )
 
 
 def central_normal_form(scenario: Scenario) -> TreeNormalForm:

@@ -39,6 +39,8 @@ from tradegame.model.scenario_tree import (
     central_tree,
     chance_probabilities,
     outcome_payoffs,
+    play_payoffs,
+    refuse_non_finite_plays,
     tree_environment,
 )
 from tradegame.model.tree import GameTree, Node
@@ -115,22 +117,16 @@ class TreeModel:
         return nf.plans, np.ascontiguousarray(reach)
 
     def play_payoffs(self, paid: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Every play's payoffs from the outcomes' payoffs.
+        """Every play's payoffs from the outcomes' payoffs, shape ``(D, n, T)``.
 
-        Parameters
-        ----------
-        paid : ndarray, shape (D, n, K)
-            :func:`~tradegame.model.scenario_tree.outcome_payoffs`.
-
-        Returns
-        -------
-        ndarray, shape (D, n, T)
+        Raises
+        ------
+        NonFiniteError
+            When a play's payoffs overflow when summed along it.
         """
-        D, n, K = paid.shape
-        flat = piecewise_matmul(
-            np.ascontiguousarray(paid.reshape(D * n, K)), self.structure.payoff_matrix
-        )
-        return flat.reshape(D, n, -1)
+        U = play_payoffs(self.structure, paid)
+        refuse_non_finite_plays(self.scenario, self.structure, U)
+        return U
 
     def solve(
         self, parameters: Mapping[str, NDArray[np.float64]], n_draws: int
