@@ -22,7 +22,8 @@ import re
 import signal
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -826,7 +827,8 @@ def _run_pool(
     try:
         while True:
             for chunk in chunks:
-                running[pool.submit(_worker_solve, chunk)] = chunk
+                with _signals_held():  # submit() may start workers and the pool's thread
+                    running[pool.submit(_worker_solve, chunk)] = chunk
                 if len(running) >= 2 * workers:
                     break
             if not running:
@@ -860,29 +862,45 @@ class _QuietSpawnProcess(multiprocessing.context.SpawnProcess):
     """
 
     def start(self) -> None:
-        if threading.current_thread() is not threading.main_thread():
-            super().start()
-            return
-        held: list[int] = []
-        handlers: dict[int, Any] = {
-            sig: signal.signal(sig, lambda signum, frame: held.append(signum))
-            for sig in (signal.SIGINT, signal.SIGTERM)
-        }
-        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            super().start()
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-            for sig, handler in handlers.items():
-                signal.signal(sig, handler)
-        if held:
-            handler = handlers[held[0]]
-            if callable(handler):
-                handler(held[0], None)
-            elif held[0] == signal.SIGINT and handler == signal.default_int_handler:
-                raise KeyboardInterrupt
-            elif handler == signal.SIG_DFL:
-                signal.raise_signal(held[0])
+        with _signals_held():  # a Ctrl-C pending while blocked is held too
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                super().start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM during a block, and act on the first one after it.
+
+    Raised in the middle of the process pool's own bookkeeping (starting a
+    worker, or the pool's manager thread), an interruption would leave a child
+    reading a truncated pipe or a thread that cannot be joined, each reported
+    with a traceback. Outside the main thread (where handlers cannot be set)
+    the block runs as it is. Nested blocks pass what they held outwards.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    handlers: dict[int, Any] = {
+        sig: signal.signal(sig, lambda signum, frame: held.append(signum))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+    if held:
+        handler = handlers[held[0]]
+        if callable(handler):
+            handler(held[0], None)
+        elif held[0] == signal.SIGINT and handler == signal.default_int_handler:
+            raise KeyboardInterrupt
+        elif handler == signal.SIG_DFL:
+            signal.raise_signal(held[0])
 
 
 class _QuietSpawnContext(multiprocessing.context.SpawnContext):
