@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tests.hardening.qre_strategies import normal_form_games, tiny_lambdas
+from qre_strategies import normal_form_games, tiny_lambdas
 
 from tradegame.scenario.schema import Analysis
 from tradegame.solvers.logit_qre import logit_qre
