@@ -568,6 +568,24 @@ def write_nfg(
     return f"{head}\n{_q(comment)}\n\n{body}\n"
 
 
+def _header(r: _Reader, kind: str, version: str) -> tuple[str, tuple[str, ...]]:
+    """The header both formats share: ``KIND VERSION R "title" { "player" ... }``."""
+    r.marks["header"] = r.expect("word", kind, f"{kind} header").pos
+    r.expect("word", version, f"format version {version}")
+    r.expect("word", "R", "'R'")
+    r.mark("title")
+    title = r.string("title")
+    r.mark("players")
+    r.expect("brace", "{", what="'{' opening the player names")
+    names: list[str] = []
+    while not r.at("brace", "}"):
+        tok = r.expect("str", what="a player name")
+        r.marks[("player", len(names))] = tok.pos
+        names.append(tok.text)
+    r.next("'}'")
+    return title, tuple(names)
+
+
 def read_nfg(text: str) -> NfgGame:
     """Parse a Gambit ``.nfg`` file (payoff or outcome version) into an :class:`NfgGame`.
 
@@ -583,20 +601,7 @@ def read_nfg(text: str) -> NfgGame:
         line and column of the problem in ``text``.
     """
     r = _Reader(text)
-    r.marks["header"] = r.expect("word", "NFG", "NFG header").pos
-    r.expect("word", "1", "format version 1")
-    r.expect("word", "R", "'R'")
-    r.mark("title")
-    title = r.string("title")
-    r.mark("players")
-    r.expect("brace", "{", what="'{' opening the player names")
-    names: list[str] = []
-    while not r.at("brace", "}"):
-        tok = r.expect("str", what="a player name")
-        r.marks[("player", len(names))] = tok.pos
-        names.append(tok.text)
-    r.next("'}'")
-    players = tuple(names)
+    title, players = _header(r, "NFG", "1")
     n = len(players)
     if not 1 <= n <= MAX_NFG_PLAYERS:
         raise r.src.error(
@@ -859,20 +864,7 @@ def read_efg(text: str) -> GameTree:
         With the line and column of the problem in ``text``.
     """
     r = _Reader(text)
-    r.marks["header"] = r.expect("word", "EFG", "EFG header").pos
-    r.expect("word", "2", "format version 2")
-    r.expect("word", "R", "'R'")
-    r.mark("title")
-    title = r.string("title")
-    r.mark("players")
-    r.expect("brace", "{", what="'{' opening the player names")
-    names: list[str] = []
-    while not r.at("brace", "}"):
-        tok = r.expect("str", what="a player name")
-        r.marks[("player", len(names))] = tok.pos
-        names.append(tok.text)
-    r.next("'}'")
-    players = tuple(names)
+    title, players = _header(r, "EFG", "2")
     # A tree names its players by their labels: two players with one label would merge.
     first_of: dict[str, int] = {}
     for i, name in enumerate(players):

@@ -113,16 +113,7 @@ def check_output_path(path: str | os.PathLike[str]) -> None:
         Naming the path and the reason.
     """
     name = os.fspath(path)
-    if name == "":
-        raise OutputError(name, "empty file name")
-    try:
-        st: os.stat_result | None = os.stat(name)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:  # ENOTDIR (a parent is a file), ENAMETOOLONG, ELOOP, EACCES
-        raise _error(name, exc) from None
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise OutputError(name, "is a directory")
+    st = _stat_target(name)
     if st is not None and not stat.S_ISREG(st.st_mode):
         if not os.access(name, os.W_OK):
             raise OutputError(name, "permission denied")
@@ -149,6 +140,28 @@ def check_output_path(path: str | os.PathLike[str]) -> None:
         )
 
 
+def _stat_target(name: str) -> os.stat_result | None:
+    """What the target is (following links), None if it does not exist yet.
+
+    Raises
+    ------
+    OutputError
+        An empty name, a directory, or a path that cannot be looked at (a parent
+        that is a file, a name too long, a loop of links, no permission).
+    """
+    if name == "":
+        raise OutputError(name, "empty file name")
+    try:
+        st = os.stat(name)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:  # ENOTDIR (a parent is a file), ENAMETOOLONG, ELOOP, EACCES
+        raise _error(name, exc) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise OutputError(name, "is a directory")
+    return st
+
+
 def write_output(path: str | os.PathLike[str], data: bytes) -> None:
     """Write ``data`` to ``path``: atomically if it is (to be) a regular file, else through.
 
@@ -161,16 +174,7 @@ def write_output(path: str | os.PathLike[str], data: bytes) -> None:
         file and no temporary file remains.
     """
     name = os.fspath(path)
-    if name == "":
-        raise OutputError(name, "empty file name")
-    try:
-        st: os.stat_result | None = os.stat(name)
-    except FileNotFoundError:
-        st = None
-    except OSError as exc:
-        raise _error(name, exc) from None
-    if st is not None and stat.S_ISDIR(st.st_mode):
-        raise OutputError(name, "is a directory")
+    st = _stat_target(name)
     if st is not None and not stat.S_ISREG(st.st_mode):
         _write_through(name, data, truncate=False)
         return
