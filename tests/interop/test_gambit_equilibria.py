@@ -36,10 +36,9 @@ import pytest
 from interop_support import IDS, SCENARIOS, profile_of
 
 from tradegame.interop.scenario_io import export_scenario
-from tradegame.model.central import central_payoffs, central_stage_game
 from tradegame.model.normal_form import plan_index, reduced_normal_form, reduced_strategies
-from tradegame.model.scenario_tree import central_tree
 from tradegame.model.tree import GameTree
+from tradegame.montecarlo.central import central_payoffs, central_stage_game, central_tree
 from tradegame.montecarlo.sampling import ParameterSampler
 from tradegame.montecarlo.simulate import RunOptions, central_game
 from tradegame.montecarlo.tree_play import TreeModel

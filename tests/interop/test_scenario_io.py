@@ -30,10 +30,9 @@ from tradegame.interop.scenario_io import (
     scenario_from_efg,
     scenario_from_nfg,
 )
-from tradegame.model.central import central_payoffs, central_stage_game
 from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
-from tradegame.model.scenario_tree import central_tree
 from tradegame.model.tree import GameTree
+from tradegame.montecarlo.central import central_payoffs, central_stage_game, central_tree
 from tradegame.montecarlo.simulate import central_game
 from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
 from tradegame.solvers.backward_induction import backward_induction

@@ -102,8 +102,8 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
     -------
     str
     """
-    from tradegame.model.central import central_payoffs, central_stage_game
     from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
+    from tradegame.montecarlo.central import central_payoffs, central_stage_game
 
     # The description travels as Gambit's comment, so that import then export is the identity.
     comment = scenario.spec.description or ""
@@ -164,12 +164,12 @@ def _export_tree(scenario: Scenario, fmt: str, players: tuple[str, ...], comment
     ``.nfg``: the reduced normal form (plans labelled as
     :func:`~tradegame.solvers.tree_solvers.plan_labels` does).
     """
-    from tradegame.model.scenario_tree import central_tree
+    from tradegame.montecarlo.central import central_tree
 
     tree = central_tree(scenario)
     tree.comment = comment
     if fmt == "nfg":
-        from tradegame.model.scenario_tree import central_normal_form
+        from tradegame.montecarlo.central import central_normal_form
 
         nf = central_normal_form(scenario)
         U = exact_reduced_payoffs(tree, nf.plans)

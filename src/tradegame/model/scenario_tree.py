@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -31,14 +31,9 @@ from tradegame.model.build import Environment, NonFiniteError, evaluation_enviro
 from tradegame.model.tree import GameTree
 from tradegame.scenario.load import NO_OUTCOME, Scenario, TreePlan
 
-if TYPE_CHECKING:
-    from tradegame.solvers.tree_solvers import TreeNormalForm
-
 __all__ = [
     "TreeStructure",
     "build_game_tree",
-    "central_normal_form",
-    "central_tree",
     "chance_probabilities",
     "outcome_payoffs",
     "play_payoffs",
@@ -341,25 +336,6 @@ def build_game_tree(
     return GameTree(g, players, title=scenario.title, comment=scenario.spec.description or "")
 
 
-def central_tree(scenario: Scenario) -> GameTree:
-    """The scenario's game tree with every parameter at its median (one draw).
-
-    Raises
-    ------
-    NonFiniteError
-        When an outcome's payoff, or the sum of the payoffs along a play, is
-        NaN or infinite.
-    """
-    from tradegame.montecarlo.sampling import ParameterSampler
-
-    medians = ParameterSampler(scenario.spec.parameters, 0).medians()
-    env = tree_environment(scenario, {k: np.array([v]) for k, v in medians.items()})
-    paid = outcome_payoffs(scenario, env, 1)
-    structure = TreeStructure.from_scenario(scenario)
-    refuse_non_finite_plays(scenario, structure, play_payoffs(structure, paid))
-    return build_game_tree(scenario, env, 1, payoffs=paid)
-
-
 def play_payoffs(structure: TreeStructure, paid: NDArray[np.float64]) -> NDArray[np.float64]:
     """Every play's payoffs: the outcomes' payoffs summed along it.
 
@@ -414,27 +390,3 @@ def refuse_non_finite_plays(
         float(payoffs[d, i, t]),
         ("tree", "outcomes", outcome, "payoffs", player),
     )
-
-
-def central_normal_form(scenario: Scenario) -> TreeNormalForm:
-    """The reduced normal form of the scenario's central tree.
-
-    Raises
-    ------
-    ScenarioError
-        Located at the tree's root, when a player has more reduced strategies
-        than :data:`~tradegame.solvers.tree_solvers.DEFAULT_PLAN_LIMIT`.
-    """
-    from tradegame.model.budget import check_normal_form
-    from tradegame.model.normal_form import TooManyStrategies
-    from tradegame.solvers.tree_solvers import tree_normal_form, tree_reduced_strategies
-
-    tree = central_tree(scenario)
-    try:
-        # The plans are counted first: their product, not the tree, sizes the normal form.
-        check_normal_form(
-            scenario, tuple(len(tree_reduced_strategies(tree, p)) for p in tree.players)
-        )
-        return tree_normal_form(tree)
-    except TooManyStrategies as exc:
-        raise exc.scenario_error(scenario.locate(("tree", "root"))) from None

@@ -111,7 +111,7 @@ class CentralGame:
     strategy: tuple[dict[str, Any], ...] = ()
     """Sequential games with perfect information: the subgame-perfect strategy,
     what each mover does after every history (see
-    :func:`tradegame.model.central.subgame_perfect_strategy`)."""
+    :func:`tradegame.montecarlo.central.subgame_perfect_strategy`)."""
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {

@@ -229,7 +229,7 @@ def central_game(
         )
     strategy: tuple[dict[str, Any], ...] = ()
     if sequential is not None and sequential.perfect:
-        from tradegame.model.central import central_stage_game, subgame_perfect_strategy
+        from tradegame.montecarlo.central import central_stage_game, subgame_perfect_strategy
 
         strategy = tuple(
             subgame_perfect_strategy(central_stage_game(scenario), sequential.tie_break)
@@ -1257,7 +1257,7 @@ def save_checkpoint(
     CheckpointError
         When the file cannot be written (one line, naming it).
     """
-    from tradegame.report.files import atomic_write_text
+    from tradegame._output import atomic_write_text
 
     entries = {
         str(b): {

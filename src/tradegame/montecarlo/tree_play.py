@@ -35,8 +35,6 @@ from tradegame._numeric import piecewise_matmul
 from tradegame.model.scenario_tree import (
     TreeStructure,
     build_game_tree,
-    central_normal_form,
-    central_tree,
     chance_probabilities,
     outcome_payoffs,
     play_payoffs,
@@ -44,6 +42,7 @@ from tradegame.model.scenario_tree import (
     tree_environment,
 )
 from tradegame.model.tree import GameTree, Node
+from tradegame.montecarlo.central import central_normal_form, central_tree
 from tradegame.montecarlo.play import PlayRule, play_distribution
 from tradegame.montecarlo.result import CentralEquilibrium, CentralGame
 from tradegame.scenario.load import Scenario

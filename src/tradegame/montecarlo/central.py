@@ -1,4 +1,9 @@
-"""The central game: every parameter at its median, as one game to show and export."""
+"""The central game: every parameter at its median, as one game to show and export.
+
+It sits above the model (it samples the parameters' medians and solves the
+game), so that :mod:`tradegame.model` never imports the Monte Carlo layer or
+the solvers.
+"""
 
 from __future__ import annotations
 
@@ -11,15 +16,27 @@ from numpy.typing import NDArray
 
 from tradegame.model.build import build_payoffs, evaluation_environment
 from tradegame.model.game import GameStructure
+from tradegame.model.scenario_tree import (
+    TreeStructure,
+    build_game_tree,
+    outcome_payoffs,
+    play_payoffs,
+    refuse_non_finite_plays,
+    tree_environment,
+)
 from tradegame.model.stages import Stage, ended_at
+from tradegame.model.tree import GameTree
 from tradegame.montecarlo.sampling import ParameterSampler
 from tradegame.scenario.load import Scenario
+from tradegame.solvers.tree_solvers import TreeNormalForm
 
 __all__ = [
     "MAX_STRATEGY_ROWS",
     "CentralStageGame",
+    "central_normal_form",
     "central_payoffs",
     "central_stage_game",
+    "central_tree",
     "subgame_perfect_strategy",
 ]
 
@@ -122,3 +139,44 @@ def subgame_perfect_strategy(
                 }
             )
     return rows
+
+
+def central_tree(scenario: Scenario) -> GameTree:
+    """The scenario's game tree with every parameter at its median (one draw).
+
+    Raises
+    ------
+    NonFiniteError
+        When an outcome's payoff, or the sum of the payoffs along a play, is
+        NaN or infinite.
+    """
+    medians = ParameterSampler(scenario.spec.parameters, 0).medians()
+    env = tree_environment(scenario, {k: np.array([v]) for k, v in medians.items()})
+    paid = outcome_payoffs(scenario, env, 1)
+    structure = TreeStructure.from_scenario(scenario)
+    refuse_non_finite_plays(scenario, structure, play_payoffs(structure, paid))
+    return build_game_tree(scenario, env, 1, payoffs=paid)
+
+
+def central_normal_form(scenario: Scenario) -> TreeNormalForm:
+    """The reduced normal form of the scenario's central tree.
+
+    Raises
+    ------
+    ScenarioError
+        Located at the tree's root, when a player has more reduced strategies
+        than :data:`~tradegame.solvers.tree_solvers.DEFAULT_PLAN_LIMIT`.
+    """
+    from tradegame.model.budget import check_normal_form
+    from tradegame.model.normal_form import TooManyStrategies
+    from tradegame.solvers.tree_solvers import tree_normal_form, tree_reduced_strategies
+
+    tree = central_tree(scenario)
+    try:
+        # The plans are counted first: their product, not the tree, sizes the normal form.
+        check_normal_form(
+            scenario, tuple(len(tree_reduced_strategies(tree, p)) for p in tree.players)
+        )
+        return tree_normal_form(tree)
+    except TooManyStrategies as exc:
+        raise exc.scenario_error(scenario.locate(("tree", "root"))) from None
