@@ -552,10 +552,81 @@ def tree_scenarios(draw: st.DrawFn) -> dict[str, Any]:
     return data
 
 
+@st.composite
+def stage_scenarios(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid sequential scenario: an expression scenario whose levers are decided in stages.
+
+    Every lever is decided at exactly one stage; a player's levers may be split over
+    several stages, in any order of players; a stage observes all, some or none of the
+    earlier levers (perfect or imperfect information); some stages end the game on
+    one of their options; a chance lever with constant or parameter-driven
+    probabilities may move at a stage of its own. The solution is subgame-perfect.
+    """
+    data = draw(expression_scenarios())
+    s = next(iter(data["players"]))[3:]  # the suffix the expression scenario drew
+    stages: list[dict[str, Any]] = []
+    for pname, player in data["players"].items():
+        levers = list(player["levers"])
+        draw(st.randoms(use_true_random=False)).shuffle(levers)
+        cut = draw(st.integers(1, len(levers)))
+        for group in (levers[:cut], levers[cut:]):
+            if group:
+                stages.append({"player": pname, "levers": group})
+    draw(st.randoms(use_true_random=False)).shuffle(stages)
+    profiles = 1
+    for p in data["players"].values():
+        for options in p["levers"].values():
+            profiles *= len(options)
+    if profiles * 2 <= MAX_PROFILES and draw(_BOOL):
+        if draw(_BOOL):
+            probabilities: dict[str, Any] = {f"c0{s}": 0.25, f"c1{s}": 0.75}
+        else:
+            data.setdefault("parameters", {})[f"pc{s}"] = {
+                "dist": "uniform",
+                "low": 0.1,
+                "high": 0.9,
+            }
+            probabilities = {f"c0{s}": f"pc{s}", f"c1{s}": f"1 - pc{s}"}
+        data["chance"] = {f"ch{s}": {"options": probabilities}}
+        stages.insert(draw(st.integers(0, len(stages))), {"chance": f"ch{s}"})
+    # Hidden moves are solved through the reduced normal form, whose strategies grow
+    # exponentially with the information sets: only small games get them, and no 'ends:'
+    # (a game that can end early needs perfect information).
+    imperfect = profiles <= 24 and draw(st.integers(0, 2)) == 0
+    decided: list[str] = []
+    for stage in stages:
+        if "player" in stage:
+            if imperfect and decided and draw(_BOOL):
+                stage["observes"] = sorted(draw(st.sets(st.sampled_from(decided))))
+            lever = stage["levers"][0]
+            options = data["players"][stage["player"]]["levers"][lever]
+            one_lever = len(stage["levers"]) == 1 and len(options) > 1
+            if not imperfect and one_lever and draw(st.integers(0, 3)) == 0:
+                stage["ends"] = [next(iter(options))]
+            decided.extend(stage["levers"])
+        else:
+            decided.append(stage["chance"])
+    data["stages"] = stages
+    analysis = data.get("analysis") or {}
+    analysis = {k: v for k, v in analysis.items() if k in ("samples", "seed")}
+    if draw(_BOOL):
+        analysis["tie_break"] = _pick(draw, ["first", "uniform"])
+    if analysis:
+        data["analysis"] = analysis
+    else:
+        data.pop("analysis", None)
+    return data
+
+
 def scenarios() -> st.SearchStrategy[dict[str, Any]]:
-    """Any valid scenario dict: expression form (2 in 5), matrix form or a game tree."""
+    """Any valid scenario dict: expression form (1 in 3), stages, matrix form or a game tree."""
     return st.one_of(
-        expression_scenarios(), expression_scenarios(), matrix_scenarios(), tree_scenarios()
+        expression_scenarios(),
+        expression_scenarios(),
+        stage_scenarios(),
+        matrix_scenarios(),
+        tree_scenarios(),
+        stage_scenarios(),
     )
 
 

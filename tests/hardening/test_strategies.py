@@ -23,6 +23,7 @@ from strategies import (
     profile_count,
     scenario_cases,
     scenario_texts,
+    stage_scenarios,
     structural_mutants,
 )
 
@@ -47,6 +48,21 @@ def test_generated_matrix_game_loads(data: dict) -> None:
     sc = tradegame.parse_scenario(dump_yaml(data))
     assert [p.name for p in sc.players] == list(data["players"])
     tradegame.simulate(sc, samples=256, seed=1)
+
+
+@SETTINGS
+@given(stage_scenarios())
+def test_generated_stage_game_decides_every_lever_once_and_solves(data: dict) -> None:
+    sc = tradegame.parse_scenario(dump_yaml(data))
+    assert sc.is_sequential and not sc.is_tree
+    decided = [lv for stage in data["stages"] for lv in stage.get("levers", [stage.get("chance")])]
+    levers = [lv for p in data["players"].values() for lv in p["levers"]] + list(
+        data.get("chance", {})
+    )
+    assert sorted(decided) == sorted(levers)
+    result = tradegame.simulate(sc, samples=256, seed=2)
+    assert result.solution == "subgame_perfect"
+    assert math.isclose(sum(o.probability for o in result.outcomes), 1.0, abs_tol=1e-9)
 
 
 @SETTINGS
