@@ -104,7 +104,7 @@ _KIND: dict[type[StrEnum], str] = {
     Selection: "selection rule",
     NoEquilibrium: "no-equilibrium rule",
     Disagreement: "disagreement point",
-    TieBreak: "tie-break rule",
+    TieBreak: "tie_break rule",
     GameFormat: "format",
     EfgForm: "form",
 }
