@@ -171,7 +171,10 @@ def describe_concept(solution: str, selection: str, disagreement: str) -> tuple[
 
 
 def concept_distribution(
-    U: NDArray[np.float64], solution: str, selection: str = "uniform", disagreement: str = "maxmin"
+    U: NDArray[np.float64],
+    solution: str,
+    selection: str = Selection.UNIFORM,
+    disagreement: str = Disagreement.MAXMIN,
 ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
     """Distribution over profiles of every draw's game under a concept of this module.
 

@@ -1343,7 +1343,7 @@ def _result(
     if solver.moves is not None and solver.moves.perfect:
         rule = scenario.analysis.tie_break
         selection_text = f"tie_break={rule}: an indifferent mover takes " + (
-            "the option listed first" if rule == "first" else "each best option equally"
+            "the option listed first" if rule == TieBreak.FIRST else "each best option equally"
         )
         no_eq = "every draw has a subgame-perfect equilibrium"
         selection_name = f"tie_break:{rule}"
@@ -1356,20 +1356,20 @@ def _result(
             options.solution, options.selection, options.disagreement
         )
     else:
-        if options.solution == "qre":
+        if options.solution == Solution.QRE:
             selection_text = "not needed: the logit QRE is unique on its principal branch"
-        elif options.solution == "mixed_nash":
+        elif options.solution == Solution.MIXED_NASH:
             # The rule applies to the draw's extreme mixed equilibria, not to pure ones.
             selection_text = (
                 "extreme mixed equilibria not Pareto-dominated (in expected payoffs) by "
                 "another of the draw, equally likely"
-                if options.selection == "payoff_dominant"
+                if options.selection == Selection.PAYOFF_DOMINANT
                 else "each extreme mixed equilibrium of a draw equally likely"
             )
         else:
             selection_text = SELECTION_RULES[options.selection]
         no_eq = solver.rule.describe(game.n_players, game.shape)
-        selection_name = "none" if options.solution == "qre" else options.selection
+        selection_name = "none" if options.solution == Solution.QRE else options.selection
     return SimulationResult(
         scenario_title=scenario.title,
         scenario_file=scenario.source,
