@@ -109,14 +109,14 @@ _KIND: dict[type[StrEnum], str] = {
     EfgForm: "form",
 }
 
-E = TypeVar("E", bound=StrEnum)
+_E = TypeVar("_E", bound=StrEnum)
 
 
 class UnknownChoice(ValueError):
     """A value that is not a member of its vocabulary."""
 
 
-def parse_choice(kind: type[E], value: str) -> E:
+def parse_choice(kind: type[_E], value: str) -> _E:
     """The member of ``kind`` spelled ``value``: the one check of a choice given as text.
 
     Parameters
