@@ -107,7 +107,7 @@ def test_solve_marks_best_responses_and_equilibria(cli) -> None:
 @pytest.mark.parametrize(
     ("args", "fragment"),
     [
-        (["run", "madrid_2025", "--selection", "random"], "unknown rule 'random'"),
+        (["run", "madrid_2025", "--selection", "random"], "'random' is not one of"),
         (["run", "madrid_2025", "--plot", "x.gif"], ".png, .svg or .pdf"),
         (["run", "madrid_2025", "--json", "/no/such/dir/x.json"], "does not exist"),
         (["run", "madrid_2025", "--samples", "0"], "samples"),

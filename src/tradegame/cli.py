@@ -38,20 +38,27 @@ from tradegame.errors import ScenarioError
 from tradegame.model.build import NonFiniteError
 from tradegame.montecarlo.simulate import (
     MAX_SAMPLES,
-    SOLUTIONS,
     CheckpointError,
     RunOptionError,
     RunOptions,
 )
 from tradegame.report.files import OutputError, StandardOutput, check_output_path, write_stdout
 from tradegame.scenario.schema import Analysis
+from tradegame.scenario.vocabulary import (
+    Disagreement,
+    EfgForm,
+    GameFormat,
+    NoEquilibrium,
+    Selection,
+    Solution,
+)
 from tradegame.solvers.logit_qre import QREConvergenceError
 
 app = typer.Typer(
     name="tradegame",
     help="Game-theoretic negotiation simulator: equilibria and outcome probabilities "
     "from YAML scenarios.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -235,10 +242,11 @@ def run(
         ),
     ] = None,
     selection: Annotated[
-        str | None,
+        Selection | None,
         typer.Option(
             "--selection",
-            help="Equilibrium selection: uniform, payoff_dominant, risk_dominant, mixed or qre.",
+            help="Equilibrium selection: each pure equilibrium equally likely, the payoff- or "
+            "risk-dominant ones, or the mixed equilibrium or the QRE in every draw.",
         ),
     ] = None,
     json_path: Annotated[
@@ -265,16 +273,16 @@ def run(
         ),
     ] = None,
     solution: Annotated[
-        str | None,
+        Solution | None,
         typer.Option(
             "--solution",
-            help="Solution concept: pure_nash, mixed_nash, qre, subgame_perfect (with stages), "
-            "or for simultaneous moves correlated, maxmin, nash_bargaining, kalai_smorodinsky, "
-            "rationalizable.",
+            help="Solution concept: subgame_perfect for scenarios with stages or a tree; "
+            "correlated, maxmin, nash_bargaining, kalai_smorodinsky and rationalizable for "
+            "simultaneous moves only.",
         ),
     ] = None,
     disagreement: Annotated[
-        str | None,
+        Disagreement | None,
         typer.Option(
             "--disagreement",
             help="Disagreement point of nash_bargaining and kalai_smorodinsky: maxmin "
@@ -282,10 +290,11 @@ def run(
         ),
     ] = None,
     no_equilibrium: Annotated[
-        str | None,
+        NoEquilibrium | None,
         typer.Option(
             "--no-equilibrium",
-            help="What draws without a pure equilibrium play: mixed, qre or report.",
+            help="What draws without a pure equilibrium play: their mixed equilibrium, their "
+            "QRE, or reported as the outcome no_pure_equilibrium.",
         ),
     ] = None,
     qre_lambda: Annotated[
@@ -327,23 +336,10 @@ def run(
     ] = False,
 ) -> None:
     """Simulate a scenario: outcome probabilities with 95 % intervals."""
-    from tradegame.montecarlo.selection import SELECTION_RULES
     from tradegame.montecarlo.simulate import simulate
     from tradegame.report.files import write_csv, write_json
     from tradegame.report.table import result_tables
 
-    if selection is not None and selection not in SELECTION_RULES:
-        raise BadInput(
-            f"--selection: unknown rule {selection!r}; choose from {', '.join(SELECTION_RULES)}"
-        )
-    if solution is not None and solution not in SOLUTIONS:
-        raise BadInput(f"--solution: unknown {solution!r}; choose from {', '.join(SOLUTIONS)}")
-    if disagreement is not None and disagreement not in ("maxmin", "nash"):
-        raise BadInput(f"--disagreement: unknown {disagreement!r}; choose from maxmin, nash")
-    if no_equilibrium is not None and no_equilibrium not in ("mixed", "qre", "report"):
-        raise BadInput(
-            f"--no-equilibrium: unknown {no_equilibrium!r}; choose from mixed, qre, report"
-        )
     for path in (json_path, csv_path, plot_path, checkpoint):
         _output(path)
     if plot_path is not None:
@@ -476,7 +472,9 @@ def tree(
 @app.command()
 def export(
     scenario: ScenarioArg,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="nfg or efg.")] = "nfg",
+    fmt: Annotated[GameFormat, typer.Option("--format", "-f", help="Gambit file format.")] = (
+        GameFormat.NFG
+    ),
     output: Annotated[
         str | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
@@ -486,8 +484,6 @@ def export(
     from tradegame.interop.scenario_io import export_scenario
     from tradegame.report.files import atomic_write_text
 
-    if fmt not in ("nfg", "efg"):
-        raise BadInput(f"--format: {fmt!r} is not nfg or efg")
     _output(output)
     sc = _load(scenario)
     _check_budget(sc, f"export --format {fmt}", fmt, max_memory)
@@ -506,14 +502,14 @@ def import_(
         typer.Option("--output", "-o", help="Scenario file to write (default: stdout)."),
     ] = None,
     form: Annotated[
-        str,
+        EfgForm,
         typer.Option(
             "--form",
             help=".efg: 'tree' (node by node, every label kept), 'stages' (a stage game "
             "as 'stages:', labels of information sets and outcomes dropped) or 'auto' "
             "(stages when they give the file back, else the tree).",
         ),
-    ] = "auto",
+    ] = EfgForm.AUTO,
 ) -> None:
     """Turn a Gambit .nfg or .efg file into a tradegame scenario."""
     from tradegame.interop.gambit import (
@@ -530,8 +526,6 @@ def import_(
     suffix = file.suffix.lower()
     if suffix not in (".nfg", ".efg"):
         raise BadInput(f"{file}: expected a .nfg or .efg file")
-    if form not in ("auto", "stages", "tree"):
-        raise BadInput(f"--form {form}: use auto, stages or tree")
     _output(output)
     # A regular file only (a named pipe would block), and at most one byte over the limit.
     data = read_regular_file(file, str(file), "a Gambit .nfg or .efg file")
@@ -552,7 +546,7 @@ def import_(
         if suffix == ".nfg":
             scenario_text = scenario_from_nfg(read_nfg(text), file.name)
         else:
-            scenario_text = scenario_from_efg(read_efg(text), file.name, form)  # type: ignore[arg-type]
+            scenario_text = scenario_from_efg(read_efg(text), file.name, form)
     except GambitFormatError as exc:
         raise BadInput(f"{file}:{exc.where}: {exc.message}") from None
     if output is None:
@@ -684,6 +678,8 @@ def _usage_error(exc: typer.TyperException) -> int:
         exc.show()  # type: ignore[attr-defined]  # "tradegame" alone: the help, as before
         return code
     message = " ".join(exc.format_message().split())
+    # Typer checks enum choices through pydantic, whose prefix says nothing to a user.
+    message = message.replace(": Value error, ", ": ")
     ctx = getattr(exc, "ctx", None)
     hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
     _print_error(f"error: {message}{hint}")

@@ -351,7 +351,9 @@ def test_the_cli_imports_in_the_form_asked_for(cli, tmp_path: Path) -> None:
     result = cli("import", game, "--form", "nodes")
     assert (
         result.code == 2
-        and result.stderr.strip() == "error: --form nodes: use auto, stages or tree"
+        and result.stderr.strip()
+        == "error: Invalid value for '--form': 'nodes' is not one of 'auto', 'stages', 'tree'. "
+        "(see 'tradegame import --help')"
     )
 
 

@@ -53,7 +53,7 @@ import math
 import re
 from collections.abc import Hashable, Mapping, Sequence
 from fractions import Fraction
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import yaml
@@ -73,6 +73,7 @@ from tradegame.model.game import GameStructure
 from tradegame.model.stages import Stage
 from tradegame.model.tree import GameTree
 from tradegame.scenario.load import NO_OUTCOME, Scenario, parse_scenario
+from tradegame.scenario.vocabulary import EfgForm, GameFormat, parse_choice
 from tradegame.scenario.yaml_source import MAX_DEPTH, MAX_NODES
 
 __all__ = [
@@ -94,7 +95,7 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
     Parameters
     ----------
     scenario : Scenario
-    fmt : {"nfg", "efg"}
+    fmt : GameFormat or str
         ``.nfg`` is written in Gambit's own layout (the outcome version, one
         unlabelled outcome per profile); ``.efg`` as :func:`~.gambit.write_efg` does.
 
@@ -105,6 +106,7 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
     from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
     from tradegame.montecarlo.central import central_payoffs, central_stage_game
 
+    fmt = parse_choice(GameFormat, fmt)
     # The description travels as Gambit's comment, so that import then export is the identity.
     comment = scenario.spec.description or ""
     players = tuple(p.label for p in scenario.players)
@@ -125,7 +127,7 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
             for k, st in enumerate(g.stages)
         )
         tree = GameTree.from_stages(g.V, stages, players, g.chance_probs, scenario.title)
-        if fmt == "nfg":
+        if fmt == GameFormat.NFG:
             from tradegame.model.budget import check_normal_form
 
             plans = reduced_strategies(stages, players)
@@ -144,7 +146,7 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
         return write_efg(tree)
     game, U = central_payoffs(scenario)
     labels = tuple(_option_labels(game, i) for i in range(len(scenario.players)))
-    if fmt == "nfg":
+    if fmt == GameFormat.NFG:
         return write_nfg(U, players, labels, scenario.title, comment, version="outcome")
     stages = tuple(
         Stage(p.name, p.label, labels[i], observes=()) for i, p in enumerate(scenario.players)
@@ -168,7 +170,7 @@ def _export_tree(scenario: Scenario, fmt: str, players: tuple[str, ...], comment
 
     tree = central_tree(scenario)
     tree.comment = comment
-    if fmt == "nfg":
+    if fmt == GameFormat.NFG:
         from tradegame.montecarlo.central import central_normal_form
 
         nf = central_normal_form(scenario)
@@ -380,11 +382,7 @@ def scenario_from_nfg(game: NfgGame, source: str = "") -> str:
     return text
 
 
-#: The forms :func:`scenario_from_efg` can give an extensive game.
-EfgForm = Literal["auto", "stages", "tree"]
-
-
-def scenario_from_efg(tree: GameTree, source: str = "", form: EfgForm = "auto") -> str:
+def scenario_from_efg(tree: GameTree, source: str = "", form: str = EfgForm.AUTO) -> str:
     """A sequential scenario (YAML text) for an extensive game read from ``.efg``.
 
     Parameters
@@ -393,7 +391,7 @@ def scenario_from_efg(tree: GameTree, source: str = "", form: EfgForm = "auto") 
         One game (``tree.n_draws == 1``), as :func:`~.gambit.read_efg` reads it.
     source : str
         The file's name, for the header comment.
-    form : {"auto", "stages", "tree"}, default "auto"
+    form : EfgForm or str, default "auto"
         ``"stages"``: a scenario with ``stages:`` (:func:`stage_scenario_from_efg`;
         the tree must be a stage game, see the module docstring); ``"tree"``: a
         scenario with a ``tree:`` (:func:`tree_scenario_from_efg`), for any tree;
@@ -416,19 +414,18 @@ def scenario_from_efg(tree: GameTree, source: str = "", form: EfgForm = "auto") 
     ValueError
         For an unknown ``form``, or a tree of several draws.
     """
-    if form not in ("auto", "stages", "tree"):
-        raise ValueError(f"form must be 'auto', 'stages' or 'tree', got {form!r}")
+    form = parse_choice(EfgForm, form)
     if tree.n_draws != 1:
         raise ValueError(f"the tree holds {tree.n_draws} draws; import one game")
-    if form == "stages" or (form == "auto" and _may_export_back(tree)):
+    if form == EfgForm.STAGES or (form == EfgForm.AUTO and _may_export_back(tree)):
         try:
             # "auto" loads the text in _exports_back: no need to load it twice.
-            text = stage_scenario_from_efg(tree, source, check=form == "stages")
+            text = stage_scenario_from_efg(tree, source, check=form == EfgForm.STAGES)
         except GambitFormatError:
-            if form == "stages":
+            if form == EfgForm.STAGES:
                 raise
         else:
-            if form == "stages" or _exports_back(text, tree):
+            if form == EfgForm.STAGES or _exports_back(text, tree):
                 return text
     return tree_scenario_from_efg(tree, source)
 

@@ -116,7 +116,7 @@ def subgame_perfect_strategy(
     """
     from tradegame.solvers.backward_induction import backward_induction
 
-    res = backward_induction(g.V, g.stages, g.players, g.chance_probs, tie_break)  # type: ignore[arg-type]
+    res = backward_induction(g.V, g.stages, g.players, g.chance_probs, tie_break)
     rows: list[dict[str, Any]] = []
     for s, st in enumerate(g.stages):
         strategy = res.strategy[s]

@@ -39,12 +39,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradegame.montecarlo.selection import SELECTION_RULES, select
+from tradegame.scenario.vocabulary import (
+    BARGAINING,
+    Disagreement,
+    Selection,
+    Solution,
+    parse_choice,
+)
 from tradegame.solvers.pure_nash import pure_nash
 
 __all__ = [
-    "BARGAINING",
     "CONCEPTS",
-    "DISAGREEMENTS",
     "MAX_CORRELATED_ENTRIES",
     "concept_distribution",
     "describe_concept",
@@ -53,27 +58,23 @@ __all__ = [
 ]
 
 #: The concepts of this module, with what a draw plays under each.
-CONCEPTS: dict[str, str] = {
-    "correlated": "the correlated equilibrium with the largest sum of the players' expected "
+CONCEPTS: dict[Solution, str] = {
+    Solution.CORRELATED: "the correlated equilibrium with the largest sum of the players' expected "
     "payoffs (a linear program, HiGHS); among equally good ones (within 1e-9 of the payoff "
     "scale) the most probability on the first profile in listed order, then on the second, "
     "and so on",
-    "maxmin": "each player independently plays a maxmin (security) mixed strategy: of those "
+    Solution.MAXMIN: "each player independently plays a maxmin (security) mixed strategy: of those "
     "guaranteeing the player's maxmin value, the one with the largest mean payoff over the "
     "others' profiles (as if they played every profile equally likely), then the most weight "
     "on the first-listed strategy, then on the second, and so on",
-    "nash_bargaining": "the Nash bargaining solution: the payoff pair of the convex hull of "
+    Solution.NASH_BARGAINING: "the Nash bargaining solution: the payoff pair of the convex hull of "
     "the profiles' payoffs that maximises (u1 - d1)(u2 - d2) over u >= d",
-    "kalai_smorodinsky": "the Kalai-Smorodinsky solution: the Pareto-efficient payoff pair of "
-    "the convex hull of the profiles' payoffs on the segment from d to the ideal point (equal "
-    "relative gains)",
-    "rationalizable": "every profile that survives iterated elimination of strictly dominated "
-    "strategies (by pure or mixed strategies) equally likely",
+    Solution.KALAI_SMORODINSKY: "the Kalai-Smorodinsky solution: the Pareto-efficient payoff "
+    "pair of the convex hull of the profiles' payoffs on the segment from d to the ideal point "
+    "(equal relative gains)",
+    Solution.RATIONALIZABLE: "every profile that survives iterated elimination of strictly "
+    "dominated strategies (by pure or mixed strategies) equally likely",
 }
-#: The two-player bargaining concepts.
-BARGAINING = ("nash_bargaining", "kalai_smorodinsky")
-#: Disagreement points of the bargaining concepts.
-DISAGREEMENTS = ("maxmin", "nash")
 
 #: ``correlated`` is refused when a draw's incentive constraints, as a dense
 #: (constraints x profiles) matrix, would have more entries than this (200 MB).
@@ -113,7 +114,7 @@ def size_problem(solution: str, shape: tuple[int, ...]) -> str | None:
     shape : tuple of int
         ``(A_0, ..., A_{n-1})``, the players' numbers of strategies.
     """
-    if solution != "correlated":
+    if solution != Solution.CORRELATED:
         return None
     profiles = math.prod(shape)
     constraints = sum(a * (a - 1) for a in shape)
@@ -137,23 +138,23 @@ def describe_concept(solution: str, selection: str, disagreement: str) -> tuple[
         rule in a sentence, and what draws without a (pure) equilibrium did
         (for bargaining: the disagreement point).
     """
-    rule = CONCEPTS[solution]
-    if solution == "correlated":
+    rule = CONCEPTS[Solution(solution)]
+    if solution == Solution.CORRELATED:
         return (
             "max_total_payoff",
             rule,
             "not needed: every game has a correlated equilibrium (its Nash equilibria are "
             "among them)",
         )
-    if solution == "maxmin":
+    if solution == Solution.MAXMIN:
         return (
             "best_against_uniform",
             rule,
             "not needed: every player has a maxmin strategy in every draw",
         )
-    if solution == "rationalizable":
+    if solution == Solution.RATIONALIZABLE:
         return "uniform", rule, "not needed: some profile always survives"
-    if disagreement == "maxmin":
+    if disagreement == Disagreement.MAXMIN:
         return (
             "disagreement:maxmin",
             rule + _LOTTERY,
@@ -164,13 +165,16 @@ def describe_concept(solution: str, selection: str, disagreement: str) -> tuple[
         f"disagreement:nash/{selection}",
         rule + _LOTTERY,
         f"disagreement point d: the expected payoffs of the draw's pure Nash equilibria chosen "
-        f"by selection '{selection}' ({SELECTION_RULES[selection]}); draws with no pure "
+        f"by selection '{selection}' ({SELECTION_RULES[Selection(selection)]}); draws with no pure "
         "equilibrium use the players' maxmin values",
     )
 
 
 def concept_distribution(
-    U: NDArray[np.float64], solution: str, selection: str = "uniform", disagreement: str = "maxmin"
+    U: NDArray[np.float64],
+    solution: str,
+    selection: str = Selection.UNIFORM,
+    disagreement: str = Disagreement.MAXMIN,
 ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
     """Distribution over profiles of every draw's game under a concept of this module.
 
@@ -179,10 +183,10 @@ def concept_distribution(
     U : ndarray, shape (D, n, A_0, ..., A_{n-1})
     solution : str
         A key of :data:`CONCEPTS`.
-    selection : {"uniform", "payoff_dominant", "risk_dominant"}
+    selection : one of :data:`~tradegame.scenario.vocabulary.PURE_SELECTIONS`
         With ``disagreement="nash"``: which pure equilibria give the
         disagreement point.
-    disagreement : {"maxmin", "nash"}
+    disagreement : Disagreement or str
         Disagreement point of the bargaining concepts.
 
     Returns
@@ -200,29 +204,25 @@ def concept_distribution(
     D, n = U.shape[0], U.shape[1]
     mask = pure_nash(U, n_players=n).reshape(D, -1)
     n_eq = mask.sum(axis=1).astype(np.intp)
-    if solution == "correlated":
+    if solution == Solution.CORRELATED:
         return correlated_equilibrium_batch(U, n), n_eq
-    if solution == "maxmin":
+    if solution == Solution.MAXMIN:
         return product(list(maxmin_batch(U, n).strategies)), n_eq
-    if solution == "rationalizable":
+    if solution == Solution.RATIONALIZABLE:
         alive = strict_dominance_batch(U, n, mixed=True)
         return product([a / a.sum(axis=1, keepdims=True) for a in alive]), n_eq
     if solution not in BARGAINING:
         raise ValueError(f"unknown solution concept {solution!r}; known: {', '.join(CONCEPTS)}")
     if n != 2:
         raise ValueError(f"{solution} is for two-player games; this one has {n} players")
-    if disagreement == "nash":
+    if parse_choice(Disagreement, disagreement) == Disagreement.NASH:
         flat = U.reshape(D, n, -1)
-        chosen = select(mask, flat, selection, U.shape[2:])  # type: ignore[arg-type]
+        chosen = select(mask, flat, selection, U.shape[2:])
         d = (chosen[:, None, :] * flat).sum(axis=2)
         none = np.flatnonzero(n_eq == 0)
         if none.size:
             d[none] = maxmin_batch(U[none], n, strategies=False).value
-    elif disagreement == "maxmin":
-        d = maxmin_batch(U, n, strategies=False).value
     else:
-        raise ValueError(
-            f"unknown disagreement point {disagreement!r}; known: {', '.join(DISAGREEMENTS)}"
-        )
-    method = "nash" if solution == "nash_bargaining" else "kalai_smorodinsky"
+        d = maxmin_batch(U, n, strategies=False).value
+    method = "nash" if solution == Solution.NASH_BARGAINING else "kalai_smorodinsky"
     return bargaining_batch(U, d, method).weights, n_eq

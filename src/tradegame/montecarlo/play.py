@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from tradegame.montecarlo.concepts import CONCEPTS, concept_distribution, describe_concept, product
 from tradegame.montecarlo.selection import select
+from tradegame.scenario.vocabulary import Disagreement, NoEquilibrium, Selection, Solution
 from tradegame.solvers.lemke_howson import lemke_howson_batch
 from tradegame.solvers.logit_qre import logit_qre_batch
 from tradegame.solvers.mixed_nash_2p_batch import mixed_nash_2p_batch
@@ -51,17 +52,17 @@ class PlayRule:
 
     Parameters
     ----------
-    solution : str
-        ``"pure_nash"``, ``"mixed_nash"``, ``"qre"``, or a key of
-        :data:`~tradegame.montecarlo.concepts.CONCEPTS`.
-    selection : str
+    solution : Solution or str
+        Any but ``subgame_perfect``: ``pure_nash``, ``mixed_nash``, ``qre``, or
+        a key of :data:`~tradegame.montecarlo.concepts.CONCEPTS`.
+    selection : Selection or str
         See :data:`tradegame.montecarlo.selection.SELECTION_RULES`.
-    no_equilibrium : {"mixed", "qre", "report"}
+    no_equilibrium : NoEquilibrium or str
         For ``pure_nash`` with a pure selection rule: what draws without a pure
         equilibrium play.
     qre_lambda : float
         Precision of the logit QRE.
-    disagreement : {"maxmin", "nash"}, default "maxmin"
+    disagreement : Disagreement or str, default "maxmin"
         Disagreement point of ``nash_bargaining`` and ``kalai_smorodinsky``.
     """
 
@@ -71,7 +72,7 @@ class PlayRule:
         selection: str,
         no_equilibrium: str,
         qre_lambda: float,
-        disagreement: str = "maxmin",
+        disagreement: str = Disagreement.MAXMIN,
     ) -> None:
         self.solution = solution
         self.selection = selection
@@ -80,11 +81,11 @@ class PlayRule:
         self.disagreement = disagreement
         if solution in CONCEPTS:
             self.mode = solution
-        elif solution == "mixed_nash":
+        elif solution == Solution.MIXED_NASH:
             self.mode = "mixed"
-        elif solution == "qre":
+        elif solution == Solution.QRE:
             self.mode = "qre"
-        elif selection in ("mixed", "qre"):
+        elif selection in (Selection.MIXED, Selection.QRE):
             self.mode = selection
         else:
             self.mode = "pure"
@@ -95,14 +96,14 @@ class PlayRule:
             return describe_concept(self.solution, self.selection, self.disagreement)[2]
         if self.mode == "mixed":
             method = _mixed_method(shape)
-            if self.selection == "payoff_dominant":
+            if self.selection == Selection.PAYOFF_DOMINANT:
                 method = method.replace(", equally likely", ", those not Pareto-dominated")
             return "every draw plays its mixed Nash equilibrium: " + method
         if self.mode == "qre":
             return f"every draw plays its logit QRE at lambda = {self.qre_lambda:g}"
-        if self.no_equilibrium == "report":
+        if self.no_equilibrium == NoEquilibrium.REPORT:
             return "draws with no pure equilibrium are reported as 'no_pure_equilibrium'"
-        if self.no_equilibrium == "mixed":
+        if self.no_equilibrium == NoEquilibrium.MIXED:
             return "draws with no pure equilibrium play their mixed equilibrium: " + (
                 _mixed_method(shape)
             )
@@ -126,7 +127,7 @@ def _mixed(U: NDArray[np.float64], selection: str) -> tuple[NDArray[np.float64],
     eq = mixed_nash_2p_batch(U)
     K = eq.valid.shape[1]
     weight = eq.valid.astype(float)
-    if selection == "payoff_dominant" and K > 1:
+    if selection == Selection.PAYOFF_DOMINANT and K > 1:
         x = np.nan_to_num(eq.x)
         y = np.nan_to_num(eq.y)
         pay = np.stack(
@@ -181,12 +182,12 @@ def play_distribution(
         return _qre(U, rule.qre_lambda, n), np.ones(D, dtype=np.intp)
     mask = pure_nash(U, n_players=n).reshape(D, -1)
     flat = U.reshape(D, n, -1)
-    weights = select(mask, flat, rule.selection, shape)  # type: ignore[arg-type]
+    weights = select(mask, flat, rule.selection, shape)
     n_eq = mask.sum(axis=1)
     none = np.flatnonzero(n_eq == 0)
-    if none.size and rule.no_equilibrium != "report":
-        if rule.no_equilibrium == "mixed" and n == 2:
-            weights[none] = _mixed(U[none], "uniform")[0]
+    if none.size and rule.no_equilibrium != NoEquilibrium.REPORT:
+        if rule.no_equilibrium == NoEquilibrium.MIXED and n == 2:
+            weights[none] = _mixed(U[none], Selection.UNIFORM)[0]
         else:
             weights[none] = _qre(U[none], rule.qre_lambda, n)
     return weights, n_eq

@@ -26,22 +26,23 @@ a pure equilibrium, are in :mod:`tradegame.montecarlo.play`.
 
 from __future__ import annotations
 
-from typing import Literal
-
 import numpy as np
 from numpy.typing import NDArray
 
+from tradegame.scenario.vocabulary import Selection, parse_choice
+
 __all__ = ["SELECTION_RULES", "select"]
 
-SELECTION_RULES: dict[str, str] = {
-    "uniform": "each pure Nash equilibrium of a draw equally likely",
-    "payoff_dominant": "pure equilibria not Pareto-dominated by another equilibrium of the "
+#: Every selection rule (:class:`~tradegame.scenario.vocabulary.Selection`) in a sentence.
+SELECTION_RULES: dict[Selection, str] = {
+    Selection.UNIFORM: "each pure Nash equilibrium of a draw equally likely",
+    Selection.PAYOFF_DOMINANT: "pure equilibria not Pareto-dominated by another equilibrium of the "
     "draw, equally likely (Harsanyi-Selten payoff dominance when one dominates all)",
-    "risk_dominant": "pure equilibria with the largest product of the two players' deviation "
-    "losses (Harsanyi-Selten risk dominance), equally likely",
-    "mixed": "the distribution over profiles of the mixed Nash equilibrium (two players; "
+    Selection.RISK_DOMINANT: "pure equilibria with the largest product of the two players' "
+    "deviation losses (Harsanyi-Selten risk dominance), equally likely",
+    Selection.MIXED: "the distribution over profiles of the mixed Nash equilibrium (two players; "
     "uniform over the extreme equilibria when there are several)",
-    "qre": "the distribution over profiles of the logit quantal response equilibrium at "
+    Selection.QRE: "the distribution over profiles of the logit quantal response equilibrium at "
     "the scenario's qre_lambda, principal branch",
 }
 
@@ -49,7 +50,7 @@ SELECTION_RULES: dict[str, str] = {
 def select(
     mask: NDArray[np.bool_],
     U: NDArray[np.float64],
-    rule: Literal["uniform", "payoff_dominant", "risk_dominant"] = "uniform",
+    rule: str = Selection.UNIFORM,
     shape: tuple[int, ...] | None = None,
 ) -> NDArray[np.float64]:
     """Weights over profiles for each draw under a selection rule.
@@ -60,7 +61,7 @@ def select(
         Pure equilibria of each draw (flattened profiles).
     U : ndarray of float, shape (D, n, P)
         Payoffs, flattened over profiles.
-    rule : {"uniform", "payoff_dominant", "risk_dominant"}
+    rule : one of :data:`~tradegame.scenario.vocabulary.PURE_SELECTIONS`
     shape : tuple of int, optional
         ``(A_0, ..., A_{n-1})``; needed for ``risk_dominant``.
 
@@ -69,16 +70,20 @@ def select(
     ndarray of float64, shape (D, P)
         Rows sum to 1 where the draw has an equilibrium, else 0.
     """
-    if rule == "uniform":
+    rule = parse_choice(Selection, rule)
+    if rule == Selection.UNIFORM:
         keep = mask
-    elif rule == "payoff_dominant":
+    elif rule == Selection.PAYOFF_DOMINANT:
         keep = _pareto_undominated_equilibria(mask, U)
-    elif rule == "risk_dominant":
+    elif rule == Selection.RISK_DOMINANT:
         if shape is None or len(shape) != 2:
             raise ValueError("risk dominance is defined here for two-player games")
         keep = _risk_dominant_equilibria(mask, U, shape)
     else:
-        raise ValueError(f"unknown selection rule {rule!r}; known: {', '.join(SELECTION_RULES)}")
+        raise ValueError(
+            f"selection rule '{rule}' plays a mixed profile in every draw rather than select "
+            "a pure equilibrium (see tradegame.montecarlo.play)"
+        )
     counts = keep.sum(axis=1, keepdims=True)
     return np.divide(keep, counts, out=np.zeros(keep.shape), where=counts > 0)
 

@@ -33,6 +33,7 @@ from tradegame.model.scenario_tree import chance_probabilities
 from tradegame.model.stages import Stage, infoset_key, is_perfect_information
 from tradegame.montecarlo.play import PlayRule, play_distribution
 from tradegame.scenario.load import Scenario
+from tradegame.scenario.vocabulary import NoEquilibrium, Solution
 from tradegame.solvers.backward_induction import backward_induction
 
 __all__ = ["SequentialModel"]
@@ -71,7 +72,7 @@ class SequentialModel:
         self.game = game
         self.selection = selection
         self.tie_break = tie_break
-        self.rule = rule or PlayRule("pure_nash", selection, "report", 1.0)
+        self.rule = rule or PlayRule(Solution.PURE_NASH, selection, NoEquilibrium.REPORT, 1.0)
         self.players = tuple(p.name for p in scenario.players)
         first_stage = {lv: k for k, st in enumerate(scenario.stages) for lv in st.levers}
         self.stages = tuple(

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,13 +41,7 @@ from tradegame.model.build import (
     evaluation_environment,
 )
 from tradegame.model.game import GameStructure
-from tradegame.montecarlo.concepts import (
-    BARGAINING,
-    CONCEPTS,
-    DISAGREEMENTS,
-    describe_concept,
-    size_problem,
-)
+from tradegame.montecarlo.concepts import CONCEPTS, describe_concept, size_problem
 from tradegame.montecarlo.play import PlayRule, play_distribution
 from tradegame.montecarlo.result import (
     CentralEquilibrium,
@@ -62,6 +56,17 @@ from tradegame.montecarlo.sequential import SequentialModel
 from tradegame.montecarlo.tree_play import TreeModel
 from tradegame.scenario.load import LeverSpec, Scenario
 from tradegame.scenario.schema import Analysis
+from tradegame.scenario.vocabulary import (
+    BARGAINING,
+    PURE_SELECTIONS,
+    Disagreement,
+    NoEquilibrium,
+    Selection,
+    Solution,
+    TieBreak,
+    UnknownChoice,
+    parse_choice,
+)
 from tradegame.solvers.pure_nash import pure_nash
 
 __all__ = [
@@ -259,6 +264,8 @@ class RunOptionError(ValueError):
         self.reason = reason
 
 
+_Choice = TypeVar("_Choice", Solution, Selection, NoEquilibrium, Disagreement)
+
 #: The choices of a run, in the order blame goes to them when two conflict.
 _RUN_CHOICES = ("solution", "selection", "no_equilibrium", "disagreement", "qre_lambda")
 
@@ -267,12 +274,12 @@ _RUN_CHOICES = ("solution", "selection", "no_equilibrium", "disagreement", "qre_
 class RunOptions:
     """How a run solves and plays each draw: the scenario's analysis with overrides."""
 
-    solution: str
-    selection: str
-    no_equilibrium: str
+    solution: Solution
+    selection: Selection
+    no_equilibrium: NoEquilibrium
     qre_lambda: float
-    tie_break: str
-    disagreement: str = "maxmin"
+    tie_break: TieBreak
+    disagreement: Disagreement = Disagreement.MAXMIN
 
     @classmethod
     def resolve(
@@ -304,14 +311,6 @@ class RunOptions:
             ``tree:`` when the file left the choice to its default).
         """
         a = scenario.analysis
-        opts = cls(
-            solution=solution or scenario.solution,
-            selection=selection or a.selection,
-            no_equilibrium=no_equilibrium or scenario.no_equilibrium,
-            qre_lambda=float(a.qre_lambda if qre_lambda is None else qre_lambda),
-            tie_break=a.tie_break,
-            disagreement=disagreement or a.disagreement,
-        )
         given = {
             "solution": solution,
             "selection": selection,
@@ -332,6 +331,29 @@ class RunOptions:
             where = scenario.locate(chosen[0] if chosen else default)
             raise ScenarioError(ScenarioIssue(where, reason))
 
+        def choice(name: str, kind: type[_Choice], value: str) -> _Choice:
+            try:
+                return parse_choice(kind, value)
+            except UnknownChoice as exc:
+                fail(str(exc), name)
+
+        # Checked in the order blame goes to them (_RUN_CHOICES).
+        chosen_solution = choice("solution", Solution, solution or scenario.solution)
+        chosen_selection = choice("selection", Selection, selection or a.selection)
+        chosen_no_equilibrium = choice(
+            "no_equilibrium", NoEquilibrium, no_equilibrium or scenario.no_equilibrium
+        )
+        lam = float(a.qre_lambda if qre_lambda is None else qre_lambda)
+        if not (np.isfinite(lam) and lam >= 0):
+            fail("qre_lambda must be a non-negative number", "qre_lambda")
+        opts = cls(
+            solution=chosen_solution,
+            selection=chosen_selection,
+            no_equilibrium=chosen_no_equilibrium,
+            qre_lambda=lam,
+            tie_break=TieBreak(a.tie_break),
+            disagreement=choice("disagreement", Disagreement, disagreement or a.disagreement),
+        )
         n = len(scenario.players)
         shape_key: tuple[str | int, ...] = (
             ("tree",)
@@ -340,26 +362,6 @@ class RunOptions:
             if scenario.is_sequential
             else ("players",)
         )
-        if opts.solution not in SOLUTIONS:
-            fail(f"unknown solution {opts.solution!r}; known: {', '.join(SOLUTIONS)}", "solution")
-        if opts.selection not in SELECTION_RULES:
-            fail(
-                f"unknown selection rule {opts.selection!r}; known: {', '.join(SELECTION_RULES)}",
-                "selection",
-            )
-        if opts.no_equilibrium not in ("mixed", "qre", "report"):
-            fail(
-                f"unknown no-equilibrium rule {opts.no_equilibrium!r}; known: mixed, qre, report",
-                "no_equilibrium",
-            )
-        if not (np.isfinite(opts.qre_lambda) and opts.qre_lambda >= 0):
-            fail("qre_lambda must be a non-negative number", "qre_lambda")
-        if opts.disagreement not in DISAGREEMENTS:
-            fail(
-                f"unknown disagreement point {opts.disagreement!r}; known: "
-                f"{', '.join(DISAGREEMENTS)}",
-                "disagreement",
-            )
         if scenario.is_sequential and opts.solution in CONCEPTS:
             fail(
                 f"'{opts.solution}' is for simultaneous-move scenarios; this one has "
@@ -380,8 +382,8 @@ class RunOptions:
             )
         if (
             opts.solution in BARGAINING
-            and opts.disagreement == "nash"
-            and opts.selection not in ("uniform", "payoff_dominant", "risk_dominant")
+            and opts.disagreement == Disagreement.NASH
+            and opts.selection not in PURE_SELECTIONS
         ):
             fail(
                 "disagreement 'nash' takes the pure equilibrium chosen by selection (uniform, "
@@ -390,7 +392,7 @@ class RunOptions:
                 "disagreement",
                 "solution",
             )
-        if scenario.is_sequential != (opts.solution == "subgame_perfect"):
+        if scenario.is_sequential != (opts.solution == Solution.SUBGAME_PERFECT):
             fail(
                 "sequential scenarios (with stages or a tree) are solved with "
                 "'subgame_perfect', and only they are",
@@ -401,17 +403,20 @@ class RunOptions:
             n != 2
             and opts.solution not in CONCEPTS
             and (
-                opts.solution == "mixed_nash"
-                or opts.selection in ("mixed", "risk_dominant")
-                or (opts.no_equilibrium == "mixed" and opts.solution == "pure_nash")
+                opts.solution == Solution.MIXED_NASH
+                or opts.selection in (Selection.MIXED, Selection.RISK_DOMINANT)
+                or (
+                    opts.no_equilibrium == NoEquilibrium.MIXED
+                    and opts.solution == Solution.PURE_NASH
+                )
             )
         ):
             blamed = [
                 c
                 for c, culprit in (
-                    ("solution", opts.solution == "mixed_nash"),
-                    ("selection", opts.selection in ("mixed", "risk_dominant")),
-                    ("no_equilibrium", opts.no_equilibrium == "mixed"),
+                    ("solution", opts.solution == Solution.MIXED_NASH),
+                    ("selection", opts.selection in (Selection.MIXED, Selection.RISK_DOMINANT)),
+                    ("no_equilibrium", opts.no_equilibrium == NoEquilibrium.MIXED),
                 )
                 if culprit
             ]
@@ -421,7 +426,10 @@ class RunOptions:
                 *blamed,
                 default=("players",),
             )
-        if opts.solution == "mixed_nash" and opts.selection not in ("uniform", "payoff_dominant"):
+        if opts.solution == Solution.MIXED_NASH and opts.selection not in (
+            Selection.UNIFORM,
+            Selection.PAYOFF_DOMINANT,
+        ):
             fail(
                 "with mixed_nash, selection is uniform or payoff_dominant", "selection", "solution"
             )
@@ -432,10 +440,6 @@ class RunOptions:
         return PlayRule(
             self.solution, self.selection, self.no_equilibrium, self.qre_lambda, self.disagreement
         )
-
-
-#: Solution concepts a run can use (the last five: :mod:`tradegame.montecarlo.concepts`).
-SOLUTIONS = ("pure_nash", "mixed_nash", "qre", "subgame_perfect", *CONCEPTS)
 
 
 def memory_per_draw(game: GameStructure, n_outcomes: int) -> int:
@@ -657,14 +661,14 @@ def simulate(
         entropy (recorded in the result, so the run can be repeated).
     selection : str, optional
         Equilibrium selection rule (see
-        :data:`tradegame.montecarlo.selection.SELECTION_RULES`); default the scenario's.
+        :class:`~tradegame.scenario.vocabulary.Selection`); default the scenario's.
     solution : str, optional
-        Solution concept, one of :data:`SOLUTIONS`; default the scenario's.
-    no_equilibrium : {"mixed", "qre", "report"}, optional
+        Solution concept (:class:`~tradegame.scenario.vocabulary.Solution`); default the scenario's.
+    no_equilibrium : NoEquilibrium or str, optional
         What draws without a pure equilibrium play; default the scenario's.
     qre_lambda : float, optional
         Precision of the logit QRE; default the scenario's.
-    disagreement : {"maxmin", "nash"}, optional
+    disagreement : Disagreement or str, optional
         Disagreement point of ``nash_bargaining`` and ``kalai_smorodinsky``;
         default the scenario's.
     chunk_size : int, optional
@@ -1339,7 +1343,7 @@ def _result(
     if solver.moves is not None and solver.moves.perfect:
         rule = scenario.analysis.tie_break
         selection_text = f"tie_break={rule}: an indifferent mover takes " + (
-            "the option listed first" if rule == "first" else "each best option equally"
+            "the option listed first" if rule == TieBreak.FIRST else "each best option equally"
         )
         no_eq = "every draw has a subgame-perfect equilibrium"
         selection_name = f"tie_break:{rule}"
@@ -1352,20 +1356,20 @@ def _result(
             options.solution, options.selection, options.disagreement
         )
     else:
-        if options.solution == "qre":
+        if options.solution == Solution.QRE:
             selection_text = "not needed: the logit QRE is unique on its principal branch"
-        elif options.solution == "mixed_nash":
+        elif options.solution == Solution.MIXED_NASH:
             # The rule applies to the draw's extreme mixed equilibria, not to pure ones.
             selection_text = (
                 "extreme mixed equilibria not Pareto-dominated (in expected payoffs) by "
                 "another of the draw, equally likely"
-                if options.selection == "payoff_dominant"
+                if options.selection == Selection.PAYOFF_DOMINANT
                 else "each extreme mixed equilibrium of a draw equally likely"
             )
         else:
             selection_text = SELECTION_RULES[options.selection]
         no_eq = solver.rule.describe(game.n_players, game.shape)
-        selection_name = "none" if options.solution == "qre" else options.selection
+        selection_name = "none" if options.solution == Solution.QRE else options.selection
     return SimulationResult(
         scenario_title=scenario.title,
         scenario_file=scenario.source,

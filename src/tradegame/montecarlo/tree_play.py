@@ -149,7 +149,7 @@ class TreeModel:
             from tradegame.solvers.tree_solvers import tree_backward_induction
 
             tree = build_game_tree(self.scenario, env, n_draws, payoffs=paid, probabilities=probs)
-            res = tree_backward_induction(tree, self.tie_break)  # type: ignore[arg-type]
+            res = tree_backward_induction(tree, self.tie_break)
             weights = np.asarray(res.terminal_probs, dtype=np.float64)
             return U, weights, np.ones(n_draws, np.intp)
         # Imperfect information: the reduced normal form, played as a simultaneous game.
@@ -213,7 +213,7 @@ class TreeModel:
         from tradegame.solvers.tree_solvers import tree_backward_induction
 
         tree = central_tree(self.scenario)
-        res = tree_backward_induction(tree, self.tie_break)  # type: ignore[arg-type]
+        res = tree_backward_induction(tree, self.tie_break)
         options = {lv.name: lv.options for p in self.scenario.players for lv in p.levers}
         options.update({lv.name: lv.options for lv in self.scenario.chance})
         rows: list[dict[str, Any]] = []

@@ -39,6 +39,7 @@ from tradegame.scenario.schema import (
     TablePayoffs,
     TreeNode,
 )
+from tradegame.scenario.vocabulary import NoEquilibrium, Solution
 from tradegame.scenario.yaml_source import (
     STDIN,
     STDIN_NAME,
@@ -254,18 +255,18 @@ class Scenario:
         return self.tree is not None
 
     @property
-    def no_equilibrium(self) -> str:
+    def no_equilibrium(self) -> NoEquilibrium:
         """What draws without a pure equilibrium play (the file's, else by player count)."""
         if self.spec.analysis.no_equilibrium is not None:
             return self.spec.analysis.no_equilibrium
-        return "mixed" if len(self.players) == 2 else "qre"
+        return NoEquilibrium.MIXED if len(self.players) == 2 else NoEquilibrium.QRE
 
     @property
-    def solution(self) -> str:
+    def solution(self) -> Solution:
         """The solution concept: the file's, else the one that fits the scenario."""
         if self.spec.analysis.solution is not None:
             return self.spec.analysis.solution
-        return "subgame_perfect" if self.is_sequential else "pure_nash"
+        return Solution.SUBGAME_PERFECT if self.is_sequential else Solution.PURE_NASH
 
     @property
     def analysis(self) -> Analysis:
@@ -711,7 +712,7 @@ class _Checker(_IssueLog):
                 "sequential scenarios give payoffs as expressions, one per player, not a matrix",
             )
         solution = self.spec.analysis.solution
-        if solution is not None and solution != "subgame_perfect":
+        if solution is not None and solution != Solution.SUBGAME_PERFECT:
             # The simultaneous-move concepts (pure_nash, correlated, ...) do not apply.
             self.add(
                 ("analysis", "solution"),
@@ -789,7 +790,7 @@ def _check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario
             )
         if ck.issues:  # as a schema error: later checks would only repeat it
             raise ScenarioError(ck.issues)
-    if stages is None and not is_tree and spec.analysis.solution == "subgame_perfect":
+    if stages is None and not is_tree and spec.analysis.solution == Solution.SUBGAME_PERFECT:
         ck.add(
             ("analysis", "solution"),
             "'subgame_perfect' needs 'stages:' or a 'tree:' (the order of "
@@ -1009,7 +1010,7 @@ def _check_tree_sections(ck: _Checker, spec: ScenarioFile) -> None:
         if getattr(spec, key) is not None:
             ck.add((key,), f"a scenario with a 'tree:' has no '{key}:' ({why})", key=True)
     solution = spec.analysis.solution
-    if solution is not None and solution != "subgame_perfect":
+    if solution is not None and solution != Solution.SUBGAME_PERFECT:
         ck.add(
             ("analysis", "solution"),
             f"'{solution}' is for simultaneous-move scenarios; a scenario with a 'tree:' is "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -19,8 +20,17 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
     model_validator,
+)
+
+from tradegame.scenario.vocabulary import (
+    Disagreement,
+    NoEquilibrium,
+    Selection,
+    Solution,
+    TieBreak,
 )
 
 __all__ = [
@@ -73,6 +83,16 @@ BetaShape = Annotated[
     float,
     Field(ge=BETA_SHAPE_RANGE[0], le=BETA_SHAPE_RANGE[1], allow_inf_nan=False),
 ]
+
+
+def _inline(kind: type[StrEnum]) -> WithJsonSchema:
+    """The JSON schema of a choice written in place, as a list of its strings.
+
+    Pydantic would put an enum in ``$defs`` and refer to it; editors show the
+    choices either way, but in place the schema stays as it was before the
+    vocabulary became enums.
+    """
+    return WithJsonSchema({"enum": [m.value for m in kind], "type": "string"})
 
 
 class _Strict(BaseModel):
@@ -380,23 +400,17 @@ class TreeSpec(_Strict):
     """Lever -> the label of its information set in Gambit files (default none)."""
 
 
+def _field_title(name: str, field: Any) -> str:
+    # Pydantic's own title of a field, which it leaves out for an enum's field.
+    return name.title().replace("_", " ").strip()
+
+
 class Analysis(_Strict):
     """How to analyse the scenario."""
 
-    solution: (
-        Literal[
-            "pure_nash",
-            "mixed_nash",
-            "qre",
-            "subgame_perfect",
-            "correlated",
-            "maxmin",
-            "nash_bargaining",
-            "kalai_smorodinsky",
-            "rationalizable",
-        ]
-        | None
-    ) = None
+    model_config = ConfigDict(**_Strict.model_config, field_title_generator=_field_title)
+
+    solution: Annotated[Solution, _inline(Solution)] | None = None
     """Solution concept. 'pure_nash': the pure Nash equilibria of each draw's game,
     one chosen by 'selection'. 'mixed_nash' (two players): the extreme mixed
     equilibria. 'qre': the logit quantal response equilibrium at 'qre_lambda'.
@@ -407,21 +421,21 @@ class Analysis(_Strict):
     'disagreement' point, as a lottery over profiles), 'rationalizable' (the
     profiles surviving iterated strict dominance, equally likely). Default:
     'subgame_perfect' for scenarios with 'stages:' or a 'tree:', else 'pure_nash'."""
-    selection: Literal["uniform", "payoff_dominant", "risk_dominant", "mixed", "qre"] = "uniform"
+    selection: Annotated[Selection, _inline(Selection)] = Selection.UNIFORM
     """Which equilibrium is played when there are several: 'uniform' (each equally
     likely), 'payoff_dominant' (those no other equilibrium Pareto-dominates),
     'risk_dominant' (two players: largest product of deviation losses); or play
     the 'mixed' equilibrium or the 'qre' in every draw."""
-    no_equilibrium: Literal["mixed", "qre", "report"] | None = None
+    no_equilibrium: Annotated[NoEquilibrium, _inline(NoEquilibrium)] | None = None
     """What draws without a pure equilibrium play: their 'mixed' equilibrium (two
     players), their 'qre', or 'report' them as the outcome 'no_pure_equilibrium'.
     Default: 'mixed' for two players, 'qre' for more."""
     qre_lambda: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] = 1.0
     """Precision of the logit QRE (0: uniform play; large: close to Nash)."""
-    tie_break: Literal["first", "uniform"] = "first"
+    tie_break: Annotated[TieBreak, _inline(TieBreak)] = TieBreak.FIRST
     """Sequential games: when a mover is indifferent, 'first' takes the option listed
     first, 'uniform' mixes equally over the best options."""
-    disagreement: Literal["maxmin", "nash"] = "maxmin"
+    disagreement: Annotated[Disagreement, _inline(Disagreement)] = Disagreement.MAXMIN
     """Disagreement point of 'nash_bargaining' and 'kalai_smorodinsky': 'maxmin' (each
     player's maxmin value) or 'nash' (the payoffs of the pure equilibrium chosen by
     'selection'; maxmin values in draws without a pure equilibrium)."""

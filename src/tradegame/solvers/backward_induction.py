@@ -58,7 +58,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -75,12 +74,11 @@ from tradegame.model.stages import (
     observed_stages,
     reached_mask,
 )
+from tradegame.scenario.vocabulary import TieBreak, parse_choice
 
 __all__ = ["SOLUTION_CONCEPT", "BackwardInductionResult", "backward_induction"]
 
 SOLUTION_CONCEPT = "subgame-perfect equilibrium (backward induction)"
-
-TieBreak = Literal["first", "uniform"]
 
 
 @dataclass(frozen=True)
@@ -143,7 +141,7 @@ def backward_induction(
     stages: Sequence[Stage],
     players: Sequence[str],
     chance_probs: ChanceProbs = None,
-    tie_break: TieBreak = "first",
+    tie_break: str = TieBreak.FIRST,
     tol: float = 0.0,
 ) -> BackwardInductionResult:
     """Solve a perfect-information stage game by backward induction, over all draws at once.
@@ -194,8 +192,7 @@ def backward_induction(
     """
     stages = check_stages(stages, players)
     players = tuple(players)
-    if tie_break not in ("first", "uniform"):
-        raise ValueError(f"tie_break must be 'first' or 'uniform', got {tie_break!r}")
+    tie_break = parse_choice(TieBreak, tie_break)
     if not (np.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a non-negative finite number, got {tol!r}")
     for s, st in enumerate(stages):

@@ -75,13 +75,14 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from tradegame.model.normal_form import TooManyStrategies
 from tradegame.model.tree import GameTree, Node
+from tradegame.scenario.vocabulary import TieBreak, parse_choice
 
 __all__ = [
     "DEFAULT_PLAN_LIMIT",
@@ -99,8 +100,6 @@ __all__ = [
 
 #: A reduced pure strategy: information set key -> action index, at the sets it reaches.
 TreePlan = dict[Hashable, int]
-
-TieBreak = Literal["first", "uniform"]
 
 #: Relative payoff tolerance within which actions count as tied.
 DEFAULT_TIE_TOL = 1e-12
@@ -230,7 +229,7 @@ def _check_perfect_information(tree: GameTree) -> None:
 
 
 def tree_backward_induction(
-    tree: GameTree, tie_break: TieBreak = "first", tol: float = DEFAULT_TIE_TOL
+    tree: GameTree, tie_break: str = TieBreak.FIRST, tol: float = DEFAULT_TIE_TOL
 ) -> TreeBackwardInduction:
     """Solve a perfect-information game tree by backward induction, over all draws at once.
 
@@ -267,8 +266,7 @@ def tree_backward_induction(
     >>> res.values[()].tolist(), res.choice[()].tolist(), res.terminal_probs.tolist()
     ([[1.0, 1.0]], [1], [[0.0, 0.0, 0.0, 1.0]])
     """
-    if tie_break not in ("first", "uniform"):
-        raise ValueError(f"tie_break must be 'first' or 'uniform', got {tie_break!r}")
+    tie_break = parse_choice(TieBreak, tie_break)
     if not (np.isfinite(tol) and tol >= 0):
         raise ValueError(f"tol must be a non-negative finite number, got {tol!r}")
     _check_perfect_information(tree)
