@@ -15,6 +15,7 @@ and no module imports a private name from another module.
 from __future__ import annotations
 
 import ast
+import copy
 import importlib
 import inspect
 import pkgutil
@@ -198,6 +199,39 @@ def test_a_player_without_actions_is_refused(solver: Solver, data: st.DataObject
     exc = _raises(solver, solver.wrap(np.zeros(empty)), U.shape[0])
     assert type(exc) is PayoffError
     assert "at least one action" in str(exc)
+
+
+@pytest.mark.parametrize("solver", SOLVERS, ids=IDS)
+@SETTINGS
+@given(data=st.data())
+def test_the_input_is_left_as_it_was(solver: Solver, data: st.DataObject) -> None:
+    U = data.draw(games(solver.two_player))
+    x = solver.wrap(U)
+    before = copy.deepcopy(x)
+    try:
+        solver.run(U)
+    except ValueError:
+        pass  # a game a solver cannot answer (no bargaining gain, say): input still intact
+    np.testing.assert_array_equal(x, before)
+
+
+def _arrays(result: object) -> list[np.ndarray]:
+    if isinstance(result, np.ndarray):
+        return [result]
+    if isinstance(result, list | tuple):
+        return [a for r in result for a in _arrays(r)]
+    if hasattr(result, "__dataclass_fields__"):
+        return [a for f in result.__dataclass_fields__ for a in _arrays(getattr(result, f))]
+    return []
+
+
+@pytest.mark.parametrize("solver", SOLVERS, ids=IDS)
+def test_results_do_not_share_the_callers_array(solver: Solver) -> None:
+    # A result that is a view of the input would change when the caller reuses the array.
+    x = solver.wrap(PD.copy())
+    found = _arrays(solver.call(x, 2))
+    inputs = list(x) if isinstance(x, tuple) else [x]
+    assert not any(np.shares_memory(a, i) for a in found for i in inputs)
 
 
 def test_ragged_payoffs_are_non_numeric() -> None:

@@ -95,7 +95,7 @@ class BargainingSolution:
 def _check(
     U: ArrayLike, disagreement: ArrayLike | None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    arr = check_game(U, players=2)
+    arr = check_game(U, players=2, copy=True)
     if disagreement is None:
         raise ValueError("a disagreement point of shape (2,) is required")
     d = np.asarray(disagreement, dtype=np.float64)

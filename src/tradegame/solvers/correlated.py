@@ -171,7 +171,7 @@ def ce_constraints(U: ArrayLike) -> CEConstraints:
     >>> ce_constraints(U).contains([[1 / 3, 1 / 3], [1 / 3, 0]])
     True
     """
-    return _constraints(check_game(U))
+    return _constraints(check_game(U, copy=True))
 
 
 def correlated_equilibrium(
@@ -214,7 +214,7 @@ def correlated_equilibrium(
     >>> ce.payoffs.round(6).tolist()
     [5.25, 5.25]
     """
-    arr = check_game(U)
+    arr = check_game(U, copy=True)
     n = arr.shape[0]
     shape = arr.shape[1:]
     if weights is not None and objective is not None:
@@ -507,7 +507,7 @@ def correlated_equilibrium_batch(
     from tradegame.solvers.dominance import strict_dominance_batch
     from tradegame.solvers.pure_nash import pure_nash
 
-    arr, n = check_payoff_batch(U, n_players)
+    arr, n = check_payoff_batch(U, n_players, copy=True)
     if not (tol >= 0.0 and np.isfinite(tol)):
         raise ValueError(f"tol must be a finite non-negative number, got {tol}")
     D = arr.shape[0]

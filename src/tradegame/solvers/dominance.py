@@ -275,7 +275,7 @@ def eliminate_dominated(
     >>> eliminate_dominated(U).surviving
     ((1,), (1,))
     """
-    arr = check_game(U)
+    arr = check_game(U, copy=True)
     if not (tol >= 0.0 and np.isfinite(tol)):
         raise ValueError(f"tol must be a finite non-negative number, got {tol}")
     scale = max(1.0, float(np.abs(arr).max()))
@@ -401,7 +401,7 @@ def strict_dominance_batch(
     those of :func:`eliminate_dominated` with ``weak=False``. Each draw's
     answer depends on that draw alone, whatever the batch.
     """
-    arr, n = check_payoff_batch(U, n_players)
+    arr, n = check_payoff_batch(U, n_players, copy=True)
     if not (tol >= 0.0 and np.isfinite(tol)):
         raise ValueError(f"tol must be a finite non-negative number, got {tol}")
     D = arr.shape[0]

@@ -134,7 +134,7 @@ def pure_maxmin(U: ArrayLike, n_players: int | None = None) -> PureMaxmin:
     >>> pure_maxmin(U).value.tolist(), pure_maxmin(U).actions.tolist()
     ([1.0, 1.0], [1, 1])
     """
-    arr, n = check_payoffs(U, n_players)
+    arr, n = check_payoffs(U, n_players, copy=True)
     lead = arr.ndim - 1 - n
     values, actions = [], []
     for i in range(n):
@@ -180,7 +180,7 @@ def maxmin(U: ArrayLike) -> MaxminResult:
     >>> r.value.round(9).tolist(), r.strategies[0].round(9).tolist(), r.pure_value.tolist()
     ([0.0, 0.0], [0.5, 0.5], [-1.0, -1.0])
     """
-    arr, n = check_payoffs(U)
+    arr, n = check_payoffs(U, copy=True)
     values = np.empty(n)
     strategies = []
     for i in range(n):
@@ -368,7 +368,7 @@ def maxmin_batch(
     """
     from tradegame.solvers.dominance import own_rows_batch
 
-    arr, n = check_payoff_batch(U, n_players)
+    arr, n = check_payoff_batch(U, n_players, copy=True)
     if not (tol >= 0.0 and np.isfinite(tol)):
         raise ValueError(f"tol must be a finite non-negative number, got {tol}")
     D = arr.shape[0]

@@ -88,7 +88,7 @@ def pareto_optimal(
     >>> pareto_optimal(U).astype(int).tolist()
     [[1, 1], [1, 0]]
     """
-    arr, n = check_payoffs(U, n_players)
+    arr, n = check_payoffs(U, n_players, copy=True)
     if not (tol >= 0.0 and math.isfinite(tol)):
         raise ValueError(f"tol must be a finite non-negative number, got {tol}")
     batch = arr.shape[: arr.ndim - 1 - n]

@@ -177,7 +177,7 @@ def grim_trigger(
     >>> grim_trigger(U, target=(0, 0), punishment=(1, 1)).critical_delta
     0.5
     """
-    arr = check_game(U)
+    arr = check_game(U, copy=True)
     n = arr.shape[0]
     shape = arr.shape[1:]
     prof = _check_profile("target", target, shape)

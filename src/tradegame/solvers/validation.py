@@ -24,6 +24,8 @@ that caught it must still catch it.
 
 The finiteness check is the single full pass over the data that the solvers
 already made; integer and boolean arrays skip it, as they cannot hold NaN.
+Float64 input is not copied unless the solver asks (``copy=True``), as those
+that keep the array in their result or work on it in place do.
 """
 
 from __future__ import annotations
@@ -102,7 +104,9 @@ def _players_text(players: int) -> str:
     return "two-player" if players == 2 else f"{players}-player"
 
 
-def check_game(U: ArrayLike, players: int | None = None, name: str = "payoff array") -> FloatArray:
+def check_game(
+    U: ArrayLike, players: int | None = None, copy: bool = False, name: str = "payoff array"
+) -> FloatArray:
     """One game of shape ``(n, A_0, ..., A_{n-1})`` as a finite float64 array.
 
     Parameters
@@ -111,13 +115,16 @@ def check_game(U: ArrayLike, players: int | None = None, name: str = "payoff arr
         Payoffs of one game, ``n = U.ndim - 1`` players.
     players : int, optional
         The number of players the solver needs, if it needs a given one.
+    copy : bool, default False
+        Always return a copy, for solvers that keep the array in their result
+        or work on it in place (it must not change with the caller's array).
     name : str, default "payoff array"
         How messages call ``U``.
 
     Returns
     -------
     ndarray of float64, shape (n, A_0, ..., A_{n-1})
-        A copy when ``U`` was not float64 already.
+        A copy when ``U`` was not float64 already or ``copy`` is True.
 
     Raises
     ------
@@ -140,7 +147,7 @@ def check_game(U: ArrayLike, players: int | None = None, name: str = "payoff arr
             f"{_players_text(players)} games"
         )
     _check_actions(arr.shape, n, name)
-    out = arr.astype(np.float64, copy=False)
+    out = arr.astype(np.float64, copy=copy)
     check_finite(out, name)
     return out
 
@@ -159,6 +166,7 @@ def check_payoffs(
     U: ArrayLike,
     n_players: int | None = None,
     as_float: Literal[True] = True,
+    copy: bool = False,
     name: str = "payoff array",
 ) -> tuple[FloatArray, int]: ...
 
@@ -168,6 +176,7 @@ def check_payoffs(
     U: ArrayLike,
     n_players: int | None,
     as_float: Literal[False],
+    copy: bool = False,
     name: str = "payoff array",
 ) -> tuple[NDArray[np.generic], int]: ...
 
@@ -178,6 +187,7 @@ def check_payoffs(
     n_players: int | None = None,
     *,
     as_float: Literal[False],
+    copy: bool = False,
     name: str = "payoff array",
 ) -> tuple[NDArray[np.generic], int]: ...
 
@@ -186,6 +196,7 @@ def check_payoffs(
     U: ArrayLike,
     n_players: int | None = None,
     as_float: bool = True,
+    copy: bool = False,
     name: str = "payoff array",
 ) -> tuple[NDArray[np.generic], int]:
     """Games with optional leading draw axes, ``(..., n, A_0, ..., A_{n-1})``.
@@ -201,6 +212,8 @@ def check_payoffs(
         Return float64 (a copy when ``U`` was another dtype). With False the
         array keeps its dtype, for solvers that only compare payoffs: exact
         for integers beyond 2**53, and no copy.
+    copy : bool, default False
+        Always return a copy (see :func:`check_game`).
     name : str, default "payoff array"
         How messages call ``U``.
 
@@ -238,7 +251,9 @@ def check_payoffs(
         )
     _check_actions(arr.shape, n, name)
     if as_float:
-        arr = arr.astype(np.float64, copy=False)
+        arr = arr.astype(np.float64, copy=copy)
+    elif copy:
+        arr = arr.copy()
     check_finite(arr, name)
     return arr, n
 
@@ -247,6 +262,7 @@ def check_payoff_batch(
     U: ArrayLike,
     n_players: int | None = None,
     players: int | None = None,
+    copy: bool = False,
     name: str = "payoff array",
 ) -> tuple[FloatArray, int]:
     """A batch of games with exactly one draw axis, ``(D, n, A_0, ..., A_{n-1})``.
@@ -259,6 +275,8 @@ def check_payoff_batch(
         Number of players; ``U.ndim - 2`` when omitted.
     players : int, optional
         The number of players the solver needs, if it needs a given one.
+    copy : bool, default False
+        Always return a copy (see :func:`check_game`).
     name : str, default "payoff array"
         How messages call ``U``.
 
@@ -288,7 +306,7 @@ def check_payoff_batch(
             "with a draw axis, n players and one action axis per player"
         )
     _check_actions(arr.shape, n, name)
-    out = arr.astype(np.float64, copy=False)
+    out = arr.astype(np.float64, copy=copy)
     check_finite(out, name)
     return out, n
 
