@@ -32,6 +32,8 @@ from hypothesis import strategies as st
 import tradegame
 import tradegame.solvers as solvers
 from tradegame.errors import ScenarioError, TradegameError
+from tradegame.model.stages import Stage
+from tradegame.solvers.backward_induction import backward_induction
 from tradegame.solvers.validation import PayoffError, PayoffTypeError
 
 SRC = Path(tradegame.__file__).parent
@@ -232,6 +234,23 @@ def test_results_do_not_share_the_callers_array(solver: Solver) -> None:
     found = _arrays(solver.call(x, 2))
     inputs = list(x) if isinstance(x, tuple) else [x]
     assert not any(np.shares_memory(a, i) for a in found for i in inputs)
+
+
+@pytest.mark.parametrize(
+    ("V", "error"),
+    [
+        (np.array([[[0, 0], [-1, np.nan]], [[2, 2], [-1, 1]]]), PayoffError),
+        (np.array([[[0, 0], [-1, -np.inf]], [[2, 2], [-1, 1]]]), PayoffError),
+        (np.zeros((2, 2, 2)).astype(str), PayoffTypeError),
+        (np.zeros((2, 2, 2), dtype=complex), PayoffTypeError),
+    ],
+)
+def test_backward_induction_keeps_the_contract(V: np.ndarray, error: type) -> None:
+    # Not in tradegame.solvers' __all__ (it takes stages), but a solver all the same.
+    stages = (Stage("entry", "E", ("out", "in")), Stage("reply", "I", ("fight", "accommodate")))
+    with pytest.raises(PayoffError) as info:
+        backward_induction(V, stages, ("E", "I"))
+    assert type(info.value) is error
 
 
 def test_ragged_payoffs_are_non_numeric() -> None:

@@ -46,6 +46,13 @@ def best_response_mask(
     ndarray of bool, shape (..., n, A_0, ..., A_{n-1})
         ``mask[..., i, a]`` is True when ``a_i`` is a best response of player
         *i* to ``a_{-i}``.
+
+    Raises
+    ------
+    PayoffError
+        On a shape that is not (..., n, A_0, ..., A_{n-1}), a player without
+        actions, NaN or infinite payoffs (:mod:`tradegame.solvers.validation`);
+        :class:`PayoffTypeError` on entries that are not real numbers.
     """
     arr, n = check_payoffs(U, n_players, as_float=False)
     return _best_response_mask(arr, n, tol)
@@ -79,6 +86,11 @@ def pure_nash(U: ArrayLike, n_players: int | None = None, tol: float = 0.0) -> N
     -------
     ndarray of bool, shape (..., A_0, ..., A_{n-1})
         True at every profile that is a pure Nash equilibrium.
+
+    Raises
+    ------
+    PayoffError
+        As :func:`best_response_mask`.
 
     Examples
     --------
