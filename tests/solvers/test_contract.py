@@ -19,6 +19,7 @@ import copy
 import importlib
 import inspect
 import pkgutil
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,6 +252,15 @@ def test_backward_induction_keeps_the_contract(V: np.ndarray, error: type) -> No
     with pytest.raises(PayoffError) as info:
         backward_induction(V, stages, ("E", "I"))
     assert type(info.value) is error
+
+
+def test_huge_finite_payoffs_pass_without_a_warning() -> None:
+    # Their sum overflows: the check must then look at every entry, and stay quiet.
+    U = np.full((2, 2, 2), 1.5e308)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert solvers.pure_nash(U).all()
+        assert solvers.pareto_optimal(U).all()
 
 
 def test_ragged_payoffs_are_non_numeric() -> None:

@@ -94,8 +94,11 @@ def check_finite(arr: NDArray[np.generic], name: str = "payoff array") -> None:
     if arr.dtype.kind != "f":
         return
     # A finite sum means every entry is finite; only a sum that overflowed needs the
-    # exact look. The sum avoids a boolean temporary as large as the batch.
-    if not np.isfinite(np.add.reduce(arr, axis=None)) and not np.isfinite(arr).all():
+    # exact look. The sum avoids a boolean temporary as large as the batch. Its
+    # overflow is expected with large finite payoffs and must not warn the user.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.add.reduce(arr, axis=None)
+    if not np.isfinite(total) and not np.isfinite(arr).all():
         raise PayoffError(f"{name} contains NaN or infinite values")
 
 
