@@ -256,11 +256,15 @@ def test_backward_induction_keeps_the_contract(V: np.ndarray, error: type) -> No
 
 def test_huge_finite_payoffs_pass_without_a_warning() -> None:
     # Their sum overflows: the check must then look at every entry, and stay quiet.
-    U = np.full((2, 2, 2), 1.5e308)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert solvers.pure_nash(U).all()
-        assert solvers.pareto_optimal(U).all()
+        for draws in (1, 5000):  # one game, and a batch large enough to be summed
+            U = np.full((draws, 2, 2, 2), 1.5e308)
+            assert solvers.pure_nash(U, 2).all()
+            assert solvers.pareto_optimal(U, 2).all()
+            U[-1, 1, 1, 0] = np.inf
+            with pytest.raises(PayoffError, match="NaN or infinite"):
+                solvers.pure_nash(U, 2)
 
 
 def test_ragged_payoffs_are_non_numeric() -> None:
