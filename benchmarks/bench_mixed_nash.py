@@ -40,7 +40,8 @@ import numpy as np
 
 from tradegame.solvers._bimatrix import normalize
 from tradegame.solvers.lemke_howson import lemke_howson, lemke_howson_batch
-from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL, _enumerate_extreme
+from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL
+from tradegame.solvers.mixed_nash_2p import enumerate_extreme as _enumerate_extreme
 from tradegame.solvers.mixed_nash_2p_batch import mixed_nash_2p_batch
 
 

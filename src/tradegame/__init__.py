@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from tradegame import solvers
-    from tradegame.errors import ScenarioError
+    from tradegame.errors import ScenarioError, TradegameError
     from tradegame.montecarlo.result import SimulationResult
     from tradegame.montecarlo.simulate import simulate
     from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
@@ -32,6 +32,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SimulationResult",
+    "TradegameError",
     "__version__",
     "load_scenario",
     "parse_scenario",
@@ -41,6 +42,7 @@ __all__ = [
 
 _WHERE = {
     "ScenarioError": "tradegame.errors",
+    "TradegameError": "tradegame.errors",
     "SimulationResult": "tradegame.montecarlo.result",
     "simulate": "tradegame.montecarlo.simulate",
     "Scenario": "tradegame.scenario.load",

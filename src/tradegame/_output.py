@@ -42,6 +42,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
+from tradegame.errors import TradegameError
+
 __all__ = [
     "STDOUT",
     "OutputError",
@@ -61,7 +63,7 @@ STDOUT = "standard output"
 _TEMP_EXTRA = 1 + 1 + 8 + len(".tmp")
 
 
-class OutputError(Exception):
+class OutputError(TradegameError):
     """An output file (or standard output) that cannot be written.
 
     Parameters

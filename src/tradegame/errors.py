@@ -1,10 +1,23 @@
-"""Errors that reach the user: every one names a file, a line and a column."""
+"""Errors tradegame raises on purpose, under one base class.
+
+:class:`TradegameError` is the base of every exception class tradegame defines,
+so a caller can tell "tradegame refused this" from a bug with one ``except``.
+Classes that were ``ValueError`` (or ``RuntimeError``) before the base existed
+keep that base too, so code that caught them as such still does.
+
+:class:`ScenarioError` is the error that reaches the user from a scenario file:
+every one names a file, a line and a column.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Location", "ScenarioError", "ScenarioIssue"]
+__all__ = ["Location", "ScenarioError", "ScenarioIssue", "TradegameError"]
+
+
+class TradegameError(Exception):
+    """Base class of every exception tradegame defines."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +43,7 @@ class ScenarioIssue:
         return f"{self.location}: {self.message}"
 
 
-class ScenarioError(Exception):
+class ScenarioError(TradegameError):
     """A scenario file that cannot be used, with every problem found in it.
 
     Attributes

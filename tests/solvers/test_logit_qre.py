@@ -279,9 +279,9 @@ def test_compiled_tracer_matches_numpy_tracer(shape: tuple[int, ...]) -> None:
     mod = QRE_MODULE
     rng = np.random.default_rng(7)
     U = rng.normal(size=(30, *shape)) * rng.choice([0.5, 1, 3], size=(30,) + (1,) * len(shape))
-    lay = mod._Layout.of(shape[1:])
+    lay = mod.Layout.of(shape[1:])
     targets = np.array([0.0, 0.5, 2.0, 2.0, 8.0])
-    ref, _ = mod._trace(U, lay, targets)
+    ref, _ = mod.trace(U, lay, targets)
     out = mod._trace_compiled(U, lay, targets)
     for p, q in zip(mod._to_profiles(out, lay), mod._to_profiles(ref, lay), strict=True):
         np.testing.assert_allclose(p, q, rtol=0, atol=1e-12)

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from tradegame.model.tree import GameTree, Node
 from tradegame.solvers._bimatrix import normalize
-from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL, _enumerate_extreme, mixed_nash_2p
+from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL, mixed_nash_2p
+from tradegame.solvers.mixed_nash_2p import enumerate_extreme as _enumerate_extreme
 from tradegame.solvers.mixed_nash_2p_batch import _enumerate_extreme_many, mixed_nash_2p_batch
 from tradegame.solvers.tree_solvers import tree_normal_form
 

@@ -107,6 +107,7 @@ import networkx as nx
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tradegame.errors import TradegameError
 from tradegame.model.tree import GameTree, Node
 from tradegame.scenario import load as _load
 from tradegame.scenario import yaml_source as _yaml_source
@@ -142,7 +143,7 @@ MAX_NUMBER_CHARS = 1000
 MAX_EXACT_EXPONENT = 1000
 
 
-class GambitFormatError(ValueError):
+class GambitFormatError(TradegameError, ValueError):
     """A Gambit file that cannot be read, or whose game a scenario cannot hold.
 
     ``str(error)`` is the message; the place in the file is in ``line`` and
@@ -449,7 +450,7 @@ def _num(x: float) -> str:
     return np.format_float_positional(x, unique=True, trim="-")
 
 
-def _fraction_of(x: float) -> Fraction:
+def fraction_of(x: float) -> Fraction:
     """A fraction that reads back as exactly ``x``: a simple one (1/3) if there is one,
     else the shortest decimal. It depends on ``x`` alone, so writing what was read
     gives the same text again (``limit_denominator`` of a float alone does not)."""
@@ -490,7 +491,7 @@ def exact_probabilities(p: Sequence[float]) -> list[Fraction]:
 
 
 def _probs(p: Sequence[float]) -> list[str]:
-    fr = [_fraction_of(float(x)) for x in p]
+    fr = [fraction_of(float(x)) for x in p]
     rest = 1 - sum(fr[:-1], Fraction(0))
     if rest >= 0 and abs(float(rest) - float(p[-1])) < 1e-9:
         fr[-1] = rest  # exact sum one, as Gambit checks with exact arithmetic

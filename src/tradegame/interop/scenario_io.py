@@ -63,7 +63,7 @@ from tradegame.errors import ScenarioError
 from tradegame.interop.gambit import (
     GambitFormatError,
     NfgGame,
-    _fraction_of,
+    fraction_of,
     read_efg,
     source_of,
     write_efg,
@@ -1212,7 +1212,7 @@ def _tree_outcomes(
 
 def _probability(p: float) -> _Probability:
     """A chance probability as scenario text that evaluates to exactly ``p``."""
-    f = _fraction_of(float(p))
+    f = fraction_of(float(p))
     if f.denominator == 1:
         return int(f)
     if f.denominator <= 10**6:

@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradegame._numeric import piecewise_matmul
-from tradegame.errors import ScenarioError, ScenarioIssue
+from tradegame.errors import ScenarioError, ScenarioIssue, TradegameError
 from tradegame.model.game import GameStructure
 from tradegame.scenario.expressions import Pairs, dense_value
 from tradegame.scenario.load import Scenario
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-class NonFiniteError(ValueError):
+class NonFiniteError(TradegameError, ValueError):
     """A payoff or term is NaN or infinite for some draw.
 
     Attributes

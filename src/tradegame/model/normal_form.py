@@ -54,7 +54,7 @@ from collections.abc import Iterator, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from tradegame.errors import Location, ScenarioError, ScenarioIssue
+from tradegame.errors import Location, ScenarioError, ScenarioIssue, TradegameError
 from tradegame.model.stages import (
     ChanceProbs,
     InfosetKey,
@@ -84,7 +84,7 @@ Plan = dict[InfosetKey, int]
 DEFAULT_MAX_STRATEGIES = 100_000
 
 
-class TooManyStrategies(ValueError):
+class TooManyStrategies(TradegameError, ValueError):
     """A player has more reduced strategies than the enumeration allows.
 
     Attributes

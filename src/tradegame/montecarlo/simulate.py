@@ -33,7 +33,7 @@ from numpy.typing import NDArray
 
 from tradegame._numeric import piecewise_matmul
 from tradegame._version import __version__
-from tradegame.errors import ScenarioError, ScenarioIssue
+from tradegame.errors import ScenarioError, ScenarioIssue, TradegameError
 from tradegame.model.build import (
     NonFiniteError,
     build_outcomes,
@@ -242,7 +242,7 @@ def central_game(
     return CentralGame(parameters=medians, equilibria=tuple(equilibria), strategy=strategy)
 
 
-class RunOptionError(ValueError):
+class RunOptionError(TradegameError, ValueError):
     """A run option given by the caller (not by the file) that does not fit the scenario.
 
     Attributes
@@ -913,7 +913,7 @@ class _QuietSpawnContext(multiprocessing.context.SpawnContext):
     Process = _QuietSpawnProcess
 
 
-class CheckpointError(ValueError):
+class CheckpointError(TradegameError, ValueError):
     """A checkpoint file that does not belong to this run, or cannot be read."""
 
 

@@ -38,6 +38,8 @@ from typing import Any
 
 import numpy as np
 
+from tradegame.errors import TradegameError
+
 __all__ = [
     "MAX_EXPRESSION_DEPTH",
     "MAX_EXPRESSION_LENGTH",
@@ -93,7 +95,7 @@ def _times(a: Pairs, b: Pairs) -> Pairs:
     ]
 
 
-class ExpressionError(ValueError):
+class ExpressionError(TradegameError, ValueError):
     """An expression that is not allowed or not valid.
 
     Attributes

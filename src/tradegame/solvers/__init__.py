@@ -1,7 +1,8 @@
 """Equilibrium solvers, one module per method, all over NumPy arrays.
 
 Every solver takes payoff arrays in the convention of :mod:`tradegame.model`:
-``U[..., i, a_0, ..., a_{n-1}]`` with leading batch (draw) axes.
+``U[..., i, a_0, ..., a_{n-1}]`` with leading batch (draw) axes, checked by
+:mod:`tradegame.solvers.validation`: bad payoffs raise :class:`PayoffError`.
 """
 
 from tradegame.solvers.bargaining import (
@@ -27,6 +28,7 @@ from tradegame.solvers.pareto import pareto_optimal
 from tradegame.solvers.pure_nash import best_response_mask, pure_nash
 from tradegame.solvers.repeated import GrimTrigger, grim_trigger
 from tradegame.solvers.rubinstein import RubinsteinSplit, rubinstein
+from tradegame.solvers.validation import PayoffError, PayoffTypeError
 
 __all__ = [
     "BargainingSolution",
@@ -37,6 +39,8 @@ __all__ = [
     "Elimination",
     "GrimTrigger",
     "MaxminResult",
+    "PayoffError",
+    "PayoffTypeError",
     "PureMaxmin",
     "QREConvergenceError",
     "RubinsteinSplit",

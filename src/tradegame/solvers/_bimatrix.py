@@ -25,7 +25,7 @@ from itertools import combinations
 from math import comb
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -43,58 +43,6 @@ SINGULAR_RATIO = 1e-11
 #: Hard cap on the number of square systems per polytope, C(m+n, m) - 1, so a
 #: large game fails fast with advice instead of exhausting memory.
 MAX_BASES = 3_000_000
-
-
-def as_payoff_array(M: ArrayLike, name: str) -> FloatArray:
-    """``M`` as a float64 array, rejecting non-numeric, NaN and infinite entries."""
-    try:
-        arr = np.asarray(M, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"payoff matrix {name} must be numeric: {exc}") from None
-    if not np.isfinite(arr).all():
-        raise ValueError(f"payoff matrix {name} contains NaN or infinite entries")
-    return arr
-
-
-def check_bimatrix(A: ArrayLike, B: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Validate one bimatrix game and return it as float64 arrays of shape (m, n)."""
-    a = as_payoff_array(A, "A")
-    b = as_payoff_array(B, "B")
-    if a.ndim != 2 or b.ndim != 2:
-        raise ValueError(
-            f"A and B must be 2-D payoff matrices of shape (m, n), got shapes {a.shape} and "
-            f"{b.shape}"
-        )
-    if a.shape != b.shape:
-        raise ValueError(f"A and B must have the same shape, got {a.shape} and {b.shape}")
-    if 0 in a.shape:
-        raise ValueError(f"each player needs at least one action, got shape {a.shape}")
-    return a, b
-
-
-def check_bimatrix_batch(A: ArrayLike, B: ArrayLike | None) -> tuple[FloatArray, FloatArray]:
-    """Validate a stack of bimatrix games given as ``(A, B)`` or as ``U``.
-
-    Returns float64 arrays ``a`` and ``b`` of shape S + (m, n). With ``B`` None,
-    ``A`` is the payoff array ``U`` of shape S + (2, m, n).
-    """
-    if B is None:
-        u = as_payoff_array(A, "U")
-        if u.ndim < 3 or u.shape[-3] != 2:
-            raise ValueError(
-                f"with B omitted, the payoff array must have shape (..., 2, m, n), got {u.shape}"
-            )
-        a, b = u[..., 0, :, :], u[..., 1, :, :]
-    else:
-        a = as_payoff_array(A, "A")
-        b = as_payoff_array(B, "B")
-        if a.ndim < 2 or a.shape != b.shape:
-            raise ValueError(
-                f"A and B must have the same shape (..., m, n), got {a.shape} and {b.shape}"
-            )
-    if 0 in a.shape[-2:]:
-        raise ValueError(f"each player needs at least one action, got shape {a.shape}")
-    return a, b
 
 
 def check_size(m: int, n: int) -> None:

@@ -1,7 +1,7 @@
 """Compiled per-game tracer of the logit QRE principal branch.
 
 The same predictor–corrector algorithm, step-length control and tolerances as
-the NumPy tracer :func:`tradegame.solvers.logit_qre._trace` (see the docstring
+the NumPy tracer :func:`tradegame.solvers.logit_qre.trace` (see the docstring
 of :mod:`tradegame.solvers.logit_qre`), written for one game at a time and
 compiled with Numba; :func:`trace_batch` loops over the games. On tiny
 systems (10 x 10 for a 3-player 3x3x3 game) this avoids NumPy's per-call

@@ -75,6 +75,7 @@ from tradegame.model.stages import (
     reached_mask,
 )
 from tradegame.scenario.vocabulary import TieBreak, parse_choice
+from tradegame.solvers.validation import check_finite, numeric_array
 
 __all__ = ["SOLUTION_CONCEPT", "BackwardInductionResult", "backward_induction"]
 
@@ -203,11 +204,10 @@ def backward_induction(
                 "backward induction needs perfect information: solve imperfect-information "
                 "games through the normal form (tradegame.model.normal_form.reduced_normal_form)"
             )
-    arr, lead_shape = check_payoffs(V, stages, players)
-    # One sum is finite exactly when every entry is (barring overflow, which only costs
-    # the exact check below); it avoids a full-size boolean temporary on large batches.
-    if not np.isfinite(np.add.reduce(arr, axis=None)) and not np.all(np.isfinite(arr)):
-        raise ValueError("payoff array contains NaN or infinite values")
+    # The stage layout's shape check lives with the stages; dtype and finiteness are
+    # the solver contract's, as for every other solver.
+    arr, lead_shape = check_payoffs(numeric_array(V), stages, players)
+    check_finite(arr)
     probs = check_chance_probs(chance_probs, stages, lead_shape)
     ends = has_ends(stages)
     if ends:

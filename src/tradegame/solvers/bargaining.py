@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tradegame.solvers.validation import check_game, check_payoff_batch
+
 __all__ = [
     "BargainingBatch",
     "BargainingSolution",
@@ -93,16 +95,7 @@ class BargainingSolution:
 def _check(
     U: ArrayLike, disagreement: ArrayLike | None
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    arr = np.asarray(U)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise ValueError(f"payoff array must be numeric, got dtype {arr.dtype}")
-    if arr.ndim != 3 or arr.shape[0] != 2 or 0 in arr.shape:
-        raise ValueError(
-            f"bargaining needs a two-player game of shape (2, A_0, A_1), got {arr.shape}"
-        )
-    arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError("payoff array contains NaN or infinite values")
+    arr = check_game(U, players=2, copy=True)
     if disagreement is None:
         raise ValueError("a disagreement point of shape (2,) is required")
     d = np.asarray(disagreement, dtype=np.float64)
@@ -501,13 +494,7 @@ def bargaining_batch(
     >>> bargaining_batch(U, [[0, 0]]).weights.tolist()
     [[0.5, 0.5, 0.0, 0.0]]
     """
-    arr = np.asarray(U, dtype=np.float64)
-    if arr.ndim != 4 or arr.shape[1] != 2 or 0 in arr.shape[1:]:
-        raise ValueError(
-            f"bargaining needs two-player games of shape (D, 2, A_0, A_1), got {arr.shape}"
-        )
-    if not np.isfinite(arr).all():
-        raise ValueError("payoff array contains NaN or infinite values")
+    arr, _ = check_payoff_batch(U, players=2)
     D = arr.shape[0]
     d = np.asarray(disagreement, dtype=np.float64)
     if d.shape != (D, 2) or not np.isfinite(d).all():

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tradegame.solvers.validation import check_game, check_payoff_batch
+
 __all__ = [
     "CEConstraints",
     "CorrelatedEquilibrium",
@@ -118,24 +120,6 @@ class CorrelatedEquilibrium:
     constraints: CEConstraints = field(repr=False)
 
 
-def _check_game(U: ArrayLike) -> NDArray[np.float64]:
-    arr = np.asarray(U)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise ValueError(f"payoff array must be numeric, got dtype {arr.dtype}")
-    n = arr.ndim - 1
-    if n < 1 or arr.shape[0] != n:
-        raise ValueError(
-            f"payoff array of shape {arr.shape} is not (n, A_0, ..., A_{{n-1}}) "
-            "with n players and one action axis per player"
-        )
-    if 0 in arr.shape:
-        raise ValueError(f"every player needs at least one action, got shape {arr.shape}")
-    arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError("payoff array contains NaN or infinite values")
-    return arr
-
-
 def _constraints(U: NDArray[np.float64]) -> CEConstraints:
     n = U.shape[0]
     shape = U.shape[1:]
@@ -187,7 +171,7 @@ def ce_constraints(U: ArrayLike) -> CEConstraints:
     >>> ce_constraints(U).contains([[1 / 3, 1 / 3], [1 / 3, 0]])
     True
     """
-    return _constraints(_check_game(U))
+    return _constraints(check_game(U, copy=True))
 
 
 def correlated_equilibrium(
@@ -230,7 +214,7 @@ def correlated_equilibrium(
     >>> ce.payoffs.round(6).tolist()
     [5.25, 5.25]
     """
-    arr = _check_game(U)
+    arr = check_game(U, copy=True)
     n = arr.shape[0]
     shape = arr.shape[1:]
     if weights is not None and objective is not None:
@@ -520,10 +504,10 @@ def correlated_equilibrium_batch(
     >>> correlated_equilibrium_batch(U).round(6).tolist()
     [[0.5, 0.25, 0.25, 0.0]]
     """
-    from tradegame.solvers.dominance import _check_batch, strict_dominance_batch
+    from tradegame.solvers.dominance import strict_dominance_batch
     from tradegame.solvers.pure_nash import pure_nash
 
-    arr, n = _check_batch(U, n_players)
+    arr, n = check_payoff_batch(U, n_players, copy=True)
     if not (tol >= 0.0 and np.isfinite(tol)):
         raise ValueError(f"tol must be a finite non-negative number, got {tol}")
     D = arr.shape[0]

@@ -29,6 +29,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tradegame.solvers.validation import check_game, check_payoff_batch
+
 __all__ = ["DominanceResult", "Elimination", "eliminate_dominated", "strict_dominance_batch"]
 
 
@@ -102,24 +104,6 @@ class DominanceResult:
     def solved(self) -> bool:
         """True when one action per player survives (dominance solvable)."""
         return all(len(s) == 1 for s in self.surviving)
-
-
-def _check_game(U: ArrayLike) -> NDArray[np.float64]:
-    arr = np.asarray(U)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise ValueError(f"payoff array must be numeric, got dtype {arr.dtype}")
-    arr = arr.astype(np.float64)
-    n = arr.ndim - 1
-    if n < 1 or arr.shape[0] != n:
-        raise ValueError(
-            f"payoff array of shape {arr.shape} is not (n, A_0, ..., A_{{n-1}}) "
-            "with n players and one action axis per player"
-        )
-    if 0 in arr.shape:
-        raise ValueError(f"every player needs at least one action, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("payoff array contains NaN or infinite values")
-    return arr
 
 
 def _pure_dominator(
@@ -291,7 +275,7 @@ def eliminate_dominated(
     >>> eliminate_dominated(U).surviving
     ((1,), (1,))
     """
-    arr = _check_game(U)
+    arr = check_game(U, copy=True)
     if not (tol >= 0.0 and np.isfinite(tol)):
         raise ValueError(f"tol must be a finite non-negative number, got {tol}")
     scale = max(1.0, float(np.abs(arr).max()))
@@ -301,25 +285,6 @@ def eliminate_dominated(
 # ---------------------------------------------------------------------------
 # Batched strict dominance (Monte Carlo draws)
 # ---------------------------------------------------------------------------
-
-
-def _check_batch(U: ArrayLike, n_players: int | None) -> tuple[NDArray[np.float64], int]:
-    """Payoffs of a batch as float64 of shape (D, n, A_0, ..., A_{n-1})."""
-    arr = np.asarray(U)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise ValueError(f"payoff array must be numeric, got dtype {arr.dtype}")
-    n = arr.ndim - 2 if n_players is None else int(n_players)
-    if n < 1 or arr.ndim != n + 2 or arr.shape[1] != n:
-        raise ValueError(
-            f"payoff array of shape {arr.shape} is not (D, n, A_0, ..., A_{{n-1}}) "
-            "with a draw axis, n players and one action axis per player"
-        )
-    if 0 in arr.shape[1:]:
-        raise ValueError(f"every player needs at least one action, got shape {arr.shape}")
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("payoff array contains NaN or infinite values")
-    return arr, n
 
 
 def own_rows_batch(U: NDArray[np.float64], i: int) -> NDArray[np.float64]:
@@ -436,7 +401,7 @@ def strict_dominance_batch(
     those of :func:`eliminate_dominated` with ``weak=False``. Each draw's
     answer depends on that draw alone, whatever the batch.
     """
-    arr, n = _check_batch(U, n_players)
+    arr, n = check_payoff_batch(U, n_players, copy=True)
     if not (tol >= 0.0 and np.isfinite(tol)):
         raise ValueError(f"tol must be a finite non-negative number, got {tol}")
     D = arr.shape[0]

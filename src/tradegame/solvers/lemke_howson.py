@@ -38,10 +38,9 @@ from numpy.typing import ArrayLike
 from tradegame.solvers._bimatrix import (
     FloatArray,
     IntArray,
-    check_bimatrix,
-    check_bimatrix_batch,
     normalize,
 )
+from tradegame.solvers.validation import check_bimatrix, check_bimatrix_batch
 
 __all__ = ["lemke_howson", "lemke_howson_batch"]
 

@@ -40,20 +40,20 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from tradegame.solvers.logit_qre import (
-    _POLISH_MAXITER,
-    _POLISH_TOL,
+    POLISH_MAXITER,
+    POLISH_TOL,
     FloatArray,
+    Layout,
     QREConvergenceError,
-    _check_payoffs,
-    _Layout,
-    _newton,
-    _trace,
+    newton,
+    trace,
 )
+from tradegame.solvers.validation import check_game
 
 __all__ = ["fit_logit_lambda"]
 
 
-def _check_counts(counts: Sequence[ArrayLike], lay: _Layout) -> FloatArray:
+def _check_counts(counts: Sequence[ArrayLike], lay: Layout) -> FloatArray:
     if len(counts) != lay.n:
         raise ValueError(f"counts must hold one vector per player ({lay.n}), got {len(counts)}")
     flat = []
@@ -74,7 +74,7 @@ def _check_counts(counts: Sequence[ArrayLike], lay: _Layout) -> FloatArray:
     return c
 
 
-def _loglik(z: FloatArray, c: FloatArray, lay: _Layout) -> FloatArray:
+def _loglik(z: FloatArray, c: FloatArray, lay: Layout) -> FloatArray:
     """Log-likelihood at branch points ``z`` of shape (k, N + 1); shape (k,).
 
     Log-probabilities are renormalised so that the tracer's tolerance on the
@@ -140,14 +140,14 @@ def fit_logit_lambda(
     """
     from scipy.optimize import minimize_scalar  # imported on use: SciPy's optimize is slow to load
 
-    arr, _ = _check_payoffs(U, None)
-    lay = _Layout.of(arr.shape[1:])
+    arr = check_game(U)
+    lay = Layout.of(arr.shape[1:])
     c = _check_counts(counts, lay)
     if not np.isfinite(lam_max) or lam_max <= 0:
         raise ValueError(f"lam_max must be positive and finite, got {lam_max!r}")
     N = lay.N
     U1 = arr[None]
-    out, path = _trace(U1, lay, np.array([float(lam_max)]), record=True)
+    out, path = trace(U1, lay, np.array([float(lam_max)]), record=True)
     zs = np.concatenate([p[0] for p in path] + [out[0]])
     ts = np.concatenate([p[1] for p in path] + [path[-1][1]])
     # The tracer may step a hair beyond lam_max before aiming back; keep [0, lam_max].
@@ -169,8 +169,8 @@ def fit_logit_lambda(
             z0 = zk + (sigma / lo) * (zs[k - 1] - zk)
         else:
             z0 = zk.copy()
-        z, _, ok, _, _, _ = _newton(
-            U1, z0[None], tk[None], lay, _POLISH_TOL, _POLISH_MAXITER, control=False
+        z, _, ok, _, _, _ = newton(
+            U1, z0[None], tk[None], lay, POLISH_TOL, POLISH_MAXITER, control=False
         )
         if not ok[0]:
             raise QREConvergenceError("Newton's method failed near the likelihood maximum")

@@ -79,7 +79,7 @@ constant factor per step and 10^6 is reached in some fifty steps. While
 :math:`|z| \le 2` the cap is ``_H_MAX`` as before; beyond, answers move only
 within the tolerances below (and the tracer is faster: 2.5x at
 :math:`\lambda = 10` on ``benchmarks/bench_logit_qre.py``). Rounding in the equations grows
-with :math:`|z|`, so the fixed-:math:`\lambda` polish stops at ``_POLISH_TOL``
+with :math:`|z|`, so the fixed-:math:`\lambda` polish stops at ``POLISH_TOL``
 times :math:`1 + \max|z|`.
 
 Up to :math:`\lambda \max|\Delta u| \le` ``_TINY`` (1e-8), with
@@ -111,7 +111,7 @@ Along the path the corrector stops when the estimated remaining error (last
 Newton step times the contraction rate) is below ``_PATH_TOL`` (1e-4 in the
 Euclidean norm of ``z``, as Gambit uses). Once an aimed step lands within
 ``_LAM_TOL`` (1e-3, relative) of a requested :math:`\lambda`, Newton's method
-at exactly that :math:`\lambda` runs until its step is below ``_POLISH_TOL``
+at exactly that :math:`\lambda` runs until its step is below ``POLISH_TOL``
 (1e-13) or stops shrinking; the log-probabilities are then accurate to about
 1e-13 and the fixed-point equations hold to about 1e-14 in probability. At a
 bifurcation point, where the fixed-:math:`\lambda` Jacobian is singular, the
@@ -131,7 +131,7 @@ reduced one (see its docstring), which is mathematically the same step. It is
 compiled on first use and cached on disk; importing this module does not
 import Numba.
 
-The vectorised NumPy tracer :func:`_trace` is kept for recording the path
+The vectorised NumPy tracer :func:`trace` is kept for recording the path
 (:mod:`tradegame.solvers.logit_fit`) and as the reference the kernel is tested
 against: every array carries a leading draw axis, each draw has its own step
 length, and draws drop out of the working set as they finish, so no Python
@@ -148,6 +148,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from tradegame.errors import TradegameError
+from tradegame.solvers.validation import check_game, check_payoffs
 
 if TYPE_CHECKING:
     from tradegame.solvers._logit_qre_kernel import StepControl
@@ -171,8 +174,8 @@ _H_FLIP = 1e-4  # steps at least this long may not change the branch orientation
 _PATH_TOL = 1e-4
 _PATH_TOL_RETRY = (1e-6, 1e-8)  # tighter, for games whose trace was lost (see _retrace)
 _PATH_MAXITER = 8
-_POLISH_TOL = 1e-13
-_POLISH_MAXITER = 40
+POLISH_TOL = 1e-13
+POLISH_MAXITER = 40
 _LETTERS = "abcdefghijklmnopqrstuvwxy"  # einsum axis names; "z" is the draw axis
 _LAM_TOL = 1e-3  # relative closeness in lambda at which a target is polished
 _LAM_TOL_FINE = 1e-13  # ... or accepted as is, where the fixed-lambda solve fails
@@ -180,7 +183,7 @@ _MAX_STEPS = 100_000
 _TINY = 1e-8  # lambda * max|payoff difference| up to which the first-order point is exact
 
 
-class QREConvergenceError(RuntimeError):
+class QREConvergenceError(TradegameError, RuntimeError):
     """The principal branch could not be followed (step length collapsed).
 
     Parameters
@@ -201,7 +204,7 @@ class QREConvergenceError(RuntimeError):
 
 
 @dataclass(frozen=True)
-class _Layout:
+class Layout:
     """Where each player's actions sit in the flat unknown vector."""
 
     n: int
@@ -213,7 +216,7 @@ class _Layout:
         return sum(self.sizes)
 
     @classmethod
-    def of(cls, sizes: Sequence[int]) -> _Layout:
+    def of(cls, sizes: Sequence[int]) -> Layout:
         offsets = tuple(int(o) for o in np.concatenate([[0], np.cumsum(sizes)[:-1]]))
         return cls(len(sizes), tuple(int(s) for s in sizes), offsets)
 
@@ -236,36 +239,6 @@ class _Layout:
 # ---------------------------------------------------------------------------
 
 
-def _check_payoffs(U: ArrayLike, n_players: int | None) -> tuple[FloatArray, int]:
-    arr = np.asarray(U)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise TypeError(f"payoff array must be numeric, got dtype {arr.dtype}")
-    if np.iscomplexobj(arr):
-        raise TypeError("payoff array must be real, got a complex array")
-    arr = arr.astype(np.float64, copy=False)
-    if n_players is None:
-        n_players = arr.ndim - 1
-        if n_players < 1 or arr.shape[0] != n_players:
-            raise ValueError(
-                f"payoff array of shape {arr.shape} is not (n, A_0, ..., A_{{n-1}}): "
-                "its first axis must have length n = ndim - 1"
-            )
-    if not isinstance(n_players, int | np.integer) or n_players < 1:
-        raise ValueError(f"n_players must be a positive integer, got {n_players!r}")
-    n = int(n_players)
-    lead = arr.ndim - 1 - n
-    if lead < 0 or arr.shape[lead] != n:
-        raise ValueError(
-            f"payoff array of shape {arr.shape} does not end with a player axis of length "
-            f"{n} followed by {n} action axes"
-        )
-    if any(a < 1 for a in arr.shape[lead + 1 :]):
-        raise ValueError(f"every player needs at least one action, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("payoff array contains NaN or infinite values")
-    return arr, n
-
-
 def _check_lambdas(lam: float | ArrayLike) -> tuple[FloatArray, bool]:
     arr = np.asarray(lam, dtype=np.float64)
     scalar = arr.ndim == 0
@@ -286,12 +259,12 @@ def _check_lambdas(lam: float | ArrayLike) -> tuple[FloatArray, bool]:
 # ---------------------------------------------------------------------------
 
 
-def _split(z: FloatArray, lay: _Layout) -> list[FloatArray]:
+def _split(z: FloatArray, lay: Layout) -> list[FloatArray]:
     return [z[:, lay.block(i)] for i in range(lay.n)]
 
 
 def _payoff_terms(
-    U: FloatArray, probs: list[FloatArray], lay: _Layout
+    U: FloatArray, probs: list[FloatArray], lay: Layout
 ) -> tuple[list[FloatArray], dict[tuple[int, int], FloatArray]]:
     """Expected action payoffs and their derivatives in the others' strategies.
 
@@ -334,7 +307,7 @@ def _payoff_terms(
 
 
 def _system(
-    U: FloatArray, z: FloatArray, lay: _Layout, row: FloatArray | None
+    U: FloatArray, z: FloatArray, lay: Layout, row: FloatArray | None
 ) -> tuple[FloatArray, FloatArray | None]:
     """Residual H(z) and, if ``row`` is given, the bordered Jacobian [J; row].
 
@@ -403,11 +376,11 @@ def _solve_bordered(B: FloatArray, H: FloatArray) -> tuple[FloatArray, FloatArra
     return sol[:, :, 0].astype(np.float64, copy=False), sol[:, :, 1].astype(np.float64, copy=False)
 
 
-def _newton(
+def newton(
     U: FloatArray,
     z: FloatArray,
     row: FloatArray,
-    lay: _Layout,
+    lay: Layout,
     tol: float | FloatArray,
     maxiter: int,
     *,
@@ -485,7 +458,7 @@ def _newton(
         conv = (est <= tol[run]) & ~bad
         ok[run[conv]] = True
         if control and np.any(conv):
-            # Orientation of the branch at the (nearly) final point; see _trace.
+            # Orientation of the branch at the (nearly) final point; see trace.
             sign[run[conv]] = np.linalg.slogdet(B[conv])[0]
         failed[run[bad]] = True
         run = run[~(ok[run] | failed[run])]
@@ -494,7 +467,7 @@ def _newton(
     return z, w, ok, dist1, contr, sign
 
 
-def _max_payoff_difference(U: FloatArray, lay: _Layout) -> FloatArray:
+def _max_payoff_difference(U: FloatArray, lay: Layout) -> FloatArray:
     """Largest ``|u_i(a, s_{-i}) - u_i(0, s_{-i})|`` per game, shape (m,)."""
     big = np.zeros(U.shape[0])
     for i in range(lay.n):
@@ -504,7 +477,7 @@ def _max_payoff_difference(U: FloatArray, lay: _Layout) -> FloatArray:
     return big
 
 
-def _start(lay: _Layout, m: int) -> FloatArray:
+def _start(lay: Layout, m: int) -> FloatArray:
     """The centroid at lambda = 0, shape (m, N + 1)."""
     N = lay.N
     z0 = np.zeros((m, N + 1))
@@ -513,7 +486,7 @@ def _start(lay: _Layout, m: int) -> FloatArray:
     return z0
 
 
-def _initial_tangent(U: FloatArray, z0: FloatArray, lay: _Layout) -> tuple[FloatArray, FloatArray]:
+def _initial_tangent(U: FloatArray, z0: FloatArray, lay: Layout) -> tuple[FloatArray, FloatArray]:
     """Unit tangent at the centroid towards lambda > 0, and the branch orientation."""
     N = lay.N
     e = np.zeros_like(z0)
@@ -524,7 +497,7 @@ def _initial_tangent(U: FloatArray, z0: FloatArray, lay: _Layout) -> tuple[Float
     return w / np.linalg.norm(w, axis=1, keepdims=True), np.linalg.slogdet(B)[0]
 
 
-def _polish(U: FloatArray, z: FloatArray, lay: _Layout) -> tuple[FloatArray, NDArray[np.bool_]]:
+def _polish(U: FloatArray, z: FloatArray, lay: Layout) -> tuple[FloatArray, NDArray[np.bool_]]:
     """Newton's method at the fixed lambda ``z[:, N]`` from nearby branch points.
 
     Only ever started within ``_LAM_TOL`` in lambda of the answer: from
@@ -535,14 +508,14 @@ def _polish(U: FloatArray, z: FloatArray, lay: _Layout) -> tuple[FloatArray, NDA
     e[:, lay.N] = 1.0
     # Rounding in the equations grows with |z| (log-probabilities of order
     # -lambda * payoff gap), so the tolerance scales with it.
-    tol = _POLISH_TOL * (1.0 + np.abs(z).max(axis=1))
-    zf, _, ok, _, _, _ = _newton(U, z, e, lay, tol, _POLISH_MAXITER, control=False)
+    tol = POLISH_TOL * (1.0 + np.abs(z).max(axis=1))
+    zf, _, ok, _, _, _ = newton(U, z, e, lay, tol, POLISH_MAXITER, control=False)
     return zf, ok
 
 
-def _trace(
+def trace(
     U: FloatArray,
-    lay: _Layout,
+    lay: Layout,
     targets: FloatArray,
     record: bool = False,
     lam_stop: float | None = None,
@@ -632,7 +605,7 @@ def _trace(
             aim = (ta[:, N] > 0) & (gap < ha * ta[:, N])
             step = np.where(aim, gap / ta[:, N], ha)
         zp = za + step[:, None] * ta
-        zn, w, ok, dist1, contr, sgn = _newton(
+        zn, w, ok, dist1, contr, sgn = newton(
             U[active], zp, ta, lay, _PATH_TOL, _PATH_MAXITER, control=True
         )
         with np.errstate(all="ignore"):
@@ -743,8 +716,8 @@ def _step_control() -> StepControl:
         h_flip=_H_FLIP,
         path_tol=_PATH_TOL,
         path_maxiter=_PATH_MAXITER,
-        polish_tol=_POLISH_TOL,
-        polish_maxiter=_POLISH_MAXITER,
+        polish_tol=POLISH_TOL,
+        polish_maxiter=POLISH_MAXITER,
         lam_tol=_LAM_TOL,
         lam_tol_fine=_LAM_TOL_FINE,
         max_steps=_MAX_STEPS,
@@ -752,10 +725,10 @@ def _step_control() -> StepControl:
     )
 
 
-def _trace_compiled(U: FloatArray, lay: _Layout, targets: FloatArray) -> FloatArray:
-    """:func:`_trace` without recording, by the compiled per-game kernel.
+def _trace_compiled(U: FloatArray, lay: Layout, targets: FloatArray) -> FloatArray:
+    """:func:`trace` without recording, by the compiled per-game kernel.
 
-    Same algorithm, constants and errors as :func:`_trace` (to rounding); each
+    Same algorithm, constants and errors as :func:`trace` (to rounding); each
     game is traced on its own, so its result does not depend on the rest of
     the batch. A game whose trace fails is traced once more with each
     player's actions reordered so that the reference action (the first, see
@@ -764,7 +737,7 @@ def _trace_compiled(U: FloatArray, lay: _Layout, targets: FloatArray) -> FloatAr
     Parameters
     ----------
     U : ndarray, shape (m, n, A_0, ..., A_{n-1})
-    lay : _Layout
+    lay : Layout
     targets : ndarray, shape (L,)
         Non-decreasing, non-negative lambda values.
 
@@ -805,7 +778,7 @@ def _trace_compiled(U: FloatArray, lay: _Layout, targets: FloatArray) -> FloatAr
 
 
 def _retrace(
-    Ug: FloatArray, lay: _Layout, targets: FloatArray, last: FloatArray, out: FloatArray
+    Ug: FloatArray, lay: Layout, targets: FloatArray, last: FloatArray, out: FloatArray
 ) -> bool:
     """Trace one game again in equivalent coordinates; True, with ``out`` filled, if it worked.
 
@@ -833,7 +806,7 @@ def _retrace(
     Parameters
     ----------
     Ug : ndarray, shape (n, A_0, ..., A_{n-1})
-    lay : _Layout
+    lay : Layout
     targets : ndarray, shape (L,)
     last : ndarray, shape (N + 1,)
         Where the failed trace stopped.
@@ -878,13 +851,13 @@ def _retrace(
 
 def _kernel() -> ModuleType:
     # Deferred so that importing the package (e.g. for the CLI) does not import Numba.
-    from tradegame.solvers import _logit_qre_kernel
+    import tradegame.solvers._logit_qre_kernel as kernel
 
-    return _logit_qre_kernel
+    return kernel
 
 
 def _run_kernel(
-    U: FloatArray, lay: _Layout, targets: FloatArray, path_tol: float | None = None
+    U: FloatArray, lay: Layout, targets: FloatArray, path_tol: float | None = None
 ) -> tuple[FloatArray, NDArray[np.int64], FloatArray]:
     """One pass of the compiled tracer: answers, status codes and last points."""
     kernel = _kernel()
@@ -914,7 +887,7 @@ def _run_kernel(
     return out, status, last
 
 
-def _to_profiles(zs: FloatArray, lay: _Layout) -> list[FloatArray]:
+def _to_profiles(zs: FloatArray, lay: Layout) -> list[FloatArray]:
     """Probabilities per player from points ``(..., N + 1)``; each row sums to one."""
     res = []
     for i in range(lay.n):
@@ -983,9 +956,9 @@ def logit_qre(U: ArrayLike, lam: float | ArrayLike) -> list[FloatArray] | list[l
     >>> [np.round(p, 6).tolist() for p in logit_qre(U, 3.0)]
     [[0.5, 0.5], [0.5, 0.5]]
     """
-    arr, _ = _check_payoffs(U, None)
+    arr = check_game(U)
     targets, scalar = _check_lambdas(lam)
-    lay = _Layout.of(arr.shape[1:])
+    lay = Layout.of(arr.shape[1:])
     out = _trace_compiled(arr[None], lay, targets)
     profiles = _to_profiles(out[0], lay)  # per player, shape (L, A_i)
     per_lam = [[p[k] for p in profiles] for k in range(targets.size)]
@@ -1040,11 +1013,11 @@ def logit_qre_batch(
     >>> [x.shape for x in p]
     [(100, 2), (100, 2), (100, 2)]
     """
-    arr, n = _check_payoffs(U, n_players)
+    arr, n = check_payoffs(U, n_players)
     targets, scalar = _check_lambdas(lam)
     lead = arr.shape[: arr.ndim - 1 - n]
     game_shape = arr.shape[arr.ndim - 1 - n :]
-    lay = _Layout.of(game_shape[1:])
+    lay = Layout.of(game_shape[1:])
     flat = arr.reshape((-1, *game_shape))
     if flat.shape[0] == 0:
         out = np.empty((0, targets.size, lay.N + 1))

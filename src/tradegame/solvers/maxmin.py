@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tradegame.solvers.validation import check_payoff_batch, check_payoffs
+
 __all__ = ["MaxminBatch", "MaxminResult", "PureMaxmin", "maxmin", "maxmin_batch", "pure_maxmin"]
 
 
@@ -73,31 +75,6 @@ class PureMaxmin:
 
     value: NDArray[np.float64]
     actions: NDArray[np.intp]
-
-
-def _check(U: ArrayLike, n_players: int | None) -> tuple[NDArray[np.float64], int]:
-    arr = np.asarray(U)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise ValueError(f"payoff array must be numeric, got dtype {arr.dtype}")
-    if n_players is None:
-        n_players = arr.ndim - 1
-        if n_players < 1 or arr.shape[0] != n_players:
-            raise ValueError(
-                f"cannot read shape {arr.shape} as (n, A_0, ..., A_{{n-1}}): pass n_players= "
-                "when the array has leading draw axes"
-            )
-    lead = arr.ndim - 1 - n_players
-    if n_players < 1 or lead < 0 or arr.shape[lead] != n_players:
-        raise ValueError(
-            f"payoff array of shape {arr.shape} does not end with a player axis of length "
-            f"{n_players} followed by {n_players} action axes"
-        )
-    if 0 in arr.shape:
-        raise ValueError(f"payoff array has an empty axis: shape {arr.shape}")
-    arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError("payoff array contains NaN or infinite values")
-    return arr, n_players
 
 
 def _own_rows(U: NDArray[np.float64], i: int, lead: int, n: int) -> NDArray[np.float64]:
@@ -157,7 +134,7 @@ def pure_maxmin(U: ArrayLike, n_players: int | None = None) -> PureMaxmin:
     >>> pure_maxmin(U).value.tolist(), pure_maxmin(U).actions.tolist()
     ([1.0, 1.0], [1, 1])
     """
-    arr, n = _check(U, n_players)
+    arr, n = check_payoffs(U, n_players, copy=True)
     lead = arr.ndim - 1 - n
     values, actions = [], []
     for i in range(n):
@@ -203,7 +180,7 @@ def maxmin(U: ArrayLike) -> MaxminResult:
     >>> r.value.round(9).tolist(), r.strategies[0].round(9).tolist(), r.pure_value.tolist()
     ([0.0, 0.0], [0.5, 0.5], [-1.0, -1.0])
     """
-    arr, n = _check(U, None)
+    arr, n = check_payoffs(U, copy=True)
     values = np.empty(n)
     strategies = []
     for i in range(n):
@@ -389,9 +366,9 @@ def maxmin_batch(
     >>> r.value.tolist(), r.strategies[0].tolist()
     ([[0.0, 0.0]], [[0.5, 0.5]])
     """
-    from tradegame.solvers.dominance import _check_batch, own_rows_batch
+    from tradegame.solvers.dominance import own_rows_batch
 
-    arr, n = _check_batch(U, n_players)
+    arr, n = check_payoff_batch(U, n_players, copy=True)
     if not (tol >= 0.0 and np.isfinite(tol)):
         raise ValueError(f"tol must be a finite non-negative number, got {tol}")
     D = arr.shape[0]

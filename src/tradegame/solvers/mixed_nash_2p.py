@@ -41,12 +41,12 @@ from tradegame.solvers._bimatrix import (
     FloatArray,
     IntArray,
     basis_vertices,
-    check_bimatrix,
     check_size,
     lexsort_rows,
     normalize,
     support_pairs,
 )
+from tradegame.solvers.validation import check_bimatrix
 
 __all__ = ["DEFAULT_TOL", "mixed_nash_2p"]
 
@@ -54,7 +54,7 @@ __all__ = ["DEFAULT_TOL", "mixed_nash_2p"]
 DEFAULT_TOL = 1e-9
 
 #: Bases solved per vectorised call, bounding memory on larger games.
-_PAIR_CHUNK = 100_000
+PAIR_CHUNK = 100_000
 
 
 def mixed_nash_2p(
@@ -109,7 +109,7 @@ def mixed_nash_2p(
         raise ValueError(f"tol must be in (0, 0.01), got {tol}")
     m, n = a.shape
     check_size(m, n)
-    x, y = _enumerate_extreme(normalize(a), normalize(b), tol)
+    x, y = enumerate_extreme(normalize(a), normalize(b), tol)
     return [(x[e].copy(), y[e].copy()) for e in range(len(x))]
 
 
@@ -130,8 +130,8 @@ def _polytope(
             rows, support = support_pairs(r, d, k)
         else:
             support, rows = support_pairs(d, r, k)
-        for lo in range(0, len(support), _PAIR_CHUNK):
-            sup, row = support[lo : lo + _PAIR_CHUNK], rows[lo : lo + _PAIR_CHUNK]
+        for lo in range(0, len(support), PAIR_CHUNK):
+            sup, row = support[lo : lo + PAIR_CHUNK], rows[lo : lo + PAIR_CHUNK]
             u, feasible, _, Cz = basis_vertices(C[..., None], sup, row, tol)
             f = feasible[:, 0]
             z = np.zeros((int(f.sum()), d))
@@ -175,7 +175,7 @@ def _complementary(
     return ix, iy
 
 
-def _enumerate_extreme(a: FloatArray, b: FloatArray, tol: float) -> tuple[FloatArray, FloatArray]:
+def enumerate_extreme(a: FloatArray, b: FloatArray, tol: float) -> tuple[FloatArray, FloatArray]:
     """Kernel of :func:`mixed_nash_2p` on payoffs already scaled into [1, 2].
 
     Returns ``x`` (E, m) and ``y`` (E, n), sorted, one row per extreme

@@ -63,14 +63,14 @@ from tradegame.solvers._bimatrix import (
     FloatArray,
     IntArray,
     basis_vertices,
-    check_bimatrix_batch,
     check_size,
     lexsort_rows,
     normalize,
     singular_threshold,
     support_pairs,
 )
-from tradegame.solvers.mixed_nash_2p import _PAIR_CHUNK, DEFAULT_TOL, _enumerate_extreme
+from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL, PAIR_CHUNK, enumerate_extreme
+from tradegame.solvers.validation import check_bimatrix_batch
 
 __all__ = ["BatchEquilibria", "mixed_nash_2p_batch"]
 
@@ -270,7 +270,7 @@ def _batch_kernel(
 def _enumerate_extreme_many(
     a: FloatArray, b: FloatArray, tol: float
 ) -> tuple[IntArray, FloatArray, FloatArray]:
-    """:func:`~tradegame.solvers.mixed_nash_2p._enumerate_extreme` for a stack of games.
+    """:func:`~tradegame.solvers.mixed_nash_2p.enumerate_extreme` for a stack of games.
 
     Parameters
     ----------
@@ -286,7 +286,7 @@ def _enumerate_extreme_many(
     x : ndarray, shape (E, m)
     y : ndarray, shape (E, n)
         The equilibria of draw ``t`` are the rows where ``draw == t``, equal
-        bit for bit and in the same order to ``_enumerate_extreme(a[t], b[t],
+        bit for bit and in the same order to ``enumerate_extreme(a[t], b[t],
         tol)``, so results do not depend on which draws share a call.
 
     Notes
@@ -297,7 +297,7 @@ def _enumerate_extreme_many(
     """
     D, m, n = a.shape
     if m + n > _MAX_MASK_LABELS or min(m, n) > _MAX_BATCHED_SUPPORT:
-        extra = [_enumerate_extreme(a[t], b[t], tol) for t in range(D)]
+        extra = [enumerate_extreme(a[t], b[t], tol) for t in range(D)]
         draw = np.concatenate(
             [np.full(len(e[0]), t, np.intp) for t, e in enumerate(extra)] or [np.empty(0, np.intp)]
         )
@@ -394,8 +394,8 @@ def _polytope_many(
             rows, support = support_pairs(r, d, k)
         else:
             support, rows = support_pairs(d, r, k)
-        for lo in range(0, len(support), _PAIR_CHUNK):
-            sup, row = support[lo : lo + _PAIR_CHUNK], rows[lo : lo + _PAIR_CHUNK]
+        for lo in range(0, len(support), PAIR_CHUNK):
+            sup, row = support[lo : lo + PAIR_CHUNK], rows[lo : lo + PAIR_CHUNK]
             u, feasible, _, Cz = basis_vertices(C, sup, row, tol)
             basis, draw = np.nonzero(feasible)
             z = np.zeros((len(basis), d))

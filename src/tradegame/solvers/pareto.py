@@ -23,35 +23,12 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tradegame.solvers.validation import check_payoffs
+
 __all__ = ["pareto_optimal"]
 
 # Upper bound on the elements of one boolean comparison block.
 _BLOCK_ELEMENTS = 1 << 22
-
-
-def _check(U: ArrayLike, n_players: int | None) -> tuple[NDArray[np.float64], int]:
-    arr = np.asarray(U)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise ValueError(f"payoff array must be numeric, got dtype {arr.dtype}")
-    if n_players is None:
-        n_players = arr.ndim - 1
-        if n_players < 1 or arr.shape[0] != n_players:
-            raise ValueError(
-                f"cannot read shape {arr.shape} as (n, A_0, ..., A_{{n-1}}): pass n_players= "
-                "when the array has leading draw axes"
-            )
-    lead = arr.ndim - 1 - n_players
-    if n_players < 1 or lead < 0 or arr.shape[lead] != n_players:
-        raise ValueError(
-            f"payoff array of shape {arr.shape} does not end with a player axis of length "
-            f"{n_players} followed by {n_players} action axes"
-        )
-    if 0 in arr.shape:
-        raise ValueError(f"payoff array has an empty axis: shape {arr.shape}")
-    arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError("payoff array contains NaN or infinite values")
-    return arr, n_players
 
 
 def _pareto_kernel(V: NDArray[np.float64], weak: bool, tol: float) -> NDArray[np.bool_]:
@@ -111,7 +88,7 @@ def pareto_optimal(
     >>> pareto_optimal(U).astype(int).tolist()
     [[1, 1], [1, 0]]
     """
-    arr, n = _check(U, n_players)
+    arr, n = check_payoffs(U, n_players, copy=True)
     if not (tol >= 0.0 and math.isfinite(tol)):
         raise ValueError(f"tol must be a finite non-negative number, got {tol}")
     batch = arr.shape[: arr.ndim - 1 - n]

@@ -20,34 +20,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tradegame.solvers.validation import check_payoffs
+
 __all__ = ["best_response_mask", "pure_nash"]
-
-
-def _check_payoffs(U: ArrayLike) -> NDArray[np.floating] | NDArray[np.integer]:
-    arr = np.asarray(U)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise TypeError(f"payoff array must be numeric, got dtype {arr.dtype}")
-    if arr.ndim < 2:
-        raise ValueError("payoff array must have shape (..., n, A_0, ..., A_{n-1})")
-    return arr
-
-
-def _n_players(arr: np.ndarray, n_players: int | None) -> int:
-    if n_players is None:
-        # Without batch axes the player axis is first: U.shape == (n, A_0..A_{n-1}).
-        n_players = arr.ndim - 1
-        if arr.shape[0] != n_players:
-            raise ValueError(
-                f"cannot infer the number of players from shape {arr.shape}: "
-                "pass n_players= when the array has leading draw axes"
-            )
-    lead = arr.ndim - 1 - n_players
-    if lead < 0 or arr.shape[lead] != n_players:
-        raise ValueError(
-            f"payoff array of shape {arr.shape} does not have a player axis of length "
-            f"{n_players} followed by {n_players} action axes"
-        )
-    return n_players
 
 
 def best_response_mask(
@@ -71,9 +46,20 @@ def best_response_mask(
     ndarray of bool, shape (..., n, A_0, ..., A_{n-1})
         ``mask[..., i, a]`` is True when ``a_i`` is a best response of player
         *i* to ``a_{-i}``.
+
+    Raises
+    ------
+    PayoffError
+        On a shape that is not (..., n, A_0, ..., A_{n-1}), a player without
+        actions, NaN or infinite payoffs (:mod:`tradegame.solvers.validation`);
+        :class:`PayoffTypeError` on entries that are not real numbers.
     """
-    arr = _check_payoffs(U)
-    n = _n_players(arr, n_players)
+    arr, n = check_payoffs(U, n_players, as_float=False)
+    return _best_response_mask(arr, n, tol)
+
+
+def _best_response_mask(arr: NDArray[np.generic], n: int, tol: float) -> NDArray[np.bool_]:
+    """Kernel of :func:`best_response_mask` on a checked array with ``n`` players."""
     lead = arr.ndim - 1 - n
     out = np.empty(arr.shape, dtype=bool)
     for i in range(n):
@@ -101,6 +87,11 @@ def pure_nash(U: ArrayLike, n_players: int | None = None, tol: float = 0.0) -> N
     ndarray of bool, shape (..., A_0, ..., A_{n-1})
         True at every profile that is a pure Nash equilibrium.
 
+    Raises
+    ------
+    PayoffError
+        As :func:`best_response_mask`.
+
     Examples
     --------
     Prisoner's dilemma (action 1 is "defect"):
@@ -110,8 +101,7 @@ def pure_nash(U: ArrayLike, n_players: int | None = None, tol: float = 0.0) -> N
     >>> np.argwhere(pure_nash(U)).tolist()
     [[1, 1]]
     """
-    arr = _check_payoffs(U)
-    n = _n_players(arr, n_players)
+    arr, n = check_payoffs(U, n_players, as_float=False)
     lead = arr.ndim - 1 - n
-    br = best_response_mask(arr, n, tol)
+    br = _best_response_mask(arr, n, tol)
     return np.logical_and.reduce(br, axis=lead)

@@ -36,6 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tradegame.solvers.validation import check_game
+
 __all__ = ["GrimTrigger", "grim_trigger"]
 
 
@@ -84,22 +86,6 @@ class GrimTrigger:
         if not 0.0 < delta < 1.0:
             raise ValueError(f"discount factor must lie strictly between 0 and 1, got {delta}")
         return self.sustainable and self.critical_delta <= delta <= self.max_delta
-
-
-def _check_game(U: ArrayLike) -> NDArray[np.float64]:
-    arr = np.asarray(U)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
-        raise ValueError(f"payoff array must be numeric, got dtype {arr.dtype}")
-    n = arr.ndim - 1
-    if n < 1 or arr.shape[0] != n or 0 in arr.shape:
-        raise ValueError(
-            f"payoff array of shape {arr.shape} is not (n, A_0, ..., A_{{n-1}}) "
-            "with n players and one action axis per player"
-        )
-    arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError("payoff array contains NaN or infinite values")
-    return arr
 
 
 def _check_profile(name: str, profile: Sequence[int], shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -191,7 +177,7 @@ def grim_trigger(
     >>> grim_trigger(U, target=(0, 0), punishment=(1, 1)).critical_delta
     0.5
     """
-    arr = _check_game(U)
+    arr = check_game(U, copy=True)
     n = arr.shape[0]
     shape = arr.shape[1:]
     prof = _check_profile("target", target, shape)
