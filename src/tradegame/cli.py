@@ -34,7 +34,7 @@ from rich.table import Table
 
 from tradegame._text import printable
 from tradegame._version import __version__
-from tradegame.errors import ScenarioError
+from tradegame.errors import ScenarioError, TradegameError
 from tradegame.model.build import NonFiniteError
 from tradegame.montecarlo.simulate import (
     MAX_SAMPLES,
@@ -100,7 +100,7 @@ def _check_budget(sc: Any, command: str, kind: str, max_memory: float | None) ->
     check_budget(sc, command, command_cost(sc, kind), limit)
 
 
-class BadInput(Exception):
+class BadInput(TradegameError):
     """Input the user must fix; printed as one line, exit code 2."""
 
 

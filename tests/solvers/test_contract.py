@@ -306,10 +306,6 @@ def _exception_classes() -> list[type[BaseException]]:
 #: Exception classes that are signals to unwind, not errors (like KeyboardInterrupt).
 CONTROL_FLOW = {"tradegame.cli.Interrupted"}
 
-#: Out of this change's files (cli.py belongs to the command line's owner): the
-#: test fails once they derive from TradegameError, so the mark must then go.
-PENDING = {"tradegame.cli.BadInput"}
-
 
 def _qualname(cls: type) -> str:
     return f"{cls.__module__}.{cls.__qualname__}"
@@ -326,21 +322,12 @@ def test_the_exception_scan_finds_the_known_classes() -> None:
         "tradegame.solvers.logit_qre.QREConvergenceError",
         "tradegame.model.build.NonFiniteError",
     } <= names
-    assert CONTROL_FLOW | PENDING <= names
+    assert CONTROL_FLOW | {"tradegame.cli.BadInput"} <= names
 
 
 @pytest.mark.parametrize(
     "cls",
-    [
-        pytest.param(
-            c,
-            marks=pytest.mark.xfail(strict=True, reason="cli.py is outside this change")
-            if _qualname(c) in PENDING
-            else (),
-        )
-        for c in EXCEPTIONS
-        if _qualname(c) not in CONTROL_FLOW
-    ],
+    [c for c in EXCEPTIONS if _qualname(c) not in CONTROL_FLOW],
     ids=_qualname,
 )
 def test_every_exception_class_is_a_tradegame_error(cls: type[BaseException]) -> None:
