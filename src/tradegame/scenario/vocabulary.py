@@ -16,6 +16,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import TypeVar
 
+from tradegame.errors import TradegameError
+
 __all__ = [
     "BARGAINING",
     "PURE_SELECTIONS",
@@ -112,7 +114,7 @@ _KIND: dict[type[StrEnum], str] = {
 _E = TypeVar("_E", bound=StrEnum)
 
 
-class UnknownChoice(ValueError):
+class UnknownChoice(TradegameError, ValueError):
     """A value that is not a member of its vocabulary."""
 
 
