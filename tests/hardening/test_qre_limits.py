@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from qre_strategies import normal_form_games, tiny_lambdas
 
+from qre_properties import action_payoffs, fixed_point_residual, nash_regret
 from tradegame.scenario.schema import Analysis
 from tradegame.solvers.logit_qre import logit_qre
 
@@ -43,34 +44,6 @@ REGRET_TOL = 1e-5
 def fp_tol(U: np.ndarray, lam: float) -> float:
     """Fixed-point tolerance: the exponent lam * u carries rounding of eps * lam * |u|."""
     return FIXED_POINT_TOL + 100 * np.finfo(float).eps * lam * float(np.abs(U).max())
-
-
-def action_payoffs(U: np.ndarray, profile: list[np.ndarray], i: int) -> np.ndarray:
-    """u_i(a, p_{-i}) for every action a of player i, by plain tensordot."""
-    T = np.asarray(U[i], dtype=float)
-    for j in reversed(range(len(profile))):
-        if j != i:
-            T = np.tensordot(T, profile[j], axes=([j], [0]))
-    return T
-
-
-def fixed_point_residual(U: np.ndarray, profile: list[np.ndarray], lam: float) -> float:
-    """Largest violation of p_i = softmax(lam * u_i(., p_{-i})), softmax shifted by its max."""
-    worst = 0.0
-    for i, p in enumerate(profile):
-        x = lam * action_payoffs(U, profile, i)
-        q = np.exp(x - x.max())
-        q /= q.sum()
-        worst = max(worst, float(np.abs(p - q).max()))
-    return worst
-
-
-def nash_regret(U: np.ndarray, profile: list[np.ndarray]) -> float:
-    """Largest gain any player gets by deviating to a pure strategy."""
-    return max(
-        float(action_payoffs(U, profile, i).max() - p @ action_payoffs(U, profile, i))
-        for i, p in enumerate(profile)
-    )
 
 
 def _game(*rows: Any) -> np.ndarray:

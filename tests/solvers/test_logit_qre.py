@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from qre_properties import fixed_point_residual
 from tradegame.solvers.logit_fit import fit_logit_lambda
 from tradegame.solvers.logit_qre import QREConvergenceError, logit_qre, logit_qre_batch
 
@@ -32,27 +33,6 @@ def _qre_records() -> list[dict[str, Any]]:
 
 
 QRE_RECORDS = _qre_records()
-
-
-def action_payoffs(U: np.ndarray, profile: list[np.ndarray], i: int) -> np.ndarray:
-    """u_i(a, p_{-i}) for every action a of player i, by plain tensordot."""
-    T = np.asarray(U[i], dtype=float)
-    # Contract the highest axes first so lower axis numbers stay valid.
-    for j in reversed(range(len(profile))):
-        if j != i:
-            T = np.tensordot(T, profile[j], axes=([j], [0]))
-    return T
-
-
-def fixed_point_residual(U: np.ndarray, profile: list[np.ndarray], lam: float) -> float:
-    """Largest violation of p_i = softmax(lam * u_i(., p_{-i})) over players and actions."""
-    worst = 0.0
-    for i, p in enumerate(profile):
-        x = lam * action_payoffs(U, profile, i)
-        q = np.exp(x - x.max())
-        q /= q.sum()
-        worst = max(worst, float(np.abs(p - q).max()))
-    return worst
 
 
 # --- the defining property ---------------------------------------------------------
