@@ -30,7 +30,7 @@ that keep the array in their result or work on it in place do.
 
 from __future__ import annotations
 
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -156,11 +156,21 @@ def check_game(
             "must have length n = ndim - 1, one payoff array per player"
         )
     if players is not None and n != players:
-        raise PayoffError(
-            f"{name} of shape {arr.shape} is not ({players}, "
-            f"{', '.join(f'A_{i}' for i in range(players))}): this solver takes "
-            f"{_players_text(players)} games"
-        )
+        raise _not_for(arr.shape, players, "", name)
+    return _finite_floats(arr, n, copy, name)
+
+
+def _not_for(shape: tuple[int, ...], players: int, lead: str, name: str) -> PayoffError:
+    """The error for a game of another number of players than the solver takes."""
+    axes = ", ".join(f"A_{i}" for i in range(players))
+    return PayoffError(
+        f"{name} of shape {shape} is not ({lead}{players}, {axes}): this solver takes "
+        f"{_players_text(players)} games"
+    )
+
+
+def _finite_floats(arr: NDArray[Any], n: int, copy: bool, name: str) -> FloatArray:
+    """``arr`` as float64 (a copy if asked), once its actions and entries are checked."""
     _check_actions(arr.shape, n, name)
     out = arr.astype(np.float64, copy=copy)
     check_finite(out, name)
@@ -310,20 +320,13 @@ def check_payoff_batch(
     arr = numeric_array(U, name)
     n = arr.ndim - 2 if n_players is None else _n_players(n_players)
     if players is not None and (arr.ndim != players + 2 or n != players):
-        raise PayoffError(
-            f"{name} of shape {arr.shape} is not (D, {players}, "
-            f"{', '.join(f'A_{i}' for i in range(players))}): this solver takes "
-            f"{_players_text(players)} games"
-        )
+        raise _not_for(arr.shape, players, "D, ", name)
     if n < 1 or arr.ndim != n + 2 or arr.shape[1] != n:
         raise PayoffError(
             f"{name} of shape {arr.shape} is not (D, n, A_0, ..., A_{{n-1}}) "
             "with a draw axis, n players and one action axis per player"
         )
-    _check_actions(arr.shape, n, name)
-    out = arr.astype(np.float64, copy=copy)
-    check_finite(out, name)
-    return out, n
+    return _finite_floats(arr, n, copy, name), n
 
 
 def _matrix(M: ArrayLike, name: str) -> FloatArray:
