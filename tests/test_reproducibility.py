@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import tradegame as tg
-from tradegame.montecarlo.sampling import BLOCK
+from tradegame.scenario.sampling import BLOCK
 from tradegame.montecarlo.simulate import CheckpointError
 
 

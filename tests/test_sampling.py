@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tradegame.montecarlo.sampling import BLOCK, ParameterSampler, median, sample
+from tradegame.scenario.sampling import BLOCK, ParameterSampler, median, sample
 from tradegame.scenario.schema import (
     Beta,
     Choice,

@@ -8,7 +8,7 @@ from scipy import stats
 
 import tradegame as tg
 from tradegame.montecarlo.result import wilson_interval
-from tradegame.montecarlo.sampling import BLOCK
+from tradegame.scenario.sampling import BLOCK
 
 SIGN_GAME = """\
 tradegame: 1
@@ -91,7 +91,7 @@ def test_different_seeds_differ_and_no_seed_is_recorded() -> None:
 
 def test_more_samples_extend_fewer() -> None:
     sc = tg.parse_scenario(SIGN_GAME.format(mean=0.0, sd=1.0))
-    from tradegame.montecarlo.sampling import ParameterSampler
+    from tradegame.scenario.sampling import ParameterSampler
 
     sampler = ParameterSampler(sc.spec.parameters, 5)
     long = sampler.draws(0, 5000)["theta"]
@@ -174,7 +174,7 @@ def test_selection_rules() -> None:
 
 
 def test_payoff_dominant_keeps_pareto_incomparable_equilibria() -> None:
-    from tradegame.montecarlo.selection import select
+    from tradegame.play.selection import select
 
     # Battle of the sexes: two equilibria, neither dominates: both kept.
     mask = np.array([[True, False, False, True]])

@@ -17,8 +17,8 @@ from scipy.optimize import linprog
 import tradegame as tg
 from tradegame.model.build import build_payoffs, evaluation_environment
 from tradegame.model.game import GameStructure
-from tradegame.montecarlo.concepts import CONCEPTS, concept_distribution, product
-from tradegame.montecarlo.sampling import BLOCK, ParameterSampler
+from tradegame.play.concepts import CONCEPTS, concept_distribution, product
+from tradegame.scenario.sampling import BLOCK, ParameterSampler
 from tradegame.solvers.bargaining import bargaining_batch, kalai_smorodinsky, nash_bargaining
 from tradegame.solvers.correlated import (
     _welfare_2x2,

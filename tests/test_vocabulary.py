@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 import tradegame as tg
 from tradegame.cli import app
-from tradegame.montecarlo.concepts import CONCEPTS
-from tradegame.montecarlo.selection import SELECTION_RULES
+from tradegame.play.concepts import CONCEPTS
+from tradegame.play.selection import SELECTION_RULES
 from tradegame.montecarlo.simulate import RunOptionError, RunOptions
 from tradegame.scenario.schema import Analysis, scenario_json_schema
 from tradegame.scenario.vocabulary import (

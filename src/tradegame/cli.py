@@ -425,7 +425,7 @@ def tree(
 
     from tradegame.model.stages import played_prefix
     from tradegame.model.tree import GameTree
-    from tradegame.montecarlo.central import central_stage_game
+    from tradegame.play.central import central_stage_game
     from tradegame.report.tree_plot import plot_tree
     from tradegame.solvers.backward_induction import backward_induction
 
@@ -440,7 +440,7 @@ def tree(
     _check_budget(sc, "tree", "tree", max_memory)
     path = None
     if sc.is_tree:
-        from tradegame.montecarlo.central import central_tree
+        from tradegame.play.central import central_tree
         from tradegame.solvers.tree_solvers import tree_backward_induction
 
         game_tree = central_tree(sc)

@@ -47,7 +47,7 @@ from hypothesis import strategies as st
 
 import tradegame as tg
 from tradegame.cli import main
-from tradegame.montecarlo.sampling import BLOCK
+from tradegame.scenario.sampling import BLOCK
 
 SCENARIO = "classroom/stag_hunt"
 SEED = 3

@@ -202,7 +202,7 @@ def test_generators_give_loadable_games_over_the_limit(case: tuple[str, int]) ->
 @settings(max_examples=3, deadline=None)
 @given(case=oversized_tree_scenarios())
 def test_tree_generator_gives_small_trees_with_large_normal_forms(case: tuple[str, int]) -> None:
-    from tradegame.montecarlo.central import central_tree
+    from tradegame.play.central import central_tree
     from tradegame.solvers.tree_solvers import tree_reduced_strategies
 
     text, entries = case

@@ -38,10 +38,11 @@ from interop_support import IDS, SCENARIOS, profile_of
 from tradegame.interop.scenario_io import export_scenario
 from tradegame.model.normal_form import plan_index, reduced_normal_form, reduced_strategies
 from tradegame.model.tree import GameTree
-from tradegame.montecarlo.central import central_payoffs, central_stage_game, central_tree
-from tradegame.montecarlo.sampling import ParameterSampler
+from tradegame.play.central import central_payoffs, central_tree
+from tradegame.play.stages import central_stage_game
+from tradegame.scenario.sampling import ParameterSampler
 from tradegame.montecarlo.simulate import RunOptions, central_game
-from tradegame.montecarlo.tree_play import TreeModel
+from tradegame.play.tree import TreePlay
 from tradegame.scenario.load import Scenario, load_scenario
 from tradegame.solvers.backward_induction import backward_induction
 from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
@@ -87,9 +88,9 @@ def _subgame_perfect(scenario: Scenario) -> tuple[Any, dict[Any, int], GameTree]
 def _tree_plays(scenario: Scenario) -> dict[tuple[int, ...], float]:
     """A tree scenario's central play: terminal history -> probability."""
     options = RunOptions.resolve(scenario)
-    model = TreeModel(scenario, options.play_rule, options.tie_break)
+    model = TreePlay(scenario, options)
     medians = ParameterSampler(scenario.spec.parameters, 0).medians()
-    _, weights, _ = model.solve({k: np.array([v]) for k, v in medians.items()}, 1)
+    weights = model.play_batch({k: np.array([v]) for k, v in medians.items()}, 1).weights
     terminals = model.structure.terminals
     return {terminals[t]: float(weights[0, t]) for t in np.flatnonzero(weights[0] > 0)}
 

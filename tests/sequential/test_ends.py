@@ -15,7 +15,7 @@ import tradegame as tg
 from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
 from tradegame.model.stages import Stage, canonical_index, merge_phantoms
 from tradegame.model.tree import GameTree
-from tradegame.montecarlo.central import central_stage_game, subgame_perfect_strategy
+from tradegame.play.stages import central_stage_game, subgame_perfect_strategy
 from tradegame.solvers.backward_induction import backward_induction
 
 

@@ -12,7 +12,7 @@ from scipy import integrate
 
 import tradegame as tg
 from tradegame.montecarlo.result import wilson_interval
-from tradegame.montecarlo.sampling import BLOCK
+from tradegame.scenario.sampling import BLOCK
 
 Z_99 = 2.5758293035489
 
@@ -479,14 +479,17 @@ def test_a_hidden_move_gives_the_normal_form_of_the_solver() -> None:
         outcome_payoffs,
         tree_environment,
     )
-    from tradegame.montecarlo.play import PlayRule
-    from tradegame.montecarlo.tree_play import TreeModel
+    from tradegame.play.options import RunOptions
+    from tradegame.play.tree import TreePlay
     from tradegame.solvers.tree_solvers import play_out, tree_normal_form
 
     sc = tg.load_scenario("classroom/card_game")
-    model = TreeModel(sc, PlayRule("pure_nash", "uniform", "mixed", 1.0), "first")
-    params = tg.montecarlo.sampling.ParameterSampler(sc.spec.parameters, 3).draws(0, 64)
-    U, weights, _ = model.solve(params, 64)
+    options = RunOptions.resolve(sc, selection="uniform", no_equilibrium="mixed")
+    assert options.tie_break == "first"
+    model = TreePlay(sc, options)
+    params = tg.scenario.sampling.ParameterSampler(sc.spec.parameters, 3).draws(0, 64)
+    batch = model.play_batch(params, 64)
+    U, weights = batch.payoffs, batch.weights
     env = tree_environment(sc, params)
     tree = build_game_tree(sc, env, 64)
     nf = tree_normal_form(tree)

@@ -104,7 +104,7 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
     str
     """
     from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
-    from tradegame.montecarlo.central import central_payoffs, central_stage_game
+    from tradegame.play.central import central_payoffs, central_stage_game
 
     fmt = parse_choice(GameFormat, fmt)
     # The description travels as Gambit's comment, so that import then export is the identity.
@@ -166,12 +166,12 @@ def _export_tree(scenario: Scenario, fmt: str, players: tuple[str, ...], comment
     ``.nfg``: the reduced normal form (plans labelled as
     :func:`~tradegame.solvers.tree_solvers.plan_labels` does).
     """
-    from tradegame.montecarlo.central import central_tree
+    from tradegame.play.central import central_tree
 
     tree = central_tree(scenario)
     tree.comment = comment
     if fmt == GameFormat.NFG:
-        from tradegame.montecarlo.central import central_normal_form
+        from tradegame.play.central import central_normal_form
 
         nf = central_normal_form(scenario)
         U = exact_reduced_payoffs(tree, nf.plans)

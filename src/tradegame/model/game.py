@@ -56,16 +56,12 @@ class GameStructure:
 
     @classmethod
     def from_scenario(cls, scenario: Scenario) -> GameStructure:
-        if scenario.stages is None:
-            return cls(scenario.players)
-        by_name = {lv.name: lv for p in scenario.players for lv in p.levers}
-        by_name.update({lv.name: lv for lv in scenario.chance})
-        axes = tuple(tuple(by_name[n] for n in st.levers) for st in scenario.stages)
+        axes = scenario.axes
         return cls(
             scenario.players,
-            axes,
-            tuple(st.label for st in scenario.stages),
-            tuple(st.ends for st in scenario.stages),
+            tuple(levers for _, levers, _ in axes),
+            tuple(name for name, _, _ in axes),
+            tuple(ends for _, _, ends in axes),
         )
 
     @property

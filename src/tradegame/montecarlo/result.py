@@ -13,13 +13,22 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from tradegame.play.solution import CentralEquilibrium, CentralGame
+
 __all__ = [
+    "NO_EQUILIBRIUM",
     "CentralEquilibrium",
     "CentralGame",
     "OutcomeEstimate",
     "SimulationResult",
+    "run_environment",
     "wilson_interval",
 ]
+
+#: Outcome label of draws whose game has no pure Nash equilibrium.
+NO_EQUILIBRIUM = "no_pure_equilibrium"
 
 Z_95 = 1.959963984540054
 
@@ -74,53 +83,6 @@ class OutcomeEstimate:
             "count": self.count,
             "ci95": list(self.ci95),
         }
-
-
-@dataclass(frozen=True)
-class CentralEquilibrium:
-    """A pure equilibrium of the central game (for a sequential game, a path it reaches)."""
-
-    strategies: dict[str, str]
-    """Player -> strategy label (options joined by '/'); for a sequential game,
-    stage -> the action taken."""
-    levers: dict[str, str]
-    """Lever -> option."""
-    payoffs: dict[str, float]
-    outcome: str
-    probability: float | None = None
-    """Sequential games: probability of this path (chance moves make several)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "strategies": self.strategies,
-            "levers": self.levers,
-            "payoffs": self.payoffs,
-            "outcome": self.outcome,
-        }
-        if self.probability is not None:
-            out["probability"] = self.probability
-        return out
-
-
-@dataclass(frozen=True)
-class CentralGame:
-    """The game with every parameter at its median, and its pure equilibria."""
-
-    parameters: dict[str, float]
-    equilibria: tuple[CentralEquilibrium, ...]
-    strategy: tuple[dict[str, Any], ...] = ()
-    """Sequential games with perfect information: the subgame-perfect strategy,
-    what each mover does after every history (see
-    :func:`tradegame.montecarlo.central.subgame_perfect_strategy`)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "parameters": self.parameters,
-            "pure_equilibria": [e.to_dict() for e in self.equilibria],
-        }
-        if self.strategy:
-            out["subgame_perfect_strategy"] = list(self.strategy)
-        return out
 
 
 @dataclass(frozen=True)
@@ -206,3 +168,16 @@ class SimulationResult:
     def to_json(self) -> str:
         """Canonical JSON text (UTF-8, 2-space indent, newline at the end)."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def run_environment() -> dict[str, str]:
+    """The versions a run's bytes may depend on: Python, NumPy and SciPy."""
+    import platform
+
+    import scipy
+
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+    }

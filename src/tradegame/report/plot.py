@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from tradegame.montecarlo.result import SimulationResult
-from tradegame.montecarlo.simulate import NO_EQUILIBRIUM
+from tradegame.montecarlo.result import NO_EQUILIBRIUM, SimulationResult
 from tradegame.report.files import write_output
 
 __all__ = ["plot_outcomes"]

@@ -19,13 +19,12 @@ from rich.text import Text
 from tradegame._text import printable
 from tradegame.model.game import GameStructure
 from tradegame.model.stages import played_prefix
-from tradegame.montecarlo.central import (
+from tradegame.montecarlo.result import NO_EQUILIBRIUM, SimulationResult
+from tradegame.play.central import (
     central_payoffs,
     central_stage_game,
     subgame_perfect_strategy,
 )
-from tradegame.montecarlo.result import SimulationResult
-from tradegame.montecarlo.simulate import NO_EQUILIBRIUM
 from tradegame.scenario.load import Scenario
 from tradegame.solvers.pure_nash import best_response_mask, pure_nash
 
@@ -363,9 +362,9 @@ def tree_tables(scenario: Scenario) -> Group:
     node (off the path too, up to 200 rows) and the plays it reaches. With
     imperfect information, the reduced normal form's pure equilibria.
     """
-    from tradegame.montecarlo.central import central_normal_form, central_tree
     from tradegame.montecarlo.simulate import RunOptions
-    from tradegame.montecarlo.tree_play import TreeModel
+    from tradegame.play.central import central_normal_form, central_tree
+    from tradegame.play.tree import TreeModel
     from tradegame.solvers.tree_solvers import plan_labels
 
     assert scenario.tree is not None

@@ -39,7 +39,7 @@ from tradegame.scenario.schema import (
     TablePayoffs,
     TreeNode,
 )
-from tradegame.scenario.vocabulary import NoEquilibrium, Solution
+from tradegame.scenario.vocabulary import GameKind, NoEquilibrium, Solution
 from tradegame.scenario.yaml_source import (
     STDIN,
     STDIN_NAME,
@@ -243,6 +243,47 @@ class Scenario:
     @property
     def title(self) -> str:
         return self.spec.title
+
+    @property
+    def kind(self) -> GameKind:
+        """How the players move: a 'tree:', 'stages:', or simultaneously."""
+        if self.tree is not None:
+            return GameKind.TREE
+        return GameKind.SIMULTANEOUS if self.stages is None else GameKind.STAGES
+
+    @property
+    def size_location(self) -> tuple[str, ...]:
+        """Where the game's size is declared: the tree's root, 'stages:' or 'players:'."""
+        if self.tree is not None:
+            return ("tree", "root")
+        return ("players",) if self.stages is None else ("stages",)
+
+    @property
+    def kind_location(self) -> tuple[str, ...]:
+        """The section that makes the kind of game: 'tree:', 'stages:' or 'players:'."""
+        return ("tree",) if self.tree is not None else self.size_location
+
+    @property
+    def kind_described(self) -> str:
+        """The kind of game in the words of an error message ("a tree", "stages:")."""
+        if self.tree is not None:
+            return "a tree"
+        return "simultaneous moves" if self.stages is None else "stages:"
+
+    @property
+    def axes(self) -> tuple[tuple[str, tuple[LeverSpec, ...], tuple[tuple[str, str], ...]], ...]:
+        """The axes of the game's grid of profiles: ``(name, levers, ends)``.
+
+        One per stage with 'stages:' (``ends``: the (lever, option) pairs that
+        end the game), else one per player with that player's levers.
+        """
+        if self.stages is None:
+            return tuple((p.name, p.levers, ()) for p in self.players)
+        by_name = {lv.name: lv for p in self.players for lv in p.levers}
+        by_name.update({lv.name: lv for lv in self.chance})
+        return tuple(
+            (st.label, tuple(by_name[n] for n in st.levers), st.ends) for st in self.stages
+        )
 
     @property
     def is_sequential(self) -> bool:

@@ -3,7 +3,7 @@
 Each choice is a :class:`enum.StrEnum`, so a member *is* its string: it
 compares equal to ``"pure_nash"``, formats as ``pure_nash`` and is written
 to JSON as ``"pure_nash"``. The scenario schema (``analysis:``), the run
-options (:class:`tradegame.montecarlo.simulate.RunOptions`) and the command
+options (:class:`tradegame.play.options.RunOptions`) and the command
 line (Typer choices, listed by ``--help`` and completed by the shell) take
 their values from here, and :func:`parse_choice` is the one check of a value
 that arrives as text.
@@ -24,6 +24,7 @@ __all__ = [
     "Disagreement",
     "EfgForm",
     "GameFormat",
+    "GameKind",
     "NoEquilibrium",
     "Selection",
     "Solution",
@@ -31,6 +32,24 @@ __all__ = [
     "UnknownChoice",
     "parse_choice",
 ]
+
+
+class GameKind(StrEnum):
+    """How the players move: the three kinds of game a scenario can describe.
+
+    Decided by the loader (a ``tree:`` section, else ``stages:``, else
+    simultaneous moves); each kind has one implementation of how a batch of
+    draws is played (:mod:`tradegame.play`).
+    """
+
+    SIMULTANEOUS = "simultaneous"
+    STAGES = "stages"
+    TREE = "tree"
+
+    @property
+    def sequential(self) -> bool:
+        """Whether the players move in turn (solved as ``subgame_perfect``)."""
+        return self is not GameKind.SIMULTANEOUS
 
 
 class Solution(StrEnum):

@@ -21,7 +21,7 @@ Rules
     dominance), equally likely.
 
 The rules ``mixed`` and ``qre``, which play a mixed profile rather than select
-a pure equilibrium, are in :mod:`tradegame.montecarlo.play`.
+a pure equilibrium, are in :mod:`tradegame.play.rule`.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def select(
     else:
         raise ValueError(
             f"selection rule '{rule}' plays a mixed profile in every draw rather than select "
-            "a pure equilibrium (see tradegame.montecarlo.play)"
+            "a pure equilibrium (see tradegame.play.rule)"
         )
     counts = keep.sum(axis=1, keepdims=True)
     return np.divide(keep, counts, out=np.zeros(keep.shape), where=counts > 0)

@@ -2,7 +2,7 @@
 
 Each concept turns every draw's game ``U`` of shape (D, n, A_0, ..., A_{n-1})
 into a distribution over its profiles, shape (D, P), like the Nash concepts
-of :mod:`tradegame.montecarlo.play`; outcome probabilities, expected payoffs
+of :mod:`tradegame.play.rule`; outcome probabilities, expected payoffs
 and lever options then follow from it in the same way.
 
 ``correlated``
@@ -38,7 +38,7 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from tradegame.montecarlo.selection import SELECTION_RULES, select
+from tradegame.play.selection import SELECTION_RULES, select
 from tradegame.scenario.vocabulary import (
     BARGAINING,
     Disagreement,

@@ -17,7 +17,7 @@ scenario's solution concept and selection rule:
 
 ``correlated``, ``maxmin``, ``nash_bargaining``, ``kalai_smorodinsky``, ``rationalizable``
     Concepts beyond Nash equilibrium, each with its own rule for choosing
-    among its solutions: see :mod:`tradegame.montecarlo.concepts`. Every draw
+    among its solutions: see :mod:`tradegame.play.concepts`. Every draw
     plays them (no draw lacks a solution).
 
 Mixed equilibria come from vertex enumeration (all extreme equilibria,
@@ -33,8 +33,8 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from tradegame.montecarlo.concepts import CONCEPTS, concept_distribution, describe_concept, product
-from tradegame.montecarlo.selection import select
+from tradegame.play.concepts import CONCEPTS, concept_distribution, describe_concept, product
+from tradegame.play.selection import select
 from tradegame.scenario.vocabulary import Disagreement, NoEquilibrium, Selection, Solution
 from tradegame.solvers.lemke_howson import lemke_howson_batch
 from tradegame.solvers.logit_qre import logit_qre_batch
@@ -54,9 +54,9 @@ class PlayRule:
     ----------
     solution : Solution or str
         Any but ``subgame_perfect``: ``pure_nash``, ``mixed_nash``, ``qre``, or
-        a key of :data:`~tradegame.montecarlo.concepts.CONCEPTS`.
+        a key of :data:`~tradegame.play.concepts.CONCEPTS`.
     selection : Selection or str
-        See :data:`tradegame.montecarlo.selection.SELECTION_RULES`.
+        See :data:`tradegame.play.selection.SELECTION_RULES`.
     no_equilibrium : NoEquilibrium or str
         For ``pure_nash`` with a pure selection rule: what draws without a pure
         equilibrium play.
@@ -170,7 +170,7 @@ def play_distribution(
     n_equilibria : ndarray of int, shape (D,)
         Pure equilibria of each draw (mixed equilibria for the ``mixed`` mode,
         1 for ``qre``; pure equilibria again for the concepts of
-        :mod:`tradegame.montecarlo.concepts`).
+        :mod:`tradegame.play.concepts`).
     """
     D, n = U.shape[0], U.shape[1]
     shape = U.shape[2:]

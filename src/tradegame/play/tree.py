@@ -24,6 +24,7 @@ it as for the other kinds of scenario.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -42,41 +43,94 @@ from tradegame.model.scenario_tree import (
     tree_environment,
 )
 from tradegame.model.tree import GameTree, Node
-from tradegame.montecarlo.central import central_normal_form, central_tree
-from tradegame.montecarlo.play import PlayRule, play_distribution
-from tradegame.montecarlo.result import CentralEquilibrium, CentralGame
+from tradegame.play.base import (
+    GamePlay,
+    MemoryNeed,
+    PlayedBatch,
+    RuleText,
+    medians,
+    sequential_rule_text,
+)
+from tradegame.play.central import central_normal_form, central_tree
+from tradegame.play.options import RunOptions
+from tradegame.play.rule import play_distribution
+from tradegame.play.simultaneous import mixed_equilibria
+from tradegame.play.solution import CentralEquilibrium, CentralSolution, Move
+from tradegame.play.stages import MAX_STRATEGY_ROWS, expected_payoffs
 from tradegame.scenario.load import Scenario
+from tradegame.scenario.vocabulary import GameKind
+from tradegame.solvers.dominance import eliminate_dominated
+from tradegame.solvers.pure_nash import best_response_mask, pure_nash
+from tradegame.solvers.tree_solvers import (
+    TreeBackwardInduction,
+    plan_labels,
+    tree_backward_induction,
+)
 
-__all__ = ["MAX_STRATEGY_ROWS", "TreeModel"]
-
-#: Most decision nodes listed in a subgame-perfect strategy.
-MAX_STRATEGY_ROWS = 2_000
+__all__ = ["TreePlay"]
 
 
-class TreeModel:
-    """Solves the game trees of a tree scenario, many draws at once.
+class TreePlay(GamePlay):
+    """Plays the draws of a tree scenario (its terminal nodes), many draws at once.
 
     Parameters
     ----------
     scenario : Scenario
         A scenario with a 'tree:'.
-    rule : PlayRule
-        Imperfect information: how each draw's reduced normal form is played.
-    tie_break : {"first", "uniform"}
-        Perfect information: backward induction's rule for indifferent movers.
+    options : RunOptions
+        Imperfect information: the play rule each draw's reduced normal form is
+        played by; perfect information: backward induction's ``tie_break``.
     """
 
-    def __init__(self, scenario: Scenario, rule: PlayRule, tie_break: str) -> None:
+    kind = GameKind.TREE
+    sequential = True
+
+    def __init__(self, scenario: Scenario, options: RunOptions) -> None:
+        super().__init__(scenario, options)
         assert scenario.tree is not None
-        self.scenario = scenario
-        self.rule = rule
-        self.tie_break = tie_break
+        self.tie_break = options.tie_break
         self.structure = TreeStructure.from_scenario(scenario)
         self.perfect = scenario.tree.is_perfect_information
-        self.players = tuple(p.name for p in scenario.players)
-        self._shape: tuple[int, ...] | None = None
+        self.lever_keys = list(self.structure.lever_keys)
+        self.indicators = self.structure.indicators
         self._levers = {lv.name: lv for p in scenario.players for lv in p.levers}
         self._levers.update({lv.name: lv for lv in scenario.chance})
+
+    @classmethod
+    def memory(cls, scenario: Scenario, options: RunOptions) -> MemoryNeed:
+        """Bytes per draw and fixed bytes of a run, and the game's size in words.
+
+        Per draw: outcome and play payoffs, weights and sums, and with imperfect
+        information the reduced normal form's payoffs and the play rule's work
+        arrays; fixed: the (plays, options) indicator matrix.
+
+        Raises
+        ------
+        ScenarioError
+            When a player's reduced strategies are too many to enumerate.
+        """
+        assert scenario.tree is not None
+        T = len(scenario.tree.terminals)
+        n = len(scenario.players)
+        K = len(scenario.tree.outcomes)
+        L = sum(len(lv.options) for p in scenario.players for lv in p.levers) + sum(
+            len(lv.options) for lv in scenario.chance
+        )
+        per_draw = (T * (2 * n + 6) + K * n + len(scenario.outcome_labels) + 16) * 8
+        size = f"{T:,}-play game tree"
+        if not scenario.tree.is_perfect_information:
+            shape = cls(scenario, options).normal_form_shape
+            profiles = math.prod(shape)
+            per_draw += profiles * (2 * n + 6) * 8
+            size += f" ({' x '.join(map(str, shape))} reduced strategies)"
+            L += profiles  # the (plays, profiles) matrix of which profile reaches which play
+        return MemoryNeed(per_draw, T * L * 8, size)
+
+    def path_label(self, t: int) -> str:
+        return self.structure.path_labels[t]
+
+    def rule_text(self) -> RuleText:
+        return sequential_rule_text(self)
 
     @property
     def n_plays(self) -> int:
@@ -127,27 +181,26 @@ class TreeModel:
         refuse_non_finite_plays(self.scenario, self.structure, U)
         return U
 
-    def solve(
+    def play_batch(
+        self, parameters: Mapping[str, NDArray[np.float64]], n_draws: int
+    ) -> PlayedBatch:
+        """Every play's payoffs, and how likely each play is, in a batch of draws.
+
+        The plays are the terminal nodes, in preorder; ``n_equilibria`` is 1 per
+        draw with backward induction, the number of pure equilibria of the
+        reduced normal form otherwise.
+        """
+        U, weights, n_eq = self._solve(parameters, n_draws)
+        return PlayedBatch(weights, self.structure.outcome_of_terminal[None, :], U, n_eq)
+
+    def _solve(
         self, parameters: Mapping[str, NDArray[np.float64]], n_draws: int
     ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.intp]]:
-        """Payoffs of every play, and how likely each play is, in a batch of draws.
-
-        Returns
-        -------
-        payoffs : ndarray, shape (D, n, T)
-        weights : ndarray, shape (D, T)
-            Probability of each play (terminal node, in preorder).
-        n_equilibria : ndarray of int, shape (D,)
-            1 per draw with backward induction; the number of pure equilibria of
-            the reduced normal form otherwise.
-        """
         env = tree_environment(self.scenario, parameters)
         paid = outcome_payoffs(self.scenario, env, n_draws)
         probs = chance_probabilities(self.scenario, env, n_draws)
         U = self.play_payoffs(paid)
         if self.perfect:
-            from tradegame.solvers.tree_solvers import tree_backward_induction
-
             tree = build_game_tree(self.scenario, env, n_draws, payoffs=paid, probabilities=probs)
             res = tree_backward_induction(tree, self.tie_break)
             weights = np.asarray(res.terminal_probs, dtype=np.float64)
@@ -166,17 +219,17 @@ class TreeModel:
         return U, weights, n_eq
 
     # ------------------------------------------------------------------ central game
-    def central_game(self) -> CentralGame:
-        """The tree with every parameter at its median: the plays its solution reaches.
+    def central(self, *, dominance: bool = False, game_tree: bool = True) -> CentralSolution:
+        """The tree with every parameter at its median, solved.
 
-        With perfect information also the full subgame-perfect strategy: the
-        action at every decision node, off the equilibrium path too.
+        The plays its solution reaches; with perfect information the full
+        subgame-perfect strategy (the action at every decision node, off the
+        equilibrium path too) and the path through the tree; with imperfect
+        information the reduced normal form and its equilibria. The central
+        tree is always made (its moves are listed from it).
         """
-        from tradegame.montecarlo.sampling import ParameterSampler
-
-        medians = ParameterSampler(self.scenario.spec.parameters, 0).medians()
-        params = {k: np.array([v]) for k, v in medians.items()}
-        U, weights, _ = self.solve(params, 1)
+        values, params = medians(self.scenario)
+        U, weights, _ = self._solve(params, 1)
         labels = self.scenario.outcome_labels
         s = self.structure
         equilibria = []
@@ -193,10 +246,63 @@ class TreeModel:
                     probability=float(weights[0, t]),
                 )
             )
-        strategy: tuple[dict[str, Any], ...] = ()
+        tree = central_tree(self.scenario)
+        nodes_of: dict[str, list[Node]] = {}
+        for n in tree.nodes():
+            lever = tree.graph.nodes[n].get("lever")
+            if lever is not None:
+                nodes_of.setdefault(lever, []).append(n)
+        moves = []
+        for lever, members in nodes_of.items():
+            d = tree.graph.nodes[members[0]]
+            chance = d["kind"] == "chance"
+            moves.append(
+                Move(
+                    name=lever,
+                    mover=None if chance else d["player"],
+                    options=tuple(d["actions"]),
+                    probabilities=tuple(float(p) for p in d["probs"]) if chance else (),
+                    nodes=len(members),
+                )
+            )
+        common: dict[str, Any] = {
+            "title": self.scenario.title,
+            "kind": self.kind,
+            "solution": self.options.solution,
+            "tie_break": self.options.tie_break,
+            "players": self.players,
+            "parameters": values,
+            "equilibria": tuple(equilibria),
+            "values": expected_payoffs(equilibria, self.players),
+            "moves": tuple(moves),
+            "unreached": tuple(
+                lv.name
+                for lv in (*self.scenario.levers, *self.scenario.chance)
+                if lv.name not in nodes_of
+            ),
+            "tree": tree,
+        }
         if self.perfect:
-            strategy = tuple(self.subgame_perfect_strategy())
-        return CentralGame(parameters=medians, equilibria=tuple(equilibria), strategy=strategy)
+            res = tree_backward_induction(tree, self.tie_break)
+            return CentralSolution(
+                **common,
+                strategy=tuple(self._strategy_rows(tree, res)),
+                path=frozenset(n for n, p in res.node_probs.items() if p[0] > 0),
+            )
+        nf = central_normal_form(self.scenario)
+        NF = np.asarray(nf.payoffs[0], dtype=np.float64)
+        eq = pure_nash(NF)
+        return CentralSolution(
+            **common,
+            strategies=tuple(
+                tuple(plan_labels(tree, p, nf.plans[i])) for i, p in enumerate(self.players)
+            ),
+            payoffs=NF,
+            best_responses=best_response_mask(NF),
+            pure_equilibria=tuple(tuple(int(a) for a in idx) for idx in np.argwhere(eq)),
+            mixed_equilibria=mixed_equilibria(NF),
+            dominance=eliminate_dominated(NF) if dominance else None,
+        )
 
     def subgame_perfect_strategy(self, limit: int = MAX_STRATEGY_ROWS) -> list[dict[str, Any]]:
         """What the mover does at every decision node of the central tree.
@@ -210,10 +316,12 @@ class TreeModel:
             (reached with positive probability) and ``tie`` (the mover was
             indifferent and the tie rule chose).
         """
-        from tradegame.solvers.tree_solvers import tree_backward_induction
-
         tree = central_tree(self.scenario)
-        res = tree_backward_induction(tree, self.tie_break)
+        return self._strategy_rows(tree, tree_backward_induction(tree, self.tie_break), limit)
+
+    def _strategy_rows(
+        self, tree: GameTree, res: TreeBackwardInduction, limit: int = MAX_STRATEGY_ROWS
+    ) -> list[dict[str, Any]]:
         options = {lv.name: lv.options for p in self.scenario.players for lv in p.levers}
         options.update({lv.name: lv.options for lv in self.scenario.chance})
         rows: list[dict[str, Any]] = []

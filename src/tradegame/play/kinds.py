@@ -1,0 +1,36 @@
+"""The implementation of :class:`~tradegame.play.base.GamePlay` for each kind of game."""
+
+from __future__ import annotations
+
+from tradegame.play.base import GamePlay
+from tradegame.play.options import RunOptions
+from tradegame.play.simultaneous import SimultaneousPlay
+from tradegame.play.stages import StagesPlay
+from tradegame.play.tree import TreePlay
+from tradegame.scenario.load import Scenario
+from tradegame.scenario.vocabulary import GameKind
+
+__all__ = ["PLAYS", "play_class", "play_for"]
+
+#: Kind of game -> the class that plays its draws.
+PLAYS: dict[GameKind, type[GamePlay]] = {
+    GameKind.SIMULTANEOUS: SimultaneousPlay,
+    GameKind.STAGES: StagesPlay,
+    GameKind.TREE: TreePlay,
+}
+
+
+def play_class(scenario: Scenario) -> type[GamePlay]:
+    """The class that plays the scenario's kind of game."""
+    return PLAYS[scenario.kind]
+
+
+def play_for(scenario: Scenario, options: RunOptions) -> GamePlay:
+    """How the scenario's draws are played under options from :meth:`RunOptions.resolve`.
+
+    Raises
+    ------
+    ScenarioError
+        When the game is too large to prepare (too many reduced strategies).
+    """
+    return play_class(scenario)(scenario, options)

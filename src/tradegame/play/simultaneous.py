@@ -1,0 +1,131 @@
+"""Simultaneous-move scenarios: each draw's normal-form game, solved and played.
+
+Each draw's game is the array of every player's payoff at every strategy
+profile; the run's play rule (:class:`~tradegame.play.rule.PlayRule`: the
+solution concept, its selection among equilibria and what draws without a
+pure equilibrium play) turns it into a probability for each profile.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradegame.play.base import RuleText
+from tradegame.play.concepts import CONCEPTS, describe_concept
+from tradegame.play.grid import GridPlay
+from tradegame.play.rule import MAX_ENUMERATION_BASES, play_distribution
+from tradegame.play.selection import SELECTION_RULES
+from tradegame.play.solution import CentralEquilibrium, CentralSolution
+from tradegame.scenario.vocabulary import GameKind, Selection, Solution
+from tradegame.solvers.dominance import eliminate_dominated
+from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
+from tradegame.solvers.pure_nash import best_response_mask, pure_nash
+
+__all__ = ["SimultaneousPlay", "mixed_equilibria"]
+
+
+def mixed_equilibria(
+    U: NDArray[np.float64],
+) -> tuple[tuple[NDArray[np.float64], NDArray[np.float64]], ...] | None:
+    """Every extreme mixed equilibrium of a two-player game, if small enough to list.
+
+    Parameters
+    ----------
+    U : ndarray, shape (n, S_0, ..., S_{n-1})
+
+    Returns
+    -------
+    tuple of (x, y), or None
+        ``None`` for other than two players, or when the game has more than
+        :data:`~tradegame.play.rule.MAX_ENUMERATION_BASES` candidate bases
+        (a run then uses Lemke–Howson for one equilibrium).
+    """
+    if U.shape[0] != 2 or math.comb(sum(U.shape[1:]), U.shape[1]) > MAX_ENUMERATION_BASES:
+        return None
+    return tuple((x, y) for x, y in mixed_nash_2p(U[0], U[1]))
+
+
+class SimultaneousPlay(GridPlay):
+    """Plays the draws of a simultaneous-move scenario (the players' strategy profiles)."""
+
+    kind = GameKind.SIMULTANEOUS
+    sequential = False
+    perfect = False
+
+    def profile_weights(
+        self, U: NDArray[np.float64], env: Mapping[str, Any], n_draws: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+        return play_distribution(U, self.rule)
+
+    @property
+    def normal_form_shape(self) -> tuple[int, ...]:
+        return self.game.shape
+
+    @property
+    def solution_concept(self) -> str:
+        if self.options.solution in CONCEPTS:
+            return self.options.solution.replace("_", " ")
+        return "pure Nash equilibria"
+
+    def rule_text(self) -> RuleText:
+        options = self.options
+        if options.solution in CONCEPTS:
+            return RuleText(
+                *describe_concept(options.solution, options.selection, options.disagreement)
+            )
+        if options.solution == Solution.QRE:
+            text = "not needed: the logit QRE is unique on its principal branch"
+        elif options.solution == Solution.MIXED_NASH:
+            # The rule applies to the draw's extreme mixed equilibria, not to pure ones.
+            text = (
+                "extreme mixed equilibria not Pareto-dominated (in expected payoffs) by "
+                "another of the draw, equally likely"
+                if options.selection == Selection.PAYOFF_DOMINANT
+                else "each extreme mixed equilibrium of a draw equally likely"
+            )
+        else:
+            text = SELECTION_RULES[options.selection]
+        return RuleText(
+            "none" if options.solution == Solution.QRE else options.selection,
+            text,
+            self.rule.describe(self.game.n_players, self.game.shape),
+        )
+
+    def central(self, *, dominance: bool = False) -> CentralSolution:
+        game = self.game
+        values, _, U1, labels = self.central_grid()
+        U = U1[0]
+        eq = pure_nash(U)
+        flatU = U.reshape(game.n_players, -1)
+        kept = {lv.name for axis in game.axes for lv in axis}
+        equilibria = []
+        for p in np.flatnonzero(eq.reshape(-1)):
+            strategies = game.profile_strategies(int(p))
+            equilibria.append(
+                CentralEquilibrium(
+                    strategies=dict(zip(game.axis_names, strategies, strict=True)),
+                    levers={lv: o for lv, o in game.profile_labels(int(p)).items() if lv in kept},
+                    payoffs={pl.name: float(flatU[i, p]) for i, pl in enumerate(game.players)},
+                    outcome=self.scenario.outcome_labels[int(labels[p])],
+                )
+            )
+        return CentralSolution(
+            title=self.scenario.title,
+            kind=self.kind,
+            solution=self.options.solution,
+            tie_break=self.options.tie_break,
+            players=self.players,
+            parameters=values,
+            strategies=tuple(tuple(game.strategy_labels(i)) for i in range(game.n_players)),
+            payoffs=U,
+            best_responses=best_response_mask(U),
+            pure_equilibria=tuple(tuple(int(a) for a in idx) for idx in np.argwhere(eq)),
+            mixed_equilibria=mixed_equilibria(U),
+            equilibria=tuple(equilibria),
+            dominance=eliminate_dominated(U) if dominance else None,
+        )

@@ -1,0 +1,284 @@
+"""The central game as data: what :func:`tradegame.solve` returns.
+
+The *central game* is the scenario's game with every uncertain parameter at
+its median. :class:`CentralSolution` holds it solved: its labelled payoffs
+and best responses, its pure and mixed equilibria, the subgame-perfect
+strategy and path of a sequential game, and, when asked, the iterated
+dominance trace. ``tradegame solve`` prints it, ``solve --json`` writes
+:meth:`CentralSolution.to_dict`, ``tree`` draws its tree, ``export`` writes
+it, and a run's ``central_game`` is its :meth:`CentralSolution.summary`, so
+each of them shows the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradegame.model.tree import GameTree, Node
+from tradegame.solvers.dominance import DominanceResult
+
+__all__ = ["CentralEquilibrium", "CentralGame", "CentralSolution", "Move"]
+
+
+@dataclass(frozen=True)
+class CentralEquilibrium:
+    """A pure equilibrium of the central game (for a sequential game, a path it reaches)."""
+
+    strategies: dict[str, str]
+    """Player -> strategy label (options joined by '/'); for a sequential game,
+    stage (or lever) -> the action taken."""
+    levers: dict[str, str]
+    """Lever -> option."""
+    payoffs: dict[str, float]
+    outcome: str
+    probability: float | None = None
+    """Sequential games: probability of this path (chance moves make several)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "strategies": self.strategies,
+            "levers": self.levers,
+            "payoffs": self.payoffs,
+            "outcome": self.outcome,
+        }
+        if self.probability is not None:
+            out["probability"] = self.probability
+        return out
+
+
+@dataclass(frozen=True)
+class CentralGame:
+    """What a run reports of its central game: the parameters' medians and the equilibria."""
+
+    parameters: dict[str, float]
+    equilibria: tuple[CentralEquilibrium, ...]
+    strategy: tuple[dict[str, Any], ...] = ()
+    """Sequential games with perfect information: the subgame-perfect strategy,
+    what each mover does after every history (or at every decision node)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "parameters": self.parameters,
+            "pure_equilibria": [e.to_dict() for e in self.equilibria],
+        }
+        if self.strategy:
+            out["subgame_perfect_strategy"] = list(self.strategy)
+        return out
+
+
+@dataclass(frozen=True)
+class Move:
+    """One move of a sequential game: a stage, or a lever of a tree.
+
+    Attributes
+    ----------
+    name : str
+        The stage's label, or the lever's name.
+    mover : str or None
+        The player who moves; ``None`` for chance.
+    options : tuple of str
+        Its options (a stage's options that end the game are listed in ``ends``).
+    probabilities : tuple of float
+        Chance moves: each option's probability at the medians (else empty).
+    observes : tuple of str or None
+        Stages: the earlier stages the mover has seen (``None``: all of them).
+    ends : tuple of int
+        Stages: the indices of the options that end the game.
+    nodes : int
+        Trees: the number of decision nodes the lever moves at (1 for a stage).
+    """
+
+    name: str
+    mover: str | None
+    options: tuple[str, ...]
+    probabilities: tuple[float, ...] = ()
+    observes: tuple[str, ...] | None = None
+    ends: tuple[int, ...] = ()
+    nodes: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "mover": self.mover if self.mover is not None else "chance",
+            "options": list(self.options),
+        }
+        if self.probabilities:
+            out["probabilities"] = list(self.probabilities)
+        if self.observes is not None:
+            out["observes"] = list(self.observes)
+        if self.ends:
+            out["ends"] = [self.options[k] for k in self.ends]
+        if self.nodes != 1:
+            out["nodes"] = self.nodes
+        return out
+
+
+@dataclass(frozen=True)
+class CentralSolution:
+    """A scenario's central game (every parameter at its median), solved.
+
+    Attributes
+    ----------
+    title : str
+        The scenario's title.
+    kind : str
+        ``simultaneous``, ``stages`` or ``tree``.
+    solution : str
+        The solution concept of the scenario (or of the ``solution=`` given).
+    tie_break : str
+        Sequential games: backward induction's rule for indifferent movers.
+    players : tuple of str
+    parameters : dict of str to float
+        Each uncertain parameter's median.
+    strategies : tuple of tuple of str
+        The strategy labels of each player's axis of :attr:`payoffs`: the
+        player's strategies (simultaneous games) or reduced plans (sequential
+        games with imperfect information); empty when there is no normal form.
+    payoffs : ndarray, shape (n, S_0, ..., S_{n-1}), or None
+        The normal form: ``payoffs[i, s_0, ..., s_{n-1}]`` is player *i*'s
+        payoff. ``None`` for sequential games with perfect information (solved
+        on their tree, whose normal form can be astronomically large).
+    best_responses : ndarray of bool, same shape as ``payoffs``, or None
+        ``True`` where player *i*'s strategy is a best response to the others'.
+    pure_equilibria : tuple of tuple of int
+        The pure Nash equilibria of the normal form, as strategy indices.
+    mixed_equilibria : tuple of (ndarray, ndarray), or None
+        Two-player normal forms: every extreme mixed equilibrium ``(x, y)`` by
+        vertex enumeration; ``None`` when not computed (more than two players,
+        no normal form, or too many candidate bases).
+    equilibria : tuple of CentralEquilibrium
+        What a run reports as the central game's equilibria: the pure
+        equilibria (simultaneous games) or the plays the equilibrium reaches,
+        each with its probability (sequential games).
+    strategy : tuple of dict
+        Sequential games with perfect information: the subgame-perfect strategy,
+        what the mover does after every history (or at every decision node).
+    values : dict of str to float, or None
+        Sequential games: each player's expected payoff of equilibrium play.
+    moves : tuple of Move
+        Sequential games: the stages (or the tree's levers, in the order the
+        tree first meets them), in order.
+    unreached : tuple of str
+        Trees: the levers no node of the tree moves.
+    dominance : DominanceResult or None
+        Iterated elimination of strictly dominated strategies of the normal
+        form (pure and mixed dominators), when asked for.
+    tree : GameTree or None
+        Sequential games: the central game tree (not written to JSON).
+    path : frozenset of node, or None
+        Sequential games with perfect information: the tree's nodes on the
+        equilibrium path.
+    """
+
+    title: str
+    kind: str
+    solution: str
+    tie_break: str
+    players: tuple[str, ...]
+    parameters: dict[str, float]
+    strategies: tuple[tuple[str, ...], ...] = ()
+    payoffs: NDArray[np.float64] | None = field(default=None, repr=False)
+    best_responses: NDArray[np.bool_] | None = field(default=None, repr=False)
+    pure_equilibria: tuple[tuple[int, ...], ...] = ()
+    mixed_equilibria: tuple[tuple[NDArray[np.float64], NDArray[np.float64]], ...] | None = None
+    equilibria: tuple[CentralEquilibrium, ...] = ()
+    strategy: tuple[dict[str, Any], ...] = ()
+    values: dict[str, float] | None = None
+    moves: tuple[Move, ...] = ()
+    unreached: tuple[str, ...] = ()
+    dominance: DominanceResult | None = field(default=None, repr=False)
+    tree: GameTree | None = field(default=None, repr=False)
+    path: frozenset[Node] | None = field(default=None, repr=False)
+
+    def summary(self) -> CentralGame:
+        """What a run reports of this central game (its ``central_game``)."""
+        return CentralGame(self.parameters, self.equilibria, self.strategy)
+
+    def profile_labels(self, profile: tuple[int, ...]) -> tuple[str, ...]:
+        """Each player's strategy label at a profile of the normal form."""
+        return tuple(self.strategies[i][a] for i, a in enumerate(profile))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The central game as plain JSON data (``tradegame solve --json``).
+
+        ``parameters``, ``pure_equilibria`` and ``subgame_perfect_strategy``
+        are exactly a run's ``central_game``; the normal form's payoffs and best
+        responses are nested lists, player first, then one axis per player.
+        """
+        out: dict[str, Any] = {
+            "scenario": self.title,
+            "kind": self.kind,
+            "solution": self.solution,
+            "players": list(self.players),
+        }
+        if self.kind != "simultaneous":
+            out["tie_break"] = self.tie_break
+        out.update(self.summary().to_dict())
+        if self.moves:
+            out["moves"] = [m.to_dict() for m in self.moves]
+        if self.values is not None:
+            out["expected_payoffs"] = self.values
+        if self.payoffs is not None and self.best_responses is not None:
+            out["normal_form"] = {
+                "strategies": {
+                    p: list(s) for p, s in zip(self.players, self.strategies, strict=True)
+                },
+                "payoffs": {p: self.payoffs[i].tolist() for i, p in enumerate(self.players)},
+                "best_responses": {
+                    p: self.best_responses[i].tolist() for i, p in enumerate(self.players)
+                },
+                "pure_nash_equilibria": [
+                    dict(zip(self.players, self.profile_labels(e), strict=True))
+                    for e in self.pure_equilibria
+                ],
+            }
+        if self.mixed_equilibria is not None:
+            out["mixed_nash_equilibria"] = [
+                {
+                    "strategies": {
+                        p: {self.strategies[i][k]: float(w) for k, w in enumerate(z) if w > 1e-12}
+                        for i, (p, z) in enumerate(zip(self.players, (x, y), strict=True))
+                    },
+                    "payoffs": {p: self.mixed_payoff(i, x, y) for i, p in enumerate(self.players)},
+                }
+                for x, y in self.mixed_equilibria
+            ]
+        if self.dominance is not None:
+            out["dominance"] = {
+                "rounds": self.dominance.rounds,
+                "eliminated": [
+                    {
+                        "round": e.round,
+                        "player": self.players[e.player],
+                        "strategy": self.strategies[e.player][e.action],
+                        "dominated_by": self._dominator(e.player, e.dominated_by),
+                        "strict": e.strict,
+                    }
+                    for e in self.dominance.trace
+                ],
+                "surviving": {
+                    p: [self.strategies[i][a] for a in self.dominance.surviving[i]]
+                    for i, p in enumerate(self.players)
+                },
+            }
+        return out
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as indented JSON text, ending in a newline."""
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
+
+    def mixed_payoff(self, i: int, x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
+        """Player *i*'s expected payoff when the two players mix by ``x`` and ``y``."""
+        assert self.payoffs is not None
+        return float(x @ self.payoffs[i] @ y)
+
+    def _dominator(self, player: int, by: int | NDArray[np.float64]) -> Any:
+        labels = self.strategies[player]
+        if isinstance(by, int | np.integer):
+            return labels[int(by)]
+        return {labels[k]: float(w) for k, w in enumerate(by) if w > 1e-12}

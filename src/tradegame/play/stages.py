@@ -1,0 +1,372 @@
+"""Sequential scenarios in the Monte Carlo: from each draw's stage game to play.
+
+With perfect information every draw is solved by backward induction
+(:func:`tradegame.solvers.backward_induction.backward_induction`), vectorised
+over the draws; ties are broken by the scenario's recorded ``tie_break`` rule.
+The equilibrium path distribution over terminal histories (one action per
+stage) plays the role that the selected equilibrium plays in a simultaneous
+game. With imperfect information (a stage that does not observe every earlier
+one) each draw's game is converted to its reduced normal form
+(:func:`tradegame.model.normal_form.reduced_normal_form`), its pure Nash
+equilibria are found and selected as for simultaneous games, and the selected
+strategy profile is played out, chance in expectation, into a distribution
+over terminal histories.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradegame._numeric import piecewise_matmul
+from tradegame.model.budget import check_normal_form
+from tradegame.model.normal_form import (
+    TooManyStrategies,
+    reduced_normal_form,
+    reduced_strategies,
+)
+from tradegame.model.scenario_tree import chance_probabilities
+from tradegame.model.stages import (
+    Stage,
+    ended_at,
+    infoset_key,
+    is_perfect_information,
+    played_prefix,
+)
+from tradegame.model.tree import GameTree
+from tradegame.play.base import RuleText, sequential_rule_text
+from tradegame.play.grid import GridPlay
+from tradegame.play.options import RunOptions
+from tradegame.play.rule import play_distribution
+from tradegame.play.simultaneous import mixed_equilibria
+from tradegame.play.solution import CentralEquilibrium, CentralSolution, Move
+from tradegame.scenario.load import Scenario
+from tradegame.scenario.vocabulary import GameKind
+from tradegame.solvers.backward_induction import backward_induction
+from tradegame.solvers.dominance import eliminate_dominated
+from tradegame.solvers.pure_nash import best_response_mask, pure_nash
+
+__all__ = [
+    "MAX_STRATEGY_ROWS",
+    "CentralStageGame",
+    "StagesPlay",
+    "central_stage_game",
+    "expected_payoffs",
+    "subgame_perfect_strategy",
+]
+
+#: Largest number of histories (or decision nodes) listed in a subgame-perfect strategy.
+MAX_STRATEGY_ROWS = 2_000
+
+
+class StagesPlay(GridPlay):
+    """Plays the draws of a scenario with 'stages:' (its terminal histories).
+
+    With perfect information each draw is solved by backward induction,
+    indifferent movers by the run's ``tie_break``; with imperfect information
+    each draw's reduced normal form is played exactly as a simultaneous game
+    would be (the run's solution concept, selection and fallback), and the
+    chosen profiles are played out, chance in expectation.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A scenario with ``stages``.
+    options : RunOptions
+        The run's selection, tie rule and play rule.
+
+    Raises
+    ------
+    ScenarioError
+        Imperfect information: when a player has too many reduced strategies.
+    """
+
+    kind = GameKind.STAGES
+    sequential = True
+
+    def __init__(self, scenario: Scenario, options: RunOptions) -> None:
+        super().__init__(scenario, options)
+        assert scenario.stages is not None
+        game = self.game
+        self.tie_break = options.tie_break
+        first_stage = {lv: k for k, st in enumerate(scenario.stages) for lv in st.levers}
+        self.stages = tuple(
+            Stage(
+                name=st.label,
+                mover=st.mover,
+                actions=tuple(game.strategy_labels(k)),
+                observes=None
+                if st.observes is None
+                else tuple(sorted({first_stage[o] for o in st.observes})),
+                ends=game.ending_actions(k),
+            )
+            for k, st in enumerate(scenario.stages)
+        )
+        self.perfect = is_perfect_information(self.stages)
+        self.chance_index = {lv.name: k for k, lv in enumerate(scenario.chance)}
+        if not self.perfect:
+            try:
+                self._consistency = self._consistency_matrices()
+            except TooManyStrategies as exc:
+                raise exc.scenario_error(scenario.locate(("stages",))) from None
+
+    @property
+    def solution_concept(self) -> str:
+        if self.perfect:
+            return "subgame-perfect equilibrium by backward induction"
+        return "pure Nash equilibria of the reduced normal form (imperfect information)"
+
+    def rule_text(self) -> RuleText:
+        return sequential_rule_text(self)
+
+    def central_stage_game(self) -> CentralStageGame:
+        """The stages, payoffs and chance probabilities at the parameters' medians."""
+        _, env, U, _ = self.central_grid()
+        probs: dict[int | str, NDArray[np.float64]] = {
+            s: p[0] for s, p in self.chance_probabilities(env, 1).items()
+        }
+        return CentralStageGame(self.stages, self.players, U[0], probs, self.perfect)
+
+    def central(self, *, dominance: bool = False, game_tree: bool = False) -> CentralSolution:
+        game = self.game
+        values, env, U, labels = self.central_grid()
+        probability = self.profile_weights(U, env, 1)[0][0].reshape(-1)
+        flatU = U.reshape(game.n_players, -1)
+        equilibria = []
+        for p in np.flatnonzero(probability > 0):
+            strategies = game.profile_strategies(int(p))
+            played = game.played_stages(int(p))
+            kept = {lv.name for axis in game.axes[:played] for lv in axis}
+            equilibria.append(
+                CentralEquilibrium(
+                    # A path stops at the stage that ended the game ('ends:').
+                    strategies=dict(
+                        zip(game.axis_names[:played], strategies[:played], strict=True)
+                    ),
+                    levers={lv: o for lv, o in game.profile_labels(int(p)).items() if lv in kept},
+                    payoffs={pl.name: float(flatU[i, p]) for i, pl in enumerate(game.players)},
+                    outcome=self.scenario.outcome_labels[int(labels[p])],
+                    probability=float(probability[p]),
+                )
+            )
+        g = self.central_stage_game()
+        moves = tuple(
+            Move(
+                name=st.name,
+                mover=st.mover,
+                options=st.actions,
+                probabilities=()
+                if st.mover is not None
+                else tuple(float(x) for x in g.chance_probs[k]),
+                observes=None
+                if st.observes is None
+                else tuple(self.stages[o].name for o in st.observes),
+                ends=st.ends,
+            )
+            for k, st in enumerate(self.stages)
+        )
+        tree = (
+            GameTree.from_stages(g.V, g.stages, g.players, g.chance_probs, self.scenario.title)
+            if game_tree
+            else None
+        )
+        common: dict[str, Any] = {
+            "title": self.scenario.title,
+            "kind": self.kind,
+            "solution": self.options.solution,
+            "tie_break": self.options.tie_break,
+            "players": self.players,
+            "parameters": values,
+            "equilibria": tuple(equilibria),
+            "moves": moves,
+            "tree": tree,
+        }
+        if self.perfect:
+            res = backward_induction(g.V, g.stages, g.players, g.chance_probs, self.tie_break)
+            ends = [played_prefix(g.stages, h) for h in np.argwhere(res.path_probs > 0)]
+            return CentralSolution(
+                **common,
+                strategy=tuple(subgame_perfect_strategy(g, self.tie_break)),
+                values={p: float(v) for p, v in zip(g.players, res.values, strict=True)},
+                path=frozenset(h[:k] for h in ends for k in range(len(h) + 1)),
+            )
+        plans = reduced_strategies(g.stages, g.players)
+        check_normal_form(self.scenario, tuple(len(p) for p in plans))
+        NF, plan_labels = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
+        NF = np.asarray(NF, dtype=np.float64)
+        eq = pure_nash(NF)
+        return CentralSolution(
+            **common,
+            strategies=tuple(tuple(labels) for labels in plan_labels),
+            payoffs=NF,
+            best_responses=best_response_mask(NF),
+            pure_equilibria=tuple(tuple(int(a) for a in idx) for idx in np.argwhere(eq)),
+            mixed_equilibria=mixed_equilibria(NF),
+            values=expected_payoffs(equilibria, self.players),
+            dominance=eliminate_dominated(NF) if dominance else None,
+        )
+
+    def chance_probabilities(
+        self, env: Mapping[str, Any], n_draws: int
+    ) -> dict[int, NDArray[np.float64]]:
+        """Probabilities of each chance stage's options, ``{stage: (D, A_s)}``.
+
+        Raises
+        ------
+        ScenarioError
+            When a draw's probabilities are negative, not finite, or do not sum
+            to 1 (within 1e-9), naming the chance lever and the draw.
+        """
+        assert self.scenario.stages is not None
+        by_lever = chance_probabilities(self.scenario, env, n_draws)
+        return {
+            s: by_lever[st.levers[0]]
+            for s, st in enumerate(self.scenario.stages)
+            if st.mover is None
+        }
+
+    def profile_weights(
+        self, U: NDArray[np.float64], env: Mapping[str, Any], n_draws: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+        """Distribution over terminal histories, and equilibria counted, per draw.
+
+        Parameters
+        ----------
+        U : ndarray, shape (D, n, A_0, ..., A_{k-1})
+            Terminal payoffs.
+
+        Returns
+        -------
+        weights : ndarray, shape (D, P)
+            Probability of each terminal history (flattened in C order).
+        n_equilibria : ndarray of int, shape (D,)
+            1 per draw for backward induction (unique under the tie rule); the
+            number of pure equilibria of the normal form otherwise.
+        """
+        probs = self.chance_probabilities(env, n_draws)
+        if self.perfect:
+            res = backward_induction(U, self.stages, self.players, probs, self.tie_break)  # type: ignore[arg-type]
+            path = np.asarray(res.path_probs, dtype=np.float64).reshape(n_draws, -1)
+            return path, np.ones(n_draws, dtype=np.intp)
+        NF, _ = reduced_normal_form(U, self.stages, self.players, dict(probs))  # type: ignore[arg-type]
+        chosen, n_eq = play_distribution(np.asarray(NF, dtype=np.float64), self.rule)
+        # Play the chosen strategy profiles out: terminal h is reached when every
+        # player's plan agrees with it, with the chance probabilities along it.
+        sizes = [c.shape[0] for c in self._consistency]
+        T = chosen.reshape(n_draws, *sizes)
+        last = self._consistency[-1]
+        rows = T.reshape(-1, sizes[-1])
+        X = piecewise_matmul(rows, last).reshape(n_draws, *sizes[:-1], last.shape[1])
+        for C in reversed(self._consistency[:-1]):
+            X = np.einsum("...ah,ah->...h", X, C)
+        reach = X.reshape(n_draws, -1)
+        for s, p in probs.items():
+            reach = reach * p[:, self._histories[:, s]]
+        return reach, n_eq
+
+    @property
+    def normal_form_shape(self) -> tuple[int, ...]:
+        """Imperfect information: the number of reduced strategies of each player."""
+        return tuple(c.shape[0] for c in self._consistency)
+
+    def _consistency_matrices(self) -> list[NDArray[np.float64]]:
+        """``C_i[sigma, h]``: 1 if player i's plan sigma agrees with history h."""
+        shape = tuple(len(st.actions) for st in self.stages)
+        self._histories = np.array(
+            list(itertools.product(*(range(a) for a in shape))), dtype=np.intp
+        )
+        plans = reduced_strategies(self.stages, self.players)
+        out = []
+        for player, player_plans in zip(self.players, plans, strict=True):
+            own = [s for s, st in enumerate(self.stages) if st.mover == player]
+            C = np.ones((len(player_plans), len(self._histories)))
+            for j, plan in enumerate(player_plans):
+                for h_index, h in enumerate(self._histories):
+                    for s in own:
+                        if plan.get(infoset_key(self.stages, s, h)) != h[s]:
+                            C[j, h_index] = 0.0
+                            break
+            out.append(C)
+        return out
+
+
+def expected_payoffs(
+    equilibria: list[CentralEquilibrium], players: tuple[str, ...]
+) -> dict[str, float] | None:
+    """Each player's expected payoff over the plays reached (None if no play is)."""
+    if sum(e.probability or 0.0 for e in equilibria) < 0.5:
+        return None
+    return {p: sum((e.probability or 0.0) * e.payoffs[p] for e in equilibria) for p in players}
+
+
+@dataclass(frozen=True)
+class CentralStageGame:
+    """A stage game at the parameters' medians, in the engine's terms."""
+
+    stages: tuple[Stage, ...]
+    players: tuple[str, ...]
+    V: NDArray[np.float64]
+    """Payoffs, shape (n, A_0, ..., A_{k-1})."""
+    chance_probs: dict[int | str, NDArray[np.float64]]
+    """Probabilities of each chance stage's options, shape (A_s,)."""
+    perfect_information: bool
+
+
+def central_stage_game(scenario: Scenario) -> CentralStageGame:
+    """The stages, payoffs and chance probabilities of a sequential scenario at its medians."""
+    return StagesPlay(scenario, RunOptions.resolve(scenario)).central_stage_game()
+
+
+def subgame_perfect_strategy(
+    g: CentralStageGame, tie_break: str, limit: int = MAX_STRATEGY_ROWS
+) -> list[dict[str, Any]]:
+    """What each mover does after every history, by backward induction.
+
+    The full strategy, off the equilibrium path too: it says why the path is
+    what it is (the threats and promises that are credible).
+
+    Parameters
+    ----------
+    g : CentralStageGame
+        A perfect-information stage game (``g.perfect_information``).
+    tie_break : {"first", "uniform"}
+    limit : int
+        At most this many histories are listed, stage by stage.
+
+    Returns
+    -------
+    list of dict
+        One per (stage, history before it) with a player to move, skipping
+        histories at which the game already ended (:attr:`Stage.ends`):
+        ``stage``, ``mover``, ``after`` (earlier stage -> action), ``action``,
+        ``on_path`` (reached with positive probability) and ``tie`` (the mover
+        was indifferent and the tie rule chose).
+    """
+    res = backward_induction(g.V, g.stages, g.players, g.chance_probs, tie_break)
+    rows: list[dict[str, Any]] = []
+    for s, st in enumerate(g.stages):
+        strategy = res.strategy[s]
+        if strategy is None:  # a chance stage
+            continue
+        tie = res.ties[s]
+        for h in itertools.product(*(range(len(x.actions)) for x in g.stages[:s])):
+            if ended_at(g.stages, h) is not None:
+                continue  # the game ended before this stage
+            if len(rows) >= limit:
+                return rows
+            rows.append(
+                {
+                    "stage": st.name,
+                    "mover": st.mover,
+                    "after": {g.stages[t].name: g.stages[t].actions[a] for t, a in enumerate(h)},
+                    "action": st.actions[int(strategy[h])],
+                    "on_path": bool(float(res.path_probs[h].sum()) > 0) if h else True,
+                    "tie": bool(tie is not None and bool(tie[h])),
+                }
+            )
+    return rows
