@@ -10,7 +10,7 @@ import pytest
 import tradegame as tg
 from tradegame.model.build import build_payoffs, evaluation_environment
 from tradegame.model.game import GameStructure
-from tradegame.montecarlo.simulate import central_game
+from tradegame.play.solve import solve
 from tradegame.scenario.library import shipped_scenarios
 from tradegame.solvers import pure_nash
 
@@ -36,7 +36,7 @@ def test_validates_solves_and_simulates(name: str, cli) -> None:
         return
     # The central game's equilibria really are equilibria of the median game.
     game = GameStructure.from_scenario(sc)
-    medians = {k: np.array([v]) for k, v in central_game(sc).parameters.items()}
+    medians = {k: np.array([v]) for k, v in solve(sc).parameters.items()}
     U = build_payoffs(sc, game, evaluation_environment(sc, game, medians), 1)[0]
     mask = pure_nash(U)
     assert mask.sum() == len(res.central_game.equilibria)

@@ -4,6 +4,7 @@
 >>> sc = tg.load_scenario("madrid_2025")            # doctest: +SKIP
 >>> res = tg.simulate(sc, samples=100_000, seed=7)  # doctest: +SKIP
 >>> res.outcome_probabilities                       # doctest: +SKIP
+>>> tg.solve(sc).equilibria                         # doctest: +SKIP
 
 The public names are imported on first use (PEP 562), so that ``import
 tradegame`` is cheap and the command line can install its signal handling
@@ -26,9 +27,12 @@ if TYPE_CHECKING:
     from tradegame.errors import ScenarioError, TradegameError
     from tradegame.montecarlo.result import SimulationResult
     from tradegame.montecarlo.simulate import simulate
+    from tradegame.play.solution import CentralSolution
+    from tradegame.play.solve import solve
     from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
 
 __all__ = [
+    "CentralSolution",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
@@ -37,6 +41,7 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
     "simulate",
+    "solve",
     "solvers",
 ]
 
@@ -45,6 +50,8 @@ _WHERE = {
     "TradegameError": "tradegame.errors",
     "SimulationResult": "tradegame.montecarlo.result",
     "simulate": "tradegame.montecarlo.simulate",
+    "solve": "tradegame.play.solve",
+    "CentralSolution": "tradegame.play.solution",
     "Scenario": "tradegame.scenario.load",
     "load_scenario": "tradegame.scenario.load",
     "parse_scenario": "tradegame.scenario.load",

@@ -36,13 +36,16 @@ from tradegame._text import printable
 from tradegame._version import __version__
 from tradegame.errors import ScenarioError, TradegameError
 from tradegame.model.build import NonFiniteError
-from tradegame.montecarlo.simulate import (
-    MAX_SAMPLES,
-    CheckpointError,
-    RunOptionError,
-    RunOptions,
+from tradegame.montecarlo.checkpoint import CheckpointError
+from tradegame.montecarlo.simulate import MAX_SAMPLES
+from tradegame.play.options import RunOptionError, RunOptions
+from tradegame.report.files import (
+    OutputError,
+    StandardOutput,
+    atomic_write_text,
+    check_output_path,
+    write_stdout,
 )
-from tradegame.report.files import OutputError, StandardOutput, check_output_path, write_stdout
 from tradegame.scenario.schema import Analysis
 from tradegame.scenario.vocabulary import (
     Disagreement,
@@ -391,13 +394,39 @@ def run(
 
 
 @app.command()
-def solve(scenario: ScenarioArg, max_memory: MaxMemoryOption = None) -> None:
+def solve(
+    scenario: ScenarioArg,
+    json_path: Annotated[
+        str | None,
+        typer.Option(
+            "--json", help="Write the solved central game as JSON ('-' for standard output)."
+        ),
+    ] = None,
+    dominance: Annotated[
+        bool,
+        typer.Option(
+            "--dominance",
+            help="Also eliminate strictly dominated strategies round by round; show the trace.",
+        ),
+    ] = False,
+    max_memory: MaxMemoryOption = None,
+) -> None:
     """Solve the central game (parameters at their medians), without Monte Carlo."""
-    from tradegame.report.table import central_game_tables
+    from tradegame.play.solve import solve as solve_central
+    from tradegame.report.table import central_game_tables, dominance_table
 
+    _output(None if json_path == "-" else json_path)
     sc = _load(scenario)
     _check_budget(sc, "solve", "solve", max_memory)
-    out.print(central_game_tables(sc, width=out.width))
+    central = solve_central(sc, dominance=dominance)
+    if json_path == "-":
+        write_stdout(central.to_json())
+        return
+    if json_path is not None:
+        atomic_write_text(json_path, central.to_json())
+    out.print(central_game_tables(central, width=out.width))
+    if central.dominance is not None:
+        out.print(dominance_table(central))
 
 
 @app.command()
@@ -421,48 +450,31 @@ def tree(
     max_memory: MaxMemoryOption = None,
 ) -> None:
     """Draw the game tree of a sequential scenario's central game, equilibrium path marked."""
-    import numpy as np
-
-    from tradegame.model.stages import played_prefix
-    from tradegame.model.tree import GameTree
-    from tradegame.play.central import central_stage_game
+    from tradegame.play.solve import solve as solve_central
     from tradegame.report.tree_plot import plot_tree
-    from tradegame.solvers.backward_induction import backward_induction
 
     _output(plot)
     _plot_name(plot, "--plot")
     sc = _load(scenario)
-    if not sc.is_sequential:
+    if not sc.kind.sequential:
         raise BadInput(
             f"{sc.source}: 'tree' draws sequential scenarios (with 'stages:' or a 'tree:'); "
             "this one is simultaneous: see 'tradegame solve'"
         )
     _check_budget(sc, "tree", "tree", max_memory)
-    path = None
-    if sc.is_tree:
-        from tradegame.play.central import central_tree
-        from tradegame.solvers.tree_solvers import tree_backward_induction
-
-        game_tree = central_tree(sc)
-        if game_tree.is_perfect_information():
-            solved = tree_backward_induction(game_tree, sc.analysis.tie_break)
-            path = {n for n, p in solved.node_probs.items() if p[0] > 0}
-    else:
-        g = central_stage_game(sc)
-        game_tree = GameTree.from_stages(g.V, g.stages, g.players, g.chance_probs, sc.title)
-    if not sc.is_tree and g.perfect_information:
-        res = backward_induction(g.V, g.stages, g.players, g.chance_probs, sc.analysis.tie_break)
-        ends = [played_prefix(g.stages, h) for h in np.argwhere(res.path_probs > 0)]
-        path = {h[:k] for h in ends for k in range(len(h) + 1)}
-    plot_tree(game_tree, path, Path(plot), max_nodes=max_nodes)
-    n = game_tree.graph.number_of_nodes()
+    central = solve_central(sc, game_tree=True)
+    assert central.tree is not None
+    plot_tree(central.tree, central.path, Path(plot), max_nodes=max_nodes)
+    n = central.tree.graph.number_of_nodes()
     elided = (
         f"; off-path subtrees collapsed to show at most {max_nodes} (--max-nodes shows more)"
         if n > max_nodes
         else ""
     )
     out.print(
-        printable(f"wrote {plot} ({n} nodes{', equilibrium path in red' if path else ''}{elided})"),
+        printable(
+            f"wrote {plot} ({n} nodes{', equilibrium path in red' if central.path else ''}{elided})"
+        ),
         markup=False,
         highlight=False,
         soft_wrap=True,
@@ -482,7 +494,6 @@ def export(
 ) -> None:
     """Write the central game (parameters at medians) as a Gambit .nfg or .efg file."""
     from tradegame.interop.scenario_io import export_scenario
-    from tradegame.report.files import atomic_write_text
 
     _output(output)
     sc = _load(scenario)

@@ -256,7 +256,7 @@ def test_a_signal_in_the_pools_bookkeeping_is_held_until_it_is_done() -> None:
     """Ctrl-C inside ``pool.submit`` (while it started the pool's manager thread) left a
     thread that could not be joined: 'internal error: RuntimeError: cannot join thread
     before it is started', about one run in five at that moment. Held now, acted on after."""
-    from tradegame.montecarlo.simulate import _signals_held
+    from tradegame.montecarlo.chunks import _signals_held
 
     steps: list[str] = []
     with pytest.raises(KeyboardInterrupt):

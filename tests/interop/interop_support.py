@@ -8,7 +8,7 @@ import numpy as np
 
 import tradegame
 from tradegame.model.game import GameStructure
-from tradegame.montecarlo.result import CentralEquilibrium
+from tradegame.play.solution import CentralEquilibrium
 from tradegame.scenario.load import Scenario
 
 SCENARIO_DIR = Path(tradegame.__file__).parent / "scenarios"

@@ -5,7 +5,7 @@ as ``.nfg`` and ``.efg``, read by pygambit and solved by Gambit:
 
 * ``enumpure_solve`` on the ``.nfg`` (the strategic form, or the reduced normal
   form of a sequential game): the pure equilibria of a simultaneous central game
-  (``central_game(...).equilibria``) are exactly Gambit's; the subgame-perfect
+  (``solve(...).equilibria``) are exactly Gambit's; the subgame-perfect
   profile of a sequential one, as a reduced plan per player, is among them.
 * ``enumpure_solve`` on the ``.efg``: every equilibrium the project reports
   (a pure profile, or for a sequential game the distribution over terminal
@@ -41,7 +41,8 @@ from tradegame.model.tree import GameTree
 from tradegame.play.central import central_payoffs, central_tree
 from tradegame.play.stages import central_stage_game
 from tradegame.scenario.sampling import ParameterSampler
-from tradegame.montecarlo.simulate import RunOptions, central_game
+from tradegame.play.options import RunOptions
+from tradegame.play.solve import solve
 from tradegame.play.tree import TreePlay
 from tradegame.scenario.load import Scenario, load_scenario
 from tradegame.solvers.backward_induction import backward_induction
@@ -99,7 +100,7 @@ def _ours(scenario: Scenario) -> list[dict[tuple[int, ...], float]]:
     """The project's equilibria as plays: one pure profile each, or a sequential game's paths."""
     if scenario.is_tree:
         return [_tree_plays(scenario)]
-    eqs = central_game(scenario).equilibria
+    eqs = solve(scenario).equilibria
     if scenario.is_sequential:
         return [{profile_of(scenario, e): float(e.probability or 0) for e in eqs}]
     return [{profile_of(scenario, e): 1.0} for e in eqs]
@@ -115,7 +116,7 @@ def test_gambit_pure_equilibria_of_the_exported_nfg_include_ours(path: Path) -> 
         assert {tuple(int(x) for x in e) for e in np.argwhere(pure_nash(U))} == theirs
         return
     if not scenario.is_sequential:
-        ours = {profile_of(scenario, e) for e in central_game(scenario).equilibria}
+        ours = {profile_of(scenario, e) for e in solve(scenario).equilibria}
         assert ours <= theirs
         # Exported numbers read back exactly, so no tie is lost or made: the same set.
         assert ours == theirs
@@ -199,7 +200,7 @@ def test_gambit_mixed_equilibria_of_a_two_player_nfg_include_ours(path: Path) ->
         plans = reduced_strategies(gs.stages, gs.players)
         pure = {tuple(plan_index(plans[i], profile) for i in range(2))}
     else:
-        pure = {profile_of(scenario, e) for e in central_game(scenario).equilibria}
+        pure = {profile_of(scenario, e) for e in solve(scenario).equilibria}
     for r, c in pure:
         assert found(np.concatenate([np.eye(m)[r], np.eye(n)[c]]))
     ours = [np.concatenate([x, y]) for x, y in extreme]

@@ -34,7 +34,7 @@ from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
 from tradegame.model.tree import GameTree
 from tradegame.play.central import central_payoffs, central_tree
 from tradegame.play.stages import central_stage_game
-from tradegame.montecarlo.simulate import central_game
+from tradegame.play.solve import solve
 from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
 from tradegame.solvers.backward_induction import backward_induction
 from tradegame.solvers.pure_nash import pure_nash
@@ -87,10 +87,10 @@ def test_import_of_an_exported_central_game_is_the_same_game(path: Path, fmt: st
             _, U = central_payoffs(scenario)
         _, U_back = central_payoffs(imported)
         np.testing.assert_array_equal(U_back, U)
-        ours = {profile_of(imported, e) for e in central_game(imported).equilibria}
+        ours = {profile_of(imported, e) for e in solve(imported).equilibria}
         assert ours == _pure_equilibria(U)
         if not scenario.is_sequential:
-            assert ours == {profile_of(scenario, e) for e in central_game(scenario).equilibria}
+            assert ours == {profile_of(scenario, e) for e in solve(scenario).equilibria}
         return
 
     assert imported.is_sequential
@@ -100,8 +100,8 @@ def test_import_of_an_exported_central_game_is_the_same_game(path: Path, fmt: st
         _, U = central_payoffs(scenario)
         np.testing.assert_array_equal(back.V, U)
         assert not back.perfect_information
-        paths = {profile_of(imported, e) for e in central_game(imported).equilibria}
-        assert paths == {profile_of(scenario, e) for e in central_game(scenario).equilibria}
+        paths = {profile_of(imported, e) for e in solve(imported).equilibria}
+        assert paths == {profile_of(scenario, e) for e in solve(scenario).equilibria}
         return
     g = central_stage_game(scenario)
     np.testing.assert_array_equal(back.V, g.V)
@@ -120,8 +120,8 @@ def test_import_of_an_exported_central_game_is_the_same_game(path: Path, fmt: st
         np.testing.assert_allclose(theirs.path_probs, ours.path_probs, rtol=0, atol=1e-9)
         for a, b in zip(theirs.behaviour, ours.behaviour, strict=True):
             np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
-    eq = {profile_of(scenario, e): e.probability for e in central_game(scenario).equilibria}
-    eq_back = {profile_of(imported, e): e.probability for e in central_game(imported).equilibria}
+    eq = {profile_of(scenario, e): e.probability for e in solve(scenario).equilibria}
+    eq_back = {profile_of(imported, e): e.probability for e in solve(imported).equilibria}
     assert eq_back.keys() == eq.keys()
     for k, p in eq.items():
         assert eq_back[k] == pytest.approx(p, abs=1e-9)
@@ -148,7 +148,7 @@ def _check_tree_round_trip(scenario: Scenario, imported: Scenario, fmt: str) -> 
     def plays(sc: Scenario) -> list[tuple[Any, ...]]:
         return sorted(
             (tuple(e.strategies.values()), tuple(e.payoffs.values()), round(e.probability or 0, 12))
-            for e in central_game(sc).equilibria
+            for e in solve(sc).equilibria
         )
 
     assert plays(imported) == plays(scenario)

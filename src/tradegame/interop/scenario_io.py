@@ -51,7 +51,7 @@ import itertools
 import keyword
 import math
 import re
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -69,11 +69,16 @@ from tradegame.interop.gambit import (
     write_efg,
     write_nfg,
 )
+from tradegame.model.budget import check_normal_form
 from tradegame.model.game import GameStructure
+from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
 from tradegame.model.stages import Stage
 from tradegame.model.tree import GameTree
+from tradegame.play.central import central_normal_form, central_tree
+from tradegame.play.solve import solve
+from tradegame.play.stages import central_stage_game
 from tradegame.scenario.load import NO_OUTCOME, Scenario, parse_scenario
-from tradegame.scenario.vocabulary import EfgForm, GameFormat, parse_choice
+from tradegame.scenario.vocabulary import EfgForm, GameFormat, GameKind, parse_choice
 from tradegame.scenario.yaml_source import MAX_DEPTH, MAX_NODES
 
 __all__ = [
@@ -103,48 +108,21 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
     -------
     str
     """
-    from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
-    from tradegame.play.central import central_payoffs, central_stage_game
-
     fmt = parse_choice(GameFormat, fmt)
     # The description travels as Gambit's comment, so that import then export is the identity.
     comment = scenario.spec.description or ""
     players = tuple(p.label for p in scenario.players)
-    if scenario.is_tree:
-        return _export_tree(scenario, fmt, players, comment)
-    if scenario.is_sequential:
-        g = central_stage_game(scenario)
-        structure = GameStructure.from_scenario(scenario)
-        # Players, stages and actions are written with their labels (names stay internal).
-        stages = tuple(
-            Stage(
-                st.name,
-                None if st.mover is None else _label_of(scenario, st.mover),
-                _option_labels(structure, k),
-                st.observes,
-                st.ends,
-            )
-            for k, st in enumerate(g.stages)
-        )
-        tree = GameTree.from_stages(g.V, stages, players, g.chance_probs, scenario.title)
-        if fmt == GameFormat.NFG:
-            from tradegame.model.budget import check_normal_form
+    return _EXPORTERS[scenario.kind](scenario, fmt, players, comment)
 
-            plans = reduced_strategies(stages, players)
-            check_normal_form(scenario, tuple(len(p) for p in plans))
-            U, labels = reduced_normal_form(g.V, stages, players, g.chance_probs)
-            exact = exact_reduced_payoffs(tree, plans)
-            return write_nfg(
-                U if exact is None else exact,
-                players,
-                labels,
-                scenario.title,
-                comment,
-                version="outcome",
-            )
-        tree.comment = comment
-        return write_efg(tree)
-    game, U = central_payoffs(scenario)
+
+def _export_simultaneous(
+    scenario: Scenario, fmt: str, players: tuple[str, ...], comment: str
+) -> str:
+    """A simultaneous game's central game: its normal form, or one stage per player (``.efg``)."""
+    central = solve(scenario)
+    U = central.payoffs
+    assert U is not None
+    game = GameStructure.from_scenario(scenario)
     labels = tuple(_option_labels(game, i) for i in range(len(scenario.players)))
     if fmt == GameFormat.NFG:
         return write_nfg(U, players, labels, scenario.title, comment, version="outcome")
@@ -152,6 +130,39 @@ def export_scenario(scenario: Scenario, fmt: str) -> str:
         Stage(p.name, p.label, labels[i], observes=()) for i, p in enumerate(scenario.players)
     )
     tree = GameTree.from_stages(U, stages, players, None, scenario.title)
+    tree.comment = comment
+    return write_efg(tree)
+
+
+def _export_stages(scenario: Scenario, fmt: str, players: tuple[str, ...], comment: str) -> str:
+    """A stage game's central game: its tree, or its reduced normal form in exact numbers."""
+    g = central_stage_game(scenario)
+    structure = GameStructure.from_scenario(scenario)
+    # Players, stages and actions are written with their labels (names stay internal).
+    stages = tuple(
+        Stage(
+            st.name,
+            None if st.mover is None else _label_of(scenario, st.mover),
+            _option_labels(structure, k),
+            st.observes,
+            st.ends,
+        )
+        for k, st in enumerate(g.stages)
+    )
+    tree = GameTree.from_stages(g.V, stages, players, g.chance_probs, scenario.title)
+    if fmt == GameFormat.NFG:
+        plans = reduced_strategies(stages, players)
+        check_normal_form(scenario, tuple(len(p) for p in plans))
+        U, labels = reduced_normal_form(g.V, stages, players, g.chance_probs)
+        exact = exact_reduced_payoffs(tree, plans)
+        return write_nfg(
+            U if exact is None else exact,
+            players,
+            labels,
+            scenario.title,
+            comment,
+            version="outcome",
+        )
     tree.comment = comment
     return write_efg(tree)
 
@@ -166,13 +177,9 @@ def _export_tree(scenario: Scenario, fmt: str, players: tuple[str, ...], comment
     ``.nfg``: the reduced normal form (plans labelled as
     :func:`~tradegame.solvers.tree_solvers.plan_labels` does).
     """
-    from tradegame.play.central import central_tree
-
     tree = central_tree(scenario)
     tree.comment = comment
     if fmt == GameFormat.NFG:
-        from tradegame.play.central import central_normal_form
-
         nf = central_normal_form(scenario)
         U = exact_reduced_payoffs(tree, nf.plans)
         return write_nfg(
@@ -185,6 +192,13 @@ def _export_tree(scenario: Scenario, fmt: str, players: tuple[str, ...], comment
         )
     return write_efg(tree, player_labels=players)
 
+
+#: The exporter of each kind of game.
+_EXPORTERS: dict[GameKind, Callable[[Scenario, str, tuple[str, ...], str], str]] = {
+    GameKind.SIMULTANEOUS: _export_simultaneous,
+    GameKind.STAGES: _export_stages,
+    GameKind.TREE: _export_tree,
+}
 
 #: Largest (profiles x terminal nodes) for which ``.nfg`` export computes payoffs exactly.
 MAX_EXACT_WORK = 2_000_000

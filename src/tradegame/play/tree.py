@@ -219,7 +219,7 @@ class TreePlay(GamePlay):
         return U, weights, n_eq
 
     # ------------------------------------------------------------------ central game
-    def central(self, *, dominance: bool = False, game_tree: bool = True) -> CentralSolution:
+    def central(self, *, dominance: bool = False, game_tree: bool = False) -> CentralSolution:
         """The tree with every parameter at its median, solved.
 
         The plays its solution reaches; with perfect information the full

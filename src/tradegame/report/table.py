@@ -1,4 +1,4 @@
-"""Terminal tables (rich) for simulation results and central games.
+"""Terminal tables (rich) for simulation results and central games; nothing is solved here.
 
 Every table is a :class:`_Table`: scenario text in it (titles, labels, units,
 player and option names) is shown as plain text, with control characters
@@ -8,7 +8,7 @@ is, whatever console prints it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
 from typing import Any
 
 import numpy as np
@@ -17,18 +17,15 @@ from rich.table import Table
 from rich.text import Text
 
 from tradegame._text import printable
-from tradegame.model.game import GameStructure
-from tradegame.model.stages import played_prefix
 from tradegame.montecarlo.result import NO_EQUILIBRIUM, SimulationResult
-from tradegame.play.central import (
-    central_payoffs,
-    central_stage_game,
-    subgame_perfect_strategy,
-)
-from tradegame.scenario.load import Scenario
-from tradegame.solvers.pure_nash import best_response_mask, pure_nash
+from tradegame.play.solution import CentralSolution
 
-__all__ = ["central_game_tables", "result_tables", "sequential_tables"]
+__all__ = [
+    "central_game_tables",
+    "dominance_table",
+    "result_tables",
+    "sequential_tables",
+]
 
 #: Largest central game printed as a table.
 MAX_TABLE_PROFILES = 2_000
@@ -193,47 +190,54 @@ def _matrix_width(labels: list[list[str]], U: np.ndarray) -> int:
     return max(len(lab) for lab in labels[0]) + sum(c + 3 for c in columns) + 4
 
 
-def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
-    """The central game's payoff table with best responses marked, and its equilibria.
+def central_game_tables(central: CentralSolution, width: int | None = None) -> Group:
+    """The central game's tables: payoffs with best responses, or moves and play.
 
-    For two players the table has the first player's strategies as rows and
-    the second's as columns; each cell shows both payoffs, a ``*`` marking a
-    best response. For more players, or when that matrix would be wider than
-    ``width`` characters, one row per profile.
+    Simultaneous games: for two players a table with the first player's
+    strategies as rows and the second's as columns, each cell showing both
+    payoffs, a ``*`` marking a best response; for more players, or when that
+    matrix would be wider than ``width`` characters, one row per profile.
+    Then the pure equilibria. Sequential games: see :func:`sequential_tables`.
+
+    Parameters
+    ----------
+    central : CentralSolution
+        From :func:`tradegame.solve`; nothing is solved here.
+    width : int, optional
+        Characters the tables may take.
     """
-    if scenario.is_tree:
-        return tree_tables(scenario)
-    if scenario.is_sequential:
-        return sequential_tables(scenario)
-    # The size is known from the structure: a game too large to print is not built.
-    game = GameStructure.from_scenario(scenario)
-    if game.n_profiles > MAX_TABLE_PROFILES:
+    if central.moves:
+        return sequential_tables(central)
+    U, br = central.payoffs, central.best_responses
+    assert U is not None and br is not None
+    names = list(central.players)
+    n_profiles = math.prod(U.shape[1:])
+    if n_profiles > MAX_TABLE_PROFILES:
         return Group(
             Text(
-                f"The central game has {game.n_profiles:,} profiles; tables are shown "
+                f"The central game has {n_profiles:,} profiles; tables are shown "
                 f"up to {MAX_TABLE_PROFILES:,}. Export it with 'tradegame export'."
             )
         )
-    game, U = central_payoffs(scenario)
-    br = best_response_mask(U)
-    eq = pure_nash(U)
+    eq = np.zeros(U.shape[1:], dtype=bool)
+    for idx in central.pure_equilibria:
+        eq[idx] = True
     parts: list[Table | Text] = []
-    names = [p.name for p in game.players]
-    strategy_names = [game.strategy_labels(i) for i in range(game.n_players)]
+    strategy_names = [list(s) for s in central.strategies]
     fits = width is None or _matrix_width(strategy_names, U) <= width
-    if game.n_players == 2 and fits:
+    if len(names) == 2 and fits:
         t = _Table(
-            title=f"{scenario.title}: central game — rows {names[0]}, columns {names[1]}; "
+            title=f"{central.title}: central game — rows {names[0]}, columns {names[1]}; "
             "cells 'row, column' payoffs, * best response, bold = equilibrium",
             title_justify="left",
             show_lines=True,
         )
         t.add_column(f"{names[0]} \\ {names[1]}")
-        for label in game.strategy_labels(1):
+        for label in strategy_names[1]:
             t.add_column(label, justify="center")
-        for r, rlabel in enumerate(game.strategy_labels(0)):
+        for r, rlabel in enumerate(strategy_names[0]):
             cells = []
-            for c in range(game.shape[1]):
+            for c in range(U.shape[2]):
                 a = f"{U[0, r, c]:.2f}{'*' if br[0, r, c] else ''}"
                 b = f"{U[1, r, c]:.2f}{'*' if br[1, r, c] else ''}"
                 cells.append(Text(f"{a}, {b}", style="bold green" if eq[r, c] else ""))
@@ -241,7 +245,7 @@ def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
         parts.append(t)
     else:
         t = _Table(
-            title=f"{scenario.title}: central game, one row per profile; u(player) is "
+            title=f"{central.title}: central game, one row per profile; u(player) is "
             "the player's payoff, * a best response, eq a pure equilibrium",
             title_justify="left",
         )
@@ -250,8 +254,8 @@ def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
         for n in names:
             t.add_column(f"u({n})", justify="right")
         t.add_column("eq")
-        for idx in np.ndindex(*game.shape):
-            labels = [game.strategy_labels(i)[a] for i, a in enumerate(idx)]
+        for idx in np.ndindex(*U.shape[1:]):
+            labels = central.profile_labels(idx)
             pays = [f"{U[(i, *idx)]:.2f}{'*' if br[(i, *idx)] else ''}" for i in range(len(names))]
             t.add_row(*labels, *pays, "yes" if eq[idx] else "")
         parts.append(t)
@@ -260,12 +264,12 @@ def central_game_tables(scenario: Scenario, width: int | None = None) -> Group:
         eqs.add_column(n, overflow="fold")
     for n in names:
         eqs.add_column(f"payoff {n}", justify="right")
-    for idx in map(tuple, np.argwhere(eq)):
+    for idx in central.pure_equilibria:
         eqs.add_row(
-            *[game.strategy_labels(i)[a] for i, a in enumerate(idx)],
+            *central.profile_labels(idx),
             *[f"{U[(i, *idx)]:.2f}" for i in range(len(names))],
         )
-    if not eq.any():
+    if not central.pure_equilibria:
         eqs.add_row(*(["—"] * (2 * len(names))))
     parts += [Text(""), eqs]
     return Group(*parts)
@@ -275,208 +279,141 @@ def print_group(group: Group, console: Console | None = None) -> None:
     (console or Console(emoji=False, markup=False)).print(group)
 
 
-def sequential_tables(scenario: Scenario) -> Group:
-    """A sequential scenario's central game: stages, equilibrium strategy and path.
+def sequential_tables(central: CentralSolution) -> Group:
+    """A sequential game's central game: its moves, and how it is played.
 
-    With perfect information, backward induction's choice at every history of
-    every stage (off the path too, up to 200 rows), and the path with its
+    The stages (or the tree's levers) in order. With perfect information,
+    backward induction's choice at every history of every stage (or at every
+    decision node), off the path too, up to 200 rows, and the path with its
     probability. With imperfect information, the reduced normal form's pure
-    equilibria.
+    equilibria (and, for two players without one, its extreme mixed equilibria).
     """
+    title = f"{central.title}: central game (parameters at their medians)"
+    tree = central.kind == "tree"  # a tree's moves are levers at nodes; a stage game's, stages
+    parts: list[Table | Text] = [_tree_moves(title, central) if tree else _stages(title, central)]
+    if central.unreached:
+        parts.append(Text("(levers not listed are never reached)"))
+    parts.append(Text(""))
+    players = list(central.players)
+    if not central.strategy:
+        title = (
+            "Pure Nash equilibria of the reduced normal form (imperfect information; "
+            "'*' an information set the plan does not reach)"
+            if tree
+            else "Pure Nash equilibria of the reduced normal form (imperfect information)"
+        )
+        return Group(*parts, _normal_form_equilibria(title, central))
+    plan = _Table(
+        title=(
+            "Subgame-perfect strategy: what the mover does at every decision node "
+            "('*' on the equilibrium path)"
+            if tree
+            else "Subgame-perfect strategy: what each mover does after every history "
+            "('*' on the equilibrium path)"
+        ),
+        title_justify="left",
+    )
+    if tree:
+        for c in ("node", "mover", "does"):
+            plan.add_column(c)
+    else:
+        for c in ("stage", "after", "does"):
+            plan.add_column(c)
+    plan.add_column("tie", justify="center")
+    for row in central.strategy[:200]:
+        if tree:
+            plan.add_row(
+                row["node"] + (" *" if row["on_path"] else ""),
+                row["mover"],
+                f"{row['lever']}: {row['action']}",
+                "yes" if row["tie"] else "",
+            )
+        else:
+            after = ", ".join(f"{k}={v}" for k, v in row["after"].items()) or "(start)"
+            plan.add_row(
+                row["stage"],
+                after + (" *" if row["on_path"] else ""),
+                row["action"],
+                "yes" if row["tie"] else "",
+            )
+    path = _Table(title=f"Equilibrium path (tie rule: {central.tie_break})", title_justify="left")
+    path.add_column("path")
+    path.add_column("probability", justify="right")
+    if tree:
+        path.add_column("outcome")
+    for p in players:
+        path.add_column(f"payoff {p}", justify="right")
+    for e in central.equilibria:
+        path.add_row(
+            " > ".join(f"{k}: {v}" for k, v in e.strategies.items()) or "(start)",
+            _pct(float(e.probability or 0.0)),
+            *([e.outcome] if tree else []),
+            *[f"{e.payoffs[p]:.2f}" for p in players],
+        )
+    values = central.values or {}
+    text = ", ".join(f"{p} {values[p]:.2f}" for p in players if p in values)
+    return Group(*parts, plan, Text(""), path, Text(printable(f"Expected payoffs: {text}")))
 
-    from tradegame.model.budget import check_normal_form
-    from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
-    from tradegame.solvers.backward_induction import backward_induction
 
-    g = central_stage_game(scenario)
-    title = f"{scenario.title}: central game (parameters at their medians)"
+def _stages(title: str, central: CentralSolution) -> Table:
+    """The order of moves of a stage game: mover, options, what the mover has seen."""
     order = _Table(title=title + " - order of moves", title_justify="left")
     order.add_column("stage", justify="right")
     order.add_column("mover")
     order.add_column("options")
     order.add_column("has seen")
-    for k, st in enumerate(g.stages):
-        seen = (
-            "everything before"
-            if st.observes is None
-            else (", ".join(g.stages[o].name for o in st.observes) or "nothing")
-        )
+    for k, st in enumerate(central.moves):
+        seen = "everything before" if st.observes is None else (", ".join(st.observes) or "nothing")
         # Options that end the game are marked "(ends)".
-        names = [a + (" (ends)" if j in st.ends else "") for j, a in enumerate(st.actions)]
+        names = [a + (" (ends)" if j in st.ends else "") for j, a in enumerate(st.options)]
         if st.mover is None:
-            opts = ", ".join(
-                f"{a} ({p:.0%})" for a, p in zip(names, g.chance_probs[k], strict=True)
-            )
+            opts = ", ".join(f"{a} ({p:.0%})" for a, p in zip(names, st.probabilities, strict=True))
             order.add_row(str(k + 1), "chance", opts, "")
         else:
             order.add_row(str(k + 1), st.mover, ", ".join(names), seen)
-    parts: list[Table | Text] = [order, Text("")]
-    if not g.perfect_information:
-        plans = reduced_strategies(g.stages, g.players)
-        check_normal_form(scenario, tuple(len(p) for p in plans))
-        U, labels = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
-        title = "Pure Nash equilibria of the reduced normal form (imperfect information)"
-        return Group(*parts, _normal_form_equilibria(title, list(g.players), U, labels))
-    res = backward_induction(g.V, g.stages, g.players, g.chance_probs, scenario.analysis.tie_break)
-    plan = _Table(
-        title="Subgame-perfect strategy: what each mover does after every history "
-        "('*' on the equilibrium path)",
-        title_justify="left",
-    )
-    plan.add_column("stage")
-    plan.add_column("after")
-    plan.add_column("does")
-    plan.add_column("tie", justify="center")
-    for row in subgame_perfect_strategy(g, scenario.analysis.tie_break, limit=200):
-        after = ", ".join(f"{k}={v}" for k, v in row["after"].items()) or "(start)"
-        plan.add_row(
-            row["stage"],
-            after + (" *" if row["on_path"] else ""),
-            row["action"],
-            "yes" if row["tie"] else "",
-        )
-    path = _Table(
-        title=f"Equilibrium path (tie rule: {scenario.analysis.tie_break})", title_justify="left"
-    )
-    path.add_column("path")
-    path.add_column("probability", justify="right")
-    for p in g.players:
-        path.add_column(f"payoff {p}", justify="right")
-    for h in map(tuple, np.argwhere(res.path_probs > 0)):
-        path.add_row(
-            " > ".join(
-                f"{g.stages[t].name}: {g.stages[t].actions[a]}"
-                for t, a in enumerate(played_prefix(g.stages, h))
-            ),
-            _pct(float(res.path_probs[h])),
-            *[f"{g.V[(i, *h)]:.2f}" for i in range(len(g.players))],
-        )
-    values = ", ".join(f"{p} {v:.2f}" for p, v in zip(g.players, res.values, strict=True))
-    return Group(*parts, plan, Text(""), path, Text(printable(f"Expected payoffs: {values}")))
+    return order
 
 
-def tree_tables(scenario: Scenario) -> Group:
-    """A tree scenario's central game: its moves, and how it is played.
-
-    With perfect information, backward induction's choice at every decision
-    node (off the path too, up to 200 rows) and the plays it reaches. With
-    imperfect information, the reduced normal form's pure equilibria.
-    """
-    from tradegame.montecarlo.simulate import RunOptions
-    from tradegame.play.central import central_normal_form, central_tree
-    from tradegame.play.tree import TreeModel
-    from tradegame.solvers.tree_solvers import plan_labels
-
-    assert scenario.tree is not None
-    tree = central_tree(scenario)
-    title = f"{scenario.title}: central game (parameters at their medians)"
+def _tree_moves(title: str, central: CentralSolution) -> Table:
+    """The levers of a game tree: mover, options, and how many nodes each moves at."""
     moves = _Table(title=title + " - moves", title_justify="left")
     moves.add_column("lever")
     moves.add_column("mover")
     moves.add_column("options")
     moves.add_column("nodes", justify="right")
-    nodes_of: dict[str, list[tuple[int, ...]]] = {}
-    for n in tree.nodes():
-        lever = tree.graph.nodes[n].get("lever")
-        if lever is not None:
-            nodes_of.setdefault(lever, []).append(n)
-    for lever, members in nodes_of.items():
-        d = tree.graph.nodes[members[0]]
-        if d["kind"] == "chance":
+    for m in central.moves:
+        if m.mover is None:
             opts = ", ".join(
-                f"{a} ({p:.0%})" for a, p in zip(d["actions"], d["probs"], strict=True)
+                f"{a} ({p:.0%})" for a, p in zip(m.options, m.probabilities, strict=True)
             )
-            moves.add_row(lever, "chance", opts, str(len(members)))
+            moves.add_row(m.name, "chance", opts, str(m.nodes))
         else:
-            moves.add_row(lever, d["player"], ", ".join(d["actions"]), str(len(members)))
-    parts: list[Table | Text] = [moves]
-    if len(nodes_of) < len(scenario.levers) + len(scenario.chance):
-        parts.append(Text("(levers not listed are never reached)"))
-    parts.append(Text(""))
-    players = [p.name for p in scenario.players]
-    if not scenario.tree.is_perfect_information:
-        nf = central_normal_form(scenario)
-        U = nf.payoffs[0]
-        labels = [plan_labels(tree, p, nf.plans[i]) for i, p in enumerate(players)]
-        title = (
-            "Pure Nash equilibria of the reduced normal form (imperfect information; "
-            "'*' an information set the plan does not reach)"
-        )
-        return Group(*parts, _normal_form_equilibria(title, players, U, labels))
-    options = RunOptions.resolve(scenario)
-    model = TreeModel(scenario, options.play_rule, options.tie_break)
-    plan = _Table(
-        title="Subgame-perfect strategy: what the mover does at every decision node "
-        "('*' on the equilibrium path)",
-        title_justify="left",
-    )
-    plan.add_column("node")
-    plan.add_column("mover")
-    plan.add_column("does")
-    plan.add_column("tie", justify="center")
-    for row in model.subgame_perfect_strategy(limit=200):
-        plan.add_row(
-            row["node"] + (" *" if row["on_path"] else ""),
-            row["mover"],
-            f"{row['lever']}: {row['action']}",
-            "yes" if row["tie"] else "",
-        )
-    central = model.central_game()
-    path = _Table(
-        title=f"Equilibrium path (tie rule: {scenario.analysis.tie_break})", title_justify="left"
-    )
-    path.add_column("path")
-    path.add_column("probability", justify="right")
-    path.add_column("outcome")
-    for p in players:
-        path.add_column(f"payoff {p}", justify="right")
-    for eq_play in central.equilibria:
-        path.add_row(
-            " > ".join(f"{k}: {v}" for k, v in eq_play.strategies.items()) or "(start)",
-            _pct(float(eq_play.probability or 0.0)),
-            eq_play.outcome,
-            *[f"{eq_play.payoffs[p]:.2f}" for p in players],
-        )
-    values = {p: 0.0 for p in players}
-    for eq_play in central.equilibria:
-        for p in players:
-            values[p] += float(eq_play.probability or 0.0) * eq_play.payoffs[p]
-    text = ", ".join(f"{p} {v:.2f}" for p, v in values.items())
-    return Group(*parts, plan, Text(""), path, Text(printable(f"Expected payoffs: {text}")))
+            moves.add_row(m.name, m.mover, ", ".join(m.options), str(m.nodes))
+    return moves
 
 
-def _normal_form_equilibria(
-    title: str, players: Sequence[str], U: np.ndarray, labels: Sequence[Sequence[str]]
-) -> Table:
+def _normal_form_equilibria(title: str, central: CentralSolution) -> Table:
     """The pure Nash equilibria of a reduced normal form, one row each ('none' if none).
 
-    Parameters
-    ----------
-    U : ndarray, shape (n, S_0, ..., S_{n-1})
-    labels : list of list of str
-        Each player's plan labels.
+    Two players without a pure equilibrium: also the extreme mixed equilibria
+    (what a run plays instead, by default), when the game is small enough to list them.
     """
-    eq = pure_nash(U)
+    U = central.payoffs
+    assert U is not None
+    players = central.players
     t = _Table(title=title, title_justify="left")
     for p in players:
         t.add_column(p)
     for p in players:
         t.add_column(f"payoff {p}", justify="right")
-    for idx in map(tuple, np.argwhere(eq)):
+    for idx in central.pure_equilibria:
         t.add_row(
-            *[labels[i][a] for i, a in enumerate(idx)],
+            *central.profile_labels(idx),
             *[f"{U[(i, *idx)]:.2f}" for i in range(len(players))],
         )
-    if not eq.any():
+    if not central.pure_equilibria:
         t.add_row(*(["none"] * (2 * len(players))))
-    if eq.any() or len(players) != 2:
-        return t
-    # No pure equilibrium: what a run plays instead ('mixed', two players), if it can say.
-    from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
-
-    try:
-        mixed = mixed_nash_2p(U[0], U[1])
-    except ValueError:  # too large for vertex enumeration
+    if central.pure_equilibria or central.mixed_equilibria is None:
         return t
     m = _Table(
         title="Extreme mixed equilibria (each plan played with its probability)",
@@ -486,14 +423,50 @@ def _normal_form_equilibria(
         m.add_column(p, overflow="fold")
     for p in players:
         m.add_column(f"payoff {p}", justify="right")
-    for x, y in mixed:
+    for x, y in central.mixed_equilibria:
         mixes = [
-            ", ".join(f"{labels[i][k]} {w:.3g}" for k, w in enumerate(z) if w > 1e-12)
+            ", ".join(f"{central.strategies[i][k]} {w:.3g}" for k, w in enumerate(z) if w > 1e-12)
             for i, z in enumerate((x, y))
         ]
-        pays = [float(x @ U[i] @ y) for i in range(2)]
+        pays = [central.mixed_payoff(i, x, y) for i in range(2)]
         m.add_row(*mixes, *[f"{v:.2f}" for v in pays])
     return _stack(t, m)
+
+
+def dominance_table(central: CentralSolution) -> Table:
+    """The iterated elimination of strictly dominated strategies, round by round.
+
+    One row per strategy removed: the round, the player, the strategy and what
+    dominates it (a strategy, or a mix of strategies with their weights); then
+    what survives.
+    """
+    d = central.dominance
+    assert d is not None
+    t = _Table(
+        title="Iterated elimination of strictly dominated strategies (pure and mixed dominators)",
+        caption="survive: "
+        + "; ".join(
+            f"{p}: " + ", ".join(central.strategies[i][a] for a in d.surviving[i])
+            for i, p in enumerate(central.players)
+        ),
+        title_justify="left",
+        caption_justify="left",
+    )
+    t.add_column("round", justify="right")
+    t.add_column("player")
+    t.add_column("removes", overflow="fold")
+    t.add_column("dominated by", overflow="fold")
+    for e in d.trace:
+        labels = central.strategies[e.player]
+        by = (
+            ", ".join(f"{labels[k]} {w:.3g}" for k, w in enumerate(e.dominated_by) if w > 1e-12)
+            if e.by_mixture
+            else labels[int(e.dominated_by)]  # type: ignore[arg-type]
+        )
+        t.add_row(str(e.round), central.players[e.player], labels[e.action], by)
+    if not d.trace:
+        t.add_row("—", "—", "nothing is strictly dominated", "—")
+    return t
 
 
 def _stack(*tables: Table) -> Table:
