@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import tradegame as tg
-from tradegame.scenario.sampling import BLOCK
 from tradegame.montecarlo.simulate import CheckpointError
+from tradegame.scenario.sampling import BLOCK
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from pydantic import ValidationError
 import tradegame as tg
 from tradegame.cli import app
 from tradegame.play.concepts import CONCEPTS
-from tradegame.play.selection import SELECTION_RULES
 from tradegame.play.options import RunOptionError, RunOptions
+from tradegame.play.selection import SELECTION_RULES
 from tradegame.scenario.schema import Analysis, scenario_json_schema
 from tradegame.scenario.vocabulary import (
     BARGAINING,

@@ -462,7 +462,7 @@ def tree(
             "this one is simultaneous: see 'tradegame solve'"
         )
     _check_budget(sc, "tree", "tree", max_memory)
-    central = solve_central(sc, game_tree=True)
+    central = solve_central(sc, game_tree=True, normal_form=False)
     assert central.tree is not None
     plot_tree(central.tree, central.path, Path(plot), max_nodes=max_nodes)
     n = central.tree.graph.number_of_nodes()

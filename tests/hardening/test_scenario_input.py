@@ -314,7 +314,7 @@ def test_scenario_text_is_literal_whatever_console_prints_it(markup: str, tmp_pa
     text = text.replace("units: utility", f"units: '{markup} units'", 1)
     sc = tradegame.parse_scenario(text, "markup.yaml")
     result = tradegame.simulate(sc, samples=64, seed=0)
-    for group in (central_game_tables(sc), result_tables(result)):
+    for group in (central_game_tables(tradegame.solve(sc)), result_tables(result)):
         console = Console(record=True, markup=True, emoji=True, width=300, file=io.StringIO())
         print_group(group, console)
         shown = "".join(console.export_text().split())  # titles wrap to the table's width

@@ -39,12 +39,12 @@ from tradegame.interop.scenario_io import export_scenario
 from tradegame.model.normal_form import plan_index, reduced_normal_form, reduced_strategies
 from tradegame.model.tree import GameTree
 from tradegame.play.central import central_payoffs, central_tree
-from tradegame.play.stages import central_stage_game
-from tradegame.scenario.sampling import ParameterSampler
 from tradegame.play.options import RunOptions
 from tradegame.play.solve import solve
+from tradegame.play.stages import central_stage_game
 from tradegame.play.tree import TreePlay
 from tradegame.scenario.load import Scenario, load_scenario
+from tradegame.scenario.sampling import ParameterSampler
 from tradegame.solvers.backward_induction import backward_induction
 from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
 from tradegame.solvers.pure_nash import pure_nash

@@ -33,8 +33,8 @@ from tradegame.interop.scenario_io import (
 from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
 from tradegame.model.tree import GameTree
 from tradegame.play.central import central_payoffs, central_tree
-from tradegame.play.stages import central_stage_game
 from tradegame.play.solve import solve
+from tradegame.play.stages import central_stage_game
 from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
 from tradegame.solvers.backward_induction import backward_induction
 from tradegame.solvers.pure_nash import pure_nash

@@ -345,8 +345,8 @@ FORMER_BASES = {
     "tradegame.interop.gambit.GambitFormatError": ValueError,
     "tradegame.model.normal_form.TooManyStrategies": ValueError,
     "tradegame.model.build.NonFiniteError": ValueError,
-    "tradegame.montecarlo.simulate.RunOptionError": ValueError,
-    "tradegame.montecarlo.simulate.CheckpointError": ValueError,
+    "tradegame.play.options.RunOptionError": ValueError,
+    "tradegame.montecarlo.checkpoint.CheckpointError": ValueError,
     "tradegame.scenario.expressions.ExpressionError": ValueError,
     "tradegame.solvers.logit_qre.QREConvergenceError": RuntimeError,
 }

@@ -235,12 +235,10 @@ class GamePlay(ABC):
         """How the run chooses among solutions, and what draws without one play."""
 
     @abstractmethod
-    def central(self, *, dominance: bool = False, game_tree: bool = False) -> CentralSolution:
-        """The central game (every parameter at its median), solved: see :func:`tradegame.solve`.
-
-        ``game_tree`` asks a stage game for its central tree too (a tree
-        scenario always has it; a simultaneous game has none).
-        """
+    def central(
+        self, *, dominance: bool = False, game_tree: bool = False, normal_form: bool = True
+    ) -> CentralSolution:
+        """The central game (every parameter at its median), solved: see :func:`tradegame.solve`."""
 
     def batch_columns(
         self, parameters: Mapping[str, NDArray[np.float64]], n_draws: int

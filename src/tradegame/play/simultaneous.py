@@ -96,7 +96,9 @@ class SimultaneousPlay(GridPlay):
             self.rule.describe(self.game.n_players, self.game.shape),
         )
 
-    def central(self, *, dominance: bool = False, game_tree: bool = False) -> CentralSolution:
+    def central(
+        self, *, dominance: bool = False, game_tree: bool = False, normal_form: bool = True
+    ) -> CentralSolution:
         game = self.game
         values, _, U1, labels = self.central_grid()
         U = U1[0]

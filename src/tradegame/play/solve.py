@@ -20,6 +20,7 @@ def solve(
     disagreement: str | None = None,
     dominance: bool = False,
     game_tree: bool = False,
+    normal_form: bool = True,
 ) -> CentralSolution:
     """Solve a scenario's central game: every uncertain parameter at its median.
 
@@ -39,7 +40,12 @@ def solve(
         iteratively (pure and mixed dominators), and keep the trace.
     game_tree : bool, default False
         Stage games: also build the central game tree (:attr:`CentralSolution.tree`)
-        and its equilibrium path. Tree scenarios always have it.
+        and its equilibrium path. Tree scenarios always have it; simultaneous
+        games have none.
+    normal_form : bool, default True
+        Sequential games with imperfect information are played through their
+        reduced normal form; ``False`` skips it (and so their equilibria), to
+        draw a tree too large for its normal form. Other games are unaffected.
 
     Returns
     -------
@@ -78,4 +84,6 @@ def solve(
         qre_lambda=qre_lambda,
         disagreement=disagreement,
     )
-    return play_for(scenario, options).central(dominance=dominance, game_tree=game_tree)
+    return play_for(scenario, options).central(
+        dominance=dominance, game_tree=game_tree, normal_form=normal_form
+    )

@@ -132,29 +132,38 @@ class StagesPlay(GridPlay):
         }
         return CentralStageGame(self.stages, self.players, U[0], probs, self.perfect)
 
-    def central(self, *, dominance: bool = False, game_tree: bool = False) -> CentralSolution:
+    def central(
+        self, *, dominance: bool = False, game_tree: bool = False, normal_form: bool = True
+    ) -> CentralSolution:
         game = self.game
-        values, env, U, labels = self.central_grid()
-        probability = self.profile_weights(U, env, 1)[0][0].reshape(-1)
-        flatU = U.reshape(game.n_players, -1)
-        equilibria = []
-        for p in np.flatnonzero(probability > 0):
-            strategies = game.profile_strategies(int(p))
-            played = game.played_stages(int(p))
-            kept = {lv.name for axis in game.axes[:played] for lv in axis}
-            equilibria.append(
-                CentralEquilibrium(
-                    # A path stops at the stage that ended the game ('ends:').
-                    strategies=dict(
-                        zip(game.axis_names[:played], strategies[:played], strict=True)
-                    ),
-                    levers={lv: o for lv, o in game.profile_labels(int(p)).items() if lv in kept},
-                    payoffs={pl.name: float(flatU[i, p]) for i, pl in enumerate(game.players)},
-                    outcome=self.scenario.outcome_labels[int(labels[p])],
-                    probability=float(probability[p]),
-                )
-            )
         g = self.central_stage_game()
+        if not self.perfect and normal_form:
+            # The normal form's size is checked before anything of its size is made.
+            plans = reduced_strategies(g.stages, g.players)
+            check_normal_form(self.scenario, tuple(len(p) for p in plans))
+        values, env, U, labels = self.central_grid()
+        equilibria = []
+        if self.perfect or normal_form:
+            probability = self.profile_weights(U, env, 1)[0][0].reshape(-1)
+            flatU = U.reshape(game.n_players, -1)
+            for p in np.flatnonzero(probability > 0):
+                strategies = game.profile_strategies(int(p))
+                played = game.played_stages(int(p))
+                kept = {lv.name for axis in game.axes[:played] for lv in axis}
+                equilibria.append(
+                    CentralEquilibrium(
+                        # A path stops at the stage that ended the game ('ends:').
+                        strategies=dict(
+                            zip(game.axis_names[:played], strategies[:played], strict=True)
+                        ),
+                        levers={
+                            lv: o for lv, o in game.profile_labels(int(p)).items() if lv in kept
+                        },
+                        payoffs={pl.name: float(flatU[i, p]) for i, pl in enumerate(game.players)},
+                        outcome=self.scenario.outcome_labels[int(labels[p])],
+                        probability=float(probability[p]),
+                    )
+                )
         moves = tuple(
             Move(
                 name=st.name,
@@ -195,8 +204,8 @@ class StagesPlay(GridPlay):
                 values={p: float(v) for p, v in zip(g.players, res.values, strict=True)},
                 path=frozenset(h[:k] for h in ends for k in range(len(h) + 1)),
             )
-        plans = reduced_strategies(g.stages, g.players)
-        check_normal_form(self.scenario, tuple(len(p) for p in plans))
+        if not normal_form:
+            return CentralSolution(**common)
         NF, plan_labels = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
         NF = np.asarray(NF, dtype=np.float64)
         eq = pure_nash(NF)

@@ -219,7 +219,9 @@ class TreePlay(GamePlay):
         return U, weights, n_eq
 
     # ------------------------------------------------------------------ central game
-    def central(self, *, dominance: bool = False, game_tree: bool = False) -> CentralSolution:
+    def central(
+        self, *, dominance: bool = False, game_tree: bool = False, normal_form: bool = True
+    ) -> CentralSolution:
         """The tree with every parameter at its median, solved.
 
         The plays its solution reaches; with perfect information the full
@@ -229,10 +231,13 @@ class TreePlay(GamePlay):
         tree is always made (its moves are listed from it).
         """
         values, params = medians(self.scenario)
-        U, weights, _ = self._solve(params, 1)
         labels = self.scenario.outcome_labels
         s = self.structure
         equilibria = []
+        if self.perfect or normal_form:
+            U, weights, _ = self._solve(params, 1)
+        else:  # no play is computed: it needs the reduced normal form
+            U, weights = np.zeros((1, len(self.players), 0)), np.zeros((1, 0))
         for t in np.flatnonzero(weights[0] > 0):
             equilibria.append(
                 CentralEquilibrium(
@@ -289,6 +294,8 @@ class TreePlay(GamePlay):
                 strategy=tuple(self._strategy_rows(tree, res)),
                 path=frozenset(n for n, p in res.node_probs.items() if p[0] > 0),
             )
+        if not normal_form:
+            return CentralSolution(**common)
         nf = central_normal_form(self.scenario)
         NF = np.asarray(nf.payoffs[0], dtype=np.float64)
         eq = pure_nash(NF)
