@@ -23,8 +23,8 @@ import pytest
 from interop_support import IDS, SCENARIOS, profile_of
 
 from tradegame.interop import GambitFormatError, read_efg, read_nfg, write_efg
+from tradegame.interop.import_common import identifier
 from tradegame.interop.scenario_io import (
-    _identifier,
     exact_reduced_payoffs,
     export_scenario,
     scenario_from_efg,
@@ -172,12 +172,12 @@ def test_cli_imports_what_it_exports(cli, tmp_path: Path, scenario: str, fmt: st
 def test_long_names_are_shortened_deterministically() -> None:
     text = "deadline=extend; " * 20
     taken: set[str] = set()
-    first = _identifier(text, "s", taken)
+    first = identifier(text, "s", taken)
     assert len(first) == 64 and NAME.match(first)
-    assert _identifier(text, "s", set()) == first  # the same text, the same name
-    second = _identifier(text, "s", taken)  # a clash gets a suffix, still 64 at most
+    assert identifier(text, "s", set()) == first  # the same text, the same name
+    second = identifier(text, "s", taken)  # a clash gets a suffix, still 64 at most
     assert second != first and len(second) <= 64 and second.endswith("_2")
-    other = _identifier(text + "x", "s", set())
+    other = identifier(text + "x", "s", set())
     assert other != first  # texts that share 64 characters still differ
 
 
@@ -196,7 +196,7 @@ def test_long_names_are_shortened_deterministically() -> None:
     ],
 )
 def test_identifiers_are_valid_names(text: str, expected: str) -> None:
-    assert _identifier(text, "a", set()) == expected
+    assert identifier(text, "a", set()) == expected
 
 
 def test_a_player_called_chance_is_renamed_and_keeps_its_label() -> None:

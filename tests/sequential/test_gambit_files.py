@@ -310,11 +310,11 @@ def test_chance_probabilities_are_written_the_same_after_a_read(p: float) -> Non
     """Writing what was read gives the same text (once failed for 184660493/992731280)."""
     from fractions import Fraction
 
-    from tradegame.interop.gambit import _probs
+    from tradegame.interop.gambit_text import probability_texts
 
-    first = _probs([p, 1 - p])
+    first = probability_texts([p, 1 - p])
     assert sum(Fraction(t) for t in first) == 1
-    assert _probs([float(Fraction(t)) for t in first]) == first
+    assert probability_texts([float(Fraction(t)) for t in first]) == first
 
 
 @settings(max_examples=300, deadline=None)

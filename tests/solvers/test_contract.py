@@ -342,7 +342,7 @@ def test_control_flow_exceptions_are_not_errors() -> None:
 
 #: What each class was before TradegameError existed: callers that caught it so still do.
 FORMER_BASES = {
-    "tradegame.interop.gambit.GambitFormatError": ValueError,
+    "tradegame.interop.gambit_text.GambitFormatError": ValueError,
     "tradegame.model.normal_form.TooManyStrategies": ValueError,
     "tradegame.model.build.NonFiniteError": ValueError,
     "tradegame.play.options.RunOptionError": ValueError,

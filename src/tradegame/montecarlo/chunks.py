@@ -122,12 +122,9 @@ def run_pool(
     """
     from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 
-    if "qre" in (options.solution, options.selection, options.no_equilibrium):
-        # Compile the QRE kernel here (or load it from numba's disk cache), so that
-        # the workers load the cached machine code instead of each compiling it.
-        from tradegame.solvers.logit_qre import logit_qre
-
-        logit_qre(np.zeros((2, 2, 2)), 1.0)
+    # Compiled here (or loaded from the disk cache), the workers load the machine code
+    # instead of each compiling it.
+    options.play_rule.compile_kernels()
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(pending)),
         mp_context=_QuietSpawnContext(),

@@ -37,7 +37,7 @@ from tradegame.play.concepts import CONCEPTS, concept_distribution, describe_con
 from tradegame.play.selection import select
 from tradegame.scenario.vocabulary import Disagreement, NoEquilibrium, Selection, Solution
 from tradegame.solvers.lemke_howson import lemke_howson_batch
-from tradegame.solvers.logit_qre import logit_qre_batch
+from tradegame.solvers.logit_qre import logit_qre, logit_qre_batch
 from tradegame.solvers.mixed_nash_2p_batch import mixed_nash_2p_batch
 from tradegame.solvers.pure_nash import pure_nash
 
@@ -89,6 +89,15 @@ class PlayRule:
             self.mode = selection
         else:
             self.mode = "pure"
+
+    def compile_kernels(self) -> None:
+        """Compile (or load from numba's disk cache) the kernels this rule's solvers use.
+
+        A pool of worker processes then loads the cached machine code instead
+        of each worker compiling it.
+        """
+        if self.mode == "qre" or self.no_equilibrium == NoEquilibrium.QRE:
+            logit_qre(np.zeros((2, 2, 2)), 1.0)
 
     def describe(self, n_players: int, shape: tuple[int, ...]) -> str:
         """One sentence on how draws are played, for the result document."""

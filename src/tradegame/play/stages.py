@@ -206,8 +206,8 @@ class StagesPlay(GridPlay):
             )
         if not normal_form:
             return CentralSolution(**common)
-        NF, plan_labels = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
-        NF = np.asarray(NF, dtype=np.float64)
+        raw, plan_labels = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
+        NF: NDArray[np.float64] = np.asarray(raw, dtype=np.float64)
         eq = pure_nash(NF)
         return CentralSolution(
             **common,

@@ -458,11 +458,11 @@ def dominance_table(central: CentralSolution) -> Table:
     t.add_column("dominated by", overflow="fold")
     for e in d.trace:
         labels = central.strategies[e.player]
-        by = (
-            ", ".join(f"{labels[k]} {w:.3g}" for k, w in enumerate(e.dominated_by) if w > 1e-12)
-            if e.by_mixture
-            else labels[int(e.dominated_by)]  # type: ignore[arg-type]
-        )
+        dominator = e.dominated_by
+        if isinstance(dominator, np.ndarray):  # a mixed strategy
+            by = ", ".join(f"{labels[k]} {w:.3g}" for k, w in enumerate(dominator) if w > 1e-12)
+        else:
+            by = labels[int(dominator)]
         t.add_row(str(e.round), central.players[e.player], labels[e.action], by)
     if not d.trace:
         t.add_row("—", "—", "nothing is strictly dominated", "—")

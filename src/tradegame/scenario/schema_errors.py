@@ -1,0 +1,216 @@
+"""Shape errors of a scenario file: pydantic's validation errors as located, readable messages.
+
+When the file fails the schema (:mod:`tradegame.scenario.schema`),
+:func:`pydantic_issues` turns each error into a message at the file, line and
+column of the part concerned (dropping the noise of union branches that do not
+match the data), and :func:`raw_expression_issues` adds the expression errors
+that do not depend on the names the file declares, so that ``validate`` shows
+nearly every problem of a file at once.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from tradegame.errors import ScenarioIssue
+from tradegame.scenario.expressions import ExpressionError, Namespace, compile_expression
+from tradegame.scenario.issues import IssueLog
+from tradegame.scenario.yaml_source import SourceMap, YamlDocument
+
+__all__ = ["pydantic_issues", "raw_expression_issues"]
+
+
+def _real_path(loc: tuple[Any, ...], data: Any) -> tuple[list[str | int], bool, bool]:
+    """Split a pydantic error location into the path through the data.
+
+    Returns the parts that exist in the document, whether the error is about a
+    mapping key, and whether the location went through a union branch that
+    does not match the data's type (such errors are noise: another branch's
+    error describes the problem).
+    """
+    path: list[str | int] = []
+    node = data
+    is_key = False
+    wrong_branch = False
+    for part in loc:
+        if part == "[key]":
+            is_key = True
+            continue
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            path.append(part)
+            node = node[part]
+        elif isinstance(part, str):
+            if part.startswith("list[") and not isinstance(node, list):
+                wrong_branch = True
+            elif part.startswith("dict[") and not isinstance(node, dict):
+                wrong_branch = True
+            elif part == "MatrixPayoffs" and not (isinstance(node, dict) and "matrix" in node):
+                wrong_branch = True
+            elif part == "TablePayoffs" and not (isinstance(node, dict) and "table" in node):
+                wrong_branch = True
+            elif part == "TreeNode" and isinstance(node, str):
+                wrong_branch = True  # a child given as an outcome's name
+            elif part == "constrained-str" and isinstance(node, dict):
+                wrong_branch = True  # a child given as a node
+            elif (
+                part.startswith("dict[")
+                and isinstance(node, dict)
+                and ("matrix" in node or "table" in node)
+            ):
+                wrong_branch = True
+    return path, is_key, wrong_branch
+
+
+@functools.cache
+def _schema_keys() -> tuple[str, ...]:
+    """Every key some part of the scenario format accepts (for "did you mean")."""
+    from pydantic import BaseModel
+
+    from tradegame.scenario import schema
+
+    keys: set[str] = set()
+    for obj in vars(schema).values():
+        if isinstance(obj, type) and issubclass(obj, BaseModel):
+            keys.update(obj.model_fields)
+    return tuple(sorted(keys))
+
+
+def _describe(error: Mapping[str, Any], path: list[str | int], is_key: bool) -> str:
+    kind = error["type"]
+    names = [p for p in path if isinstance(p, str)]
+    field = names[-1] if names else "scenario"
+    ctx = error.get("ctx") or {}
+    if kind == "extra_forbidden":
+        key = str(error["loc"][-1])
+        others = [k for k in _schema_keys() if k != key]  # a key valid elsewhere is misplaced
+        close = difflib.get_close_matches(key, others, n=1, cutoff=0.75)
+        return f"unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+    if kind == "missing":
+        return f"missing required key {str(error['loc'][-1])!r}"
+    if kind in ("model_type", "string_type") and len(path) >= 2 and path[-2] == "then":
+        return (
+            f"{field}: a node of the tree (a mapping with 'move:' or 'outcome:') or the "
+            "name of an outcome"
+        )
+    if kind == "union_tag_invalid":
+        return (
+            f"unknown distribution {ctx.get('tag')!r}; expected one of {ctx.get('expected_tags')}"
+        )
+    if kind == "union_tag_not_found":
+        return (
+            "a parameter needs 'dist:' (normal, truncnormal, lognormal, uniform, "
+            "triangular, beta, fixed or choice), or is a bare number"
+        )
+    if kind == "literal_error" and field == "tradegame":
+        return "unsupported format version: this is tradegame format 1 ('tradegame: 1')"
+    if kind == "string_pattern_mismatch":
+        what = "name" if is_key else f"{field}"
+        return (
+            f"{what} {error.get('input')!r} is not a valid name: use letters, digits and "
+            "underscores, not starting with a digit"
+        )
+    if kind == "too_short":
+        return f"{field}: needs at least {ctx.get('min_length')}, has {ctx.get('actual_length')}"
+    if kind in ("too_long", "too_short") and len(path) == 4 and path[:2] == ["payoffs", "matrix"]:
+        return (
+            "a matrix cell is [row player's payoff, column player's payoff]; put an "
+            "expression that contains a comma in quotes"
+        )
+    if kind == "too_long":
+        return f"{field}: at most {ctx.get('max_length')} allowed"
+    msg = str(error["msg"])
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return f"{field}: {msg}"
+
+
+def pydantic_issues(exc: ValidationError, source: SourceMap, data: Any) -> list[ScenarioIssue]:
+    """Pydantic's errors for ``data`` as located, readable issues (one per place)."""
+    issues: list[ScenarioIssue] = []
+    seen: set[tuple[int, int]] = set()
+    for error in exc.errors(include_url=False):
+        path, is_key, wrong_branch = _real_path(tuple(error["loc"]), data)
+        if wrong_branch:
+            continue
+        key = is_key or error["type"] == "extra_forbidden"
+        if error["type"] == "extra_forbidden":
+            path = [*path, error["loc"][-1]]
+        location = source.locate(tuple(path), key=key)
+        # One message per place: union branches can fail the same value twice.
+        if (location.line, location.column) in seen:
+            continue
+        seen.add((location.line, location.column))
+        issues.append(ScenarioIssue(location, _describe(error, path, is_key)))
+    if not issues:  # every error was in a non-matching branch: report the first plainly
+        error = exc.errors(include_url=False)[0]
+        path, is_key, _ = _real_path(tuple(error["loc"]), data)
+        issues.append(ScenarioIssue(source.locate(tuple(path)), _describe(error, path, is_key)))
+    return issues
+
+
+# Messages about names: after a schema error the names known are a guess, so these
+# could be wrong and are left to the run of `validate` after the file is fixed.
+_NAME_MESSAGES = ("unknown name", "not an option of", "did you mean", "option names", "'in' tests")
+
+
+def raw_expression_issues(doc: YamlDocument) -> list[ScenarioIssue]:
+    """Expression errors of a file whose shape is invalid, as far as they can be known.
+
+    When the schema check fails, the names a scenario declares are not validated,
+    so only what does not depend on them is reported: syntax, constructs outside
+    the whitelist, unknown functions, constant overflow. Together with the schema
+    errors, ``validate`` then shows nearly every problem of a file at once.
+    """
+    try:
+        return _raw_expression_issues_unchecked(doc)
+    except Exception:  # the data is malformed in some other way: the schema errors stand
+        return []
+
+
+def _raw_expression_issues_unchecked(doc: YamlDocument) -> list[ScenarioIssue]:
+    data = doc.data
+    if not isinstance(data, dict):
+        return []
+
+    def names_of(section: Any) -> set[str]:
+        return {k for k in section if isinstance(k, str)} if isinstance(section, dict) else set()
+
+    numbers = names_of(data.get("parameters")) | names_of(data.get("terms"))
+    levers: dict[str, tuple[str, ...]] = {}
+    players = data.get("players")
+    for pname, player in players.items() if isinstance(players, dict) else ():
+        if not isinstance(player, dict):
+            continue
+        raw = {pname: player["strategies"]} if "strategies" in player else player.get("levers")
+        for lname, options in raw.items() if isinstance(raw, dict) else ():
+            if isinstance(options, list):
+                levers[str(lname)] = tuple(str(o) for o in options)
+            elif isinstance(options, dict):
+                levers[str(lname)] = tuple(str(o) for o in options)
+                for fields in options.values():
+                    numbers |= {f"{lname}_{f}" for f in names_of(fields)}
+    for cname, chance in (data.get("chance") or {}).items():
+        if isinstance(chance, dict) and isinstance(chance.get("options"), dict):
+            levers[str(cname)] = tuple(str(o) for o in chance["options"])
+    ns = Namespace(frozenset(numbers - set(levers)), levers)
+    places: list[tuple[tuple[str | int, ...], Any]] = []
+    for section in ("payoffs", "terms", "outcomes"):
+        for key, text in (data.get(section) or {}).items():
+            if isinstance(text, str) and key != "otherwise":
+                places.append(((section, key), text))
+    ck = IssueLog(doc)
+    for path, text in places:
+        try:
+            compile_expression(text, ns)
+        except ExpressionError as exc:
+            if not any(m in exc.message for m in _NAME_MESSAGES):
+                ck.add_expression_error(path, exc)
+    return ck.issues
