@@ -96,8 +96,9 @@ def _check_budget(sc: Any, command: str, kind: str, max_memory: float | None) ->
     The same limits and ``--max-memory`` default as ``run``
     (:mod:`tradegame.model.budget`).
     """
-    from tradegame.model.budget import check_budget, command_cost
+    from tradegame.model.budget import check_budget
     from tradegame.montecarlo.simulate import default_memory_limit
+    from tradegame.play.kinds import command_cost
 
     limit = default_memory_limit() if max_memory is None else int(max_memory * 2**30)
     check_budget(sc, command, command_cost(sc, kind), limit)
@@ -450,13 +451,14 @@ def tree(
     max_memory: MaxMemoryOption = None,
 ) -> None:
     """Draw the game tree of a sequential scenario's central game, equilibrium path marked."""
+    from tradegame.play.kinds import play_class
     from tradegame.play.solve import solve as solve_central
     from tradegame.report.tree_plot import plot_tree
 
     _output(plot)
     _plot_name(plot, "--plot")
     sc = _load(scenario)
-    if not sc.kind.sequential:
+    if not play_class(sc).sequential:
         raise BadInput(
             f"{sc.source}: 'tree' draws sequential scenarios (with 'stages:' or a 'tree:'); "
             "this one is simultaneous: see 'tradegame solve'"
@@ -465,7 +467,7 @@ def tree(
     central = solve_central(sc, game_tree=True, normal_form=False)
     assert central.tree is not None
     plot_tree(central.tree, central.path, Path(plot), max_nodes=max_nodes)
-    n = central.tree.graph.number_of_nodes()
+    n = len(central.tree)
     elided = (
         f"; off-path subtrees collapsed to show at most {max_nodes} (--max-nodes shows more)"
         if n > max_nodes

@@ -44,9 +44,9 @@ from tradegame.model.budget import (
     MAX_CENTRAL_ENTRIES,
     CommandCost,
     check_budget,
-    command_cost,
     stage_tree_nodes,
 )
+from tradegame.play.kinds import command_cost
 from tradegame.scenario.load import load_scenario, parse_scenario
 
 # The subprocesses run the code under test (the package this process imports).

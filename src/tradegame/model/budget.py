@@ -31,7 +31,6 @@ import math
 from dataclasses import dataclass
 
 from tradegame.errors import ScenarioError, ScenarioIssue
-from tradegame.model.game import GameStructure
 from tradegame.scenario.load import MAX_TREE_NODES, Scenario
 
 __all__ = [
@@ -43,7 +42,6 @@ __all__ = [
     "CommandCost",
     "check_budget",
     "check_normal_form",
-    "command_cost",
     "stage_tree_nodes",
 ]
 
@@ -81,6 +79,8 @@ class CommandCost:
     entries: int
     nodes: int = 0
     text_entries: int = 0
+    unit: str = "profiles"
+    """What the central game's payoffs are counted over, for messages ("histories")."""
 
     @property
     def bytes(self) -> int:
@@ -117,39 +117,6 @@ def stage_tree_nodes(shape: tuple[int, ...], ends: tuple[int, ...] = ()) -> int:
     return nodes + alive
 
 
-def command_cost(scenario: Scenario, command: str) -> CommandCost:
-    """What ``command`` builds for a scenario, counted from its structure alone.
-
-    Parameters
-    ----------
-    scenario : Scenario
-    command : {"solve", "tree", "nfg", "efg"}
-        ``nfg`` and ``efg`` are ``export --format``.
-
-    Returns
-    -------
-    CommandCost
-        Nothing of the game's size is allocated to compute it.
-    """
-    n = len(scenario.players)
-    if scenario.tree is not None:
-        # The tree was checked against MAX_TREE_NODES at load; payoffs are per node.
-        # Every command but 'solve' builds the tree as a networkx graph (nfg for its
-        # exact payoffs).
-        nodes = len(scenario.tree.nodes)
-        return CommandCost(n * nodes, 0 if command == "solve" else nodes)
-    game = GameStructure.from_scenario(scenario)
-    entries = n * math.prod(game.shape)
-    nodes = 0
-    # 'export --format nfg' of a stage game builds its tree too, for exact payoffs.
-    if command in ("tree", "efg") or (command == "nfg" and scenario.stages is not None):
-        if scenario.stages is None:  # a simultaneous game drawn as one stage per player
-            nodes = stage_tree_nodes(game.shape)
-        else:
-            nodes = stage_tree_nodes(game.shape, tuple(len(e) for e in game.ends))
-    return CommandCost(entries, nodes, entries if command == "nfg" else 0)
-
-
 def check_budget(
     scenario: Scenario,
     command: str,
@@ -166,8 +133,8 @@ def check_budget(
     command : str
         As the user typed it (e.g. ``"export --format nfg"``), for the message.
     cost : CommandCost
-        From :func:`command_cost` (or a later, finer count such as a reduced
-        normal form's size).
+        From :func:`tradegame.play.kinds.command_cost` (or a later, finer
+        count such as a reduced normal form's size).
     max_memory : int
         Bytes the command may use.
     memory_option : str
@@ -179,14 +146,8 @@ def check_budget(
         One issue, located where the game's size is declared (``players:``,
         ``stages:`` or the tree's root), naming the numbers and the way past.
     """
-    where = scenario.locate(
-        ("tree", "root")
-        if scenario.tree is not None
-        else ("stages",)
-        if scenario.stages is not None
-        else ("players",)
-    )
-    kind = "histories" if scenario.stages is not None else "profiles"
+    where = scenario.locate(scenario.size_location)
+    kind = cost.unit
     if cost.entries > MAX_CENTRAL_ENTRIES:
         n = len(scenario.players)
         raise ScenarioError(
@@ -237,7 +198,7 @@ def check_normal_form(scenario: Scenario, plans: tuple[int, ...]) -> None:
     """
     entries = len(plans) * math.prod(plans)
     if entries > MAX_CENTRAL_ENTRIES:
-        where = scenario.locate(("tree", "root") if scenario.tree is not None else ("stages",))
+        where = scenario.locate(scenario.size_location)
         sizes = " x ".join(f"{k:,}" for k in plans)
         raise ScenarioError(
             ScenarioIssue(

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradegame._numeric import piecewise_matmul
+from tradegame.model.budget import CommandCost
 from tradegame.play.rule import PlayRule
 from tradegame.play.selection import SELECTION_RULES
 from tradegame.scenario.load import Scenario
@@ -189,6 +190,23 @@ class GamePlay(ABC):
         ------
         ScenarioError
             When the game is too large to count (too many reduced strategies).
+        """
+
+    @classmethod
+    @abstractmethod
+    def command_cost(cls, scenario: Scenario, command: str) -> CommandCost:
+        """What ``command`` builds for the scenario, counted from its structure alone.
+
+        Parameters
+        ----------
+        command : {"solve", "tree", "nfg", "efg"}
+            ``nfg`` and ``efg`` are ``export --format``.
+
+        Returns
+        -------
+        CommandCost
+            Nothing of the game's size is allocated to compute it; checked by
+            :func:`tradegame.model.budget.check_budget`.
         """
 
     @abstractmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tradegame.model.budget import CommandCost
 from tradegame.play.base import GamePlay
 from tradegame.play.options import RunOptions
 from tradegame.play.simultaneous import SimultaneousPlay
@@ -10,7 +11,7 @@ from tradegame.play.tree import TreePlay
 from tradegame.scenario.load import Scenario
 from tradegame.scenario.vocabulary import GameKind
 
-__all__ = ["PLAYS", "play_class", "play_for"]
+__all__ = ["PLAYS", "command_cost", "play_class", "play_for"]
 
 #: Kind of game -> the class that plays its draws.
 PLAYS: dict[GameKind, type[GamePlay]] = {
@@ -34,3 +35,13 @@ def play_for(scenario: Scenario, options: RunOptions) -> GamePlay:
         When the game is too large to prepare (too many reduced strategies).
     """
     return play_class(scenario)(scenario, options)
+
+
+def command_cost(scenario: Scenario, command: str) -> CommandCost:
+    """What ``command`` (``solve``, ``tree``, ``nfg``, ``efg``) builds for the scenario.
+
+    Counted from the scenario's structure alone (see
+    :meth:`~tradegame.play.base.GamePlay.command_cost`), for
+    :func:`tradegame.model.budget.check_budget`.
+    """
+    return play_class(scenario).command_cost(scenario, command)

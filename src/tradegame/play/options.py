@@ -17,10 +17,10 @@ import numpy as np
 from tradegame.errors import ScenarioError, ScenarioIssue, TradegameError
 from tradegame.play.concepts import CONCEPTS, size_problem
 from tradegame.play.rule import PlayRule
+from tradegame.play.selection import PURE_RULES
 from tradegame.scenario.load import Scenario
 from tradegame.scenario.vocabulary import (
     BARGAINING,
-    PURE_SELECTIONS,
     Disagreement,
     NoEquilibrium,
     Selection,
@@ -168,7 +168,7 @@ class RunOptions:
         if (
             opts.solution in BARGAINING
             and opts.disagreement == Disagreement.NASH
-            and opts.selection not in PURE_SELECTIONS
+            and opts.selection not in PURE_RULES
         ):
             fail(
                 "disagreement 'nash' takes the pure equilibrium chosen by selection (uniform, "

@@ -22,16 +22,24 @@ Rules
 
 The rules ``mixed`` and ``qre``, which play a mixed profile rather than select
 a pure equilibrium, are in :mod:`tradegame.play.rule`.
+
+A rule that selects among pure equilibria is a function in
+:data:`PURE_RULES` (the equilibria it keeps, from the equilibrium mask and
+the payoffs) with its sentence in :data:`SELECTION_RULES` and its name in
+:class:`~tradegame.scenario.vocabulary.Selection`; ``docs/contributing.md``
+walks through adding one.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
 from tradegame.scenario.vocabulary import Selection, parse_choice
 
-__all__ = ["SELECTION_RULES", "select"]
+__all__ = ["PURE_RULES", "SELECTION_RULES", "KeepRule", "select"]
 
 #: Every selection rule (:class:`~tradegame.scenario.vocabulary.Selection`) in a sentence.
 SELECTION_RULES: dict[Selection, str] = {
@@ -71,25 +79,25 @@ def select(
         Rows sum to 1 where the draw has an equilibrium, else 0.
     """
     rule = parse_choice(Selection, rule)
-    if rule == Selection.UNIFORM:
-        keep = mask
-    elif rule == Selection.PAYOFF_DOMINANT:
-        keep = _pareto_undominated_equilibria(mask, U)
-    elif rule == Selection.RISK_DOMINANT:
-        if shape is None or len(shape) != 2:
-            raise ValueError("risk dominance is defined here for two-player games")
-        keep = _risk_dominant_equilibria(mask, U, shape)
-    else:
+    keep_rule = PURE_RULES.get(rule)
+    if keep_rule is None:
         raise ValueError(
             f"selection rule '{rule}' plays a mixed profile in every draw rather than select "
             "a pure equilibrium (see tradegame.play.rule)"
         )
+    keep = keep_rule(mask, U, shape)
     counts = keep.sum(axis=1, keepdims=True)
     return np.divide(keep, counts, out=np.zeros(keep.shape), where=counts > 0)
 
 
+def _every_equilibrium(
+    mask: NDArray[np.bool_], U: NDArray[np.float64], shape: tuple[int, ...] | None
+) -> NDArray[np.bool_]:
+    return mask
+
+
 def _pareto_undominated_equilibria(
-    mask: NDArray[np.bool_], U: NDArray[np.float64]
+    mask: NDArray[np.bool_], U: NDArray[np.float64], shape: tuple[int, ...] | None = None
 ) -> NDArray[np.bool_]:
     keep = mask.copy()
     counts = mask.sum(axis=1)
@@ -114,8 +122,10 @@ def _pareto_undominated_equilibria(
 
 
 def _risk_dominant_equilibria(
-    mask: NDArray[np.bool_], U: NDArray[np.float64], shape: tuple[int, ...]
+    mask: NDArray[np.bool_], U: NDArray[np.float64], shape: tuple[int, ...] | None
 ) -> NDArray[np.bool_]:
+    if shape is None or len(shape) != 2:
+        raise ValueError("risk dominance is defined here for two-player games")
     m, n = shape
     D = mask.shape[0]
     A = U[:, 0].reshape(D, m, n)
@@ -137,3 +147,18 @@ def _risk_dominant_equilibria(
     score = np.where(mask, product, -np.inf)
     best = score.max(axis=1, keepdims=True)
     return mask & (score >= best)
+
+
+#: A pure selection rule: from each draw's equilibrium mask ``(D, P)``, payoffs
+#: ``(D, n, P)`` and the game's shape, the equilibria kept ``(D, P)``; the kept
+#: ones of a draw are equally likely.
+KeepRule = Callable[
+    [NDArray[np.bool_], NDArray[np.float64], "tuple[int, ...] | None"], NDArray[np.bool_]
+]
+
+#: The rules that select among pure equilibria, by name.
+PURE_RULES: dict[Selection, KeepRule] = {
+    Selection.UNIFORM: _every_equilibrium,
+    Selection.PAYOFF_DOMINANT: _pareto_undominated_equilibria,
+    Selection.RISK_DOMINANT: _risk_dominant_equilibria,
+}

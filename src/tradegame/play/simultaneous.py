@@ -15,12 +15,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tradegame.model.budget import CommandCost, stage_tree_nodes
+from tradegame.model.game import GameStructure
 from tradegame.play.base import RuleText
 from tradegame.play.concepts import CONCEPTS, describe_concept
 from tradegame.play.grid import GridPlay
 from tradegame.play.rule import MAX_ENUMERATION_BASES, play_distribution
 from tradegame.play.selection import SELECTION_RULES
 from tradegame.play.solution import CentralEquilibrium, CentralSolution
+from tradegame.scenario.load import Scenario
 from tradegame.scenario.vocabulary import GameKind, Selection, Solution
 from tradegame.solvers.dominance import eliminate_dominated
 from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
@@ -56,6 +59,14 @@ class SimultaneousPlay(GridPlay):
     kind = GameKind.SIMULTANEOUS
     sequential = False
     perfect = False
+
+    @classmethod
+    def command_cost(cls, scenario: Scenario, command: str) -> CommandCost:
+        """Payoffs over the profiles; ``tree`` and ``efg`` draw one stage per player."""
+        game = GameStructure.from_scenario(scenario)
+        entries = game.n_players * game.n_profiles
+        nodes = stage_tree_nodes(game.shape) if command in ("tree", "efg") else 0
+        return CommandCost(entries, nodes, entries if command == "nfg" else 0)
 
     def profile_weights(
         self, U: NDArray[np.float64], env: Mapping[str, Any], n_draws: int

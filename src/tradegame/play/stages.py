@@ -24,7 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradegame._numeric import piecewise_matmul
-from tradegame.model.budget import check_normal_form
+from tradegame.model.budget import CommandCost, check_normal_form, stage_tree_nodes
+from tradegame.model.game import GameStructure
 from tradegame.model.normal_form import (
     TooManyStrategies,
     reduced_normal_form,
@@ -88,6 +89,19 @@ class StagesPlay(GridPlay):
 
     kind = GameKind.STAGES
     sequential = True
+
+    @classmethod
+    def command_cost(cls, scenario: Scenario, command: str) -> CommandCost:
+        """Payoffs over the histories; every command but ``solve`` also builds the tree.
+
+        ``export --format nfg`` builds it for the normal form's exact payoffs.
+        """
+        game = GameStructure.from_scenario(scenario)
+        entries = game.n_players * game.n_profiles
+        nodes = 0
+        if command != "solve":
+            nodes = stage_tree_nodes(game.shape, tuple(len(e) for e in game.ends))
+        return CommandCost(entries, nodes, entries if command == "nfg" else 0, "histories")
 
     def __init__(self, scenario: Scenario, options: RunOptions) -> None:
         super().__init__(scenario, options)

@@ -33,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradegame._numeric import piecewise_matmul
+from tradegame.model.budget import CommandCost
 from tradegame.model.scenario_tree import (
     TreeStructure,
     build_game_tree,
@@ -95,6 +96,17 @@ class TreePlay(GamePlay):
         self.indicators = self.structure.indicators
         self._levers = {lv.name: lv for p in scenario.players for lv in p.levers}
         self._levers.update({lv.name: lv for lv in scenario.chance})
+
+    @classmethod
+    def command_cost(cls, scenario: Scenario, command: str) -> CommandCost:
+        """Payoffs per node; every command but ``solve`` builds the tree as a graph.
+
+        The tree was checked against its node limit at load; ``export --format
+        nfg`` builds it too, for the normal form's exact payoffs.
+        """
+        assert scenario.tree is not None
+        nodes = len(scenario.tree.nodes)
+        return CommandCost(len(scenario.players) * nodes, 0 if command == "solve" else nodes)
 
     @classmethod
     def memory(cls, scenario: Scenario, options: RunOptions) -> MemoryNeed:
