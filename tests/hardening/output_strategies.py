@@ -39,6 +39,7 @@ WRITERS: dict[str, tuple[Callable[[str], list[str]], str]] = {
     "run --csv": (lambda p: [*RUN, "--csv", p], ".csv"),
     "run --plot": (lambda p: [*RUN, "--plot", p], ".png"),
     "export -o": (lambda p: ["export", SCENARIO, "-o", p], ".nfg"),
+    "solve --json": (lambda p: ["solve", SCENARIO, "--json", p], ".json"),
     "schema -o": (lambda p: ["schema", "-o", p], ".json"),
     "tree -o": (lambda p: ["tree", TREE_SCENARIO, "-o", p], ".svg"),
 }

@@ -59,7 +59,7 @@ SRC = str(Path(tradegame.__file__).resolve().parents[1])
 ROOT = os.geteuid() == 0
 
 #: Writers whose output is the same bytes every time (plots carry dates or versions).
-_STABLE = ("run --json", "run --csv", "export -o", "schema -o")
+_STABLE = ("run --json", "run --csv", "export -o", "solve --json", "schema -o")
 
 
 def _settings(examples: int) -> settings:
