@@ -27,8 +27,8 @@ import numpy as np
 import tradegame as tg
 from tradegame.model.build import build_outcomes, build_payoffs, evaluation_environment
 from tradegame.model.game import GameStructure
-from tradegame.scenario.sampling import ParameterSampler
 from tradegame.play.selection import select
+from tradegame.scenario.sampling import ParameterSampler
 from tradegame.solvers import pure_nash
 
 
