@@ -1,12 +1,16 @@
-"""Monte Carlo simulation of a scenario: sample, build, solve, select, aggregate.
+"""Monte Carlo simulation of a scenario: sample, play, aggregate.
 
-For each chunk of draws the parameters are sampled (:mod:`.sampling`), each
-draw's game is built (:mod:`tradegame.model.build`) and solved for its pure
-Nash equilibria (:func:`tradegame.solvers.pure_nash`), an equilibrium is
-selected (:mod:`.selection`), and per-draw quantities (outcome mass, payoffs,
-lever options) are summed **per sampling block** and then over blocks in
-order. Chunks are whole numbers of blocks, so every sum is computed the same
-way whatever the chunk size: the result is byte-for-byte reproducible.
+For each chunk of draws the parameters are sampled
+(:mod:`tradegame.scenario.sampling`) and the scenario's
+:class:`~tradegame.play.base.GamePlay` plays them: it builds each draw's
+game, solves it under the run's solution concept and selection rule and
+gives the per-draw quantities (outcome masses, payoffs, lever options,
+paths). This module knows nothing else of the kind of game. The quantities
+are summed **per sampling block** (:mod:`.chunks`, in this process or in
+worker processes) and then over blocks in order. Chunks are whole numbers of
+blocks, so every sum is computed the same way whatever the chunk size: the
+result is byte-for-byte reproducible, and a run resumes from a checkpoint
+(:mod:`.checkpoint`) to the same bytes.
 """
 
 from __future__ import annotations
