@@ -203,7 +203,7 @@ def test_generators_give_loadable_games_over_the_limit(case: tuple[str, int]) ->
 @given(case=oversized_tree_scenarios())
 def test_tree_generator_gives_small_trees_with_large_normal_forms(case: tuple[str, int]) -> None:
     from tradegame.play.central import central_tree
-    from tradegame.solvers.tree_solvers import tree_reduced_strategies
+    from tradegame.solvers.tree_normal_form import tree_reduced_strategies
 
     text, entries = case
     sc = parse_scenario(text, "generated.yaml")

@@ -17,7 +17,7 @@ as ``.nfg`` and ``.efg``, read by pygambit and solved by Gambit:
   enumeration finds are the same set (within 1e-7).
 
 Scenarios with a ``tree:`` export their central tree and its reduced normal form
-(:func:`tradegame.solvers.tree_solvers.tree_normal_form`): its pure equilibria are
+(:func:`tradegame.solvers.tree_normal_form.tree_normal_form`): its pure equilibria are
 exactly Gambit's, and the plays the central game reports (its subgame-perfect
 play, or for imperfect information the play of the equilibrium the run's rule
 chooses: the card game has no pure one and plays its mixed equilibrium) are the
@@ -48,7 +48,7 @@ from tradegame.scenario.sampling import ParameterSampler
 from tradegame.solvers.backward_induction import backward_induction
 from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
 from tradegame.solvers.pure_nash import pure_nash
-from tradegame.solvers.tree_solvers import tree_normal_form
+from tradegame.solvers.tree_normal_form import tree_normal_form
 
 gbt = pytest.importorskip("pygambit")
 pytestmark = pytest.mark.gambit

@@ -38,7 +38,7 @@ from tradegame.play.stages import central_stage_game
 from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
 from tradegame.solvers.backward_induction import backward_induction
 from tradegame.solvers.pure_nash import pure_nash
-from tradegame.solvers.tree_solvers import tree_normal_form
+from tradegame.solvers.tree_normal_form import tree_normal_form
 
 NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

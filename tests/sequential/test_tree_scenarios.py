@@ -481,7 +481,7 @@ def test_a_hidden_move_gives_the_normal_form_of_the_solver() -> None:
     )
     from tradegame.play.options import RunOptions
     from tradegame.play.tree import TreePlay
-    from tradegame.solvers.tree_solvers import play_out, tree_normal_form
+    from tradegame.solvers.tree_normal_form import play_out, tree_normal_form
 
     sc = tg.load_scenario("classroom/card_game")
     options = RunOptions.resolve(sc, selection="uniform", no_equilibrium="mixed")

@@ -15,7 +15,7 @@ from tradegame.solvers._bimatrix import normalize
 from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL, mixed_nash_2p
 from tradegame.solvers.mixed_nash_2p import enumerate_extreme as _enumerate_extreme
 from tradegame.solvers.mixed_nash_2p_batch import _enumerate_extreme_many, mixed_nash_2p_batch
-from tradegame.solvers.tree_solvers import tree_normal_form
+from tradegame.solvers.tree_normal_form import tree_normal_form
 
 SHAPES = [(1, 1), (1, 4), (4, 1), (2, 2), (2, 3), (3, 2), (4, 2), (2, 4), (3, 3), (4, 4)]
 SHAPES += [(6, 3), (3, 6), (5, 2), (6, 1)]

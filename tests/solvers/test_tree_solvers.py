@@ -25,15 +25,17 @@ from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
 from tradegame.model.stages import Stage
 from tradegame.model.tree import GameTree, Node
 from tradegame.solvers.backward_induction import backward_induction
-from tradegame.solvers.tree_solvers import (
-    DEFAULT_TIE_TOL,
+from tradegame.solvers.tree_normal_form import (
     plan_labels,
     play_out,
+    tree_normal_form,
+    tree_reduced_strategies,
+)
+from tradegame.solvers.tree_solvers import (
+    DEFAULT_TIE_TOL,
     terminal_payoffs,
     terminals,
     tree_backward_induction,
-    tree_normal_form,
-    tree_reduced_strategies,
 )
 
 # The stage-game payoff generator lives beside the stage-game tests (no packages in tests/).

@@ -9,7 +9,7 @@ outcome version), the description as Gambit's comment. A scenario with a
 ``tree:`` is written node by node: node labels, information-set labels
 ('tree.infoset_labels'), one Gambit outcome per outcome of the tree with its
 label; its ``.nfg`` is the reduced normal form of the tree
-(:func:`~tradegame.solvers.tree_solvers.tree_normal_form`).
+(:func:`~tradegame.solvers.tree_normal_form.tree_normal_form`).
 
 ``tradegame import`` turns a Gambit file into a scenario: an ``.nfg`` into a
 simultaneous scenario (a matrix for two players, a table otherwise); an
@@ -160,7 +160,7 @@ def _export_tree(scenario: Scenario, fmt: str, players: tuple[str, ...], comment
     labels, and one Gambit outcome per outcome of 'tree.outcomes' that some node
     pays (numbered in order of first appearance, labelled with its label).
     ``.nfg``: the reduced normal form (plans labelled as
-    :func:`~tradegame.solvers.tree_solvers.plan_labels` does).
+    :func:`~tradegame.solvers.tree_normal_form.plan_labels` does).
     """
     tree = central_tree(scenario)
     tree.comment = comment

@@ -23,7 +23,7 @@ from tradegame.model.scenario_tree import (
 from tradegame.model.tree import GameTree
 from tradegame.scenario.load import Scenario
 from tradegame.scenario.sampling import ParameterSampler
-from tradegame.solvers.tree_solvers import TreeNormalForm
+from tradegame.solvers.tree_normal_form import TreeNormalForm
 
 __all__ = [
     "central_normal_form",
@@ -71,11 +71,11 @@ def central_normal_form(scenario: Scenario) -> TreeNormalForm:
     ------
     ScenarioError
         Located at the tree's root, when a player has more reduced strategies
-        than :data:`~tradegame.solvers.tree_solvers.DEFAULT_PLAN_LIMIT`.
+        than :data:`~tradegame.solvers.tree_normal_form.DEFAULT_PLAN_LIMIT`.
     """
     from tradegame.model.budget import check_normal_form
     from tradegame.model.normal_form import TooManyStrategies
-    from tradegame.solvers.tree_solvers import tree_normal_form, tree_reduced_strategies
+    from tradegame.solvers.tree_normal_form import tree_normal_form, tree_reduced_strategies
 
     tree = central_tree(scenario)
     try:

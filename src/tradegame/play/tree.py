@@ -13,7 +13,7 @@ imperfect information
     the reduced normal form, played exactly as a simultaneous game would be (pure
     equilibria chosen by the selection rule, draws without one by the
     ``no_equilibrium`` rule), the chosen profiles played out, chance in expectation.
-    The plans (:func:`tradegame.solvers.tree_solvers.tree_normal_form` on the
+    The plans (:func:`tradegame.solvers.tree_normal_form.tree_normal_form` on the
     central tree) and the matrix of which profile reaches which play depend on the
     tree alone and are made once; a batch then costs two matrix products.
 
@@ -62,11 +62,8 @@ from tradegame.scenario.load import Scenario
 from tradegame.scenario.vocabulary import GameKind
 from tradegame.solvers.dominance import eliminate_dominated
 from tradegame.solvers.pure_nash import best_response_mask, pure_nash
-from tradegame.solvers.tree_solvers import (
-    TreeBackwardInduction,
-    plan_labels,
-    tree_backward_induction,
-)
+from tradegame.solvers.tree_normal_form import plan_labels
+from tradegame.solvers.tree_solvers import TreeBackwardInduction, tree_backward_induction
 
 __all__ = ["TreePlay"]
 

@@ -1,0 +1,7 @@
+"""``python -m tradegame.cli``: the command line."""
+
+import sys
+
+from tradegame.cli import main
+
+sys.exit(main())
