@@ -80,10 +80,14 @@ def oversized_simultaneous_scenarios(draw: st.DrawFn) -> tuple[str, int]:
     while n * math.prod(k for p in levers for k in p) <= MAX_CENTRAL_ENTRIES:
         levers[player].append(draw(st.integers(2, 3)))
         player = (player + 1) % n
-    while math.prod(k for p in levers for k in p) > MAX_PROFILES:  # a 3 too many: make it 2
-        p = next(p for p in levers if 3 in p)
-        p[p.index(3)] = 2
-    return simultaneous_scenario(levers), n * math.prod(k for p in levers for k in p)
+    while math.prod(k for p in levers for k in p) > MAX_PROFILES:
+        # One option fewer on the largest lever: each step divides the profiles by at most
+        # 3/2, so they stay over MAX_CENTRAL_ENTRIES / n (at most 2**20 / 2) on the way down.
+        p = max(levers, key=max)
+        p[p.index(max(p))] -= 1
+    entries = n * math.prod(k for p in levers for k in p)
+    assert entries > MAX_CENTRAL_ENTRIES
+    return simultaneous_scenario(levers), entries
 
 
 def tree_scenario(k: int) -> str:
