@@ -1,4 +1,4 @@
-"""Monte Carlo over a scenario's uncertain parameters: runs in chunks, workers, checkpoints, results."""
+"""Monte Carlo over uncertain parameters: runs in chunks, workers, checkpoints, results."""
 
 from tradegame.montecarlo.result import SimulationResult
 from tradegame.montecarlo.simulate import simulate
