@@ -56,7 +56,19 @@ class ChunkSolver:
         self.sampler = ParameterSampler(scenario.spec.parameters, seed)
         self.play = play_for(scenario, options)
 
-    def solve(self, start: int, stop: int) -> list[BlockResult]:
+    def columns(self, start: int, stop: int) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+        """The per-draw quantities of draws ``start:stop`` (see :meth:`GamePlay.batch_columns`).
+
+        Returns
+        -------
+        columns : ndarray, shape (stop - start, K + 1 + n + L [+ T])
+        n_equilibria : ndarray of int, shape (stop - start,)
+
+        Raises
+        ------
+        NonFiniteError
+            A parameter draw that is not finite (named, with its draw number).
+        """
         params = self.sampler.draws(start, stop)
         for name, values in params.items():
             bad = np.flatnonzero(~np.isfinite(values))
@@ -67,7 +79,10 @@ class ChunkSolver:
                     float(values[bad[0]]),
                     ("parameters", name),
                 )
-        cols, n_eq = self.play.batch_columns(params, stop - start)
+        return self.play.batch_columns(params, stop - start)
+
+    def solve(self, start: int, stop: int) -> list[BlockResult]:
+        cols, n_eq = self.columns(start, stop)
         out: list[BlockResult] = []
         for b0 in range(0, stop - start, BLOCK):
             counts = np.unique(n_eq[b0 : b0 + BLOCK], return_counts=True)
