@@ -75,3 +75,36 @@ def test_invalid_distribution_parameters_are_refused() -> None:
         Triangular(dist="triangular", low=0, mode=5, high=3)
     with pytest.raises(ValidationError, match="sum to"):
         Choice(dist="choice", values=[1, 2], probabilities=[0.5, 0.4])
+
+
+def test_quantiles_are_the_distributions_and_the_median_is_the_half() -> None:
+    from tradegame.scenario.sampling import quantile
+    from tradegame.scenario.schema import (
+        Beta,
+        Choice,
+        LogNormal,
+        Normal,
+        Triangular,
+        TruncatedNormal,
+        Uniform,
+    )
+
+    dists = [
+        Normal(dist="normal", mean=1, sd=2),
+        TruncatedNormal(dist="truncnormal", mean=0, sd=1, low=-0.5, high=2),
+        LogNormal(dist="lognormal", median=3, sigma=0.5),
+        Uniform(dist="uniform", low=1, high=3),
+        Triangular(dist="triangular", low=0, mode=1, high=4),
+        Triangular(dist="triangular", low=0, mode=3.5, high=4),
+        Beta(dist="beta", a=2, b=5, low=0, high=10),
+        Choice(dist="choice", values=[1, 2, 5], probabilities=[0.2, 0.5, 0.3]),
+    ]
+    rng = np.random.default_rng(0)
+    for d in dists:
+        assert quantile(d, 0.5) == median(d)
+        x = sample(d, rng, 200_000)
+        qs = [quantile(d, q) for q in (0.05, 0.1, 0.5, 0.9, 0.95)]
+        assert qs == sorted(qs)
+        for q, value in zip((0.1, 0.9), (qs[1], qs[3]), strict=True):
+            # The empirical quantile's error is about sqrt(q (1 - q) / n) / density: < 0.02 here.
+            assert abs(value - np.quantile(x, q)) < 0.02 * (1 + abs(value)), (type(d).__name__, q)

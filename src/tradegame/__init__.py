@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
     from tradegame import solvers
     from tradegame.analysis.compare import Comparison, compare
+    from tradegame.analysis.sensitivity import Sensitivity, sensitivity
     from tradegame.errors import ScenarioError, TradegameError
     from tradegame.montecarlo.result import SimulationResult
     from tradegame.montecarlo.simulate import simulate
@@ -37,12 +38,14 @@ __all__ = [
     "Comparison",
     "Scenario",
     "ScenarioError",
+    "Sensitivity",
     "SimulationResult",
     "TradegameError",
     "__version__",
     "compare",
     "load_scenario",
     "parse_scenario",
+    "sensitivity",
     "simulate",
     "solve",
     "solvers",
@@ -56,6 +59,8 @@ _WHERE = {
     "solve": "tradegame.play.solve",
     "compare": "tradegame.analysis.compare",
     "Comparison": "tradegame.analysis.compare",
+    "sensitivity": "tradegame.analysis.sensitivity",
+    "Sensitivity": "tradegame.analysis.sensitivity",
     "CentralSolution": "tradegame.play.solution",
     "Scenario": "tradegame.scenario.load",
     "load_scenario": "tradegame.scenario.load",

@@ -675,3 +675,60 @@ def compare(
     if json_path != "-":
         for c in comparisons:
             out.print(comparison_tables(c))
+
+
+@app.command()
+def sensitivity(
+    scenario: ScenarioArg,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            "-n",
+            min=200,
+            max=MAX_SAMPLES,
+            help="Draws for the global indices (default: the scenario's samples).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", min=0, max=MAX_SEED, help="Random seed (default: the scenario's, else 0)."
+        ),
+    ] = None,
+    outcome: Annotated[
+        str | None,
+        typer.Option("--outcome", help="The tornado's outcome (default: the one moved most)."),
+    ] = None,
+    json_path: Annotated[
+        str | None,
+        typer.Option("--json", help="Write the analysis as JSON ('-' for standard output)."),
+    ] = None,
+    plot_path: Annotated[
+        str | None,
+        typer.Option("--plot", help="Write the tornado and the global indices (.png, .svg, .pdf)."),
+    ] = None,
+) -> None:
+    """Which assumptions drive the answer: a tornado, global indices, dead parameters."""
+    from tradegame.analysis.sensitivity import sensitivity as analyse
+    from tradegame.report.sensitivity import plot_sensitivity, sensitivity_tables
+
+    _output(None if json_path == "-" else json_path)
+    _output(plot_path)
+    if plot_path is not None:
+        _plot_name(plot_path, "--plot")
+    sc = _load(scenario)
+    if outcome is not None and outcome not in sc.outcome_labels:
+        raise BadInput(
+            f"--outcome: {outcome!r} is not an outcome of {sc.source}; "
+            f"its outcomes: {', '.join(sc.outcome_labels)}"
+        )
+    result = analyse(sc, samples=samples, seed=seed)
+    if json_path == "-":
+        write_stdout(result.to_json())
+    elif json_path is not None:
+        atomic_write_text(json_path, result.to_json())
+    if plot_path is not None:
+        plot_sensitivity(result, plot_path, outcome)
+    if json_path != "-":
+        out.print(sensitivity_tables(result))

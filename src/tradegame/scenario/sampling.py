@@ -28,7 +28,7 @@ from tradegame.scenario.schema import (
     Uniform,
 )
 
-__all__ = ["BLOCK", "ParameterSampler", "median", "sample"]
+__all__ = ["BLOCK", "ParameterSampler", "median", "quantile", "sample"]
 
 #: Draws per sampling block: the unit of reproducibility and of summation.
 BLOCK = 2048
@@ -100,6 +100,51 @@ def median(dist: Dist) -> float:
         order = np.argsort(values, kind="stable")
         cum = np.cumsum(probs[order])
         return float(values[order][np.searchsorted(cum, 0.5 - 1e-12)])
+    raise TypeError(f"unknown distribution {type(dist).__name__}")
+
+
+def quantile(dist: Dist, q: float) -> float:
+    """The ``q``-quantile of a parameter's distribution, ``0 < q < 1``.
+
+    Examples
+    --------
+    >>> from tradegame.scenario.schema import Uniform
+    >>> quantile(Uniform(dist="uniform", low=2, high=4), 0.1)
+    2.2
+    """
+    if not 0 < q < 1:
+        raise ValueError(f"q must be in (0, 1), got {q}")
+    if isinstance(dist, Normal):
+        return float(dist.mean + dist.sd * special.ndtri(q))
+    if isinstance(dist, TruncatedNormal):
+        a = special.ndtr((dist.low - dist.mean) / dist.sd)
+        b = special.ndtr((dist.high - dist.mean) / dist.sd)
+        x = dist.mean + dist.sd * special.ndtri(a + q * (b - a))
+        return float(np.clip(x, dist.low, dist.high))
+    if isinstance(dist, LogNormal):
+        return float(dist.median * np.exp(dist.sigma * special.ndtri(q)))
+    if isinstance(dist, Uniform):
+        return float(dist.low + q * (dist.high - dist.low))
+    if isinstance(dist, Triangular):
+        width = dist.high - dist.low
+        split = (dist.mode - dist.low) / width if width > 0 else 0.5
+        if q <= split:
+            return float(dist.low + np.sqrt(q * width * (dist.mode - dist.low)))
+        return float(dist.high - np.sqrt((1 - q) * width * (dist.high - dist.mode)))
+    if isinstance(dist, Beta):
+        return float(dist.low + (dist.high - dist.low) * special.betaincinv(dist.a, dist.b, q))
+    if isinstance(dist, Fixed):
+        return dist.value
+    if isinstance(dist, Choice):
+        values = np.asarray(dist.values, dtype=np.float64)
+        probs = (
+            np.full(len(values), 1 / len(values))
+            if dist.probabilities is None
+            else np.asarray(dist.probabilities)
+        )
+        order = np.argsort(values, kind="stable")
+        cum = np.cumsum(probs[order])
+        return float(values[order][min(len(values) - 1, int(np.searchsorted(cum, q - 1e-12)))])
     raise TypeError(f"unknown distribution {type(dist).__name__}")
 
 
