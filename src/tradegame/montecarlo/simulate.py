@@ -191,13 +191,14 @@ def simulate(
         if not 1 <= cap <= MAX_SAMPLES:
             raise ValueError(f"max_samples must be from 1 to {MAX_SAMPLES:,}")
     scheme: Scheme = "sobol" if qmc else "monte_carlo"
-    if qmc or precision is not None:
-        # Whole blocks: a Sobol block holds equal shares of every replicate, and a
-        # run that grows must not have computed a partial block on the way.
+    if qmc:
+        # Whole blocks: a Sobol block holds equal shares of every replicate.
         samples = min(-(-samples // BLOCK) * BLOCK, _whole_blocks(MAX_SAMPLES))
-        cap = max(samples, min(-(-cap // BLOCK) * BLOCK, _whole_blocks(MAX_SAMPLES)))
-        if precision is None:
-            cap = samples
+        cap = max(BLOCK, _whole_blocks(cap)) if precision is not None else samples
+    if precision is not None:
+        # A run that grows must not have computed a partial block on the way: it
+        # grows by whole blocks, and only the cap may end inside one.
+        samples = min(-(-samples // BLOCK) * BLOCK, cap)
     if seed is None:
         seed = analysis.seed
     if seed is None:
