@@ -335,6 +335,18 @@ def _result(
     per_replicate = samples / R  # a Sobol run is whole blocks: equal shares
     _, errors = mean_estimates(grouped, squares, per_replicate)
     t = t975(R - 1) if R > 1 else 0.0
+    if R > 1:
+        # A replicate's estimate of a probability moves in steps of one draw, 1/n_r.
+        # When the outcome is decided by a boundary the points of one replicate
+        # straddle a few at a time (one parameter alone: a single Sobol interval),
+        # all R replicates may agree and their spread say 0 while the truth lies up
+        # to a step away. The standard error is therefore at least one step over
+        # sqrt(R): negligible when the spread is Monte Carlo-like, and an honest
+        # bound when it is not (payoff columns, in other units, are left alone).
+        floor = 1.0 / (per_replicate * np.sqrt(R))
+        masses = np.ones(errors.shape, dtype=bool)
+        masses[K + 1 : K + 1 + n] = False
+        errors = np.where(masses & ~np.isnan(errors), np.maximum(errors, floor), errors)
 
     def estimate(label: str, j: int) -> OutcomeEstimate:
         count = float(totals[j])
