@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from pathlib import Path
 
@@ -246,7 +247,7 @@ def test_icd_203_words_cover_the_scale_in_order() -> None:
     # ICD 203 (2015), D.6.b.(2)(a): seven bands, from almost no chance to almost certain.
     bands = [0.0, 0.05, 0.20, 0.45, 0.55, 0.80, 0.95, 1.0]
     words = [w for _, w in ICD_203]
-    for (lo, hi), word in zip(zip(bands, bands[1:], strict=False), words, strict=True):
+    for (lo, hi), word in zip(itertools.pairwise(bands), words, strict=True):
         assert likelihood_word((lo + hi) / 2) == word
         assert likelihood_word(lo) == word  # a boundary belongs to the higher band
     assert likelihood_word(1.0) == "almost certain"
