@@ -232,17 +232,27 @@ class ParameterSampler:
         """Independent replicates in a block: 1, or :data:`REPLICATES` for ``sobol``."""
         return REPLICATES if self.scheme == "sobol" else 1
 
-    def block_uniforms(self, index: int) -> dict[str, NDArray[np.float64]]:
-        """The uniform variates of block ``index``, per parameter, shape (BLOCK,)."""
+    def block_uniforms(self, index: int, count: int = 1) -> dict[str, NDArray[np.float64]]:
+        """The uniform variates of blocks ``index`` to ``index + count - 1``.
+
+        Returns
+        -------
+        dict of str to ndarray of float64, shape (count * BLOCK,)
+        """
         if self.scheme == "monte_carlo":
             return {
-                name: uniforms(
-                    np.random.Generator(
-                        np.random.PCG64(
-                            np.random.SeedSequence(self.seed, spawn_key=(index, self.keys[name]))
+                name: np.concatenate(
+                    [
+                        uniforms(
+                            np.random.Generator(
+                                np.random.PCG64(
+                                    np.random.SeedSequence(self.seed, spawn_key=(b, self.keys[name]))
+                                )
+                            ),
+                            BLOCK,
                         )
-                    ),
-                    BLOCK,
+                        for b in range(index, index + count)
+                    ]
                 )
                 for name in self.parameters
             }
@@ -252,8 +262,9 @@ class ParameterSampler:
         if d == 0:
             return {}
         per = BLOCK // REPLICATES
-        points = np.empty((per, REPLICATES, d))
+        points = np.empty((count * per, REPLICATES, d))
         for r in range(REPLICATES):
+            # One engine per replicate for the whole range: scrambling is the costly part.
             seq = np.random.SeedSequence(self.seed, spawn_key=(_SOBOL_KEY, r, 0))
             engine = qmc.Sobol(d, scramble=True, seed=np.random.Generator(np.random.PCG64(seq)))
             if index:  # scipy cannot fast-forward by zero points
@@ -261,15 +272,15 @@ class ParameterSampler:
             with warnings.catch_warnings():
                 # Balance needs powers of two: per is one, and so is every prefix of blocks.
                 warnings.simplefilter("ignore", UserWarning)
-                points[:, r, :] = engine.random(per)
-        # Sobol points are multiples of 2**-30 (scipy's default bits): the cell's
-        # midpoint keeps u inside (0, 1).
-        flat = points.reshape(BLOCK, d) + 2.0**-31
+                points[:, r, :] = engine.random(count * per)
+        # Draw g of the range is point g // R of replicate g % R. Sobol points are
+        # multiples of 2**-30 (scipy's default bits): the cell's midpoint keeps u in (0, 1).
+        flat = points.reshape(count * BLOCK, d) + 2.0**-31
         return {name: flat[:, j].copy() for j, name in enumerate(self.dimensions)}
 
-    def block(self, index: int) -> dict[str, NDArray[np.float64]]:
-        """All parameters for block ``index`` (draws ``index*BLOCK`` to ``(index+1)*BLOCK``)."""
-        u = self.block_uniforms(index)
+    def block(self, index: int, count: int = 1) -> dict[str, NDArray[np.float64]]:
+        """All parameters for blocks ``index`` to ``index + count - 1``, shape (count * BLOCK,)."""
+        u = self.block_uniforms(index, count)
         # Overflow to inf is reported by the caller, naming the parameter and draw.
         with np.errstate(over="ignore", invalid="ignore"):
             return {name: quantile(dist, u[name]) for name, dist in self.parameters.items()}
@@ -284,12 +295,10 @@ class ParameterSampler:
         if stop <= start:
             return {name: np.empty(0) for name in self.parameters}
         first, last = start // BLOCK, (stop - 1) // BLOCK
-        blocks = [self.block(b) for b in range(first, last + 1)]
+        values = self.block(first, last - first + 1)
         lo = start - first * BLOCK
         hi = lo + (stop - start)
-        return {
-            name: np.concatenate([blk[name] for blk in blocks])[lo:hi] for name in self.parameters
-        }
+        return {name: values[name][lo:hi] for name in self.parameters}
 
     def medians(self) -> dict[str, float]:
         """Median of every parameter."""
