@@ -232,6 +232,11 @@ class ParameterSampler:
         """Independent replicates in a block: 1, or :data:`REPLICATES` for ``sobol``."""
         return REPLICATES if self.scheme == "sobol" else 1
 
+    def _stream(self, block: int, name: str) -> np.random.Generator:
+        """The generator of one parameter in one block: keyed by both, nothing else."""
+        seq = np.random.SeedSequence(self.seed, spawn_key=(block, self.keys[name]))
+        return np.random.Generator(np.random.PCG64(seq))
+
     def block_uniforms(self, index: int, count: int = 1) -> dict[str, NDArray[np.float64]]:
         """The uniform variates of blocks ``index`` to ``index + count - 1``.
 
@@ -242,17 +247,7 @@ class ParameterSampler:
         if self.scheme == "monte_carlo":
             return {
                 name: np.concatenate(
-                    [
-                        uniforms(
-                            np.random.Generator(
-                                np.random.PCG64(
-                                    np.random.SeedSequence(self.seed, spawn_key=(b, self.keys[name]))
-                                )
-                            ),
-                            BLOCK,
-                        )
-                        for b in range(index, index + count)
-                    ]
+                    [uniforms(self._stream(b, name), BLOCK) for b in range(index, index + count)]
                 )
                 for name in self.parameters
             }
