@@ -297,3 +297,17 @@ def test_qmc_coverage_with_two_parameters_is_about_95_percent() -> None:
         lo, hi = res.outcomes[0].ci95
         covered.append(lo <= exact <= hi)
     assert 0.85 <= np.mean(covered) <= 1.0
+
+
+def test_qmc_with_a_precision_target_and_a_checkpoint(tmp_path: Path) -> None:
+    sc = _sign()
+    ck = tmp_path / "ck.json"
+    first = tg.simulate(sc, BLOCK, seed=2, qmc=True, precision=0.003, checkpoint=ck)
+    assert first.precision is not None and first.precision["reached"]
+    assert all(o.half_width < 0.003 for o in first.outcomes)
+    assert first.samples % BLOCK == 0
+    resumed = tg.simulate(sc, BLOCK, seed=2, qmc=True, precision=0.003, checkpoint=ck)
+    fresh = tg.simulate(sc, BLOCK, seed=2, qmc=True, precision=0.003, chunk_size=3 * BLOCK)
+    assert first.to_json() == resumed.to_json() == fresh.to_json()
+    lo, hi = first.outcomes[0].ci95
+    assert lo <= _closed_form() <= hi

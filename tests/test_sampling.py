@@ -146,3 +146,33 @@ def test_sobol_points_are_reproducible_uniform_and_balanced() -> None:
     assert not np.array_equal(u[0::REPLICATES], u[1::REPLICATES])
     other = ParameterSampler(params, 6, "sobol").draws(0, 4 * BLOCK)
     assert not np.array_equal(whole["a"], other["a"])
+
+
+@pytest.mark.parametrize(
+    ("dist", "doubled"),
+    [
+        (
+            TruncatedNormal(dist="truncnormal", mean=1.0, sd=2.0, low=0.0, high=3.0),
+            TruncatedNormal(dist="truncnormal", mean=2.0, sd=4.0, low=0.0, high=6.0),
+        ),
+        (
+            Triangular(dist="triangular", low=1.0, mode=2.0, high=5.0),
+            Triangular(dist="triangular", low=2.0, mode=4.0, high=10.0),
+        ),
+        (
+            Beta(dist="beta", a=2.0, b=5.0, low=1.0, high=3.0),
+            Beta(dist="beta", a=2.0, b=5.0, low=2.0, high=6.0),
+        ),
+        (
+            Choice(dist="choice", values=[3.0, 1.0, 2.0], probabilities=[0.2, 0.3, 0.5]),
+            Choice(dist="choice", values=[6.0, 2.0, 4.0], probabilities=[0.2, 0.3, 0.5]),
+        ),
+    ],
+    ids=["truncnormal", "triangular", "beta", "choice"],
+)
+def test_scaling_a_distribution_scales_each_draw(dist, doubled) -> None:
+    # Every family is a quantile transform, and quantiles scale with the distribution.
+    for scheme in ("monte_carlo", "sobol"):
+        base = ParameterSampler({"x": dist}, 9, scheme).draws(0, BLOCK)["x"]
+        twice = ParameterSampler({"x": doubled}, 9, scheme).draws(0, BLOCK)["x"]
+        np.testing.assert_allclose(twice, 2 * base, rtol=1e-12)
