@@ -155,12 +155,12 @@ def _outcome_table(result: SimulationResult, words: bool = False) -> Table:
     if result.precision is not None:
         prec = result.precision
         caption.append(
-            f"precision target ±{_pct(prec['target'])}: "
+            f"precision target ±{100 * prec['target']:g} %: "
             + (
                 f"reached with {result.samples:,} draws"
                 if prec["reached"]
                 else f"NOT reached: stopped at the cap of {prec['max_samples']:,} draws "
-                f"(widest half-width ±{_pct(prec['half_width'])})"
+                f"(widest half-width ±{100 * prec['half_width']:.2g} %)"
             )
         )
     certain = certainty_line(result)
