@@ -353,6 +353,7 @@ def test_each_concept_runs_through_the_cli_and_is_named(cli, solution: str, game
     assert doc["outcomes"][-1] == {
         "label": "no_pure_equilibrium",
         "probability": 0.0,
+        "std_error": 0.0,  # in no draw: no variance
         "count": 0.0,
         "ci95": [0.0, pytest.approx(0.0064, abs=1e-3)],
     }

@@ -2,9 +2,10 @@
 
 A checkpoint (``tradegame run --checkpoint FILE``) is a JSON document::
 
-    {"tradegame_checkpoint": 2,
+    {"tradegame_checkpoint": 3,
      "run": {...the run's identity: scenario sha256, seed, samples, options, versions...},
-     "blocks": {"0": {"sums": ["0x1.8p+1", ...], "equilibria": {"1": 2048}}, ...},
+     "blocks": {"0": {"sums": ["0x1.8p+1", ...], "squares": [...],
+                      "equilibria": {"1": 2048}}, ...},
      "digest": sha256 hex of the canonical JSON of format, run and blocks}
 
 The generators start from real checkpoints (written by a real run, passed in
@@ -79,7 +80,7 @@ class Checkpoints:
 def digest(run: Any, blocks: Any) -> str:
     """sha256 of the canonical JSON (sorted keys, no spaces, ASCII) of format, run, blocks."""
     canonical = json.dumps(
-        {"tradegame_checkpoint": 2, "run": run, "blocks": blocks},
+        {"tradegame_checkpoint": 3, "run": run, "blocks": blocks},
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=True,
@@ -370,12 +371,12 @@ def structural_damage(draw: st.DrawFn, base: dict[str, Any]) -> CheckpointCase:
 
 @st.composite
 def version_mutants(draw: st.DrawFn, base: dict[str, Any]) -> CheckpointCase:
-    """Another format: the flat format 1 of older tradegame, or a format number not 2."""
+    """Another format: the flat format 1 of older tradegame, or a format number not 3."""
     if draw(st.booleans()):
         old = {"tradegame_checkpoint": 1, **base["run"], "blocks": base["blocks"]}
         return CheckpointCase("version", "format 1 (older tradegame)", dump(old))
     doc = copy.deepcopy(base)
-    doc["tradegame_checkpoint"] = draw(st.sampled_from([1, 3, 0, -2, "2", 2.0, True, None, [2]]))
+    doc["tradegame_checkpoint"] = draw(st.sampled_from([1, 2, 4, 0, -2, "3", 3.0, True, None, [3]]))
     if draw(st.booleans()):
         del doc["tradegame_checkpoint"]
     return CheckpointCase("version", f"format {doc.get('tradegame_checkpoint')!r}", dump(doc))
@@ -424,7 +425,7 @@ def not_json(draw: st.DrawFn, base: dict[str, Any]) -> CheckpointCase:
             st.text(min_size=1, max_size=200).map(str.encode),
             st.sampled_from(
                 [
-                    b"tradegame_checkpoint: 2\n",
+                    b"tradegame_checkpoint: 3\n",
                     b"[]",
                     b"null",
                     b"2",
@@ -434,7 +435,7 @@ def not_json(draw: st.DrawFn, base: dict[str, Any]) -> CheckpointCase:
                     dump(base) + b"{}",
                     b'{"tradegame_checkpoint": ' + b"9" * 5000 + b"}",
                     dump(base).replace(
-                        b'"tradegame_checkpoint": 2', b'"tradegame_checkpoint": NaN'
+                        b'"tradegame_checkpoint": 3', b'"tradegame_checkpoint": NaN'
                     ),
                     b"\xef\xbb\xbf" + dump(base),
                 ]

@@ -41,7 +41,7 @@ from tradegame.montecarlo.chunks import ChunkSolver
 from tradegame.play.kinds import play_for
 from tradegame.play.options import RunOptions
 from tradegame.scenario.load import Scenario
-from tradegame.scenario.sampling import BLOCK, quantile
+from tradegame.scenario.sampling import BLOCK, median, quantile
 from tradegame.scenario.schema import Fixed
 
 __all__ = [
@@ -275,12 +275,12 @@ def _tornado(
 ) -> tuple[dict[str, float], list[TornadoBar]]:
     """The central game at the medians and with each parameter at each end, one batch."""
     dists = scenario.spec.parameters
-    medians = {k: quantile(d, 0.5) for k, d in dists.items()}
+    medians = {k: median(d) for k, d in dists.items()}
     rows = 1 + 2 * len(uncertain)
     params = {k: np.full(rows, v) for k, v in medians.items()}
     ends = {}
     for j, p in enumerate(uncertain):
-        lo, hi = quantile(dists[p], percentiles[0]), quantile(dists[p], percentiles[1])
+        lo, hi = (float(x) for x in quantile(dists[p], np.array(percentiles, dtype=np.float64)))
         params[p][1 + 2 * j] = lo
         params[p][2 + 2 * j] = hi
         ends[p] = (lo, hi)

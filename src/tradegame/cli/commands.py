@@ -327,6 +327,38 @@ def run(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No table, no progress bar.")
     ] = False,
+    precision: Annotated[
+        float | None,
+        typer.Option(
+            "--precision",
+            callback=_finite(1e-5, 0.5),
+            help="Keep drawing blocks of 2048 until every outcome's 95 % half-width is below "
+            "this (0.005 = half a percentage point), or --max-samples is reached.",
+        ),
+    ] = None,
+    max_samples: Annotated[
+        int | None,
+        typer.Option(
+            "--max-samples",
+            min=1,
+            max=MAX_SAMPLES,
+            help=f"Cap on draws with --precision (default {MAX_SAMPLES:,}).",
+        ),
+    ] = None,
+    qmc: Annotated[
+        bool,
+        typer.Option(
+            "--qmc",
+            help="Quasi-Monte Carlo: 16 independently scrambled Sobol sequences; intervals "
+            "from the spread of their means (samples rounded up to blocks of 2048).",
+        ),
+    ] = False,
+    words: Annotated[
+        bool,
+        typer.Option(
+            "--words", help="Show ICD 203 likelihood words ('likely', ...) beside probabilities."
+        ),
+    ] = False,
 ) -> None:
     """Simulate a scenario: outcome probabilities with 95 % intervals."""
     from tradegame.montecarlo.simulate import simulate
@@ -337,6 +369,8 @@ def run(
         _output(path)
     if plot_path is not None:
         _plot_name(plot_path, "--plot")
+    if max_samples is not None and precision is None:
+        raise BadInput("--max-samples: only with --precision (it caps a run that keeps drawing)")
     sc = _load(scenario)
     try:
         RunOptions.resolve(
@@ -367,6 +401,9 @@ def run(
             checkpoint=checkpoint,
             max_memory=None if max_memory is None else int(max_memory * 2**30),
             progress=progress,
+            precision=precision,
+            max_samples=max_samples,
+            qmc=qmc,
         )
     if json_path is not None:
         if to_stdout:
@@ -380,7 +417,7 @@ def run(
 
         plot_outcomes(result, plot_path)
     if not quiet and not to_stdout:
-        out.print(result_tables(result))
+        out.print(result_tables(result, words=words))
 
 
 @app.command()

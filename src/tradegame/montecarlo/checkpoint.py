@@ -46,8 +46,9 @@ class CheckpointError(TradegameError, ValueError):
 
 
 #: Version of the checkpoint format that :func:`save_checkpoint` writes and
-#: :func:`load_checkpoint` reads. Format 1 (tradegame before the digest) is refused.
-CHECKPOINT_FORMAT = 2
+#: :func:`load_checkpoint` reads. Formats 1 (before the digest) and 2 (before sums
+#: of squares and sampling schemes) are refused.
+CHECKPOINT_FORMAT = 3
 #: Bytes of a checkpoint besides its blocks (the header, with the run's options).
 _CHECKPOINT_HEADER_BYTES = 64 * 1024
 #: Longest hex float :meth:`float.hex` writes ('-0x1.fffffffffffffp+1023' is 24).
@@ -58,15 +59,20 @@ _OTHER = "choose another --checkpoint file"
 
 
 def checkpoint_identity(
-    scenario: Scenario, solver: ChunkSolver, seed: int, samples: int
+    scenario: Scenario,
+    solver: ChunkSolver,
+    seed: int,
+    samples: int,
+    precision: float | None = None,
 ) -> dict[str, Any]:
     """What a checkpoint must match to be resumed: everything a block's sums depend on.
 
-    The scenario file's sha256, the seed, the sample count, every
-    :class:`RunOptions` field, the tradegame version and the NumPy, SciPy and
-    Python versions (the result records them, and its bytes may depend on
-    them), the sampling block size and the number of outcomes and of summed
-    columns per block.
+    The scenario file's sha256, the seed, the sample count (a precision
+    run's cap), the precision target, every :class:`RunOptions` field, the
+    sampling scheme and its number of replicates, the tradegame version and
+    the NumPy, SciPy and Python versions (the result records them, and its
+    bytes may depend on them), the sampling block size and the number of
+    outcomes and of summed columns per block.
     """
     K = len(scenario.outcome_labels)
     play = solver.play
@@ -78,7 +84,9 @@ def checkpoint_identity(
         "environment": run_environment(),
         "seed": int(seed),
         "samples": int(samples),
+        "precision": precision,
         "options": dataclasses.asdict(solver.options),
+        "sampling": {"scheme": solver.sampler.scheme, "replicates": solver.sampler.groups},
         "block": BLOCK,
         "outcomes": K,
         "players": n,
@@ -89,7 +97,7 @@ def checkpoint_identity(
 def checkpoint_digest(identity: dict[str, Any], blocks: dict[str, Any]) -> str:
     """The sha256 a checkpoint stores, over the run's identity and the blocks' content.
 
-    It is the hex sha256 of the ASCII JSON of ``{"tradegame_checkpoint": 2,
+    It is the hex sha256 of the ASCII JSON of ``{"tradegame_checkpoint": 3,
     "run": identity, "blocks": blocks}`` with sorted keys and no spaces
     (``separators=(",", ":")``), where ``blocks`` is the file's ``"blocks"``
     object. Since the identity is hashed with the blocks, blocks of another
@@ -189,12 +197,12 @@ def _read_bounded(p: Path, limit: int) -> bytes | None:
     return data
 
 
-def _block_sums(values: Any, columns: int, where: str) -> NDArray[np.float64]:
+def _block_sums(values: Any, columns: int, where: str, what: str = "sums") -> NDArray[np.float64]:
     """A block's sums from their hex strings, each canonical and finite."""
     if not isinstance(values, list):
-        raise ValueError(f"{where} sums are not a list")
+        raise ValueError(f"{where} {what} are not a list")
     if len(values) != columns:
-        raise ValueError(f"{where} has {len(values)} sums, this run has {columns} columns")
+        raise ValueError(f"{where} has {len(values)} {what}, this run has {columns}")
     sums = np.empty(columns)
     for j, text in enumerate(values):
         if not isinstance(text, str) or len(text) > _HEX_CHARS:
@@ -239,9 +247,10 @@ def _check_masses(sums: NDArray[np.float64], size: int, K: int, n_players: int, 
         raise ValueError(f"{where} counts {float(sums[K])!r} draws without equilibrium")
 
 
-def load_checkpoint(
-    path: str | Path, meta: dict[str, Any]
-) -> dict[int, tuple[NDArray[np.float64], dict[int, int]]]:
+Block = tuple[NDArray[np.float64], NDArray[np.float64], dict[int, int]]
+
+
+def load_checkpoint(path: str | Path, meta: dict[str, Any]) -> dict[int, Block]:
     """Finished blocks from a checkpoint file (empty if the file does not exist).
 
     Nothing in the file is used unless all of it checks out: a regular file of
@@ -262,7 +271,8 @@ def load_checkpoint(
     Returns
     -------
     dict
-        Block index to (sums, shape (columns,); equilibrium-count histogram).
+        Block index to (sums per replicate, shape (replicates, columns); sums
+        of squares, shape (columns,); equilibrium-count histogram).
 
     Raises
     ------
@@ -275,7 +285,8 @@ def load_checkpoint(
     samples = int(meta["samples"])
     columns = int(meta["columns"])
     n_blocks = -(-samples // block)
-    per_block = 64 + columns * (_HEX_CHARS + 4) + min(block, 4096) * 24
+    groups = int(meta["sampling"]["replicates"])
+    per_block = 96 + (groups + 1) * columns * (_HEX_CHARS + 4) + min(block, 4096) * 24
     data = _read_bounded(p, _CHECKPOINT_HEADER_BYTES + n_blocks * per_block)
     if data is None:
         return {}
@@ -308,8 +319,8 @@ def load_checkpoint(
     if not _same(version, CHECKPOINT_FORMAT):
         if type(version) is int and 0 < version < CHECKPOINT_FORMAT:
             raise CheckpointError(
-                f"{p}: checkpoint is from an older tradegame (format {version}, without a "
-                f"digest); tradegame {__version__} reads format {CHECKPOINT_FORMAT} only; {_RETRY}"
+                f"{p}: checkpoint is from an older tradegame (format {version}); "
+                f"tradegame {__version__} reads format {CHECKPOINT_FORMAT} only; {_RETRY}"
             )
         raise CheckpointError(
             f"{p}: checkpoint format {_short(version)} is not supported (tradegame "
@@ -342,7 +353,7 @@ def load_checkpoint(
         raise damaged("'blocks' is not an object")
     K = int(meta["outcomes"])
     n_players = int(meta["players"])
-    blocks: dict[int, tuple[NDArray[np.float64], dict[int, int]]] = {}
+    blocks: dict[int, Block] = {}
     try:
         for key, entry in entries.items():
             if not _INDEX.match(key) or int(key) >= n_blocks:
@@ -351,12 +362,16 @@ def load_checkpoint(
                 )
             b = int(key)
             where = f"block {b}"
-            if not isinstance(entry, dict) or set(entry) != {"sums", "equilibria"}:
-                raise ValueError(f"{where} is not an object of sums and equilibria")
+            if not isinstance(entry, dict) or set(entry) != {"sums", "squares", "equilibria"}:
+                raise ValueError(f"{where} is not an object of sums, squares and equilibria")
             size = min(block, samples - b * block)
-            sums = _block_sums(entry["sums"], columns, where)
-            _check_masses(sums, size, K, n_players, where)
-            blocks[b] = (sums, _block_counts(entry["equilibria"], size, where))
+            sums = _block_sums(entry["sums"], groups * columns, where).reshape(groups, columns)
+            for g in range(groups):
+                _check_masses(sums[g], -(-size // groups), K, n_players, where)
+            squares = _block_sums(entry["squares"], columns, where, "squares")
+            if (squares < 0).any():
+                raise ValueError(f"{where} has a negative sum of squares")
+            blocks[b] = (sums, squares, _block_counts(entry["equilibria"], size, where))
     except ValueError as exc:
         raise damaged(str(exc)) from None
     digest = doc["digest"]
@@ -370,7 +385,7 @@ def load_checkpoint(
 def save_checkpoint(
     path: str | Path,
     meta: dict[str, Any],
-    blocks: dict[int, tuple[NDArray[np.float64], dict[int, int]]],
+    blocks: dict[int, Block],
 ) -> None:
     """Write finished blocks atomically; floats in hex, so nothing is rounded.
 
@@ -389,11 +404,12 @@ def save_checkpoint(
 
     entries = {
         str(b): {
-            "sums": [float(x).hex() for x in sums],
+            "sums": [float(x).hex() for x in sums.reshape(-1)],
+            "squares": [float(x).hex() for x in squares],
             "equilibria": {str(k): int(v) for k, v in sorted(counts.items())},
         }
-        for b, (sums, counts) in sorted(blocks.items())
-        if np.isfinite(sums).all()
+        for b, (sums, squares, counts) in sorted(blocks.items())
+        if np.isfinite(sums).all() and np.isfinite(squares).all()
     }
     doc = {
         "tradegame_checkpoint": CHECKPOINT_FORMAT,

@@ -26,7 +26,7 @@ from tradegame.model.build import (
 from tradegame.play.kinds import play_for
 from tradegame.play.options import RunOptions
 from tradegame.scenario.load import Scenario
-from tradegame.scenario.sampling import BLOCK, ParameterSampler
+from tradegame.scenario.sampling import BLOCK, ParameterSampler, Scheme
 
 __all__ = ["BlockResult", "ChunkSolver", "plan_chunks", "run_pool"]
 
@@ -39,9 +39,12 @@ class ChunkSolver:
     """Solves chunks of draws of one run; one per process.
 
     Returns, for every sampling block in the chunk, the block's sums of the
-    per-draw quantities and its histogram of equilibrium counts. These are
-    what a checkpoint stores and what workers send back: the run's totals are
-    their sum over blocks *in block order*, whoever computed them.
+    per-draw quantities (one row per independent replicate of the sampling
+    scheme: one for ``monte_carlo``, :data:`~tradegame.scenario.sampling.REPLICATES`
+    for ``sobol``), their sums of squares (for standard errors) and its
+    histogram of equilibrium counts. These are what a checkpoint stores and
+    what workers send back: the run's totals are their sum over blocks *in
+    block order*, whoever computed them.
 
     Attributes
     ----------
@@ -50,10 +53,12 @@ class ChunkSolver:
         the only thing this layer knows of the kind of game.
     """
 
-    def __init__(self, scenario: Scenario, options: RunOptions, seed: int) -> None:
+    def __init__(
+        self, scenario: Scenario, options: RunOptions, seed: int, scheme: Scheme = "monte_carlo"
+    ) -> None:
         self.scenario = scenario
         self.options = options
-        self.sampler = ParameterSampler(scenario.spec.parameters, seed)
+        self.sampler = ParameterSampler(scenario.spec.parameters, seed, scheme)
         self.play = play_for(scenario, options)
 
     def columns(self, start: int, stop: int) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
@@ -84,27 +89,36 @@ class ChunkSolver:
     def solve(self, start: int, stop: int) -> list[BlockResult]:
         cols, n_eq = self.columns(start, stop)
         out: list[BlockResult] = []
+        groups = self.sampler.groups
         for b0 in range(0, stop - start, BLOCK):
             counts = np.unique(n_eq[b0 : b0 + BLOCK], return_counts=True)
+            part = cols[b0 : b0 + BLOCK]
             # Sums of huge payoffs may overflow; _result names the player, quietly.
             with np.errstate(over="ignore", invalid="ignore"):
-                sums = cols[b0 : b0 + BLOCK].sum(axis=0)
+                if groups == 1:
+                    sums = part.sum(axis=0)[None, :]
+                else:  # draw i of a block belongs to replicate i % groups
+                    sums = part.reshape(-1, groups, part.shape[1]).sum(axis=0)
+                squares = (part * part).sum(axis=0)
             out.append(
                 (
                     (start + b0) // BLOCK,
                     sums,
+                    squares,
                     {int(k): int(c) for k, c in zip(*counts, strict=True)},
                 )
             )
         return out
 
 
-BlockResult = tuple[int, NDArray[np.float64], dict[int, int]]
+#: A block's index, its sums per replicate (G, C), sums of squares (C,) and
+#: histogram of equilibrium counts.
+BlockResult = tuple[int, NDArray[np.float64], NDArray[np.float64], dict[int, int]]
 
 _WORKER: dict[str, ChunkSolver] = {}
 
 
-def _worker_init(text: str, name: str, options: RunOptions, seed: int) -> None:
+def _worker_init(text: str, name: str, options: RunOptions, seed: int, scheme: Scheme) -> None:
     from tradegame.scenario.load import parse_scenario
 
     # The parent handles Ctrl-C and SIGTERM and ends the pool. SIGINT has been
@@ -112,7 +126,7 @@ def _worker_init(text: str, name: str, options: RunOptions, seed: int) -> None:
     # a worker quiet should anything unblock it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _WORKER["solver"] = ChunkSolver(parse_scenario(text, name), options, seed)
+    _WORKER["solver"] = ChunkSolver(parse_scenario(text, name), options, seed, scheme)
 
 
 def _worker_solve(chunk: tuple[int, int]) -> list[BlockResult]:
@@ -126,6 +140,7 @@ def run_pool(
     pending: list[tuple[int, int]],
     workers: int,
     finished: Callable[[list[BlockResult], int], None],
+    scheme: Scheme = "monte_carlo",
 ) -> None:
     """Solve the pending chunks on a pool of ``workers`` processes, in any order.
 
@@ -144,7 +159,7 @@ def run_pool(
         max_workers=min(workers, len(pending)),
         mp_context=_QuietSpawnContext(),
         initializer=_worker_init,
-        initargs=(scenario.text, scenario.source, options, seed),
+        initargs=(scenario.text, scenario.source, options, seed, scheme),
     )
     chunks = iter(pending)
     running: dict[Future[list[BlockResult]], tuple[int, int]] = {}

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from tradegame.play.solution import CentralEquilibrium, CentralGame
 
@@ -23,7 +24,9 @@ __all__ = [
     "CentralGame",
     "OutcomeEstimate",
     "SimulationResult",
+    "mean_estimates",
     "run_environment",
+    "t975",
     "wilson_interval",
 ]
 
@@ -62,24 +65,93 @@ def wilson_interval(successes: float, n: int, z: float = Z_95) -> tuple[float, f
     return low, high
 
 
+def t975(df: int) -> float:
+    """The 97.5 % quantile of Student's t with ``df`` degrees of freedom."""
+    from scipy import stats
+
+    return float(stats.t.ppf(0.975, df))
+
+
+def mean_estimates(
+    sums: NDArray[np.float64], squares: NDArray[np.float64], n: NDArray[np.float64] | float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Means and their Monte Carlo standard errors from sums per replicate.
+
+    Two estimators, by the number of rows of ``sums``:
+
+    * one row (plain Monte Carlo, independent draws): the mean ``S / n`` and
+      the standard error ``sqrt(s^2 / n)``, with ``s^2 = (Q - S^2 / n) / (n - 1)``
+      the sample variance of the per-draw values (``Q`` their sum of squares);
+    * ``R > 1`` rows (randomised quasi-Monte Carlo, ``R`` independent
+      scramblings of one point set): the mean of all draws, and the standard
+      error of the mean of the ``R`` replicate means,
+      ``sd(m_1, ..., m_R) / sqrt(R)`` (Owen 1997; L'Ecuyer and Lemieux 2002,
+      "Recent advances in randomized quasi-Monte Carlo methods"). The
+      replicates are independent and identically distributed, whatever the
+      dependence of the points within one, so this is honest.
+
+    Parameters
+    ----------
+    sums : ndarray, shape (R, C)
+        Sum of each column's per-draw values over each replicate's draws.
+    squares : ndarray, shape (C,)
+        Sum of the squares of the per-draw values over all draws (read for R = 1).
+    n : float or ndarray of shape (R, C) or (C,)
+        Draws the means are over, per replicate (broadcast against ``sums``).
+
+    Returns
+    -------
+    mean : ndarray, shape (C,)
+    std_error : ndarray, shape (C,)
+        NaN where it cannot be estimated (fewer than two draws or replicates).
+    """
+    n_r = np.broadcast_to(np.asarray(n, dtype=np.float64), sums.shape)
+    total_n = n_r.sum(axis=0)
+    total = sums.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        mean = total / total_n
+        if sums.shape[0] == 1:
+            var = np.maximum(squares - total * mean, 0.0) / (total_n - 1)
+            se = np.sqrt(var / total_n)
+            se = np.where(total_n >= 2, se, np.nan)
+        else:
+            means = sums / n_r
+            ok = n_r > 0
+            k = ok.sum(axis=0)
+            m = np.where(ok, means, 0.0)
+            centre = m.sum(axis=0) / k
+            var = (np.where(ok, means - centre, 0.0) ** 2).sum(axis=0) / (k - 1)
+            se = np.where(k >= 2, np.sqrt(var / k), np.nan)
+    return mean, se
+
+
 @dataclass(frozen=True)
 class OutcomeEstimate:
-    """Estimated probability of one outcome.
+    """Estimated probability of one outcome (or path of play).
 
     ``count`` is the number of draws on which it happens (a sum of
     selection weights, so fractional when a draw has several equilibria);
-    ``ci95`` is the 95 % Wilson interval.
+    ``ci95`` is the 95 % interval (Wilson's for plain Monte Carlo, Student's
+    t over the replicates for quasi-Monte Carlo); ``std_error`` is the Monte
+    Carlo standard error of ``probability`` (``None`` with a single draw).
     """
 
     label: str
     probability: float
     count: float
     ci95: tuple[float, float]
+    std_error: float | None = None
+
+    @property
+    def half_width(self) -> float:
+        """The larger distance from the estimate to a bound of its 95 % interval."""
+        return max(self.probability - self.ci95[0], self.ci95[1] - self.probability)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "label": self.label,
             "probability": self.probability,
+            "std_error": self.std_error,
             "count": self.count,
             "ci95": list(self.ci95),
         }
@@ -102,6 +174,9 @@ class SimulationResult:
         (over all draws; sums to the share of draws with an equilibrium).
     equilibrium_counts : dict
         Number of pure equilibria -> number of draws with that many.
+    expected_payoffs_std_error, lever_options_std_error : dict
+        The Monte Carlo standard errors of ``expected_payoffs`` and
+        ``lever_options``, in the same shape (``None`` where not estimable).
     """
 
     scenario_title: str
@@ -130,6 +205,42 @@ class SimulationResult:
     environment: dict[str, str] = field(default_factory=dict)
     """Versions of Python, NumPy and SciPy, whose generators and special
     functions the sampled numbers depend on."""
+    expected_payoffs_std_error: dict[str, float | None] = field(default_factory=dict)
+    lever_options_std_error: dict[str, dict[str, dict[str, float | None]]] = field(
+        default_factory=dict
+    )
+    sampling: dict[str, Any] = field(
+        default_factory=lambda: {"scheme": "monte_carlo", "replicates": 1}
+    )
+    """How the draws were made: ``scheme`` (``monte_carlo`` or ``sobol``) and
+    the number of independent ``replicates`` the intervals come from."""
+    precision: dict[str, Any] | None = None
+    """With a precision target: ``target`` (the 95 % half-width asked for),
+    ``max_samples`` (the cap), ``reached`` (every outcome's half-width below
+    the target) and ``half_width`` (the largest one at the end)."""
+
+    @property
+    def confidence_interval(self) -> str:
+        """How the 95 % intervals were computed, in words."""
+        if self.sampling.get("scheme") == "sobol":
+            r = self.sampling["replicates"]
+            return (
+                f"95% Student t interval over {r} independent scramblings of a Sobol "
+                "sequence (randomised quasi-Monte Carlo)"
+            )
+        return "95% Wilson score interval"
+
+    @property
+    def certain_outcome(self) -> str | None:
+        """The outcome that happens in every draw, if there is one (else ``None``).
+
+        Then the uncertainty in the parameters never changes the answer, and
+        an interval around 100 % says nothing more.
+        """
+        for o in self.outcomes:
+            if o.count == self.samples:  # a sum of per-draw masses, each at most 1
+                return o.label
+        return None
 
     @property
     def outcome_probabilities(self) -> dict[str, float]:
@@ -152,14 +263,18 @@ class SimulationResult:
                 "no_equilibrium": self.no_equilibrium_rule,
                 "samples": self.samples,
                 "seed": self.seed,
-                "confidence_interval": "95% Wilson score interval",
+                "confidence_interval": self.confidence_interval,
+                "sampling": self.sampling,
+                **({"precision": self.precision} if self.precision is not None else {}),
                 "options": self.options,
             },
             "environment": self.environment,
             "units": self.units,
             "outcomes": [o.to_dict() for o in self.outcomes],
             "expected_payoffs": self.expected_payoffs,
+            "expected_payoffs_std_error": self.expected_payoffs_std_error,
             "lever_options": self.lever_options,
+            "lever_options_std_error": self.lever_options_std_error,
             "equilibrium_counts": {str(k): v for k, v in sorted(self.equilibrium_counts.items())},
             "central_game": self.central_game.to_dict(),
             **({"paths": [p.to_dict() for p in self.paths]} if self.paths else {}),

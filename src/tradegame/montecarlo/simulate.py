@@ -37,13 +37,15 @@ from tradegame.montecarlo.result import (
     NO_EQUILIBRIUM,
     OutcomeEstimate,
     SimulationResult,
+    mean_estimates,
     run_environment,
+    t975,
     wilson_interval,
 )
 from tradegame.play.kinds import play_class
 from tradegame.play.options import RunOptions
 from tradegame.scenario.load import Scenario
-from tradegame.scenario.sampling import BLOCK
+from tradegame.scenario.sampling import BLOCK, Scheme
 from tradegame.scenario.schema import Analysis
 
 __all__ = [
@@ -95,6 +97,9 @@ def simulate(
     checkpoint: str | Path | None = None,
     max_memory: int | None = None,
     progress: ProgressCallback | None = None,
+    precision: float | None = None,
+    max_samples: int | None = None,
+    qmc: bool = False,
 ) -> SimulationResult:
     """Outcome probabilities of a scenario by Monte Carlo over its parameters.
 
@@ -138,7 +143,28 @@ def simulate(
         anything is allocated. Chunks aim at :data:`CHUNK_BYTES` (at least one
         block) unless ``chunk_size`` is given.
     progress : callable, optional
-        Called as ``progress(done, total)`` after each chunk.
+        Called as ``progress(done, total)`` after each chunk (``total`` grows
+        when a precision target asks for more draws).
+    precision : float, optional
+        A target for the 95 % half-width of every outcome's probability (for
+        example 0.005, half a percentage point). The run first makes
+        ``samples`` draws (rounded up to whole blocks of 2048), then, while
+        some outcome's half-width is at or above the target, draws more whole
+        blocks: as many as the current widths say are needed (widths shrink
+        as one over the square root of the draws), plus a tenth, at least one
+        block. It stops at ``max_samples`` and says so
+        (``result.precision["reached"]``). The stopping rule reads the
+        draws only, so the result is byte-for-byte reproducible.
+    max_samples : int, optional
+        The cap on draws of a run with ``precision`` (default
+        :data:`MAX_SAMPLES`).
+    qmc : bool, default False
+        Randomised quasi-Monte Carlo: scrambled Sobol points in
+        :data:`~tradegame.scenario.sampling.REPLICATES` independent
+        randomisations (:mod:`tradegame.scenario.sampling`); the sample count
+        is rounded up to whole blocks of 2048, and intervals come from the
+        spread of the replicates' means (Student's t,
+        :func:`~tradegame.montecarlo.result.mean_estimates`).
 
     Returns
     -------
@@ -157,6 +183,22 @@ def simulate(
     if not 1 <= samples <= MAX_SAMPLES:
         # Beyond the bound the bookkeeping alone (chunks, blocks) would exhaust memory.
         raise ValueError(f"samples must be from 1 to {MAX_SAMPLES:,}")
+    if precision is not None and not (0 < precision < 1):
+        raise ValueError("precision must be between 0 and 1 (a half-width, e.g. 0.005)")
+    cap = samples
+    if precision is not None:
+        cap = int(max_samples if max_samples is not None else MAX_SAMPLES)
+        if not 1 <= cap <= MAX_SAMPLES:
+            raise ValueError(f"max_samples must be from 1 to {MAX_SAMPLES:,}")
+    scheme: Scheme = "sobol" if qmc else "monte_carlo"
+    if qmc:
+        # Whole blocks: a Sobol block holds equal shares of every replicate.
+        samples = min(-(-samples // BLOCK) * BLOCK, _whole_blocks(MAX_SAMPLES))
+        cap = max(BLOCK, _whole_blocks(cap)) if precision is not None else samples
+    if precision is not None:
+        # A run that grows must not have computed a partial block on the way: it
+        # grows by whole blocks, and only the cap may end inside one.
+        samples = min(-(-samples // BLOCK) * BLOCK, cap)
     if seed is None:
         seed = analysis.seed
     if seed is None:
@@ -189,7 +231,7 @@ def simulate(
                 "or options",
             )
         )
-    solver = ChunkSolver(scenario, options, seed)
+    solver = ChunkSolver(scenario, options, seed, scheme)
     if chunk_size is None:
         target = min(CHUNK_BYTES, budget - fixed)
         chunk_size = max(1, target // (per_draw * BLOCK)) * BLOCK
@@ -199,62 +241,125 @@ def simulate(
 
     meta: dict[str, Any] = {}
     if checkpoint is not None:
-        meta = checkpoint_identity(scenario, solver, int(seed), samples)
-    blocks: dict[int, tuple[NDArray[np.float64], dict[int, int]]] = {}
+        # A precision run's blocks are a prefix of its cap's: the cap is its identity.
+        meta = checkpoint_identity(scenario, solver, int(seed), cap, precision)
+    blocks: dict[int, Block] = {}
     if checkpoint is not None:
         blocks = load_checkpoint(checkpoint, meta)
-    n_blocks = -(-samples // BLOCK)
-    chunks = plan_chunks(samples, chunk_size)
-    pending = [
-        c for c in chunks if any(b not in blocks for b in range(c[0] // BLOCK, -(-c[1] // BLOCK)))
-    ]
-    done = samples - sum(stop - start for start, stop in pending)
+    target = samples
+    done = 0
 
     def finished(results: list[BlockResult], size: int) -> None:
         nonlocal done
-        for index, sums, counts in results:
-            blocks[index] = (sums, counts)
+        for index, sums, squares, counts in results:
+            blocks[index] = (sums, squares, counts)
         done += size
         if checkpoint is not None:
             save_checkpoint(checkpoint, meta, blocks)
         if progress is not None:
-            progress(done, samples)
+            progress(done, target)
 
-    if workers == 1 or len(pending) <= 1:
-        for start, stop in pending:
-            finished(solver.solve(start, stop), stop - start)
-    else:
-        run_pool(scenario, options, int(seed), pending, workers, finished)
+    while True:
+        chunks = plan_chunks(target, chunk_size)
+        pending = [
+            c
+            for c in chunks
+            if any(b not in blocks for b in range(c[0] // BLOCK, -(-c[1] // BLOCK)))
+        ]
+        done = target - sum(stop - start for start, stop in pending)
+        if workers == 1 or len(pending) <= 1:
+            for start, stop in pending:
+                finished(solver.solve(start, stop), stop - start)
+        else:
+            run_pool(scenario, options, int(seed), pending, workers, finished, scheme)
+        totals, squares, eq_counts = _add_blocks(blocks, -(-target // BLOCK))
+        result = _result(scenario, solver, totals, squares, eq_counts, target, int(seed))
+        if precision is None:
+            return result
+        widest = max(o.half_width for o in result.outcomes)
+        if widest < precision or target >= cap:
+            return dataclasses.replace(
+                result,
+                precision={
+                    "target": precision,
+                    "max_samples": cap,
+                    "reached": widest < precision,
+                    "half_width": widest,
+                },
+            )
+        # Half-widths shrink as 1/sqrt(draws): aim at the target with a tenth to spare.
+        want = target * (widest / precision) ** 2 * 1.1
+        target = int(min(cap, max(target + BLOCK, -(-int(want) // BLOCK) * BLOCK)))
 
+
+Block = tuple[NDArray[np.float64], NDArray[np.float64], dict[int, int]]
+
+
+def _whole_blocks(n: int) -> int:
+    return n // BLOCK * BLOCK
+
+
+def _add_blocks(
+    blocks: dict[int, Block], n_blocks: int
+) -> tuple[NDArray[np.float64], NDArray[np.float64], dict[int, int]]:
+    """The run's sums per replicate, sums of squares and equilibrium counts, over blocks."""
     totals = np.zeros_like(blocks[0][0])
+    squares = np.zeros_like(blocks[0][1])
     eq_counts: dict[int, int] = {}
     for b in range(n_blocks):  # fixed order: the sum does not depend on who computed what
-        sums, counts = blocks[b]
+        sums, sq, counts = blocks[b]
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported by name
             totals = totals + sums
+            squares = squares + sq
         for k, c in counts.items():
             eq_counts[k] = eq_counts.get(k, 0) + c
-    return _result(scenario, solver, totals, eq_counts, samples, int(seed))
+    return totals, squares, eq_counts
 
 
 def _result(
     scenario: Scenario,
     solver: ChunkSolver,
-    totals: NDArray[np.float64],
+    grouped: NDArray[np.float64],
+    squares: NDArray[np.float64],
     eq_counts: dict[int, int],
     samples: int,
     seed: int,
 ) -> SimulationResult:
+    """The result of ``samples`` draws from their sums per replicate ``(R, C)`` and squares."""
     play = solver.play
     labels = scenario.outcome_labels
     K = len(labels)
     n = len(play.players)
-    outcomes = []
-    for k, label in enumerate((*labels, NO_EQUILIBRIUM)):
-        count = float(totals[k])
-        outcomes.append(
-            OutcomeEstimate(label, count / samples, count, wilson_interval(count, samples))
-        )
+    R = grouped.shape[0]
+    totals = grouped.sum(axis=0) if R > 1 else grouped[0]
+    per_replicate = samples / R  # a Sobol run is whole blocks: equal shares
+    _, errors = mean_estimates(grouped, squares, per_replicate)
+    t = t975(R - 1) if R > 1 else 0.0
+    if R > 1:
+        # A replicate's estimate of a probability moves in steps of one draw, 1/n_r.
+        # When the outcome is decided by a boundary the points of one replicate
+        # straddle a few at a time (one parameter alone: a single Sobol interval),
+        # all R replicates may agree and their spread say 0 while the truth lies up
+        # to a step away. The standard error is therefore at least one step over
+        # sqrt(R): negligible when the spread is Monte Carlo-like, and an honest
+        # bound when it is not (payoff columns, in other units, are left alone).
+        floor = 1.0 / (per_replicate * np.sqrt(R))
+        masses = np.ones(errors.shape, dtype=bool)
+        masses[K + 1 : K + 1 + n] = False
+        errors = np.where(masses & ~np.isnan(errors), np.maximum(errors, floor), errors)
+
+    def estimate(label: str, j: int) -> OutcomeEstimate:
+        count = float(totals[j])
+        se = None if np.isnan(errors[j]) else float(errors[j])
+        if R == 1:
+            ci = wilson_interval(count, samples)
+        else:
+            p = count / samples
+            half = t * (se or 0.0)
+            ci = (max(0.0, p - half), min(1.0, p + half))
+        return OutcomeEstimate(label, count / samples, count, ci, se)
+
+    outcomes = [estimate(label, k) for k, label in enumerate((*labels, NO_EQUILIBRIUM))]
     with_eq = samples - round(float(totals[K]))
     for i, p in enumerate(play.players):
         if not np.isfinite(totals[K + 1 + i]):
@@ -270,10 +375,22 @@ def _result(
         p: (float(totals[K + 1 + i]) / with_eq if with_eq else None)
         for i, p in enumerate(play.players)
     }
+    # Payoffs are means over the draws with an equilibrium (those without add 0 to
+    # both sums): their count per replicate is the divisor.
+    pay = slice(K + 1, K + 1 + n)
+    with_eq_r = per_replicate - grouped[:, K : K + 1]
+    _, pay_errors = mean_estimates(grouped[:, pay], squares[pay], with_eq_r)
+    payoff_errors: dict[str, float | None] = {
+        p: (None if not with_eq or not np.isfinite(pay_errors[i]) else float(pay_errors[i]))
+        for i, p in enumerate(play.players)
+    }
     levers: dict[str, dict[str, dict[str, Any]]] = {}
+    lever_errors: dict[str, dict[str, dict[str, float | None]]] = {}
     for j, (player, lever, option) in enumerate(play.lever_keys):
-        levers.setdefault(player, {}).setdefault(lever, {})[option] = (
-            float(totals[K + 1 + n + j]) / samples
+        col = K + 1 + n + j
+        levers.setdefault(player, {}).setdefault(lever, {})[option] = float(totals[col]) / samples
+        lever_errors.setdefault(player, {}).setdefault(lever, {})[option] = (
+            None if np.isnan(errors[col]) else float(errors[col])
         )
     paths: list[OutcomeEstimate] = []
     first_path = K + 1 + n + len(play.lever_keys)
@@ -283,14 +400,7 @@ def _result(
             count = float(path_totals[p])
             if count <= 0 or len(paths) >= 50:
                 break
-            paths.append(
-                OutcomeEstimate(
-                    play.path_label(int(p)),
-                    count / samples,
-                    count,
-                    wilson_interval(count, samples),
-                )
-            )
+            paths.append(estimate(play.path_label(int(p)), first_path + int(p)))
     rules = play.rule_text()
     return SimulationResult(
         scenario_title=scenario.title,
@@ -312,4 +422,7 @@ def _result(
         paths=tuple(paths),
         options=dataclasses.asdict(solver.options),
         environment=run_environment(),
+        expected_payoffs_std_error=payoff_errors,
+        lever_options_std_error=lever_errors,
+        sampling={"scheme": solver.sampler.scheme, "replicates": R},
     )

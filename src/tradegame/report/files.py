@@ -43,12 +43,19 @@ def write_json(result: SimulationResult, path: str | Path) -> None:
 
 
 def result_csv(result: SimulationResult) -> str:
-    """Outcome table as CSV: label, probability, count, ci95_low, ci95_high."""
+    """Outcome table as CSV: label, probability, count, ci95_low, ci95_high, std_error.
+
+    ``std_error`` is the Monte Carlo standard error of the probability, empty
+    when it cannot be estimated (a single draw).
+    """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["outcome", "probability", "count", "ci95_low", "ci95_high"])
+    w.writerow(["outcome", "probability", "count", "ci95_low", "ci95_high", "std_error"])
     for o in result.outcomes:
-        w.writerow([o.label, repr(o.probability), repr(o.count), repr(o.ci95[0]), repr(o.ci95[1])])
+        se = "" if o.std_error is None else repr(o.std_error)
+        w.writerow(
+            [o.label, repr(o.probability), repr(o.count), repr(o.ci95[0]), repr(o.ci95[1]), se]
+        )
     return buf.getvalue()
 
 

@@ -21,8 +21,12 @@ from tradegame.montecarlo.result import NO_EQUILIBRIUM, SimulationResult
 from tradegame.play.solution import CentralSolution
 
 __all__ = [
+    "ICD_203",
     "central_game_tables",
+    "certainty_line",
     "dominance_table",
+    "likelihood_word",
+    "likelihood_words",
     "plain_table",
     "result_tables",
     "sequential_tables",
@@ -64,7 +68,72 @@ def _pct(x: float) -> str:
     return f"{100 * x:.1f} %"
 
 
-def _outcome_table(result: SimulationResult) -> Table:
+def _se(x: float | None) -> str:
+    """A standard error in percentage points, to two decimals (it is small)."""
+    return "—" if x is None else f"{100 * x:.2f}"
+
+
+#: The likelihood scale of Intelligence Community Directive 203, "Analytic
+#: Standards" (Office of the Director of National Intelligence, 2 January 2015,
+#: section D.6.b.(2)(a)): upper bound of each band and its word. ICD 203 writes
+#: the bands as 01-05 %, 05-20 %, ..., 95-99 %; a probability on a boundary
+#: gets the higher band, and the ends (below 1 %, above 99 %) the end words.
+ICD_203: tuple[tuple[float, str], ...] = (
+    (0.05, "almost no chance"),
+    (0.20, "very unlikely"),
+    (0.45, "unlikely"),
+    (0.55, "roughly even chance"),
+    (0.80, "likely"),
+    (0.95, "very likely"),
+    (math.inf, "almost certain"),
+)
+
+
+def likelihood_word(p: float) -> str:
+    """The ICD 203 word for a probability.
+
+    Examples
+    --------
+    >>> likelihood_word(0.5), likelihood_word(0.62), likelihood_word(0.97)
+    ('roughly even chance', 'likely', 'almost certain')
+    """
+    return next(word for top, word in ICD_203 if p < top)
+
+
+def likelihood_words(p: float, ci95: tuple[float, float] | None = None) -> str:
+    """The ICD 203 word of a point estimate, and the words of its interval when they differ.
+
+    When the 95 % interval reaches into other bands, the reader should not
+    take the word for more than it is: the other words follow, in brackets.
+
+    Examples
+    --------
+    >>> likelihood_words(0.6, (0.57, 0.63))
+    'likely'
+    >>> likelihood_words(0.56, (0.52, 0.60))
+    'likely (or roughly even chance)'
+    >>> likelihood_words(0.5, (0.3, 0.7))
+    'roughly even chance (or unlikely, likely)'
+    """
+    word = likelihood_word(p)
+    if ci95 is None:
+        return word
+    others = [w for w in dict.fromkeys(map(likelihood_word, (ci95[0], ci95[1]))) if w != word]
+    return f"{word} (or {', '.join(others)})" if others else word
+
+
+def certainty_line(result: SimulationResult) -> str | None:
+    """The one line that replaces an interval when one outcome happens in every draw."""
+    label = result.certain_outcome
+    if label is None:
+        return None
+    return (
+        f"{printable(label)} in all {result.samples:,} draws: the uncertainty never changes "
+        "the outcome"
+    )
+
+
+def _outcome_table(result: SimulationResult, words: bool = False) -> Table:
     no_eq_reported = result.options.get("no_equilibrium", "report") == "report"
     without_pure = result.equilibrium_counts.get(0, 0)
     caption = [
@@ -73,11 +142,31 @@ def _outcome_table(result: SimulationResult) -> Table:
     ]
     if without_pure and not no_eq_reported and result.solution == "pure_nash":
         rule = result.options.get("no_equilibrium", "")
+        rule = getattr(rule, "value", rule)  # the run's options may hold the enum
         caption.append(
             f"{without_pure:,} draws had no pure equilibrium and were played by the {rule!r} rule"
         )
     if any(not float(o.count).is_integer() for o in result.outcomes):
         caption.append("draws: expected counts (a draw with several equilibria is shared out)")
+    if result.sampling.get("scheme") == "sobol":
+        caption.append(
+            f"quasi-Monte Carlo: {result.sampling['replicates']} scrambled Sobol sequences; "
+            "intervals from the spread of their means"
+        )
+    if result.precision is not None:
+        prec = result.precision
+        caption.append(
+            f"precision target ±{100 * prec['target']:g} %: "
+            + (
+                f"reached with {result.samples:,} draws"
+                if prec["reached"]
+                else f"NOT reached: stopped at the cap of {prec['max_samples']:,} draws "
+                f"(widest half-width ±{100 * prec['half_width']:.2g} %)"
+            )
+        )
+    certain = certainty_line(result)
+    if certain is not None:
+        caption.append(certain)
     t = _Table(
         title=result.scenario_title,
         caption="\n".join(caption),
@@ -86,15 +175,22 @@ def _outcome_table(result: SimulationResult) -> Table:
     )
     t.add_column("outcome", overflow="fold")
     t.add_column("probability", justify="right")
+    t.add_column("s.e. (pp)", justify="right")
     t.add_column("95 % interval", justify="right")
+    if words:
+        t.add_column("in words (ICD 203)", overflow="fold")
     t.add_column("draws", justify="right")
     for o in result.outcomes:
         if o.label == NO_EQUILIBRIUM and o.count == 0 and not no_eq_reported:
             continue  # such draws were played by the fallback rule, stated in the caption
+        # An outcome in every draw (or in none while another is certain): no spurious interval.
+        exact = certain is not None
         t.add_row(
             o.label,
             _pct(o.probability),
-            f"{_pct(o.ci95[0])} – {_pct(o.ci95[1])}",
+            "—" if exact else _se(o.std_error),
+            "—" if exact else f"{_pct(o.ci95[0])} – {_pct(o.ci95[1])}",
+            *([likelihood_words(o.probability, None if exact else o.ci95)] if words else []),
             f"{o.count:,.0f}" if float(o.count).is_integer() else f"{o.count:,.1f}",
             style="dim" if o.count == 0 else None,
         )
@@ -153,10 +249,15 @@ def _equilibrium_table(result: SimulationResult) -> Table:
     return eq
 
 
-def result_tables(result: SimulationResult) -> Group:
-    """Outcome probabilities, central-game equilibria and expected payoffs."""
+def result_tables(result: SimulationResult, words: bool = False) -> Group:
+    """Outcome probabilities, central-game equilibria and expected payoffs.
+
+    Every probability and expected payoff comes with its Monte Carlo standard
+    error; with ``words``, outcome and path probabilities also get their ICD
+    203 likelihood words (:func:`likelihood_words`).
+    """
     parts: list[Table | Text] = [
-        _outcome_table(result),
+        _outcome_table(result, words),
         Text(""),
         _equilibrium_table(result),
         Text(""),
@@ -165,10 +266,17 @@ def result_tables(result: SimulationResult) -> Group:
         paths = _Table(title="Most likely paths of play", title_justify="left")
         paths.add_column("path", overflow="fold")
         paths.add_column("probability", justify="right")
+        paths.add_column("s.e. (pp)", justify="right")
         paths.add_column("95 % interval", justify="right")
+        if words:
+            paths.add_column("in words (ICD 203)", overflow="fold")
         for path in result.paths[:10]:
             paths.add_row(
-                path.label, _pct(path.probability), f"{_pct(path.ci95[0])} – {_pct(path.ci95[1])}"
+                path.label,
+                _pct(path.probability),
+                _se(path.std_error),
+                f"{_pct(path.ci95[0])} – {_pct(path.ci95[1])}",
+                *([likelihood_words(path.probability, path.ci95)] if words else []),
             )
         parts += [paths, Text("")]
     pay = _Table(
@@ -179,8 +287,10 @@ def result_tables(result: SimulationResult) -> Group:
     )
     pay.add_column("player")
     pay.add_column("expected payoff", justify="right")
+    pay.add_column("s.e.", justify="right")
     for p, v in result.expected_payoffs.items():
-        pay.add_row(p, "—" if v is None else f"{v:.2f}")
+        se = result.expected_payoffs_std_error.get(p)
+        pay.add_row(p, "—" if v is None else f"{v:.2f}", "—" if se is None else f"{se:.3g}")
     return Group(*parts, pay)
 
 
