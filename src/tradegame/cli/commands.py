@@ -769,3 +769,69 @@ def sensitivity(
         plot_sensitivity(result, plot_path, outcome)
     if json_path != "-":
         out.print(sensitivity_tables(result))
+
+
+@app.command()
+def sweep(
+    scenario: ScenarioArg,
+    params: Annotated[
+        list[str],
+        typer.Option(
+            "--param",
+            "-p",
+            help="PATH=LO:HI:N (N values from LO to HI), PATH=V1,V2,... or fix.LEVER=OPT1,OPT2; "
+            "once or twice.",
+        ),
+    ],
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples", "-n", min=1, max=MAX_SAMPLES, help="Draws per point (default: the file's)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", min=0, max=MAX_SEED, help="Random seed (default: the scenario's, else 0)."
+        ),
+    ] = None,
+    json_path: Annotated[
+        str | None,
+        typer.Option("--json", help="Write the grid as JSON ('-' for standard output)."),
+    ] = None,
+    csv_path: Annotated[
+        str | None,
+        typer.Option("--csv", help="Write the grid as CSV, a row per point and outcome."),
+    ] = None,
+    plot_path: Annotated[
+        str | None,
+        typer.Option("--plot", help="Write lines with bands, or a map for two axes (.png, .svg)."),
+    ] = None,
+) -> None:
+    """Outcome probabilities over a grid of one or two settings, on common random numbers."""
+    from tradegame.analysis.sweep import SweepError, parse_axis
+    from tradegame.analysis.sweep import sweep as run_sweep
+    from tradegame.report.sweep import plot_sweep, sweep_table
+
+    for path in (None if json_path == "-" else json_path, csv_path, plot_path):
+        _output(path)
+    if plot_path is not None:
+        _plot_name(plot_path, "--plot")
+    try:
+        axes = [parse_axis(p) for p in params]
+    except SweepError as exc:
+        raise BadInput(f"--param {exc}") from None
+    if len(axes) > 2:
+        raise BadInput("--param: a sweep takes one or two axes")
+    sc = _load(scenario)
+    result = run_sweep(sc, axes, samples=samples, seed=seed)
+    if json_path == "-":
+        write_stdout(result.to_json())
+    elif json_path is not None:
+        atomic_write_text(json_path, result.to_json())
+    if csv_path is not None:
+        atomic_write_text(csv_path, result.to_csv())
+    if plot_path is not None:
+        plot_sweep(result, plot_path)
+    if json_path != "-":
+        out.print(sweep_table(result))
