@@ -23,6 +23,8 @@ from numpy.typing import NDArray
 from tradegame.model.build import (
     NonFiniteError,
 )
+from tradegame.montecarlo.draws import BlockDraws, block_draws
+from tradegame.play.base import play_columns
 from tradegame.play.kinds import play_for
 from tradegame.play.options import RunOptions
 from tradegame.scenario.load import Scenario
@@ -43,18 +45,27 @@ class ChunkSolver:
     what a checkpoint stores and what workers send back: the run's totals are
     their sum over blocks *in block order*, whoever computed them.
 
+    When ``keep_draws`` is set, each block also carries its per-draw data
+    (:class:`~tradegame.montecarlo.draws.BlockDraws`), which travels with its
+    sums, so the run's frame is assembled in block order like its totals.
+
     Attributes
     ----------
     play : GamePlay
         How the scenario's draws are played (:func:`tradegame.play.play_for`);
         the only thing this layer knows of the kind of game.
+    keep_draws : bool
+        Whether blocks carry their per-draw data.
     """
 
-    def __init__(self, scenario: Scenario, options: RunOptions, seed: int) -> None:
+    def __init__(
+        self, scenario: Scenario, options: RunOptions, seed: int, keep_draws: bool = False
+    ) -> None:
         self.scenario = scenario
         self.options = options
         self.sampler = ParameterSampler(scenario.spec.parameters, seed)
         self.play = play_for(scenario, options)
+        self.keep_draws = keep_draws
 
     def solve(self, start: int, stop: int) -> list[BlockResult]:
         params = self.sampler.draws(start, stop)
@@ -67,7 +78,16 @@ class ChunkSolver:
                     float(values[bad[0]]),
                     ("parameters", name),
                 )
-        cols, n_eq = self.play.batch_columns(params, stop - start)
+        kept: list[BlockDraws | None] = [None] * -(-(stop - start) // BLOCK)
+        if self.keep_draws:
+            # What batch_columns does, keeping the batch: the same columns, bit for bit.
+            batch = self.play.play_batch(params, stop - start)
+            K = len(self.scenario.outcome_labels)
+            cols = play_columns(batch, self.play.indicators, K, self.play.reports_paths)
+            n_eq = batch.n_equilibria
+            kept = list(block_draws(start, params, batch, cols, K, len(self.play.players)))
+        else:
+            cols, n_eq = self.play.batch_columns(params, stop - start)
         out: list[BlockResult] = []
         for b0 in range(0, stop - start, BLOCK):
             counts = np.unique(n_eq[b0 : b0 + BLOCK], return_counts=True)
@@ -79,17 +99,20 @@ class ChunkSolver:
                     (start + b0) // BLOCK,
                     sums,
                     {int(k): int(c) for k, c in zip(*counts, strict=True)},
+                    kept[b0 // BLOCK],
                 )
             )
         return out
 
 
-BlockResult = tuple[int, NDArray[np.float64], dict[int, int]]
+#: A block's index, its sums, its histogram of equilibrium counts and, when the
+#: run keeps its draws, its per-draw data.
+BlockResult = tuple[int, NDArray[np.float64], dict[int, int], BlockDraws | None]
 
 _WORKER: dict[str, ChunkSolver] = {}
 
 
-def _worker_init(text: str, name: str, options: RunOptions, seed: int) -> None:
+def _worker_init(text: str, name: str, options: RunOptions, seed: int, keep_draws: bool) -> None:
     from tradegame.scenario.load import parse_scenario
 
     # The parent handles Ctrl-C and SIGTERM and ends the pool. SIGINT has been
@@ -97,7 +120,7 @@ def _worker_init(text: str, name: str, options: RunOptions, seed: int) -> None:
     # a worker quiet should anything unblock it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _WORKER["solver"] = ChunkSolver(parse_scenario(text, name), options, seed)
+    _WORKER["solver"] = ChunkSolver(parse_scenario(text, name), options, seed, keep_draws)
 
 
 def _worker_solve(chunk: tuple[int, int]) -> list[BlockResult]:
@@ -111,6 +134,7 @@ def run_pool(
     pending: list[tuple[int, int]],
     workers: int,
     finished: Callable[[list[BlockResult], int], None],
+    keep_draws: bool = False,
 ) -> None:
     """Solve the pending chunks on a pool of ``workers`` processes, in any order.
 
@@ -129,7 +153,7 @@ def run_pool(
         max_workers=min(workers, len(pending)),
         mp_context=_QuietSpawnContext(),
         initializer=_worker_init,
-        initargs=(scenario.text, scenario.source, options, seed),
+        initargs=(scenario.text, scenario.source, options, seed, keep_draws),
     )
     chunks = iter(pending)
     running: dict[Future[list[BlockResult]], tuple[int, int]] = {}

@@ -33,6 +33,8 @@ from tradegame.montecarlo.checkpoint import (
     save_checkpoint,
 )
 from tradegame.montecarlo.chunks import BlockResult, ChunkSolver, plan_chunks, run_pool
+from tradegame.montecarlo.draws import BlockDraws, draws_frame
+from tradegame.montecarlo.progress import progress_bar
 from tradegame.montecarlo.result import (
     NO_EQUILIBRIUM,
     OutcomeEstimate,
@@ -94,7 +96,8 @@ def simulate(
     workers: int = 1,
     checkpoint: str | Path | None = None,
     max_memory: int | None = None,
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | None = None,
+    keep_draws: bool = False,
 ) -> SimulationResult:
     """Outcome probabilities of a scenario by Monte Carlo over its parameters.
 
@@ -137,8 +140,20 @@ def simulate(
         a game too large for one block of draws within it is refused before
         anything is allocated. Chunks aim at :data:`CHUNK_BYTES` (at least one
         block) unless ``chunk_size`` is given.
-    progress : callable, optional
-        Called as ``progress(done, total)`` after each chunk.
+    progress : callable or bool, optional
+        A callable is called as ``progress(done, total)`` after each chunk.
+        ``True`` shows a progress bar (on standard error, or in the notebook)
+        once the run looks longer than a second; ``False`` shows none. The
+        default, ``None``, shows one only in an interactive session: standard
+        error a terminal, or a Jupyter kernel; never in scripts whose output
+        is redirected, pipelines or tests.
+    keep_draws : bool, default False
+        Keep every draw's parameters, plays, outcome masses and payoffs, as
+        :attr:`SimulationResult.draws` (a pandas DataFrame, see
+        :func:`~tradegame.montecarlo.draws.draws_frame`). Memory grows with
+        the number of draws; the result's JSON is the same either way. A run
+        that keeps its draws does not resume a checkpoint holding finished
+        blocks (their draws were not kept): it is refused before any draw.
 
     Returns
     -------
@@ -150,7 +165,8 @@ def simulate(
         When the game needs more memory than allowed (with the numbers).
     CheckpointError
         When a checkpoint file belongs to another run, is damaged, or is not
-        a file (one line naming the file and why).
+        a file, or holds finished blocks while ``keep_draws`` is set (one
+        line naming the file and why).
     """
     analysis = scenario.analysis
     samples = int(samples if samples is not None else analysis.samples)
@@ -189,7 +205,7 @@ def simulate(
                 "or options",
             )
         )
-    solver = ChunkSolver(scenario, options, seed)
+    solver = ChunkSolver(scenario, options, seed, keep_draws)
     if chunk_size is None:
         target = min(CHUNK_BYTES, budget - fixed)
         chunk_size = max(1, target // (per_draw * BLOCK)) * BLOCK
@@ -203,6 +219,13 @@ def simulate(
     blocks: dict[int, tuple[NDArray[np.float64], dict[int, int]]] = {}
     if checkpoint is not None:
         blocks = load_checkpoint(checkpoint, meta)
+        if keep_draws and blocks:
+            raise CheckpointError(
+                f"{checkpoint}: checkpoint holds {len(blocks):,} finished block(s) whose draws "
+                "were not kept, so the per-draw data (--draws, keep_draws) cannot be resumed "
+                "from it; delete it, or resume without --draws"
+            )
+    kept: dict[int, BlockDraws] = {}
     n_blocks = -(-samples // BLOCK)
     chunks = plan_chunks(samples, chunk_size)
     pending = [
@@ -210,21 +233,25 @@ def simulate(
     ]
     done = samples - sum(stop - start for start, stop in pending)
 
-    def finished(results: list[BlockResult], size: int) -> None:
-        nonlocal done
-        for index, sums, counts in results:
-            blocks[index] = (sums, counts)
-        done += size
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, meta, blocks)
-        if progress is not None:
-            progress(done, samples)
+    with progress_bar(progress) as report:
 
-    if workers == 1 or len(pending) <= 1:
-        for start, stop in pending:
-            finished(solver.solve(start, stop), stop - start)
-    else:
-        run_pool(scenario, options, int(seed), pending, workers, finished)
+        def finished(results: list[BlockResult], size: int) -> None:
+            nonlocal done
+            for index, sums, counts, draws in results:
+                blocks[index] = (sums, counts)
+                if draws is not None:
+                    kept[index] = draws
+            done += size
+            if checkpoint is not None:
+                save_checkpoint(checkpoint, meta, blocks)
+            if report is not None:
+                report(done, samples)
+
+        if workers == 1 or len(pending) <= 1:
+            for start, stop in pending:
+                finished(solver.solve(start, stop), stop - start)
+        else:
+            run_pool(scenario, options, int(seed), pending, workers, finished, keep_draws)
 
     totals = np.zeros_like(blocks[0][0])
     eq_counts: dict[int, int] = {}
@@ -234,7 +261,16 @@ def simulate(
             totals = totals + sums
         for k, c in counts.items():
             eq_counts[k] = eq_counts.get(k, 0) + c
-    return _result(scenario, solver, totals, eq_counts, samples, int(seed))
+    result = _result(scenario, solver, totals, eq_counts, samples, int(seed))
+    if keep_draws:
+        frame = draws_frame(
+            [kept[b] for b in range(n_blocks)],  # block order, whoever solved them
+            solver.play,
+            list(scenario.spec.parameters),
+            scenario.outcome_labels,
+        )
+        result = dataclasses.replace(result, draws=frame)
+    return result
 
 
 def _result(
