@@ -327,16 +327,26 @@ def run(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No table, no progress bar.")
     ] = False,
+    draws_path: Annotated[
+        str | None,
+        typer.Option(
+            "--draws",
+            help="Write every draw's parameters, plays with their weights, outcome masses and "
+            "payoffs (.parquet or .csv); not with a checkpoint holding finished blocks.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a scenario: outcome probabilities with 95 % intervals."""
     from tradegame.montecarlo.simulate import simulate
-    from tradegame.report.files import write_csv, write_json
+    from tradegame.report.files import DRAWS_FORMATS, write_csv, write_draws, write_json
     from tradegame.report.table import result_tables
 
-    for path in (json_path, csv_path, plot_path, checkpoint):
+    for path in (json_path, csv_path, plot_path, checkpoint, draws_path):
         _output(path)
     if plot_path is not None:
         _plot_name(plot_path, "--plot")
+    if draws_path is not None and Path(draws_path).suffix.lower() not in DRAWS_FORMATS:
+        raise BadInput(f"--draws {draws_path}: use a .parquet or .csv file name")
     sc = _load(scenario)
     try:
         RunOptions.resolve(
@@ -367,7 +377,10 @@ def run(
             checkpoint=checkpoint,
             max_memory=None if max_memory is None else int(max_memory * 2**30),
             progress=progress,
+            keep_draws=draws_path is not None,
         )
+    if draws_path is not None:
+        write_draws(result, draws_path)
     if json_path is not None:
         if to_stdout:
             write_stdout(result.to_json())

@@ -196,4 +196,3 @@ def draws_frame(
     for i, player in enumerate(play.players):
         data[f"payoff.{player}"] = np.where(no_eq, np.nan, columns[:, n_out + i])
     return pd.DataFrame(data)
-
