@@ -132,7 +132,7 @@ def draws_frame(
         The value sampled.
     ``play`` (str), ``play_weight`` (float)
         The play with the largest weight (the first in play order on a tie)
-        and its weight; ``""`` and 0 in a draw without an equilibrium.
+        and its weight; missing (NA) and 0 in a draw without an equilibrium.
     ``n_plays`` (int)
         How many plays have a positive weight.
     ``plays`` (str)
@@ -162,7 +162,7 @@ def draws_frame(
     D = columns.shape[0]
     draw = np.arange(D, dtype=np.int64)
     names = {t: play.path_label(t) for t in np.unique(np.concatenate([b.plays for b in blocks]))}
-    top = [""] * D
+    top: list[str | None] = [None] * D
     top_weight = np.zeros(D)
     n_plays = np.zeros(D, dtype=np.int64)
     texts = ["[]"] * D
