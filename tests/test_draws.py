@@ -192,3 +192,31 @@ def test_run_draws_with_a_used_checkpoint_is_one_line(cli, tmp_path: Path) -> No
     assert r.code == 2 and r.stderr.count("\n") == 1
     assert r.stderr.startswith(f"error: {cp}: checkpoint holds 2 finished block(s)")
     assert not (tmp_path / "d.csv").exists()
+
+
+def test_kept_draws_count_in_the_memory_limit() -> None:
+    """A run whose kept draws would not fit in ``max_memory`` is refused before any draw."""
+    from tradegame.montecarlo.draws import DrawsMemoryError, kept_bytes_per_draw
+    from tradegame.play.kinds import play_class
+    from tradegame.play.options import RunOptions
+
+    sc = tg.load_scenario("classroom/chicken")
+    need = play_class(sc).memory(sc, RunOptions.resolve(sc))
+    own = need.fixed + need.per_draw * BLOCK
+    kept = SAMPLES * kept_bytes_per_draw(
+        len(sc.spec.parameters), len(sc.outcome_labels), len(sc.players)
+    )
+    res = tg.simulate(sc, SAMPLES, seed=1, keep_draws=True, max_memory=own + kept, progress=False)
+    _check_adds_up(res)
+    with pytest.raises(DrawsMemoryError, match=f"keeping every one of {SAMPLES:,} draws"):
+        tg.simulate(sc, SAMPLES, seed=1, keep_draws=True, max_memory=own + kept - 1)
+    # Without the draws the same limit is plenty.
+    assert tg.simulate(sc, SAMPLES, seed=1, max_memory=own, progress=False).draws is None
+
+
+def test_run_draws_too_many_for_memory_is_one_line(cli, tmp_path: Path) -> None:
+    path = tmp_path / "d.parquet"
+    r = cli("run", "madrid_2025", "-n", "100000000", "-q", "--draws", path)
+    assert r.code == 2 and r.stderr.count("\n") == 1
+    assert r.stderr.startswith(f"error: --draws {path}: keeping every one of 100,000,000 draws")
+    assert not path.exists()

@@ -212,6 +212,17 @@ def _progress(enabled: bool) -> Iterator[Any]:
             state["bar"].stop()
 
 
+@contextmanager
+def _draws_refused(path: str | None) -> Iterator[None]:
+    """A run's draws that would not fit in memory: one line naming ``--draws``."""
+    from tradegame.montecarlo.draws import DrawsMemoryError
+
+    try:
+        yield
+    except DrawsMemoryError as exc:
+        raise BadInput(f"--draws {path}: {exc} (--samples, --max-memory in GiB)") from None
+
+
 @app.command()
 def run(
     scenario: ScenarioArg,
@@ -362,7 +373,7 @@ def run(
             f"--{exc.option.replace('_', '-')} {exc.value}: {exc.reason} (scenario {sc.source})"
         ) from None
     to_stdout = json_path == "-"
-    with _progress(not quiet and not to_stdout) as progress:
+    with _progress(not quiet and not to_stdout) as progress, _draws_refused(draws_path):
         result = simulate(
             sc,
             samples,

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from tradegame.errors import TradegameError
 from tradegame.montecarlo.result import NO_EQUILIBRIUM
 from tradegame.play.base import PlayedBatch
 from tradegame.scenario.sampling import BLOCK
@@ -37,7 +38,26 @@ if TYPE_CHECKING:
 
     from tradegame.play.base import GamePlay
 
-__all__ = ["BlockDraws", "block_draws", "draws_frame"]
+__all__ = ["BlockDraws", "DrawsMemoryError", "block_draws", "draws_frame", "kept_bytes_per_draw"]
+
+#: Bytes a draw's two texts (its heaviest play's label and the JSON of all its
+#: plays) take in the frame, as Python strings: a generous typical size, for the budget.
+_TEXT_BYTES = 512
+
+
+class DrawsMemoryError(TradegameError, ValueError):
+    """A run asked to keep more draws than its memory limit holds (refused before any draw)."""
+
+
+def kept_bytes_per_draw(n_parameters: int, n_outcomes: int, n_players: int) -> int:
+    """Bytes a kept draw needs until the frame is made: its blocks' copy and its row.
+
+    Parameters, outcome masses (``n_outcomes`` + 1) and payoffs, as float64,
+    twice (the blocks' arrays, then the frame's columns), the frame's four
+    numeric columns of its own, and its texts (:data:`_TEXT_BYTES`). An
+    estimate for the memory limit, not a bound: long play labels take more.
+    """
+    return 16 * (n_parameters + n_outcomes + 1 + n_players) + 8 * 4 + _TEXT_BYTES
 
 
 @dataclass(frozen=True)

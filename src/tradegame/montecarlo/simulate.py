@@ -33,7 +33,12 @@ from tradegame.montecarlo.checkpoint import (
     save_checkpoint,
 )
 from tradegame.montecarlo.chunks import BlockResult, ChunkSolver, plan_chunks, run_pool
-from tradegame.montecarlo.draws import BlockDraws, draws_frame
+from tradegame.montecarlo.draws import (
+    BlockDraws,
+    DrawsMemoryError,
+    draws_frame,
+    kept_bytes_per_draw,
+)
 from tradegame.montecarlo.progress import progress_bar
 from tradegame.montecarlo.result import (
     NO_EQUILIBRIUM,
@@ -53,6 +58,7 @@ __all__ = [
     "NO_EQUILIBRIUM",
     "CheckpointError",
     "ChunkSolver",
+    "DrawsMemoryError",
     "RunOptions",
     "simulate",
 ]
@@ -151,7 +157,9 @@ def simulate(
         Keep every draw's parameters, plays, outcome masses and payoffs, as
         :attr:`SimulationResult.draws` (a pandas DataFrame, see
         :func:`~tradegame.montecarlo.draws.draws_frame`). Memory grows with
-        the number of draws; the result's JSON is the same either way. A run
+        the number of draws (:func:`~tradegame.montecarlo.draws.kept_bytes_per_draw`,
+        counted in ``max_memory``: a run whose draws would not fit is refused
+        before any draw); the result's JSON is the same either way. A run
         that keeps its draws does not resume a checkpoint holding finished
         blocks (their draws were not kept): it is refused before any draw.
 
@@ -167,6 +175,8 @@ def simulate(
         When a checkpoint file belongs to another run, is damaged, or is not
         a file, or holds finished blocks while ``keep_draws`` is set (one
         line naming the file and why).
+    DrawsMemoryError
+        When ``keep_draws`` is set and the draws would not fit in ``max_memory``.
     """
     analysis = scenario.analysis
     samples = int(samples if samples is not None else analysis.samples)
@@ -205,6 +215,18 @@ def simulate(
                 "or options",
             )
         )
+    if keep_draws:
+        # The kept draws stay in memory until the run ends: they come out of the budget.
+        kept_bytes = samples * kept_bytes_per_draw(
+            len(scenario.spec.parameters), len(scenario.outcome_labels), len(scenario.players)
+        )
+        if fixed + per_draw * BLOCK + kept_bytes > budget:
+            raise DrawsMemoryError(
+                f"keeping every one of {samples:,} draws needs about {_gib(kept_bytes)}, "
+                f"over the memory limit of {_gib(budget)} with the run's own "
+                f"{_gib(fixed + per_draw * BLOCK)}; ask for fewer draws or raise the limit"
+            )
+        fixed += kept_bytes
     solver = ChunkSolver(scenario, options, seed, keep_draws)
     if chunk_size is None:
         target = min(CHUNK_BYTES, budget - fixed)
