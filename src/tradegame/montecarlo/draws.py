@@ -181,28 +181,31 @@ def draws_frame(
     columns = np.concatenate([b.columns for b in blocks])
     D = columns.shape[0]
     draw = np.arange(D, dtype=np.int64)
-    names = {t: play.path_label(t) for t in np.unique(np.concatenate([b.plays for b in blocks]))}
+    rows = np.concatenate([b.start + b.rows for b in blocks])  # draw of each play, ascending
+    plays = np.concatenate([b.plays for b in blocks])
+    weights = np.concatenate([b.weights for b in blocks])
+    names = {int(t): play.path_label(int(t)) for t in np.unique(plays)}
+    quoted = {t: json.dumps(name, ensure_ascii=False) for t, name in names.items()}
+    n_plays = np.bincount(rows, minlength=D).astype(np.int64)
+    first = np.concatenate([[0], np.cumsum(n_plays)[:-1]])  # each draw's first entry
+    has = np.flatnonzero(n_plays)
+    # Each draw's heaviest play, the first in play order on a tie: sorted by draw, then
+    # weight downwards, then play, the first entry of each draw is it.
+    order = np.lexsort((plays, -weights, rows))
+    best = order[first[has]]
     top: list[str | None] = [None] * D
+    for d, t in zip(has.tolist(), plays[best].tolist(), strict=True):
+        top[d] = names[t]
     top_weight = np.zeros(D)
-    n_plays = np.zeros(D, dtype=np.int64)
+    top_weight[has] = weights[best]
+    # The JSON of [[label, weight], ...] as json.dumps writes it (floats by repr), made
+    # from pieces: one json.dumps per draw would be most of the frame's cost.
+    pieces = [
+        f"[{quoted[t]}, {w!r}]" for t, w in zip(plays.tolist(), weights.tolist(), strict=True)
+    ]
     texts = ["[]"] * D
-    for b in blocks:
-        # Group the block's (row, play, weight) triples by draw; they are sorted by row.
-        cuts = np.flatnonzero(np.diff(b.rows)) + 1
-        for rows, plays, weights in zip(
-            np.split(b.rows, cuts), np.split(b.plays, cuts), np.split(b.weights, cuts), strict=True
-        ):
-            if not rows.size:
-                continue
-            d = b.start + int(rows[0])
-            best = int(np.argmax(weights))  # the first of the heaviest
-            top[d] = names[int(plays[best])]
-            top_weight[d] = float(weights[best])
-            n_plays[d] = rows.size
-            texts[d] = json.dumps(
-                [[names[int(t)], float(w)] for t, w in zip(plays, weights, strict=True)],
-                ensure_ascii=False,
-            )
+    for d, lo, k in zip(has.tolist(), first[has].tolist(), n_plays[has].tolist(), strict=True):
+        texts[d] = "[" + ", ".join(pieces[lo : lo + k]) + "]"
     data: dict[str, object] = {"draw": draw, "block": draw // BLOCK}
     for j, name in enumerate(parameter_names):
         data[f"parameter.{name}"] = parameters[:, j]
