@@ -173,3 +173,20 @@ def test_progress_bar_only_when_asked_or_watched(capsys: pytest.CaptureFixture[s
     res = tg.simulate(tg.load_scenario("classroom/chicken"), 5000, seed=1)
     assert res.samples == 5000
     assert capsys.readouterr().err == ""
+
+
+def test_a_terminal_on_standard_error_is_watched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real pseudo-terminal as standard error makes the session interactive; a file does not."""
+    import os
+    import pty
+
+    main, side = pty.openpty()
+    with os.fdopen(side, "w") as terminal:
+        monkeypatch.setattr("sys.stderr", terminal)
+        assert interactive()
+        with progress_bar(None) as report:
+            assert report is not None
+    os.close(main)
+    with open(os.devnull, "w") as null:
+        monkeypatch.setattr("sys.stderr", null)
+        assert not interactive()
