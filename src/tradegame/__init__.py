@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from tradegame import solvers
+    from tradegame.analysis.compare import Comparison, compare
     from tradegame.errors import ScenarioError, TradegameError
     from tradegame.montecarlo.result import SimulationResult
     from tradegame.montecarlo.simulate import simulate
@@ -33,11 +34,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CentralSolution",
+    "Comparison",
     "Scenario",
     "ScenarioError",
     "SimulationResult",
     "TradegameError",
     "__version__",
+    "compare",
     "load_scenario",
     "parse_scenario",
     "simulate",
@@ -51,6 +54,8 @@ _WHERE = {
     "SimulationResult": "tradegame.montecarlo.result",
     "simulate": "tradegame.montecarlo.simulate",
     "solve": "tradegame.play.solve",
+    "compare": "tradegame.analysis.compare",
+    "Comparison": "tradegame.analysis.compare",
     "CentralSolution": "tradegame.play.solution",
     "Scenario": "tradegame.scenario.load",
     "load_scenario": "tradegame.scenario.load",

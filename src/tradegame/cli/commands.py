@@ -632,3 +632,70 @@ def list_scenarios() -> None:
     for s in shipped_scenarios():
         t.add_row(printable(s.name), printable(s.title))
     out.print(t)
+
+
+@app.command()
+def compare(
+    scenario: ScenarioArg,
+    others: Annotated[
+        list[str] | None,
+        typer.Argument(help="Scenarios to compare with the first (files or shipped names)."),
+    ] = None,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            "-n",
+            min=2,
+            max=MAX_SAMPLES,
+            help="Paired draws (default: the first scenario's samples).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            min=0,
+            max=MAX_SEED,
+            help="Random seed shared by every side (default: the first scenario's, else 0).",
+        ),
+    ] = None,
+    json_path: Annotated[
+        str | None,
+        typer.Option("--json", help="Write the comparison as JSON ('-' for standard output)."),
+    ] = None,
+    plot_path: Annotated[
+        str | None,
+        typer.Option(
+            "--plot", help="Write a dot-and-interval plot of the differences (.png, .svg, .pdf)."
+        ),
+    ] = None,
+) -> None:
+    """Compare scenarios on common random numbers: probabilities and paired differences."""
+    import json as json_module
+
+    from tradegame.analysis.compare import compare as compare_scenarios
+    from tradegame.report.compare import comparison_tables, plot_comparisons
+
+    _output(None if json_path == "-" else json_path)
+    _output(plot_path)
+    if plot_path is not None:
+        _plot_name(plot_path, "--plot")
+    if not others:
+        raise BadInput("compare needs a second scenario to compare the first with")
+    base = _load(scenario)
+    sides = [_load(o) for o in others]
+    comparisons = compare_scenarios(
+        base, sides, samples=samples, seed=seed, names=[scenario, *others]
+    )
+    if json_path is not None:
+        doc = json_module.dumps([c.to_dict() for c in comparisons], indent=2, allow_nan=False)
+        if json_path == "-":
+            write_stdout(doc + "\n")
+        else:
+            atomic_write_text(json_path, doc + "\n")
+    if plot_path is not None:
+        plot_comparisons(comparisons, plot_path)
+    if json_path != "-":
+        for c in comparisons:
+            out.print(comparison_tables(c))

@@ -67,7 +67,14 @@ class ChunkSolver:
         self.play = play_for(scenario, options)
         self.keep_draws = keep_draws
 
-    def solve(self, start: int, stop: int) -> list[BlockResult]:
+    def parameters(self, start: int, stop: int) -> dict[str, NDArray[np.float64]]:
+        """The parameter draws ``start:stop``, each of shape (stop - start,), checked finite.
+
+        Raises
+        ------
+        NonFiniteError
+            A parameter draw that is not finite (named, with its draw number).
+        """
         params = self.sampler.draws(start, stop)
         for name, values in params.items():
             bad = np.flatnonzero(~np.isfinite(values))
@@ -78,16 +85,35 @@ class ChunkSolver:
                     float(values[bad[0]]),
                     ("parameters", name),
                 )
+        return params
+
+    def columns(self, start: int, stop: int) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+        """The per-draw quantities of draws ``start:stop`` (see :meth:`GamePlay.batch_columns`).
+
+        Returns
+        -------
+        columns : ndarray, shape (stop - start, K + 1 + n + L [+ T])
+        n_equilibria : ndarray of int, shape (stop - start,)
+
+        Raises
+        ------
+        NonFiniteError
+            A parameter draw that is not finite (named, with its draw number).
+        """
+        return self.play.batch_columns(self.parameters(start, stop), stop - start)
+
+    def solve(self, start: int, stop: int) -> list[BlockResult]:
         kept: list[BlockDraws | None] = [None] * -(-(stop - start) // BLOCK)
         if self.keep_draws:
             # What batch_columns does, keeping the batch: the same columns, bit for bit.
+            params = self.parameters(start, stop)
             batch = self.play.play_batch(params, stop - start)
             K = len(self.scenario.outcome_labels)
             cols = play_columns(batch, self.play.indicators, K, self.play.reports_paths)
             n_eq = batch.n_equilibria
             kept = list(block_draws(start, params, batch, cols, K, len(self.play.players)))
         else:
-            cols, n_eq = self.play.batch_columns(params, stop - start)
+            cols, n_eq = self.columns(start, stop)
         out: list[BlockResult] = []
         for b0 in range(0, stop - start, BLOCK):
             counts = np.unique(n_eq[b0 : b0 + BLOCK], return_counts=True)

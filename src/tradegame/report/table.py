@@ -23,6 +23,7 @@ from tradegame.play.solution import CentralSolution
 __all__ = [
     "central_game_tables",
     "dominance_table",
+    "plain_table",
     "result_tables",
     "sequential_tables",
 ]
@@ -477,3 +478,15 @@ def _stack(*tables: Table) -> Table:
             grid.add_row(Text(""))
         grid.add_row(table)
     return grid
+
+
+def plain_table(*headers: str, title: str = "", caption: str | None = None) -> Table:
+    """A table whose every string (title, headers, cells) is shown as plain, escaped text.
+
+    The first column is left-aligned, the others right-aligned; scenario text
+    in it is never read as rich markup.
+    """
+    t = _Table(title=title, caption=caption, title_justify="left", caption_justify="left")
+    for k, h in enumerate(headers):
+        t.add_column(h, justify="left" if k == 0 else "right", overflow="fold")
+    return t

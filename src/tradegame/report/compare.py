@@ -1,0 +1,135 @@
+"""Tables and a figure for comparisons of scenarios (:func:`tradegame.compare`)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from tradegame.analysis.compare import Comparison, Difference
+from tradegame.report.files import write_output
+from tradegame.report.table import plain_table
+
+__all__ = ["comparison_tables", "plot_comparisons"]
+
+
+def _pp(x: float) -> str:
+    """A probability difference in percentage points, signed."""
+    return f"{100 * x:+.1f} pp"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f} %"
+
+
+def _rows(table: Table, diffs: Sequence[Difference], probability: bool) -> None:
+    for d in diffs:
+        if probability and d.base == 0 and d.other == 0:
+            continue  # never happens on either side
+        show = _pct if probability else (lambda v: f"{v:.2f}")
+        diff = _pp if probability else (lambda v: f"{v:+.2f}")
+        significant = d.ci95[0] > 0 or d.ci95[1] < 0
+        table.add_row(
+            " / ".join(d.key),
+            show(d.base),
+            show(d.other),
+            diff(d.difference),
+            f"{diff(d.ci95[0])} … {diff(d.ci95[1])}",
+            "*" if significant else "",
+        )
+
+
+def comparison_tables(comparison: Comparison, levers: bool = True) -> Group:
+    """Outcome probabilities, lever options and expected payoffs side by side, with differences.
+
+    ``*`` marks a difference whose 95 % interval excludes zero.
+    """
+    c = comparison
+    headers = ("", c.base, c.other, "difference", "95 % interval", "")
+    parts: list[Table | Text] = []
+    caption = (
+        f"{c.samples:,} paired draws, seed {c.seed}: common random numbers; "
+        "* the interval excludes 0"
+    )
+    out = plain_table(*headers, title="Outcome probabilities", caption=caption)
+    _rows(out, c.outcomes, probability=True)
+    parts += [out, Text("")]
+    if levers and c.lever_options:
+        lv = plain_table(*headers, title="Lever options (player / lever / option)")
+        _rows(lv, c.lever_options, probability=True)
+        parts += [lv, Text("")]
+    if c.payoffs:
+        pay = plain_table(
+            *headers,
+            title="Expected payoffs (draws with an equilibrium on both sides)",
+        )
+        _rows(pay, c.payoffs, probability=False)
+        parts.append(pay)
+    notes = []
+    if c.parameters_only_in_base:
+        notes.append(f"parameters only in {c.base}: {', '.join(c.parameters_only_in_base)}")
+    if c.parameters_only_in_other:
+        notes.append(f"parameters only in {c.other}: {', '.join(c.parameters_only_in_other)}")
+    if c.parameters_changed:
+        notes.append(f"parameters with other distributions: {', '.join(c.parameters_changed)}")
+    if notes:
+        parts += [Text(""), Text("\n".join(notes))]
+    return Group(*parts)
+
+
+def plot_comparisons(comparisons: Sequence[Comparison], path: str | Path) -> None:
+    """Dot-and-interval plot of the outcome-probability differences, one panel row per outcome.
+
+    Each comparison is one dot (the paired difference, in percentage points)
+    with its 95 % interval; the format follows the file's suffix.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    outcomes = list(dict.fromkeys(d.key[0] for c in comparisons for d in c.outcomes))
+    outcomes = [
+        o
+        for o in outcomes
+        if any(d.key[0] == o and (d.base or d.other) for c in comparisons for d in c.outcomes)
+    ]
+    height = 0.45 * len(outcomes) * max(1, len(comparisons)) + 1.8
+    fig, ax = plt.subplots(figsize=(8, height), layout="constrained")
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    step = 1.0 / (len(comparisons) + 1)
+    for j, c in enumerate(comparisons):
+        by = {d.key[0]: d for d in c.outcomes}
+        ys, xs, lo, hi = [], [], [], []
+        for i, o in enumerate(outcomes):
+            d = by.get(o)
+            if d is None:
+                continue
+            ys.append(len(outcomes) - 1 - i + (j + 1) * step - 0.5)
+            xs.append(100 * d.difference)
+            lo.append(100 * (d.difference - d.ci95[0]))
+            hi.append(100 * (d.ci95[1] - d.difference))
+        ax.errorbar(
+            xs, ys, xerr=[lo, hi], fmt="o", capsize=3, color=colors[j % len(colors)], label=c.other
+        )
+    ax.axvline(0, color="#888888", linewidth=1)
+    ax.set_yticks(range(len(outcomes)), [o.replace("_", " ") for o in outcomes[::-1]])
+    ax.set_xlabel("difference in probability (percentage points), 95 % paired interval")
+    base = comparisons[0].base if comparisons else ""
+    ax.set_title(
+        f"Compared with {base}: {comparisons[0].samples:,} draws on common random numbers"
+        if comparisons
+        else "",
+        fontsize=10,
+    )
+    ax.legend(loc="best", fontsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fmt = Path(path).suffix.lstrip(".").lower() or "png"
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=120)
+    plt.close(fig)
+    write_output(path, buf.getvalue())
