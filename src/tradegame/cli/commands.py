@@ -212,6 +212,17 @@ def _progress(enabled: bool) -> Iterator[Any]:
             state["bar"].stop()
 
 
+@contextmanager
+def _draws_refused(path: str | None) -> Iterator[None]:
+    """A run's draws that would not fit in memory: one line naming ``--draws``."""
+    from tradegame.montecarlo.draws import DrawsMemoryError
+
+    try:
+        yield
+    except DrawsMemoryError as exc:
+        raise BadInput(f"--draws {path}: {exc} (--samples, --max-memory in GiB)") from None
+
+
 @app.command()
 def run(
     scenario: ScenarioArg,
@@ -359,18 +370,28 @@ def run(
             "--words", help="Show ICD 203 likelihood words ('likely', ...) beside probabilities."
         ),
     ] = False,
+    draws_path: Annotated[
+        str | None,
+        typer.Option(
+            "--draws",
+            help="Write every draw's parameters, plays with their weights, outcome masses and "
+            "payoffs (.parquet or .csv); not with a checkpoint holding finished blocks.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a scenario: outcome probabilities with 95 % intervals."""
     from tradegame.montecarlo.simulate import simulate
-    from tradegame.report.files import write_csv, write_json
+    from tradegame.report.files import DRAWS_FORMATS, write_csv, write_draws, write_json
     from tradegame.report.table import result_tables
 
-    for path in (json_path, csv_path, plot_path, checkpoint):
+    for path in (json_path, csv_path, plot_path, checkpoint, draws_path):
         _output(path)
     if plot_path is not None:
         _plot_name(plot_path, "--plot")
     if max_samples is not None and precision is None:
         raise BadInput("--max-samples: only with --precision (it caps a run that keeps drawing)")
+    if draws_path is not None and Path(draws_path).suffix.lower() not in DRAWS_FORMATS:
+        raise BadInput(f"--draws {draws_path}: use a .parquet or .csv file name")
     sc = _load(scenario)
     try:
         RunOptions.resolve(
@@ -386,7 +407,7 @@ def run(
             f"--{exc.option.replace('_', '-')} {exc.value}: {exc.reason} (scenario {sc.source})"
         ) from None
     to_stdout = json_path == "-"
-    with _progress(not quiet and not to_stdout) as progress:
+    with _progress(not quiet and not to_stdout) as progress, _draws_refused(draws_path):
         result = simulate(
             sc,
             samples,
@@ -404,7 +425,10 @@ def run(
             precision=precision,
             max_samples=max_samples,
             qmc=qmc,
+            keep_draws=draws_path is not None,
         )
+    if draws_path is not None:
+        write_draws(result, draws_path)
     if json_path is not None:
         if to_stdout:
             write_stdout(result.to_json())
