@@ -134,7 +134,7 @@ def check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
             terms.append((tname, compiled))
             if compiled.is_boolean:
                 conditions = conditions | {tname}
-        ns = Namespace(ns.numbers | {tname}, ns.levers, conditions)
+        ns = Namespace(ns.numbers | {tname}, ns.levers, conditions, ns.removed)
 
     # Chance probabilities vary by draw only: parameters and terms that read no lever.
     lever_names = set(ns.levers)
@@ -264,7 +264,7 @@ def check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
     # Outcome rules label profiles: they read every lever, chance levers included.
     levers = {lv.name: lv.options for p in players for lv in p.levers}
     levers.update({lv.name: lv.options for lv in chance_levers})
-    outcome_ns = Namespace(ns.numbers | option_fields, levers, ns.conditions)
+    outcome_ns = Namespace(ns.numbers | option_fields, levers, ns.conditions, ns.removed)
     for label, text in (spec.outcomes or {}).items():
         if label == "otherwise":
             continue
