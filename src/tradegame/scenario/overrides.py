@@ -228,7 +228,7 @@ def _set(doc: YamlDocument, path: str, value: Scalar, where: Location) -> None:
                 f"no such path: {'.'.join(parts[:i])} is a value, not a mapping or a list",
             )
         if last:
-            target = node[key] if (isinstance(node, list) or key in node) else None
+            target = node[key] if (isinstance(node, list) or key in node) else None  # type: ignore[index]
             if isinstance(target, dict | list):
                 what = "mapping" if isinstance(target, dict) else "list"
                 inside = ", ".join(str(k) for k in target) if isinstance(target, dict) else ""
@@ -258,10 +258,11 @@ def _reindex(source: SourceMap, prefix: Path_, keep: list[int]) -> None:
     for table in (source.values, source.keys):
         moved = {}
         for path in list(table):
-            if len(path) > n and path[:n] == prefix and isinstance(path[n], int):
+            old = path[n] if len(path) > n and path[:n] == prefix else None
+            if isinstance(old, int):
                 loc = table.pop(path)
-                if path[n] in new_of:
-                    moved[(*prefix, new_of[path[n]], *path[n + 1 :])] = loc
+                if old in new_of:
+                    moved[(*prefix, new_of[old], *path[n + 1 :])] = loc
         table.update(moved)
 
 
@@ -442,12 +443,12 @@ def apply_overrides(doc: YamlDocument, base: Scenario, overrides: Overrides) -> 
         for path, value in variant.set_.items():
             _set(out, path, value, doc.source.locate(("variants", name, "set", path)))
         for lever, kept in variant.fix.items():
-            options = (kept,) if isinstance(kept, str) else tuple(kept)
-            _fix(out, base, lever, options, doc.source.locate(("variants", name, "fix", lever)))
+            listed = (kept,) if isinstance(kept, str) else tuple(kept)
+            _fix(out, base, lever, listed, doc.source.locate(("variants", name, "fix", lever)))
     for path, value in overrides.sets:
         _set(out, path, value, _here(f"--set {path}"))
-    for lever, kept in overrides.fixes:
-        _fix(out, base, lever, kept, _here(f"--fix {lever}={','.join(kept)}"))
+    for lever, options in overrides.fixes:
+        _fix(out, base, lever, options, _here(f"--fix {lever}={','.join(options)}"))
     return out
 
 
