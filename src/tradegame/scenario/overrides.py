@@ -443,8 +443,8 @@ def apply_overrides(doc: YamlDocument, base: Scenario, overrides: Overrides) -> 
         for path, value in variant.set_.items():
             _set(out, path, value, doc.source.locate(("variants", name, "set", path)))
         for lever, kept in variant.fix.items():
-            listed = (kept,) if isinstance(kept, str) else tuple(kept)
-            _fix(out, base, lever, listed, doc.source.locate(("variants", name, "fix", lever)))
+            chosen = (kept,) if isinstance(kept, str) else tuple(kept)
+            _fix(out, base, lever, chosen, doc.source.locate(("variants", name, "fix", lever)))
     for path, value in overrides.sets:
         _set(out, path, value, _here(f"--set {path}"))
     for lever, options in overrides.fixes:
