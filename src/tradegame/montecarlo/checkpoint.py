@@ -62,7 +62,7 @@ def checkpoint_identity(
 ) -> dict[str, Any]:
     """What a checkpoint must match to be resumed: everything a block's sums depend on.
 
-    The scenario file's sha256, the seed, the sample count, every
+    The scenario file's sha256 and the overrides applied to it, the seed, the sample count, every
     :class:`RunOptions` field, the tradegame version and the NumPy, SciPy and
     Python versions (the result records them, and its bytes may depend on
     them), the sampling block size and the number of outcomes and of summed
@@ -72,8 +72,12 @@ def checkpoint_identity(
     play = solver.play
     paths = play.n_plays if play.reports_paths else 0
     n = len(play.players)
+    overrides = scenario.overrides.to_dict()
     return {
         "scenario_sha256": scenario.sha256,
+        # A checkpoint of another variant (or other overrides) of the file is refused;
+        # the key is absent without overrides, so older checkpoints still resume.
+        **({"overrides": overrides} if overrides else {}),
         "tradegame_version": __version__,
         "environment": run_environment(),
         "seed": int(seed),

@@ -26,6 +26,7 @@ from tradegame.model.build import (
 from tradegame.play.kinds import play_for
 from tradegame.play.options import RunOptions
 from tradegame.scenario.load import Scenario
+from tradegame.scenario.overrides import Overrides
 from tradegame.scenario.sampling import BLOCK, ParameterSampler
 
 __all__ = ["BlockResult", "ChunkSolver", "plan_chunks", "run_pool"]
@@ -89,7 +90,9 @@ BlockResult = tuple[int, NDArray[np.float64], dict[int, int]]
 _WORKER: dict[str, ChunkSolver] = {}
 
 
-def _worker_init(text: str, name: str, options: RunOptions, seed: int) -> None:
+def _worker_init(
+    text: str, name: str, overrides: Overrides, options: RunOptions, seed: int
+) -> None:
     from tradegame.scenario.load import parse_scenario
 
     # The parent handles Ctrl-C and SIGTERM and ends the pool. SIGINT has been
@@ -97,7 +100,7 @@ def _worker_init(text: str, name: str, options: RunOptions, seed: int) -> None:
     # a worker quiet should anything unblock it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _WORKER["solver"] = ChunkSolver(parse_scenario(text, name), options, seed)
+    _WORKER["solver"] = ChunkSolver(parse_scenario(text, name, overrides), options, seed)
 
 
 def _worker_solve(chunk: tuple[int, int]) -> list[BlockResult]:
@@ -129,7 +132,7 @@ def run_pool(
         max_workers=min(workers, len(pending)),
         mp_context=_QuietSpawnContext(),
         initializer=_worker_init,
-        initargs=(scenario.text, scenario.source, options, seed),
+        initargs=(scenario.text, scenario.source, scenario.overrides, options, seed),
     )
     chunks = iter(pending)
     running: dict[Future[list[BlockResult]], tuple[int, int]] = {}

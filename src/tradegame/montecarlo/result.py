@@ -130,6 +130,9 @@ class SimulationResult:
     environment: dict[str, str] = field(default_factory=dict)
     """Versions of Python, NumPy and SciPy, whose generators and special
     functions the sampled numbers depend on."""
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """What was applied to the scenario file (``variant``, ``set``, ``fix``; see
+    :class:`~tradegame.scenario.overrides.Overrides`); empty for the file as written."""
 
     @property
     def outcome_probabilities(self) -> dict[str, float]:
@@ -144,6 +147,8 @@ class SimulationResult:
                 "title": self.scenario_title,
                 "file": self.scenario_file,
                 "sha256": self.scenario_sha256,
+                # Only when some were applied: runs of files as written keep their bytes.
+                **({"overrides": self.overrides} if self.overrides else {}),
             },
             "method": {
                 "solution_concept": self.solution,
