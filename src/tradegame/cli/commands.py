@@ -22,7 +22,7 @@ from rich.table import Table
 
 from tradegame._text import printable
 from tradegame._version import __version__
-from tradegame.errors import ScenarioError, TradegameError
+from tradegame.errors import ScenarioError, ScenarioIssue, TradegameError
 from tradegame.montecarlo.simulate import MAX_SAMPLES
 from tradegame.play.options import RunOptionError, RunOptions
 from tradegame.report.files import (
@@ -60,6 +60,33 @@ ScenarioArg = Annotated[
     typer.Argument(
         help="Scenario file, the name of a shipped scenario (see 'tradegame list'), "
         "or '-' for standard input."
+    ),
+]
+
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="Override a scalar of the scenario, e.g. parameters.china_resolve.median=24 "
+        "(VALUE read as YAML; repeatable). The file is not changed.",
+    ),
+]
+FixOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fix",
+        metavar="LEVER=OPTION[,OPTION]",
+        help="Restrict a lever to some of its options (repeatable); a chance lever's kept "
+        "options are renormalised.",
+    ),
+]
+VariantOption = Annotated[
+    str | None,
+    typer.Option(
+        "--variant",
+        help="Apply a variant of the scenario's 'variants:' block (before --set and --fix).",
     ),
 ]
 
@@ -158,15 +185,38 @@ def _root(
 #: The scenarios this command loaded, by path: standard input can be read only once,
 #: and an error found later (a non-finite payoff, a QRE that fails) is located in the
 #: scenario that was loaded, not in a guess at which argument named it.
-_loaded: dict[str, Any] = {}
+_loaded: dict[Any, Any] = {}
 
 
-def _load(path: str) -> Any:
+def _overrides(sets: list[str] | None, fixes: list[str] | None, variant: str | None) -> Any:
+    """The ``--variant``, ``--set`` and ``--fix`` options as one record."""
+    from tradegame.scenario.overrides import Overrides, parse_fix_option, parse_set_option
+
+    return Overrides(
+        variant,
+        tuple(parse_set_option(s) for s in sets or ()),
+        tuple(parse_fix_option(f) for f in fixes or ()),
+    )
+
+
+def _load(
+    path: str,
+    sets: list[str] | None = None,
+    fixes: list[str] | None = None,
+    variant: str | None = None,
+) -> Any:
+    """The scenario at ``path``, with the command's overrides applied (loaded once)."""
     from tradegame.scenario.load import load_scenario
 
     if path not in _loaded:
         _loaded[path] = load_scenario(path)
-    return _loaded[path]
+    overrides = _overrides(sets, fixes, variant)
+    if not overrides:
+        return _loaded[path]
+    key = (path, overrides)
+    if key not in _loaded:
+        _loaded[key] = _loaded[path].apply(overrides)
+    return _loaded[key]
 
 
 def last_loaded() -> Any:
@@ -327,6 +377,9 @@ def run(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No table, no progress bar.")
     ] = False,
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
 ) -> None:
     """Simulate a scenario: outcome probabilities with 95 % intervals."""
     from tradegame.montecarlo.simulate import simulate
@@ -337,7 +390,7 @@ def run(
         _output(path)
     if plot_path is not None:
         _plot_name(plot_path, "--plot")
-    sc = _load(scenario)
+    sc = _load(scenario, set_, fix, variant)
     try:
         RunOptions.resolve(
             sc,
@@ -400,13 +453,16 @@ def solve(
         ),
     ] = False,
     max_memory: MaxMemoryOption = None,
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
 ) -> None:
     """Solve the central game (parameters at their medians), without Monte Carlo."""
     from tradegame.play.solve import solve as solve_central
     from tradegame.report.table import central_game_tables, dominance_table
 
     _output(None if json_path == "-" else json_path)
-    sc = _load(scenario)
+    sc = _load(scenario, set_, fix, variant)
     _check_budget(sc, "solve", "solve", max_memory)
     central = solve_central(sc, dominance=dominance)
     if json_path == "-":
@@ -438,6 +494,9 @@ def tree(
         ),
     ] = 400,
     max_memory: MaxMemoryOption = None,
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
 ) -> None:
     """Draw the game tree of a sequential scenario's central game, equilibrium path marked."""
     from tradegame.play.kinds import play_class
@@ -446,7 +505,7 @@ def tree(
 
     _output(plot)
     _plot_name(plot, "--plot")
-    sc = _load(scenario)
+    sc = _load(scenario, set_, fix, variant)
     if not play_class(sc).sequential:
         raise BadInput(
             f"{sc.source}: 'tree' draws sequential scenarios (with 'stages:' or a 'tree:'); "
@@ -482,12 +541,15 @@ def export(
         str | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
     max_memory: MaxMemoryOption = None,
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
 ) -> None:
     """Write the central game (parameters at medians) as a Gambit .nfg or .efg file."""
     from tradegame.interop.scenario_io import export_scenario
 
     _output(output)
-    sc = _load(scenario)
+    sc = _load(scenario, set_, fix, variant)
     _check_budget(sc, f"export --format {fmt}", fmt, max_memory)
     text = export_scenario(sc, fmt)
     if output is None:
@@ -560,13 +622,32 @@ def import_(
 @app.command()
 def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files to check.")],
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
 ) -> None:
-    """Check scenario files and report every problem in each; exit 2 if any has one."""
+    """Check scenario files and report every problem in each; exit 2 if any has one.
+
+    Every variant of a file is checked too (or only the overrides given).
+    """
     failed = 0
     for f in files:
         try:
             # The file's own analysis choices are checked as a run checks them.
-            RunOptions.resolve(_load(f))
+            sc = _load(f, set_, fix, variant)
+            RunOptions.resolve(sc)
+            if not sc.overrides:
+                issues = []
+                for name in sc.spec.variants:
+                    try:
+                        RunOptions.resolve(sc.variant(name))
+                    except ScenarioError as exc:
+                        issues += [
+                            ScenarioIssue(i.location, f"variant {name!r}: {i.message}")
+                            for i in exc.issues
+                        ]
+                if issues:
+                    raise ScenarioError(issues)
         except ScenarioError as exc:
             failed += 1
             for issue in exc.issues:

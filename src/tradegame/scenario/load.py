@@ -241,12 +241,17 @@ class Scenario:
         ScenarioError
             Located at the override, or in the file with the override named.
         """
-        more = Overrides.make(sets, fix)
-        return parse_scenario(self.text, self.source, self.overrides.then(more))
+        return self.apply(Overrides.make(sets, fix))
 
     def variant(self, name: str) -> Scenario:
         """A new scenario: the file's variant ``name`` (its 'set:' and 'fix:') applied."""
-        return parse_scenario(self.text, self.source, self.overrides.then(Overrides(name)))
+        return self.apply(Overrides(name))
+
+    def apply(self, overrides: Overrides) -> Scenario:
+        """A new scenario: ``overrides`` applied after those already applied to this one."""
+        if not overrides:
+            return self
+        return parse_scenario(self.text, self.source, self.overrides.then(overrides))
 
     @property
     def base(self) -> Scenario:
