@@ -124,7 +124,7 @@ def check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
     if isinstance(spec.payoffs, MatrixPayoffs | TablePayoffs) or is_tree:
         # Matrix and table cells (and tree outcomes) are numbers per draw; terms feeding
         # them cannot read levers.
-        ns = Namespace(ns.numbers - option_fields, {}, ns.conditions)
+        ns = Namespace(ns.numbers - option_fields, {}, ns.conditions, ns.removed)
 
     terms: list[tuple[str, CompiledExpression]] = []
     for tname in term_names:

@@ -13,9 +13,10 @@ rewriting it:
   columns of a payoff matrix or table, stages' ``delay:`` and ``ends:``
   entries and the branches of tree nodes that move the lever. Expressions
   may still name them: a comparison with a removed option is simply false
-  (``==``) or true (``!=``). A chance lever's kept options have their
-  probabilities divided by the sum of the kept ones (renormalised), draw by
-  draw.
+  (``==``) or true (``!=``). A chance lever keeps its options (the tree and
+  stages stay as written): the removed ones get probability 0 and the kept
+  ones their probabilities divided by the sum of the kept ones (renormalised),
+  draw by draw.
 * ``variant``: a named set of both, from the file's ``variants:`` block,
   applied first; ``set`` and ``fix`` given besides apply after it (a later
   value of the same path wins; a second fix of a lever restricts it further).
@@ -266,27 +267,44 @@ def _reindex(source: SourceMap, prefix: Path_, keep: list[int]) -> None:
         table.update(moved)
 
 
-def _renormalised(values: list[Any]) -> list[Any] | None:
-    """Kept chance probabilities divided by their sum (numbers, or an expression's text)."""
+def _renormalised(values: list[Any], keep: list[bool]) -> list[Any] | None:
+    """Chance probabilities: 0 for the options removed, the kept ones divided by their sum.
+
+    Numbers stay numbers (checked when the scenario loads); expressions become
+    ``(p) / ((p1) + (p2))``, evaluated draw by draw. ``None`` when the kept
+    options' numbers sum to 0.
+    """
     probs = [v["probability"] if isinstance(v, dict) else v for v in values]
-    if len(probs) == 1:
-        new: list[Any] = [1]
-    elif all(isinstance(p, int | float) and not isinstance(p, bool) for p in probs):
-        total = math.fsum(probs)
+    kept = [p for p, k in zip(probs, keep, strict=True) if k]
+    new: list[Any]
+    if len(kept) == 1:
+        new = [1 if k else 0 for k in keep]
+    elif all(isinstance(p, int | float) and not isinstance(p, bool) for p in kept):
+        total = math.fsum(kept)
         if not total > 0:
             return None
-        new = [p / total for p in probs]
+        new = [p / total if k else 0 for p, k in zip(probs, keep, strict=True)]
     else:
-        total_text = " + ".join(f"({p})" for p in probs)
-        new = [f"({p}) / ({total_text})" for p in probs]
+        total_text = " + ".join(f"({p})" for p in kept)
+        new = [f"({p}) / ({total_text})" if k else 0 for p, k in zip(probs, keep, strict=True)]
     pairs = zip(values, new, strict=True)
     return [{**v, "probability": p} if isinstance(v, dict) else p for v, p in pairs]
 
 
 def _fix(
-    doc: YamlDocument, base: Scenario, lever: str, kept: tuple[str, ...], where: Location
+    doc: YamlDocument,
+    base: Scenario,
+    lever: str,
+    kept: tuple[str, ...],
+    where: Location,
+    zeroed: dict[str, set[str]],
 ) -> None:
-    """Remove every option of ``lever`` but ``kept`` from ``doc.data``."""
+    """Restrict ``lever`` to ``kept`` in ``doc.data``.
+
+    A player's lever loses the other options (see the module's docstring); a
+    chance lever keeps them all, at probability 0 (``zeroed`` records them), so
+    the game tree and the stages stay as written.
+    """
     levers = _lever_table(base)
     if lever not in levers:
         raise _fail(
@@ -294,7 +312,9 @@ def _fix(
             f"no lever {lever!r}{suggest_name(lever, list(levers))} (levers: {', '.join(levers)})",
         )
     player, options = levers[lever]
-    current = doc.removed.get(lever, ())
+    current = set(doc.removed.get(lever, ())) | zeroed.get(lever, set())
+    if not kept:
+        raise _fail(where, f"the fix leaves lever {lever!r} no option")
     for o in kept:
         if o not in options:
             raise _fail(
@@ -308,35 +328,33 @@ def _fix(
                 f"option {o!r} of lever {lever!r} was removed by an earlier fix "
                 "(of the variant, or another --fix)",
             )
+    data = doc.data
+    if not player:
+        chance = data["chance"][lever]["options"]
+        new = _renormalised([chance[o] for o in options], [o in kept for o in options])
+        if new is None:
+            raise _fail(where, f"the options kept of chance lever {lever!r} have probability 0")
+        data["chance"][lever]["options"] = dict(zip(options, new, strict=True))
+        zeroed.setdefault(lever, set()).update(o for o in options if o not in kept)
+        return
     removed = tuple(o for o in options if o not in kept and o not in current)
-    if not kept:
-        raise _fail(where, f"the fix leaves lever {lever!r} no option")
     doc.removed[lever] = tuple(o for o in options if o in current or o in removed)
     if not removed:
         return
-    data = doc.data
     gone = set(removed)
-    if player:
-        pdata = data["players"][player]
-        if "strategies" in pdata:
-            idx = [k for k, o in enumerate(pdata["strategies"]) if o not in gone]
-            pdata["strategies"] = [pdata["strategies"][k] for k in idx]
-            _reindex(doc.source, ("players", player, "strategies"), idx)
-        else:
-            opts = pdata["levers"][lever]
-            if isinstance(opts, list):
-                idx = [k for k, o in enumerate(opts) if o not in gone]
-                pdata["levers"][lever] = [opts[k] for k in idx]
-                _reindex(doc.source, ("players", player, "levers", lever), idx)
-            else:
-                pdata["levers"][lever] = {o: v for o, v in opts.items() if o not in gone}
+    pdata = data["players"][player]
+    if "strategies" in pdata:
+        idx = [k for k, o in enumerate(pdata["strategies"]) if o not in gone]
+        pdata["strategies"] = [pdata["strategies"][k] for k in idx]
+        _reindex(doc.source, ("players", player, "strategies"), idx)
     else:
-        chance = data["chance"][lever]["options"]
-        names = [o for o in chance if o not in gone]
-        new = _renormalised([chance[o] for o in names])
-        if new is None:
-            raise _fail(where, f"the options kept of chance lever {lever!r} have probability 0")
-        data["chance"][lever]["options"] = dict(zip(names, new, strict=True))
+        opts = pdata["levers"][lever]
+        if isinstance(opts, list):
+            idx = [k for k, o in enumerate(opts) if o not in gone]
+            pdata["levers"][lever] = [opts[k] for k in idx]
+            _reindex(doc.source, ("players", player, "levers", lever), idx)
+        else:
+            pdata["levers"][lever] = {o: v for o, v in opts.items() if o not in gone}
     _fix_payoffs(doc, base, lever, gone)
     _fix_stages(doc, base, lever, gone)
     tree = data.get("tree")
@@ -429,6 +447,7 @@ def apply_overrides(doc: YamlDocument, base: Scenario, overrides: Overrides) -> 
         doc.text,
         dict(doc.removed),
     )
+    zeroed: dict[str, set[str]] = {}
     if overrides.variant is not None:
         variants = base.spec.variants
         name = overrides.variant
@@ -444,11 +463,12 @@ def apply_overrides(doc: YamlDocument, base: Scenario, overrides: Overrides) -> 
             _set(out, path, value, doc.source.locate(("variants", name, "set", path)))
         for lever, kept in variant.fix.items():
             chosen = (kept,) if isinstance(kept, str) else tuple(kept)
-            _fix(out, base, lever, chosen, doc.source.locate(("variants", name, "fix", lever)))
+            at = doc.source.locate(("variants", name, "fix", lever))
+            _fix(out, base, lever, chosen, at, zeroed)
     for path, value in overrides.sets:
         _set(out, path, value, _here(f"--set {path}"))
     for lever, options in overrides.fixes:
-        _fix(out, base, lever, options, _here(f"--fix {lever}={','.join(options)}"))
+        _fix(out, base, lever, options, _here(f"--fix {lever}={','.join(options)}"), zeroed)
     return out
 
 
