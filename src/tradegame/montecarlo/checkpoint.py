@@ -324,6 +324,14 @@ def load_checkpoint(
     run = doc["run"]
     if not isinstance(run, dict):
         raise damaged("'run' is not an object")
+    # Overrides are in the identity only when some were applied (older checkpoints
+    # have none): compared first, so a run of another variant is named as such.
+    theirs_over, ours_over = run.get("overrides", {}), meta.get("overrides", {})
+    if not _same(theirs_over, ours_over):
+        raise CheckpointError(
+            f"{p}: checkpoint is for another run (overrides {_short(theirs_over)}, this run "
+            f"{_short(ours_over)}); {_RETRY}"
+        )
     for key, value in meta.items():
         if key not in run:
             raise damaged(f"the run has no {key!r}")
