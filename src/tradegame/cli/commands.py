@@ -86,6 +86,7 @@ VariantOption = Annotated[
     str | None,
     typer.Option(
         "--variant",
+        metavar="NAME",
         help="Apply a variant of the scenario's 'variants:' block (before --set and --fix).",
     ),
 ]
