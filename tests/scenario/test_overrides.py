@@ -519,3 +519,28 @@ def test_scenario_files_are_never_rewritten(cli, tmp_path: Path) -> None:
     tg.load_scenario(path).variant("hawkish_beijing").with_overrides(fix={"soybeans": "buy"})
     assert (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_mtime_ns) == before
     assert [p.name for p in tmp_path.iterdir()] == ["madrid.yaml"]
+
+
+NO_ANALYSIS = """
+tradegame: 1
+title: Coordination
+players:
+  row: {strategies: [a, b]}
+  col: {strategies: [a, b]}
+payoffs:
+  matrix:
+    - [[1, 1], [0, 0]]
+    - [[0, 0], [1, 1]]
+outcomes:
+  both_a: row == 'a' and col == 'a'
+  otherwise: other
+"""
+
+
+def test_set_of_an_analysis_key_in_a_file_without_analysis() -> None:
+    edited = tg.parse_scenario(NO_ANALYSIS + "analysis:\n  seed: 3\n", "c.yaml")
+    over = tg.parse_scenario(NO_ANALYSIS, "c.yaml").with_overrides({"analysis.seed": 3})
+    assert over.spec == edited.spec and over.spec.analysis.seed == 3
+    with pytest.raises(ScenarioError) as info:
+        tg.parse_scenario(NO_ANALYSIS, "c.yaml").with_overrides({"analysis.sed": 3})
+    assert str(info.value) == "--set analysis.sed: unknown key 'sed'; did you mean 'seed'?"

@@ -216,6 +216,7 @@ def _set(doc: YamlDocument, path: str, value: Scalar, where: Location) -> None:
             if key not in node and not last:
                 if real == [] and part == "analysis":  # defaults apply without 'analysis:'
                     node["analysis"] = {}
+                    doc.source.overridden[("analysis",)] = where
                 else:
                     names = [str(k) for k in node]
                     raise _fail(
@@ -236,7 +237,7 @@ def _set(doc: YamlDocument, path: str, value: Scalar, where: Location) -> None:
                 raise _fail(
                     where,
                     f"{path} is a {what}, not a scalar; set one of its "
-                    + (f"keys ({inside})" if inside else "items (PATH.0, PATH.1, ...)"),
+                    + (f"keys ({inside})" if what == "mapping" else "items (PATH.0, PATH.1, ...)"),
                 )
             node[key] = value
             doc.source.overridden[(*real, key)] = where
