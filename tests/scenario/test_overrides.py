@@ -544,3 +544,12 @@ def test_set_of_an_analysis_key_in_a_file_without_analysis() -> None:
     with pytest.raises(ScenarioError) as info:
         tg.parse_scenario(NO_ANALYSIS, "c.yaml").with_overrides({"analysis.sed": 3})
     assert str(info.value) == "--set analysis.sed: unknown key 'sed'; did you mean 'seed'?"
+
+
+def test_solve_records_the_overrides_and_solves_the_overridden_game(madrid, cli) -> None:
+    result = cli("solve", "madrid_2025", "--fix", "chip_controls=ease", "--json", "-")
+    doc = json.loads(result.stdout)
+    assert doc["overrides"] == {"fix": {"chip_controls": ["ease"]}}
+    # Every US strategy of the central game plays the kept option.
+    assert all("/ease/" in s for s in doc["normal_form"]["strategies"]["us"])
+    assert "overrides" not in tg.solve(madrid).to_dict()
