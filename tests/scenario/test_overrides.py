@@ -553,3 +553,45 @@ def test_solve_records_the_overrides_and_solves_the_overridden_game(madrid, cli)
     # Every US strategy of the central game plays the kept option.
     assert all("/ease/" in s for s in doc["normal_form"]["strategies"]["us"])
     assert "overrides" not in tg.solve(madrid).to_dict()
+
+
+ENDS_AND_DELAY = """
+tradegame: 1
+title: Ends and delay
+players:
+  a: {levers: {offer: [high, low, walk]}, discount: 0.9}
+  b: {levers: {reply: [accept, reject]}}
+parameters:
+  value: {dist: uniform, low: 0.5, high: 3}
+stages:
+  - player: a
+    ends: [walk]
+    delay: {low: 1}
+  - player: b
+payoffs:
+  a: (offer == 'high') * 1 + (offer == 'low') * value * (reply == 'accept') - (offer == 'walk')
+  b: (reply == 'accept') * ((offer == 'high') * 2 + (offer == 'low') * (value - 1))
+outcomes:
+  deal: reply == 'accept' and offer != 'walk'
+  walked: offer == 'walk'
+  otherwise: none
+"""
+
+
+def test_fix_in_stages_drops_the_delay_and_end_of_removed_options() -> None:
+    sc = tg.parse_scenario(ENDS_AND_DELAY, "stages.yaml")
+    edited = tg.parse_scenario(
+        ENDS_AND_DELAY.replace("[high, low, walk]}, discount: 0.9}", "[high, walk]}}")
+        .replace("    delay: {low: 1}\n", "")
+        .replace("(offer == 'low')", "False"),
+        "stages.yaml",
+    )
+    for kept, edit in [(["high", "walk"], edited), (["high", "low"], None)]:
+        fixed = sc.with_overrides(fix={"offer": kept})
+        a = _without_provenance(tg.simulate(fixed, 2048, seed=6).to_json())
+        offer = a["lever_options"]["a"].pop("offer")
+        assert {o for o, p in offer.items() if p > 0} <= set(kept) and sum(offer.values()) > 0.99
+        if edit is not None:
+            b = _without_provenance(tg.simulate(edit, 2048, seed=6).to_json())
+            b["lever_options"]["a"].pop("offer")
+            assert a == b
