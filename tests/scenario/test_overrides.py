@@ -595,3 +595,52 @@ def test_fix_in_stages_drops_the_delay_and_end_of_removed_options() -> None:
             b = _without_provenance(tg.simulate(edit, 2048, seed=6).to_json())
             b["lever_options"]["a"].pop("offer")
             assert a == b
+
+
+TABLE = """
+tradegame: 1
+title: Table
+players:
+  a: {levers: {x: [l, m, r]}}
+  b: {levers: {y: [u, d]}}
+parameters:
+  bonus: {dist: uniform, low: 0, high: 2}
+payoffs:
+  table:
+    levers: [y, x]
+    rows:
+      - [u, l, 1, 0]
+      - [u, m, 2, 1]
+      - [u, r, 0, bonus]
+      - [d, l, 0, 2]
+      - [d, m, 1, 0]
+      - [d, r, bonus, 1]
+outcomes:
+  middle: x == 'm'
+  otherwise: other
+"""
+
+
+def test_fix_in_a_payoff_table_drops_the_rows_of_removed_options() -> None:
+    sc = tg.parse_scenario(TABLE, "table.yaml")
+    edited = tg.parse_scenario(
+        TABLE.replace("[l, m, r]", "[l, r]")
+        .replace("      - [u, m, 2, 1]\n", "")
+        .replace("      - [d, m, 1, 0]\n", "")
+        .replace("x == 'm'", "1 == 0"),
+        "table.yaml",
+    )
+    fixed = sc.with_overrides(fix={"x": ["l", "r"]})
+    assert fixed.cells is not None and edited.cells is not None
+    assert [[c.text for c in cell] for cell in fixed.cells] == [
+        [c.text for c in cell] for cell in edited.cells
+    ]
+    a = _without_provenance(tg.simulate(fixed, 2048, seed=8).to_json())
+    b = _without_provenance(tg.simulate(edited, 2048, seed=8).to_json())
+    assert a["lever_options"]["a"].pop("x")["m"] == 0.0
+    b["lever_options"]["a"].pop("x")
+    assert a == b
+    # A value set in a row the fix moved is still located at the override.
+    with pytest.raises(ScenarioError) as info:
+        sc.with_overrides({"payoffs.table.rows.5.2": "z"}, fix={"x": ["l", "r"]})
+    assert str(info.value) == "--set payoffs.table.rows.5.2: unknown name 'z'"

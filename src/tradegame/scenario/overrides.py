@@ -257,7 +257,8 @@ def _reindex(source: SourceMap, prefix: Path_, keep: list[int]) -> None:
     """Move the source map's entries under ``prefix + (old,)`` to ``prefix + (new,)``."""
     new_of = {old: new for new, old in enumerate(keep)}
     n = len(prefix)
-    for table in (source.values, source.keys):
+    tables: tuple[dict[Path_, Any], ...] = (source.values, source.keys, source.overridden)
+    for table in tables:
         moved = {}
         for path in list(table):
             old = path[n] if len(path) > n and path[:n] == prefix else None
