@@ -643,4 +643,4 @@ def test_fix_in_a_payoff_table_drops_the_rows_of_removed_options() -> None:
     # A value set in a row the fix moved is still located at the override.
     with pytest.raises(ScenarioError) as info:
         sc.with_overrides({"payoffs.table.rows.5.2": "z"}, fix={"x": ["l", "r"]})
-    assert str(info.value) == "--set payoffs.table.rows.5.2: unknown name 'z'"
+    assert str(info.value) == "--set payoffs.table.rows.5.2: unknown name 'z'; known names: bonus"
