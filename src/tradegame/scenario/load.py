@@ -240,6 +240,16 @@ class Scenario:
         ------
         ScenarioError
             Located at the override, or in the file with the override named.
+
+        Examples
+        --------
+        >>> import tradegame as tg
+        >>> sc = tg.load_scenario("madrid_2025")
+        >>> what_if = sc.with_overrides(fix={"chip_controls": "ease"})
+        >>> [lv.options for lv in what_if.levers if lv.name == "chip_controls"]
+        [('ease',)]
+        >>> what_if.overrides.to_dict(), sc.overrides.to_dict()
+        ({'fix': {'chip_controls': ['ease']}}, {})
         """
         return self.apply(Overrides.make(sets, fix))
 
