@@ -19,9 +19,11 @@ import numpy as np
 import pytest
 
 import tradegame as tg
-from tradegame.errors import ScenarioError
+from tradegame.errors import Location, ScenarioError
 from tradegame.montecarlo.checkpoint import CheckpointError
+from tradegame.scenario.library import shipped_scenarios
 from tradegame.scenario.sampling import BLOCK
+from tradegame.scenario.yaml_source import parse_yaml
 
 SHIPPED = Path(tg.__file__).parent / "scenarios"
 MADRID_TEXT = (SHIPPED / "madrid_2025.yaml").read_text(encoding="utf-8")
@@ -644,3 +646,29 @@ def test_fix_in_a_payoff_table_drops_the_rows_of_removed_options() -> None:
     with pytest.raises(ScenarioError) as info:
         sc.with_overrides({"payoffs.table.rows.5.2": "z"}, fix={"x": ["l", "r"]})
     assert str(info.value) == "--set payoffs.table.rows.5.2: unknown name 'z'; known names: bonus"
+
+
+def _scalars(node: Any, path: tuple[str | int, ...] = ()) -> Any:
+    """(path, value) of every scalar of parsed YAML data."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _scalars(value, (*path, key))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _scalars(value, (*path, i))
+    else:
+        yield path, node
+
+
+@pytest.mark.parametrize("name", [s.name for s in shipped_scenarios()])
+def test_setting_a_scalar_to_its_own_value_changes_nothing(name: str) -> None:
+    # Every path a file has can be set (dates, numbers, text, list items), and the
+    # document that results is the file's: the override lands where the path points.
+    sc = tg.load_scenario(name)
+    items = [(p, v) for p, v in _scalars(parse_yaml(sc.text).data) if p[0] != "variants"]
+    step = max(1, len(items) // 40)  # spread over the whole file, at most ~40 loads
+    for path, value in items[::step]:
+        dotted = ".".join(map(str, path))
+        over = sc.with_overrides({dotted: value})
+        assert over.spec == sc.spec, dotted
+        assert over.locate(path) == Location(f"--set {dotted}", 0, 0)

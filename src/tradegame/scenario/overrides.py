@@ -33,6 +33,7 @@ another part of the file, which the override broke.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -117,7 +118,12 @@ class Overrides:
         for lever, options in (fix or {}).items():
             kept = (options,) if isinstance(options, str) else tuple(options)
             fixes.append((str(lever), tuple(str(o) for o in kept)))
-        return cls(variant, tuple((str(p), v) for p, v in (sets or {}).items()), tuple(fixes))
+        # A date is kept as its ISO text, as the schema reads it (and JSON can record it).
+        given = [
+            (str(p), v.isoformat() if isinstance(v, dt.date) else v)
+            for p, v in (sets or {}).items()
+        ]
+        return cls(variant, tuple(given), tuple(fixes))
 
 
 def _show(value: Scalar) -> str:
