@@ -87,7 +87,8 @@ VariantOption = Annotated[
     typer.Option(
         "--variant",
         metavar="NAME",
-        help="Apply a variant of the scenario's 'variants:' block (before --set and --fix).",
+        help="Apply one variant of the scenario's 'variants:' block (before any --set "
+        "and --fix).",
     ),
 ]
 
