@@ -87,8 +87,7 @@ VariantOption = Annotated[
     typer.Option(
         "--variant",
         metavar="NAME",
-        help="Apply one variant of the scenario's 'variants:' block (before any --set "
-        "and --fix).",
+        help="Apply one variant of the scenario's 'variants:' block (before any --set and --fix).",
     ),
 ]
 
