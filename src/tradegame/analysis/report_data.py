@@ -153,9 +153,7 @@ def gather(
     n, seed = result.samples, result.seed
     central = solve(scenario)
     dists = scenario.spec.parameters
-    assumptions = tuple(
-        Assumption(name, d, _percentiles(d)) for name, d in dists.items()
-    )
+    assumptions = tuple(Assumption(name, d, _percentiles(d)) for name, d in dists.items())
     variants = _variants(scenario)
     sides = [scenario.variant(name) for name in variants] if variants else []  # type: ignore[attr-defined]
     names = [f"variant {name}" for name in variants] + [o.source for o in others]

@@ -48,8 +48,9 @@ from tradegame.scenario.schema import (
 
 __all__ = ["distribution_words", "format_report", "html_report", "inline_svg", "rich_html"]
 
-#: Characters a two-player payoff matrix may take before the game is listed profile by profile.
-MATRIX_WIDTH = 180
+#: Characters a two-player payoff matrix may take before the game is listed profile by
+#: profile (a page is wider than a terminal, and its tables scroll sideways).
+MATRIX_WIDTH = 260
 
 #: The report's sections: (id, heading), in page order.
 SECTIONS = (
@@ -74,8 +75,8 @@ h3 { font-size: 1.05rem; margin: 1.5rem 0 0.5rem; }
 p, dl { margin: 0.5rem 0; }
 .meta { color: #57606a; font-size: 0.9rem; }
 nav { font-size: 0.9rem; margin: 1rem 0; padding: 0.5rem 0; border-top: 1px solid #d0d7de;
-  border-bottom: 1px solid #d0d7de; }
-nav a { margin-right: 1.1rem; color: #0b5cad; text-decoration: none; white-space: nowrap; }
+  border-bottom: 1px solid #d0d7de; display: flex; flex-wrap: wrap; gap: 0.2rem 1.1rem; }
+nav a { color: #0b5cad; text-decoration: none; white-space: nowrap; }
 .scroll { overflow-x: auto; margin: 0.75rem 0 1.25rem; }
 table { border-collapse: collapse; font-size: 0.85rem; }
 caption { caption-side: top; text-align: left; font-weight: 600; padding: 0.25rem 0 0.4rem; }
@@ -136,12 +137,12 @@ def distribution_words(dist: Dist) -> str:
     if isinstance(dist, Uniform):
         return f"uniform from {_num(dist.low)} to {_num(dist.high)}"
     if isinstance(dist, Triangular):
-        return (
-            f"triangular from {_num(dist.low)} to {_num(dist.high)}, mode {_num(dist.mode)}"
-        )
+        return f"triangular from {_num(dist.low)} to {_num(dist.high)}, mode {_num(dist.mode)}"
     if isinstance(dist, Beta):
-        span = "" if (dist.low, dist.high) == (0.0, 1.0) else (
-            f" on [{_num(dist.low)}, {_num(dist.high)}]"
+        span = (
+            ""
+            if (dist.low, dist.high) == (0.0, 1.0)
+            else (f" on [{_num(dist.low)}, {_num(dist.high)}]")
         )
         return f"beta(a {_num(dist.a)}, b {_num(dist.b)}){span}"
     if isinstance(dist, Fixed):
@@ -194,15 +195,16 @@ def rich_html(renderable: Any) -> str:
     columns = renderable.columns
     cells = [list(c.cells) for c in columns]
     if not renderable.show_header:  # a grid: renderables laid out, not a table of data
-        return "".join(rich_html(cells[c][r]) for r in range(renderable.row_count) for c in
-                       range(len(columns)))
+        return "".join(
+            rich_html(cells[c][r]) for r in range(renderable.row_count) for c in range(len(columns))
+        )
     out = ['<div class="scroll"><table>']
     title = _plain(renderable.title)
     if title:
         out.append(f"<caption>{_e(title)}</caption>")
+    numeric = ' class="num"'
     head = "".join(
-        f'<th{" class=num" if c.justify == "right" else ""}>{_e(_plain(c.header))}</th>'
-        for c in columns
+        f"<th{numeric if c.justify == 'right' else ''}>{_e(_plain(c.header))}</th>" for c in columns
     )
     out.append(f"<thead><tr>{head}</tr></thead><tbody>")
     for r, row in enumerate(renderable.rows):
@@ -429,11 +431,12 @@ def _reproduce_section(data: ReportData, output: str) -> str:
     if overrides:
         rows.append(("overrides applied", str(overrides.to_dict())))
     table = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(v)}</code></td></tr>" for k, v in rows)
+    others = "".join(f", tg.load_scenario({o!r})" for o in data.others)
     python = (
         "import tradegame as tg\n"
-        "from tradegame.report.html import html_report\n"
+        "from tradegame.report.html import html_report\n\n"
         f"page = html_report(tg.load_scenario({sc.source!r}), samples={data.samples}, "
-        f"seed={data.seed})"
+        f"seed={data.seed}" + (f", others=[{others[2:]}]" if others else "") + ")"
     )
     return (
         '<div class="scroll"><table><tbody>' + table + "</tbody></table></div>"

@@ -33,8 +33,9 @@ def figures() -> Iterator[Any]:
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    settings = {"text.parse_math": False, "svg.fonttype": "path", "svg.hashsalt": "tradegame"}
-    with matplotlib.rc_context(settings):
+    with matplotlib.rc_context(
+        {"text.parse_math": False, "svg.fonttype": "path", "svg.hashsalt": "tradegame"}
+    ):
         yield plt
 
 

@@ -87,7 +87,8 @@ def sensitivity_figure(s: Sensitivity, outcome: str | None = None, fmt: str = "s
         )
         left.set_title(f"Tornado: {outcome} (others at their medians)", fontsize=10)
         top = {
-            p: max((i for i in s.indices if i.parameter == p), key=lambda i: i.index) for p in params
+            p: max((i for i in s.indices if i.parameter == p), key=lambda i: i.index)
+            for p in params
         }
         order = params[::-1]
         values = [top[p].index for p in order]
@@ -98,7 +99,9 @@ def sensitivity_figure(s: Sensitivity, outcome: str | None = None, fmt: str = "s
         colors = ["#bbbbbb" if p in s.dead else "#54a24b" for p in order]
         right.barh(range(len(order)), values, xerr=errs, color=colors, ecolor="#333333", capsize=2)
         noise = max(i.ci95[1] for i in s.indices if i.parameter == DUMMY)
-        right.axvline(noise, color="#e45756", linestyle="--", linewidth=1, label="inert dummy (95 %)")
+        right.axvline(
+            noise, color="#e45756", linestyle="--", linewidth=1, label="inert dummy (95 %)"
+        )
         right.set_yticks(range(len(order)), order, fontsize=8)
         right.set_xlabel("PAWN index, largest over outcomes (grey: dead)")
         right.set_title(f"Global sensitivity from {s.samples:,} draws", fontsize=10)
