@@ -67,7 +67,7 @@ _STYLE = """
 :root { color-scheme: light; }
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
   sans-serif; color: #1f2328; background: #fff; margin: 0; line-height: 1.5; }
-main { max-width: 68rem; margin: 0 auto; padding: 1.5rem 2rem 4rem; }
+main { max-width: 74rem; margin: 0 auto; padding: 1.5rem 2rem 4rem; }
 h1 { font-size: 1.7rem; margin: 0.5rem 0 0.25rem; line-height: 1.25; }
 h2 { font-size: 1.3rem; margin: 2.5rem 0 0.75rem; padding-bottom: 0.3rem;
   border-bottom: 1px solid #d0d7de; }
@@ -165,6 +165,11 @@ def _plain(cell: Any) -> str:
     return "" if cell is None else str(cell)
 
 
+def _breakable(text: str) -> str:
+    """Escaped text that may wrap after a '/' (strategy names such as 'hold/license/extend')."""
+    return _e(text).replace("/", "/<wbr>")
+
+
 def _cell(cell: Any, justify: str) -> str:
     if isinstance(cell, Table | Group):
         return f"<td>{rich_html(cell)}</td>"
@@ -204,7 +209,8 @@ def rich_html(renderable: Any) -> str:
         out.append(f"<caption>{_e(title)}</caption>")
     numeric = ' class="num"'
     head = "".join(
-        f"<th{numeric if c.justify == 'right' else ''}>{_e(_plain(c.header))}</th>" for c in columns
+        f"<th{numeric if c.justify == 'right' else ''}>{_breakable(_plain(c.header))}</th>"
+        for c in columns
     )
     out.append(f"<thead><tr>{head}</tr></thead><tbody>")
     for r, row in enumerate(renderable.rows):
