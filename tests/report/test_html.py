@@ -15,6 +15,7 @@ import tradegame as tg
 from tradegame.analysis.report_data import PERCENTILES, gather
 from tradegame.montecarlo.result import NO_EQUILIBRIUM
 from tradegame.report.html import SECTIONS, format_report, html_report
+from tradegame.scenario.library import shipped_scenarios
 
 HOSTILE_TITLE = "<script>alert(1)</script>"
 HOSTILE_ATTR = '"><img src=x onerror=alert(1)>'
@@ -157,7 +158,7 @@ class _Tags(HTMLParser):
 
 #: Every element and attribute a report may hold: a scenario's text must add none.
 PAGE_TAGS = {"html", "head", "meta", "title", "style", "body", "main", "p", "h1", "h2", "h3"}
-PAGE_TAGS |= {"nav", "a", "section", "div", "table", "caption", "thead", "tbody", "tr", "th"}
+PAGE_TAGS |= {"nav", "a", "section", "div", "table", "thead", "tbody", "tr", "th", "wbr"}
 PAGE_TAGS |= {"td", "dl", "dt", "dd", "code", "pre", "figure", "figcaption"}
 SVG_TAGS = {"svg", "defs", "g", "path", "use", "clippath", "rect", "style", "polyline"}
 
@@ -222,3 +223,18 @@ def test_report_bad_input_is_one_line(cli, tmp_path: Path, args: list[str], mess
     assert r.code == 2
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+@pytest.mark.parametrize("name", [s.name for s in shipped_scenarios()])
+def test_every_shipped_scenario_makes_a_well_formed_report(name: str) -> None:
+    """Every kind of game: all sections, the figures the data has, only the page's elements."""
+    sc = tg.load_scenario(name)
+    data = gather(sc, samples=256, seed=1)
+    page = format_report(data)
+    parser = _Tags()
+    parser.feed(page)
+    assert parser.tags <= PAGE_TAGS | SVG_TAGS, parser.tags - PAGE_TAGS - SVG_TAGS
+    assert re.findall(r'<section id="([^"]+)">', page) == [k for k, _ in SECTIONS]
+    figures = re.findall(r'<figure id="figure-([a-z]+)">', page)
+    assert figures == ["outcomes"] + (["sensitivity"] if data.sensitivity else [])
+    assert (data.sensitivity is None) == all(not a.uncertain for a in data.assumptions)

@@ -77,9 +77,9 @@ p, dl { margin: 0.5rem 0; }
 nav { font-size: 0.9rem; margin: 1rem 0; padding: 0.5rem 0; border-top: 1px solid #d0d7de;
   border-bottom: 1px solid #d0d7de; display: flex; flex-wrap: wrap; gap: 0.2rem 1.1rem; }
 nav a { color: #0b5cad; text-decoration: none; white-space: nowrap; }
-.scroll { overflow-x: auto; margin: 0.75rem 0 1.25rem; }
+.scroll { overflow-x: auto; margin: 0.5rem 0 0.25rem; }
 table { border-collapse: collapse; font-size: 0.85rem; }
-caption { caption-side: top; text-align: left; font-weight: 600; padding: 0.25rem 0 0.4rem; }
+.table-title { font-weight: 600; font-size: 0.9rem; margin: 1.25rem 0 0.4rem; }
 th, td { padding: 0.3rem 0.6rem; border-bottom: 1px solid #e4e7eb; vertical-align: top; }
 th { background: #f3f5f7; text-align: left; font-weight: 600; border-bottom: 1px solid #c9ced4; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -88,7 +88,7 @@ tr.dim td { color: #8c959f; }
 tr.end td { border-bottom: 1px solid #9aa3ad; }
 td.eq { background: #e3f4e6; font-weight: 600; }
 .note { color: #3d444d; font-size: 0.85rem; white-space: pre-line; }
-.table-note { color: #57606a; font-size: 0.8rem; white-space: pre-line; margin: 0.25rem 0 0; }
+.table-note { color: #57606a; font-size: 0.8rem; white-space: pre-line; margin: 0.25rem 0 1rem; }
 figure { margin: 1rem 0 1.5rem; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { color: #57606a; font-size: 0.85rem; }
@@ -203,10 +203,10 @@ def rich_html(renderable: Any) -> str:
         return "".join(
             rich_html(cells[c][r]) for r in range(renderable.row_count) for c in range(len(columns))
         )
-    out = ['<div class="scroll"><table>']
     title = _plain(renderable.title)
-    if title:
-        out.append(f"<caption>{_e(title)}</caption>")
+    # The title above the table, not a <caption>: that would wrap to a narrow table's width.
+    out = [f'<p class="table-title">{_e(title)}</p>' if title else "", '<div class="scroll">']
+    out.append("<table>")
     numeric = ' class="num"'
     head = "".join(
         f"<th{numeric if c.justify == 'right' else ''}>{_breakable(_plain(c.header))}</th>"
@@ -221,10 +221,10 @@ def rich_html(renderable: Any) -> str:
         out.extend(_cell(cells[c][r], str(col.justify)) for c, col in enumerate(columns))
         out.append("</tr>")
     out.append("</tbody></table>")
+    out.append("</div>")
     caption = _plain(renderable.caption)
     if caption:
         out.append(f'<p class="table-note">{_e(caption)}</p>')
-    out.append("</div>")
     return "".join(out)
 
 
