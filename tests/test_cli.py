@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import subprocess
@@ -33,8 +32,10 @@ def test_run_writes_json_csv_and_plot(cli, tmp_path: Path) -> None:
     assert "one_backs_down" in result.stdout and "95 % interval" in result.stdout
     doc = json.loads(j.read_text())
     assert doc["method"]["samples"] == 3000 and doc["method"]["seed"] == 5
-    rows = list(csv.DictReader(io.StringIO(c.read_text())))
-    assert [r["outcome"] for r in rows] == [o["label"] for o in doc["outcomes"]]
+    # The provenance comes first, as comment lines; the table's columns are named as the JSON's.
+    lines = c.read_text().splitlines(keepends=True)
+    rows = list(csv.DictReader(line for line in lines if not line.startswith("#")))
+    assert [r["label"] for r in rows] == [o["label"] for o in doc["outcomes"]]
     assert float(rows[0]["probability"]) == doc["outcomes"][0]["probability"]
     assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(os.listdir(tmp_path)) == ["r.csv", "r.json", "r.png"]  # no temporary files
@@ -51,7 +52,7 @@ def test_output_files_get_ordinary_permissions(cli, tmp_path: Path) -> None:
     os.umask(umask)
     assert fresh.stat().st_mode & 0o777 == 0o666 & ~umask
     assert kept.stat().st_mode & 0o777 == 0o640  # an overwritten file keeps its mode
-    assert kept.read_text().startswith("outcome,")
+    assert kept.read_text().startswith("# tradegame_version: ")  # rewritten, not appended to
 
 
 def test_same_seed_same_json_bytes_through_the_cli(cli, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from tradegame import solvers
     from tradegame.analysis.compare import Comparison, compare
     from tradegame.analysis.sensitivity import Sensitivity, sensitivity
+    from tradegame.analysis.sweep import Sweep, sweep
     from tradegame.errors import ScenarioError, TradegameError
     from tradegame.montecarlo.result import SimulationResult
     from tradegame.montecarlo.simulate import simulate
@@ -40,6 +41,7 @@ __all__ = [
     "ScenarioError",
     "Sensitivity",
     "SimulationResult",
+    "Sweep",
     "TradegameError",
     "__version__",
     "compare",
@@ -49,6 +51,7 @@ __all__ = [
     "simulate",
     "solve",
     "solvers",
+    "sweep",
 ]
 
 _WHERE = {
@@ -61,6 +64,8 @@ _WHERE = {
     "Comparison": "tradegame.analysis.compare",
     "sensitivity": "tradegame.analysis.sensitivity",
     "Sensitivity": "tradegame.analysis.sensitivity",
+    "sweep": "tradegame.analysis.sweep",
+    "Sweep": "tradegame.analysis.sweep",
     "CentralSolution": "tradegame.play.solution",
     "Scenario": "tradegame.scenario.load",
     "load_scenario": "tradegame.scenario.load",

@@ -212,6 +212,17 @@ def _progress(enabled: bool) -> Iterator[Any]:
             state["bar"].stop()
 
 
+@contextmanager
+def _draws_refused(path: str | None) -> Iterator[None]:
+    """A run's draws that would not fit in memory: one line naming ``--draws``."""
+    from tradegame.montecarlo.draws import DrawsMemoryError
+
+    try:
+        yield
+    except DrawsMemoryError as exc:
+        raise BadInput(f"--draws {path}: {exc} (--samples, --max-memory in GiB)") from None
+
+
 @app.command()
 def run(
     scenario: ScenarioArg,
@@ -359,18 +370,28 @@ def run(
             "--words", help="Show ICD 203 likelihood words ('likely', ...) beside probabilities."
         ),
     ] = False,
+    draws_path: Annotated[
+        str | None,
+        typer.Option(
+            "--draws",
+            help="Write every draw's parameters, plays with their weights, outcome masses and "
+            "payoffs (.parquet or .csv); not with a checkpoint holding finished blocks.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate a scenario: outcome probabilities with 95 % intervals."""
     from tradegame.montecarlo.simulate import simulate
-    from tradegame.report.files import write_csv, write_json
+    from tradegame.report.files import DRAWS_FORMATS, write_csv, write_draws, write_json
     from tradegame.report.table import result_tables
 
-    for path in (json_path, csv_path, plot_path, checkpoint):
+    for path in (json_path, csv_path, plot_path, checkpoint, draws_path):
         _output(path)
     if plot_path is not None:
         _plot_name(plot_path, "--plot")
     if max_samples is not None and precision is None:
         raise BadInput("--max-samples: only with --precision (it caps a run that keeps drawing)")
+    if draws_path is not None and Path(draws_path).suffix.lower() not in DRAWS_FORMATS:
+        raise BadInput(f"--draws {draws_path}: use a .parquet or .csv file name")
     sc = _load(scenario)
     try:
         RunOptions.resolve(
@@ -386,7 +407,7 @@ def run(
             f"--{exc.option.replace('_', '-')} {exc.value}: {exc.reason} (scenario {sc.source})"
         ) from None
     to_stdout = json_path == "-"
-    with _progress(not quiet and not to_stdout) as progress:
+    with _progress(not quiet and not to_stdout) as progress, _draws_refused(draws_path):
         result = simulate(
             sc,
             samples,
@@ -404,7 +425,10 @@ def run(
             precision=precision,
             max_samples=max_samples,
             qmc=qmc,
+            keep_draws=draws_path is not None,
         )
+    if draws_path is not None:
+        write_draws(result, draws_path)
     if json_path is not None:
         if to_stdout:
             write_stdout(result.to_json())
@@ -769,6 +793,72 @@ def sensitivity(
         plot_sensitivity(result, plot_path, outcome)
     if json_path != "-":
         out.print(sensitivity_tables(result))
+
+
+@app.command()
+def sweep(
+    scenario: ScenarioArg,
+    params: Annotated[
+        list[str],
+        typer.Option(
+            "--param",
+            "-p",
+            help="PATH=LO:HI:N (N values from LO to HI), PATH=V1,V2,... or fix.LEVER=OPT1,OPT2; "
+            "once or twice.",
+        ),
+    ],
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples", "-n", min=1, max=MAX_SAMPLES, help="Draws per point (default: the file's)."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed", min=0, max=MAX_SEED, help="Random seed (default: the scenario's, else 0)."
+        ),
+    ] = None,
+    json_path: Annotated[
+        str | None,
+        typer.Option("--json", help="Write the grid as JSON ('-' for standard output)."),
+    ] = None,
+    csv_path: Annotated[
+        str | None,
+        typer.Option("--csv", help="Write the grid as CSV, a row per point and outcome."),
+    ] = None,
+    plot_path: Annotated[
+        str | None,
+        typer.Option("--plot", help="Write lines with bands, or a map for two axes (.png, .svg)."),
+    ] = None,
+) -> None:
+    """Outcome probabilities over a grid of one or two settings, on common random numbers."""
+    from tradegame.analysis.sweep import SweepError, parse_axis
+    from tradegame.analysis.sweep import sweep as run_sweep
+    from tradegame.report.sweep import plot_sweep, sweep_table
+
+    for path in (None if json_path == "-" else json_path, csv_path, plot_path):
+        _output(path)
+    if plot_path is not None:
+        _plot_name(plot_path, "--plot")
+    try:
+        axes = [parse_axis(p) for p in params]
+    except SweepError as exc:
+        raise BadInput(f"--param {exc}") from None
+    if len(axes) > 2:
+        raise BadInput("--param: a sweep takes one or two axes")
+    sc = _load(scenario)
+    result = run_sweep(sc, axes, samples=samples, seed=seed)
+    if json_path == "-":
+        write_stdout(result.to_json())
+    elif json_path is not None:
+        atomic_write_text(json_path, result.to_json())
+    if csv_path is not None:
+        atomic_write_text(csv_path, result.to_csv())
+    if plot_path is not None:
+        plot_sweep(result, plot_path)
+    if json_path != "-":
+        out.print(sweep_table(result))
 
 
 @app.command()

@@ -23,6 +23,8 @@ from numpy.typing import NDArray
 from tradegame.model.build import (
     NonFiniteError,
 )
+from tradegame.montecarlo.draws import BlockDraws, block_draws
+from tradegame.play.base import play_columns
 from tradegame.play.kinds import play_for
 from tradegame.play.options import RunOptions
 from tradegame.scenario.load import Scenario
@@ -46,28 +48,35 @@ class ChunkSolver:
     what workers send back: the run's totals are their sum over blocks *in
     block order*, whoever computed them.
 
+    When ``keep_draws`` is set, each block also carries its per-draw data
+    (:class:`~tradegame.montecarlo.draws.BlockDraws`), which travels with its
+    sums, so the run's frame is assembled in block order like its totals.
+
     Attributes
     ----------
     play : GamePlay
         How the scenario's draws are played (:func:`tradegame.play.play_for`);
         the only thing this layer knows of the kind of game.
+    keep_draws : bool
+        Whether blocks carry their per-draw data.
     """
 
     def __init__(
-        self, scenario: Scenario, options: RunOptions, seed: int, scheme: Scheme = "monte_carlo"
+        self,
+        scenario: Scenario,
+        options: RunOptions,
+        seed: int,
+        scheme: Scheme = "monte_carlo",
+        keep_draws: bool = False,
     ) -> None:
         self.scenario = scenario
         self.options = options
         self.sampler = ParameterSampler(scenario.spec.parameters, seed, scheme)
         self.play = play_for(scenario, options)
+        self.keep_draws = keep_draws
 
-    def columns(self, start: int, stop: int) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
-        """The per-draw quantities of draws ``start:stop`` (see :meth:`GamePlay.batch_columns`).
-
-        Returns
-        -------
-        columns : ndarray, shape (stop - start, K + 1 + n + L [+ T])
-        n_equilibria : ndarray of int, shape (stop - start,)
+    def parameters(self, start: int, stop: int) -> dict[str, NDArray[np.float64]]:
+        """The parameter draws ``start:stop``, each of shape (stop - start,), checked finite.
 
         Raises
         ------
@@ -84,10 +93,35 @@ class ChunkSolver:
                     float(values[bad[0]]),
                     ("parameters", name),
                 )
-        return self.play.batch_columns(params, stop - start)
+        return params
+
+    def columns(self, start: int, stop: int) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+        """The per-draw quantities of draws ``start:stop`` (see :meth:`GamePlay.batch_columns`).
+
+        Returns
+        -------
+        columns : ndarray, shape (stop - start, K + 1 + n + L [+ T])
+        n_equilibria : ndarray of int, shape (stop - start,)
+
+        Raises
+        ------
+        NonFiniteError
+            A parameter draw that is not finite (named, with its draw number).
+        """
+        return self.play.batch_columns(self.parameters(start, stop), stop - start)
 
     def solve(self, start: int, stop: int) -> list[BlockResult]:
-        cols, n_eq = self.columns(start, stop)
+        kept: list[BlockDraws | None] = [None] * -(-(stop - start) // BLOCK)
+        if self.keep_draws:
+            # What batch_columns does, keeping the batch: the same columns, bit for bit.
+            params = self.parameters(start, stop)
+            batch = self.play.play_batch(params, stop - start)
+            K = len(self.scenario.outcome_labels)
+            cols = play_columns(batch, self.play.indicators, K, self.play.reports_paths)
+            n_eq = batch.n_equilibria
+            kept = list(block_draws(start, params, batch, cols, K, len(self.play.players)))
+        else:
+            cols, n_eq = self.columns(start, stop)
         out: list[BlockResult] = []
         groups = self.sampler.groups
         for b0 in range(0, stop - start, BLOCK):
@@ -106,19 +140,24 @@ class ChunkSolver:
                     sums,
                     squares,
                     {int(k): int(c) for k, c in zip(*counts, strict=True)},
+                    kept[b0 // BLOCK],
                 )
             )
         return out
 
 
-#: A block's index, its sums per replicate (G, C), sums of squares (C,) and
-#: histogram of equilibrium counts.
-BlockResult = tuple[int, NDArray[np.float64], NDArray[np.float64], dict[int, int]]
+#: A block's index, its sums per replicate (G, C), sums of squares (C,), histogram of
+#: equilibrium counts and, when the run keeps its draws, its per-draw data.
+BlockResult = tuple[
+    int, NDArray[np.float64], NDArray[np.float64], dict[int, int], BlockDraws | None
+]
 
 _WORKER: dict[str, ChunkSolver] = {}
 
 
-def _worker_init(text: str, name: str, options: RunOptions, seed: int, scheme: Scheme) -> None:
+def _worker_init(
+    text: str, name: str, options: RunOptions, seed: int, scheme: Scheme, keep_draws: bool
+) -> None:
     from tradegame.scenario.load import parse_scenario
 
     # The parent handles Ctrl-C and SIGTERM and ends the pool. SIGINT has been
@@ -126,7 +165,7 @@ def _worker_init(text: str, name: str, options: RunOptions, seed: int, scheme: S
     # a worker quiet should anything unblock it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _WORKER["solver"] = ChunkSolver(parse_scenario(text, name), options, seed, scheme)
+    _WORKER["solver"] = ChunkSolver(parse_scenario(text, name), options, seed, scheme, keep_draws)
 
 
 def _worker_solve(chunk: tuple[int, int]) -> list[BlockResult]:
@@ -141,6 +180,7 @@ def run_pool(
     workers: int,
     finished: Callable[[list[BlockResult], int], None],
     scheme: Scheme = "monte_carlo",
+    keep_draws: bool = False,
 ) -> None:
     """Solve the pending chunks on a pool of ``workers`` processes, in any order.
 
@@ -159,7 +199,7 @@ def run_pool(
         max_workers=min(workers, len(pending)),
         mp_context=_QuietSpawnContext(),
         initializer=_worker_init,
-        initargs=(scenario.text, scenario.source, options, seed, scheme),
+        initargs=(scenario.text, scenario.source, options, seed, scheme, keep_draws),
     )
     chunks = iter(pending)
     running: dict[Future[list[BlockResult]], tuple[int, int]] = {}

@@ -11,12 +11,16 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from tradegame._html import html_block, html_table
 from tradegame.play.solution import CentralEquilibrium, CentralGame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "NO_EQUILIBRIUM",
@@ -219,6 +223,12 @@ class SimulationResult:
     ``max_samples`` (the cap), ``reached`` (every outcome's half-width below
     the target) and ``half_width`` (the largest one at the end)."""
 
+    draws: pd.DataFrame | None = field(default=None, compare=False, repr=False)
+    """Every draw's parameters, plays, outcome masses and payoffs, one row per
+    draw, when the run kept them (``simulate(..., keep_draws=True)``), else
+    ``None``; the columns are described in
+    :func:`tradegame.montecarlo.draws.draws_frame`. Not part of the JSON."""
+
     @property
     def confidence_interval(self) -> str:
         """How the 95 % intervals were computed, in words."""
@@ -241,6 +251,51 @@ class SimulationResult:
             if o.count == self.samples:  # a sum of per-draw masses, each at most 1
                 return o.label
         return None
+
+    def to_frame(self) -> pd.DataFrame:
+        """The outcome table as a pandas DataFrame, one row per outcome.
+
+        Columns ``label``, ``probability``, ``count``, ``ci95_low`` and
+        ``ci95_high``, named as in the JSON document and the CSV
+        (``outcomes[].label``, ..., ``ci95`` split in two), in rule order
+        with ``no_pure_equilibrium`` last.
+        """
+        import pandas as pd
+
+        return pd.DataFrame(
+            {
+                "label": [o.label for o in self.outcomes],
+                "probability": np.array([o.probability for o in self.outcomes], dtype=np.float64),
+                "count": np.array([o.count for o in self.outcomes], dtype=np.float64),
+                "ci95_low": np.array([o.ci95[0] for o in self.outcomes], dtype=np.float64),
+                "ci95_high": np.array([o.ci95[1] for o in self.outcomes], dtype=np.float64),
+            }
+        )
+
+    def _repr_html_(self) -> str:
+        """The outcome table for Jupyter; scenario text escaped (see :mod:`tradegame._html`)."""
+        rows = [
+            (o.label, f"{o.probability:.4f}", f"{o.ci95[0]:.4f} to {o.ci95[1]:.4f}", f"{o.count:g}")
+            for o in self.outcomes
+        ]
+        payoffs = [
+            (p, "n/a" if v is None else f"{v:.4g}") for p, v in self.expected_payoffs.items()
+        ]
+        return html_block(
+            self.scenario_title,
+            [
+                f"{self.samples:,} draws, seed {self.seed}; {self.solution}, "
+                f"selection {self.selection}; scenario {self.scenario_file} "
+                f"(sha256 {self.scenario_sha256[:12]}...); tradegame {self.tradegame_version}"
+            ],
+            [
+                html_table(["outcome", "probability", "95% interval", "draws"], rows),
+                html_table(
+                    ["player", f"expected payoff{f' ({self.units})' if self.units else ''}"],
+                    payoffs,
+                ),
+            ],
+        )
 
     @property
     def outcome_probabilities(self) -> dict[str, float]:

@@ -33,6 +33,13 @@ from tradegame.montecarlo.checkpoint import (
     save_checkpoint,
 )
 from tradegame.montecarlo.chunks import BlockResult, ChunkSolver, plan_chunks, run_pool
+from tradegame.montecarlo.draws import (
+    BlockDraws,
+    DrawsMemoryError,
+    draws_frame,
+    kept_bytes_per_draw,
+)
+from tradegame.montecarlo.progress import progress_bar
 from tradegame.montecarlo.result import (
     NO_EQUILIBRIUM,
     OutcomeEstimate,
@@ -53,6 +60,7 @@ __all__ = [
     "NO_EQUILIBRIUM",
     "CheckpointError",
     "ChunkSolver",
+    "DrawsMemoryError",
     "RunOptions",
     "simulate",
 ]
@@ -96,10 +104,11 @@ def simulate(
     workers: int = 1,
     checkpoint: str | Path | None = None,
     max_memory: int | None = None,
-    progress: ProgressCallback | None = None,
+    progress: ProgressCallback | bool | None = None,
     precision: float | None = None,
     max_samples: int | None = None,
     qmc: bool = False,
+    keep_draws: bool = False,
 ) -> SimulationResult:
     """Outcome probabilities of a scenario by Monte Carlo over its parameters.
 
@@ -142,9 +151,14 @@ def simulate(
         a game too large for one block of draws within it is refused before
         anything is allocated. Chunks aim at :data:`CHUNK_BYTES` (at least one
         block) unless ``chunk_size`` is given.
-    progress : callable, optional
-        Called as ``progress(done, total)`` after each chunk (``total`` grows
-        when a precision target asks for more draws).
+    progress : callable or bool, optional
+        A callable is called as ``progress(done, total)`` after each chunk
+        (``total`` grows when a precision target asks for more draws).
+        ``True`` shows a progress bar (on standard error, or in the notebook)
+        once the run looks longer than a second; ``False`` shows none. The
+        default, ``None``, shows one only in an interactive session: standard
+        error a terminal, or a Jupyter kernel; never in scripts whose output
+        is redirected, pipelines or tests.
     precision : float, optional
         A target for the 95 % half-width of every outcome's probability (for
         example 0.005, half a percentage point). The run first makes
@@ -165,6 +179,15 @@ def simulate(
         is rounded up to whole blocks of 2048, and intervals come from the
         spread of the replicates' means (Student's t,
         :func:`~tradegame.montecarlo.result.mean_estimates`).
+    keep_draws : bool, default False
+        Keep every draw's parameters, plays, outcome masses and payoffs, as
+        :attr:`SimulationResult.draws` (a pandas DataFrame, see
+        :func:`~tradegame.montecarlo.draws.draws_frame`). Memory grows with
+        the number of draws (:func:`~tradegame.montecarlo.draws.kept_bytes_per_draw`,
+        counted in ``max_memory``: a run whose draws would not fit is refused
+        before any draw); the result's JSON is the same either way. A run
+        that keeps its draws does not resume a checkpoint holding finished
+        blocks (their draws were not kept): it is refused before any draw.
 
     Returns
     -------
@@ -176,7 +199,10 @@ def simulate(
         When the game needs more memory than allowed (with the numbers).
     CheckpointError
         When a checkpoint file belongs to another run, is damaged, or is not
-        a file (one line naming the file and why).
+        a file, or holds finished blocks while ``keep_draws`` is set (one
+        line naming the file and why).
+    DrawsMemoryError
+        When ``keep_draws`` is set and the draws would not fit in ``max_memory``.
     """
     analysis = scenario.analysis
     samples = int(samples if samples is not None else analysis.samples)
@@ -231,7 +257,20 @@ def simulate(
                 "or options",
             )
         )
-    solver = ChunkSolver(scenario, options, seed, scheme)
+    if keep_draws:
+        # The kept draws stay in memory until the run ends: they come out of the budget
+        # (all the draws a precision target may ask for, up to its cap).
+        kept_bytes = max(samples, cap) * kept_bytes_per_draw(
+            len(scenario.spec.parameters), len(scenario.outcome_labels), len(scenario.players)
+        )
+        if fixed + per_draw * BLOCK + kept_bytes > budget:
+            raise DrawsMemoryError(
+                f"keeping every one of {max(samples, cap):,} draws needs about "
+                f"{_gib(kept_bytes)}, over the memory limit of {_gib(budget)} with the run's "
+                f"own {_gib(fixed + per_draw * BLOCK)}; ask for fewer draws or raise the limit"
+            )
+        fixed += kept_bytes
+    solver = ChunkSolver(scenario, options, seed, scheme, keep_draws)
     if chunk_size is None:
         target = min(CHUNK_BYTES, budget - fixed)
         chunk_size = max(1, target // (per_draw * BLOCK)) * BLOCK
@@ -246,50 +285,72 @@ def simulate(
     blocks: dict[int, Block] = {}
     if checkpoint is not None:
         blocks = load_checkpoint(checkpoint, meta)
+        if keep_draws and blocks:
+            raise CheckpointError(
+                f"{checkpoint}: checkpoint holds {len(blocks):,} finished block(s) whose draws "
+                "were not kept, so the per-draw data (--draws, keep_draws) cannot be resumed "
+                "from it; delete it, or resume without --draws"
+            )
+    kept: dict[int, BlockDraws] = {}
     target = samples
     done = 0
 
-    def finished(results: list[BlockResult], size: int) -> None:
-        nonlocal done
-        for index, sums, squares, counts in results:
-            blocks[index] = (sums, squares, counts)
-        done += size
-        if checkpoint is not None:
-            save_checkpoint(checkpoint, meta, blocks)
-        if progress is not None:
-            progress(done, target)
+    with progress_bar(progress) as report:
 
-    while True:
-        chunks = plan_chunks(target, chunk_size)
-        pending = [
-            c
-            for c in chunks
-            if any(b not in blocks for b in range(c[0] // BLOCK, -(-c[1] // BLOCK)))
-        ]
-        done = target - sum(stop - start for start, stop in pending)
-        if workers == 1 or len(pending) <= 1:
-            for start, stop in pending:
-                finished(solver.solve(start, stop), stop - start)
-        else:
-            run_pool(scenario, options, int(seed), pending, workers, finished, scheme)
-        totals, squares, eq_counts = _add_blocks(blocks, -(-target // BLOCK))
-        result = _result(scenario, solver, totals, squares, eq_counts, target, int(seed))
-        if precision is None:
+        def finished(results: list[BlockResult], size: int) -> None:
+            nonlocal done
+            for index, sums, squares, counts, draws in results:
+                blocks[index] = (sums, squares, counts)
+                if draws is not None:
+                    kept[index] = draws
+            done += size
+            if checkpoint is not None:
+                save_checkpoint(checkpoint, meta, blocks)
+            if report is not None:
+                report(done, target)
+
+        while True:
+            chunks = plan_chunks(target, chunk_size)
+            pending = [
+                c
+                for c in chunks
+                if any(b not in blocks for b in range(c[0] // BLOCK, -(-c[1] // BLOCK)))
+            ]
+            done = target - sum(stop - start for start, stop in pending)
+            if workers == 1 or len(pending) <= 1:
+                for start, stop in pending:
+                    finished(solver.solve(start, stop), stop - start)
+            else:
+                run_pool(
+                    scenario, options, int(seed), pending, workers, finished, scheme, keep_draws
+                )
+            totals, squares, eq_counts = _add_blocks(blocks, -(-target // BLOCK))
+            result = _result(scenario, solver, totals, squares, eq_counts, target, int(seed))
+            if precision is not None:
+                widest = max(o.half_width for o in result.outcomes)
+                if widest >= precision and target < cap:
+                    # Half-widths shrink as 1/sqrt(draws): aim at the target, a tenth to spare.
+                    want = target * (widest / precision) ** 2 * 1.1
+                    target = int(min(cap, max(target + BLOCK, -(-int(want) // BLOCK) * BLOCK)))
+                    continue
+                result = dataclasses.replace(
+                    result,
+                    precision={
+                        "target": precision,
+                        "max_samples": cap,
+                        "reached": widest < precision,
+                        "half_width": widest,
+                    },
+                )
+            if keep_draws:
+                frame = draws_frame(
+                    [kept[b] for b in range(-(-target // BLOCK))],  # block order, whoever solved
+                    solver.play,
+                    list(scenario.spec.parameters),
+                    scenario.outcome_labels,
+                )
+                result = dataclasses.replace(result, draws=frame)
             return result
-        widest = max(o.half_width for o in result.outcomes)
-        if widest < precision or target >= cap:
-            return dataclasses.replace(
-                result,
-                precision={
-                    "target": precision,
-                    "max_samples": cap,
-                    "reached": widest < precision,
-                    "half_width": widest,
-                },
-            )
-        # Half-widths shrink as 1/sqrt(draws): aim at the target with a tenth to spare.
-        want = target * (widest / precision) ** 2 * 1.1
-        target = int(min(cap, max(target + BLOCK, -(-int(want) // BLOCK) * BLOCK)))
 
 
 Block = tuple[NDArray[np.float64], NDArray[np.float64], dict[int, int]]

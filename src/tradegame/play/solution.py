@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tradegame._html import html_block, html_table
 from tradegame.model.tree import GameTree, Node
 from tradegame.solvers.dominance import DominanceResult
 
@@ -271,6 +272,46 @@ class CentralSolution:
     def to_json(self) -> str:
         """:meth:`to_dict` as indented JSON text, ending in a newline."""
         return json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
+
+    def _repr_html_(self) -> str:
+        """The central game's equilibria for Jupyter; scenario text escaped.
+
+        Formats what is here only (see :mod:`tradegame._html`): the
+        parameters' medians and each equilibrium (or equilibrium path) with
+        its outcome, payoffs and, for sequential games, probability.
+        """
+        sequential = self.kind != "simultaneous"
+        header = [
+            "path" if sequential else "equilibrium",
+            "outcome",
+            *(f"payoff {p}" for p in self.players),
+            *(["probability"] if sequential else []),
+        ]
+        rows = [
+            [
+                (" > " if sequential else ", ").join(f"{k}: {v}" for k, v in e.strategies.items()),
+                e.outcome,
+                *(f"{e.payoffs.get(p, float('nan')):.4g}" for p in self.players),
+                *(
+                    [f"{e.probability:.4g}" if e.probability is not None else ""]
+                    if sequential
+                    else []
+                ),
+            ]
+            for e in self.equilibria
+        ]
+        lines = [
+            f"central game (parameters at their medians): {self.kind}, {self.solution}, "
+            f"{len(self.equilibria)} equilibri{'um' if len(self.equilibria) == 1 else 'a'}"
+        ]
+        tables = [html_table(header, rows)]
+        if self.parameters:
+            tables.append(
+                html_table(
+                    ["parameter", "median"], [(k, f"{v:.4g}") for k, v in self.parameters.items()]
+                )
+            )
+        return html_block(self.title, lines, tables)
 
     def mixed_payoff(self, i: int, x: NDArray[np.float64], y: NDArray[np.float64]) -> float:
         """Player *i*'s expected payoff when the two players mix by ``x`` and ``y``."""

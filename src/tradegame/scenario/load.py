@@ -23,6 +23,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from tradegame._html import html_block, html_table
 from tradegame.errors import Location, ScenarioError
 from tradegame.scenario.expressions import CompiledExpression
 from tradegame.scenario.schema import Analysis, ScenarioFile
@@ -215,6 +216,37 @@ class Scenario:
     def title(self) -> str:
         return self.spec.title
 
+    def _repr_html_(self) -> str:
+        """The scenario at a glance for Jupyter: every text of the file escaped.
+
+        Title, description, file, kind, players with their levers and
+        options, parameters with their distributions, outcomes and sources.
+        The file may be untrusted (SECURITY.md): nothing of it is markup.
+        """
+        spec = self.spec
+        lines = [
+            *([spec.description.strip()] if spec.description else []),
+            f"{self.source} (sha256 {self.sha256[:12]}...), {self.kind_described}, "
+            f"{len(self.players)} players"
+            + (f", payoffs in {spec.units}" if spec.units else "")
+            + (f", as of {spec.as_of}" if spec.as_of else ""),
+        ]
+        levers = [
+            (p.name, lv.name, ", ".join(lv.options)) for p in self.players for lv in p.levers
+        ] + [("chance", lv.name, ", ".join(lv.options)) for lv in self.chance]
+        params = [
+            (name, getattr(d, "dist", type(d).__name__), _params_text(d))
+            for name, d in spec.parameters.items()
+        ]
+        tables = [
+            html_table(["player", "lever", "options"], levers),
+            html_table(["parameter", "distribution", "values"], params),
+            html_table(["outcome"], [(o,) for o in self.outcome_labels]),
+        ]
+        if spec.sources:
+            tables.append(html_table(["source", "reference"], spec.sources.items()))
+        return html_block(spec.title, lines, tables)
+
     @property
     def kind(self) -> GameKind:
         """How the players move: a 'tree:', 'stages:', or simultaneously."""
@@ -330,6 +362,13 @@ def _from_document(doc: YamlDocument, name: str) -> Scenario:
 def parse_scenario(text: str, name: str = "<string>") -> Scenario:
     """Load a scenario from YAML text (see :func:`load_scenario`)."""
     return _from_document(parse_yaml(text, name), name)
+
+
+def _params_text(dist: object) -> str:
+    """A distribution's fields but its kind, ``name=value`` (for the HTML view)."""
+    dump = getattr(dist, "model_dump", None)
+    fields = dump(exclude_none=True) if callable(dump) else {}
+    return ", ".join(f"{k}={v}" for k, v in fields.items() if k != "dist")
 
 
 def load_scenario(path: str | Path) -> Scenario:
