@@ -96,7 +96,8 @@ def test_json_and_csv_carry_std_error(cli, tmp_path: Path) -> None:
     result = cli("run", "classroom/chicken", "-n", "3000", "--seed", "5", "--json", j, "--csv", c)
     assert result.code == 0, result.stderr
     doc = json.loads(j.read_text())
-    rows = list(csv.DictReader(io.StringIO(c.read_text())))
+    table = [line for line in c.read_text().splitlines(True) if not line.startswith("#")]
+    rows = list(csv.DictReader(io.StringIO("".join(table))))
     for row, o in zip(rows, doc["outcomes"], strict=True):
         assert float(row["std_error"]) == o["std_error"]
         p, n = o["probability"], 3000

@@ -22,13 +22,19 @@ class TradegameError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """A place in a scenario file; ``line`` and ``column`` count from 1."""
+    """A place in a scenario file; ``line`` and ``column`` count from 1.
+
+    Line 0 is a place outside any file, named by ``file`` alone: the
+    command-line override that set a value (``--set analysis.seed``).
+    """
 
     file: str
     line: int = 1
     column: int = 1
 
     def __str__(self) -> str:
+        if self.line == 0:
+            return self.file
         return f"{self.file}:{self.line}:{self.column}"
 
 

@@ -118,3 +118,32 @@ def test_compare_on_the_command_line(cli: Any, tmp_path: Any) -> None:
     assert "Outcome probabilities" in res.stdout and "high" in res.stdout
     lone = cli("compare", a)
     assert lone.code == 2 and lone.stderr.count("\n") == 1
+
+
+def test_compare_a_scenario_with_its_variants_and_a_what_if(cli: Any) -> None:
+    res = cli(
+        "compare",
+        "madrid_2025",
+        "--variant",
+        "us_eases_chips",
+        "--set",
+        "parameters.china_resolve.median=12",
+        "-n",
+        "2048",
+        "--seed",
+        "4",
+        "--json",
+        "-",
+    )
+    assert res.code == 0, res.stderr
+    eases, same = json.loads(res.stdout)
+    assert eases["other"] == "variant us_eases_chips"
+    ease = next(d for d in eases["lever_options"] if d["key"] == ["us", "chip_controls", "ease"])
+    assert ease["other"] == 1.0  # the variant fixes the lever to 'ease'
+    # Setting a parameter to the value it has changes nothing, draw by draw.
+    assert same["other"].startswith("--set")
+    assert all(d["difference"] == 0.0 for d in same["outcomes"] + same["lever_options"])
+    nothing = cli("compare", "madrid_2025")
+    assert nothing.code == 2 and nothing.stderr.count("\n") == 1
+    unknown = cli("compare", "madrid_2025", "--variant", "dovish")
+    assert unknown.code == 2 and "dovish" in unknown.stderr

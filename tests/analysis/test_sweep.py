@@ -25,9 +25,9 @@ parameters:
   x: {dist: uniform, low: 0, high: 1}
   threshold: 0.5
 payoffs:
-  matrix:
-    - [[2, 2], [0, 0]]
-    - [[0, 0], [1, 1]]
+  matrix:                # going is dominant for both
+    - [[2, 2], [2, 0]]
+    - [[0, 2], [1, 1]]
 outcomes:
   high: x > threshold and a == 'go'
   stayed: a == 'stay'
@@ -65,7 +65,7 @@ def test_axes_are_read_or_refused_in_one_line() -> None:
         "uniform",
         "risk_dominant",
     )
-    for bad in ("nothing", "x=", "x=1:2", "x=a:b:3", "x=0:1:1", "fix.=a", "x=[1, 2]"):
+    for bad in ("nothing", "x=", "x=1:2", "x=a:b:3", "x=0:1:1", "fix.=a", "x=[1, 2]", "x=a,{b"):
         with pytest.raises(SweepError):
             parse_axis(bad)
 
@@ -89,7 +89,9 @@ def test_sweep_on_the_command_line(cli: Any, tmp_path: Any) -> None:
     )
     assert res.code == 0, res.stderr
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
-    assert len(rows) == 3 * 3 and rows[0]["parameters.threshold"] == "0.25"
+    outcomes = {r["outcome"] for r in rows}
+    assert {"high", "stayed", "low"} <= outcomes
+    assert len(rows) == 3 * len(outcomes) and rows[0]["parameters.threshold"] == "0.25"
     assert plot.read_text().startswith("<?xml")
     res = cli(
         "sweep",

@@ -89,6 +89,8 @@ def parse_axis(text: str) -> SweepAxis:
             raise SweepError(f"{text!r}: expected fix.LEVER=OPTION,OPTION,...")
         return SweepAxis(path, options)
     parts = spec.split(":")
+    if len(parts) not in (1, 3):
+        raise SweepError(f"{text!r}: a range is LO:HI:N (two numbers and a count)")
     if len(parts) == 3:
         try:
             lo, hi, n = float(parts[0]), float(parts[1]), int(parts[2])
@@ -102,7 +104,7 @@ def parse_axis(text: str) -> SweepAxis:
         try:
             values.append(yaml.safe_load(item.strip()))
         except yaml.YAMLError:
-            values.append(item.strip())
+            raise SweepError(f"{text!r}: {item.strip()!r} is not a scalar value") from None
     if not values or any(isinstance(v, dict | list) or v is None for v in values):
         raise SweepError(f"{text!r}: the values must be scalars, separated by commas")
     return SweepAxis(path, tuple(values))
@@ -241,6 +243,10 @@ def sweep(
     size = int(np.prod([len(a.values) for a in parsed]))
     if size > MAX_POINTS:
         raise SweepError(f"the grid has {size:,} points, over the limit of {MAX_POINTS}")
+    for axis in parsed:
+        if not axis.fixes and not _in_file(scenario, axis.path):
+            # An override may add a key (a new parameter, say): a sweep of one changes nothing.
+            raise SweepError(f"--param {axis.path}: the scenario has no such value to sweep")
     n = int(samples if samples is not None else scenario.analysis.samples)
     seed = int(seed if seed is not None else (scenario.analysis.seed or 0))
     points = []
@@ -268,6 +274,14 @@ def sweep(
         for p in points
     )
     return Sweep(scenario.source, n, seed, parsed, labels, full)
+
+
+def _in_file(scenario: Scenario, path: str) -> bool:
+    """Whether the dotted path names a value written in the scenario's file."""
+    if scenario.source_map is None:
+        return True
+    key = tuple(int(p) if p.isdigit() else p for p in path.split("."))
+    return key in scenario.source_map.values
 
 
 def _product(axes: Sequence[SweepAxis]) -> list[tuple[Any, ...]]:

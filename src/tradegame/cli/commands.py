@@ -22,7 +22,7 @@ from rich.table import Table
 
 from tradegame._text import printable
 from tradegame._version import __version__
-from tradegame.errors import ScenarioError, TradegameError
+from tradegame.errors import ScenarioError, ScenarioIssue, TradegameError
 from tradegame.montecarlo.simulate import MAX_SAMPLES
 from tradegame.play.options import RunOptionError, RunOptions
 from tradegame.report.files import (
@@ -60,6 +60,34 @@ ScenarioArg = Annotated[
     typer.Argument(
         help="Scenario file, the name of a shipped scenario (see 'tradegame list'), "
         "or '-' for standard input."
+    ),
+]
+
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="Override a scalar of the scenario, e.g. parameters.china_resolve.median=24 "
+        "(VALUE read as YAML; repeatable). The file is not changed.",
+    ),
+]
+FixOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fix",
+        metavar="LEVER=OPTION[,OPTION]",
+        help="Restrict a lever to some of its options (repeatable); a chance lever's kept "
+        "options are renormalised.",
+    ),
+]
+VariantOption = Annotated[
+    str | None,
+    typer.Option(
+        "--variant",
+        metavar="NAME",
+        help="Apply one variant of the scenario's 'variants:' block (before any --set and --fix).",
     ),
 ]
 
@@ -158,15 +186,38 @@ def _root(
 #: The scenarios this command loaded, by path: standard input can be read only once,
 #: and an error found later (a non-finite payoff, a QRE that fails) is located in the
 #: scenario that was loaded, not in a guess at which argument named it.
-_loaded: dict[str, Any] = {}
+_loaded: dict[Any, Any] = {}
 
 
-def _load(path: str) -> Any:
+def _overrides(sets: list[str] | None, fixes: list[str] | None, variant: str | None) -> Any:
+    """The ``--variant``, ``--set`` and ``--fix`` options as one record."""
+    from tradegame.scenario.overrides import Overrides, parse_fix_option, parse_set_option
+
+    return Overrides(
+        variant,
+        tuple(parse_set_option(s) for s in sets or ()),
+        tuple(parse_fix_option(f) for f in fixes or ()),
+    )
+
+
+def _load(
+    path: str,
+    sets: list[str] | None = None,
+    fixes: list[str] | None = None,
+    variant: str | None = None,
+) -> Any:
+    """The scenario at ``path``, with the command's overrides applied (loaded once)."""
     from tradegame.scenario.load import load_scenario
 
     if path not in _loaded:
         _loaded[path] = load_scenario(path)
-    return _loaded[path]
+    overrides = _overrides(sets, fixes, variant)
+    if not overrides:
+        return _loaded[path]
+    key = (path, overrides)
+    if key not in _loaded:
+        _loaded[key] = _loaded[path].apply(overrides)
+    return _loaded[key]
 
 
 def last_loaded() -> Any:
@@ -378,6 +429,9 @@ def run(
             "payoffs (.parquet or .csv); not with a checkpoint holding finished blocks.",
         ),
     ] = None,
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
 ) -> None:
     """Simulate a scenario: outcome probabilities with 95 % intervals."""
     from tradegame.montecarlo.simulate import simulate
@@ -392,7 +446,7 @@ def run(
         raise BadInput("--max-samples: only with --precision (it caps a run that keeps drawing)")
     if draws_path is not None and Path(draws_path).suffix.lower() not in DRAWS_FORMATS:
         raise BadInput(f"--draws {draws_path}: use a .parquet or .csv file name")
-    sc = _load(scenario)
+    sc = _load(scenario, set_, fix, variant)
     try:
         RunOptions.resolve(
             sc,
@@ -461,13 +515,16 @@ def solve(
         ),
     ] = False,
     max_memory: MaxMemoryOption = None,
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
 ) -> None:
     """Solve the central game (parameters at their medians), without Monte Carlo."""
     from tradegame.play.solve import solve as solve_central
     from tradegame.report.table import central_game_tables, dominance_table
 
     _output(None if json_path == "-" else json_path)
-    sc = _load(scenario)
+    sc = _load(scenario, set_, fix, variant)
     _check_budget(sc, "solve", "solve", max_memory)
     central = solve_central(sc, dominance=dominance)
     if json_path == "-":
@@ -499,6 +556,9 @@ def tree(
         ),
     ] = 400,
     max_memory: MaxMemoryOption = None,
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
 ) -> None:
     """Draw the game tree of a sequential scenario's central game, equilibrium path marked."""
     from tradegame.play.kinds import play_class
@@ -507,7 +567,7 @@ def tree(
 
     _output(plot)
     _plot_name(plot, "--plot")
-    sc = _load(scenario)
+    sc = _load(scenario, set_, fix, variant)
     if not play_class(sc).sequential:
         raise BadInput(
             f"{sc.source}: 'tree' draws sequential scenarios (with 'stages:' or a 'tree:'); "
@@ -543,12 +603,15 @@ def export(
         str | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
     max_memory: MaxMemoryOption = None,
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
 ) -> None:
     """Write the central game (parameters at medians) as a Gambit .nfg or .efg file."""
     from tradegame.interop.scenario_io import export_scenario
 
     _output(output)
-    sc = _load(scenario)
+    sc = _load(scenario, set_, fix, variant)
     _check_budget(sc, f"export --format {fmt}", fmt, max_memory)
     text = export_scenario(sc, fmt)
     if output is None:
@@ -621,13 +684,32 @@ def import_(
 @app.command()
 def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files to check.")],
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
 ) -> None:
-    """Check scenario files and report every problem in each; exit 2 if any has one."""
+    """Check scenario files and report every problem in each; exit 2 if any has one.
+
+    Every variant of a file is checked too (or only the overrides given).
+    """
     failed = 0
     for f in files:
         try:
             # The file's own analysis choices are checked as a run checks them.
-            RunOptions.resolve(_load(f))
+            sc = _load(f, set_, fix, variant)
+            RunOptions.resolve(sc)
+            if not sc.overrides:
+                issues = []
+                for name in sc.spec.variants:
+                    try:
+                        RunOptions.resolve(sc.variant(name))
+                    except ScenarioError as exc:
+                        issues += [
+                            ScenarioIssue(i.location, f"variant {name!r}: {i.message}")
+                            for i in exc.issues
+                        ]
+                if issues:
+                    raise ScenarioError(issues)
         except ScenarioError as exc:
             failed += 1
             for issue in exc.issues:
@@ -678,6 +760,16 @@ def compare(
         list[str] | None,
         typer.Argument(help="Scenarios to compare with the first (files or shipped names)."),
     ] = None,
+    variants: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--variant",
+            metavar="NAME",
+            help="Compare with this variant of the scenario's 'variants:' block (repeatable).",
+        ),
+    ] = None,
+    set_: SetOption = None,
+    fix: FixOption = None,
     samples: Annotated[
         int | None,
         typer.Option(
@@ -708,9 +800,15 @@ def compare(
         ),
     ] = None,
 ) -> None:
-    """Compare scenarios on common random numbers: probabilities and paired differences."""
+    """Compare a scenario with its variants, a what-if (--set, --fix) or other files.
+
+    Every side is run on common random numbers (the same seed: draw k of a
+    shared parameter is the same number on each side); differences are paired,
+    with 95 % intervals.
+    """
     import json as json_module
 
+    from tradegame.analysis.compare import CompareError
     from tradegame.analysis.compare import compare as compare_scenarios
     from tradegame.report.compare import comparison_tables, plot_comparisons
 
@@ -718,13 +816,26 @@ def compare(
     _output(plot_path)
     if plot_path is not None:
         _plot_name(plot_path, "--plot")
-    if not others:
-        raise BadInput("compare needs a second scenario to compare the first with")
     base = _load(scenario)
-    sides = [_load(o) for o in others]
-    comparisons = compare_scenarios(
-        base, sides, samples=samples, seed=seed, names=[scenario, *others]
-    )
+    sides = [_load(o) for o in others or []]
+    names = [scenario, *(others or [])]
+    for v in variants or []:
+        sides.append(_load(scenario, None, None, v))
+        names.append(f"variant {v}")
+    if set_ or fix:
+        sides.append(_load(scenario, set_, fix, None))
+        names.append(
+            " ".join([*(f"--set {x}" for x in set_ or []), *(f"--fix {x}" for x in fix or [])])
+        )
+    if not sides:
+        raise BadInput(
+            "compare needs something to compare the scenario with: another scenario, "
+            "--variant NAME, or --set/--fix"
+        )
+    try:
+        comparisons = compare_scenarios(base, sides, samples=samples, seed=seed, names=names)
+    except CompareError as exc:
+        raise BadInput(str(exc)) from None
     if json_path is not None:
         doc = json_module.dumps([c.to_dict() for c in comparisons], indent=2, allow_nan=False)
         if json_path == "-":
@@ -761,6 +872,9 @@ def sensitivity(
         str | None,
         typer.Option("--outcome", help="The tornado's outcome (default: the one moved most)."),
     ] = None,
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
     json_path: Annotated[
         str | None,
         typer.Option("--json", help="Write the analysis as JSON ('-' for standard output)."),
@@ -771,6 +885,7 @@ def sensitivity(
     ] = None,
 ) -> None:
     """Which assumptions drive the answer: a tornado, global indices, dead parameters."""
+    from tradegame.analysis.sensitivity import SensitivityError
     from tradegame.analysis.sensitivity import sensitivity as analyse
     from tradegame.report.sensitivity import plot_sensitivity, sensitivity_tables
 
@@ -778,13 +893,16 @@ def sensitivity(
     _output(plot_path)
     if plot_path is not None:
         _plot_name(plot_path, "--plot")
-    sc = _load(scenario)
+    sc = _load(scenario, set_, fix, variant)
     if outcome is not None and outcome not in sc.outcome_labels:
         raise BadInput(
             f"--outcome: {outcome!r} is not an outcome of {sc.source}; "
             f"its outcomes: {', '.join(sc.outcome_labels)}"
         )
-    result = analyse(sc, samples=samples, seed=seed)
+    try:
+        result = analyse(sc, samples=samples, seed=seed)
+    except SensitivityError as exc:
+        raise BadInput(str(exc)) from None
     if json_path == "-":
         write_stdout(result.to_json())
     elif json_path is not None:
@@ -831,6 +949,9 @@ def sweep(
         str | None,
         typer.Option("--plot", help="Write lines with bands, or a map for two axes (.png, .svg)."),
     ] = None,
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
 ) -> None:
     """Outcome probabilities over a grid of one or two settings, on common random numbers."""
     from tradegame.analysis.sweep import SweepError, parse_axis
@@ -847,8 +968,11 @@ def sweep(
         raise BadInput(f"--param {exc}") from None
     if len(axes) > 2:
         raise BadInput("--param: a sweep takes one or two axes")
-    sc = _load(scenario)
-    result = run_sweep(sc, axes, samples=samples, seed=seed)
+    sc = _load(scenario, set_, fix, variant)
+    try:
+        result = run_sweep(sc, axes, samples=samples, seed=seed)
+    except SweepError as exc:
+        raise BadInput(str(exc)) from None
     if json_path == "-":
         write_stdout(result.to_json())
     elif json_path is not None:

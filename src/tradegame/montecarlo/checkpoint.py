@@ -67,19 +67,24 @@ def checkpoint_identity(
 ) -> dict[str, Any]:
     """What a checkpoint must match to be resumed: everything a block's sums depend on.
 
-    The scenario file's sha256, the seed, the sample count (a precision
-    run's cap), the precision target, every :class:`RunOptions` field, the
-    sampling scheme and its number of replicates, the tradegame version and
-    the NumPy, SciPy and Python versions (the result records them, and its
-    bytes may depend on them), the sampling block size and the number of
-    outcomes and of summed columns per block.
+    The scenario file's sha256 and the overrides applied to it, the seed,
+    the sample count (a precision run's cap), the precision target, every
+    :class:`RunOptions` field, the sampling scheme and its number of
+    replicates, the tradegame version and the NumPy, SciPy and Python
+    versions (the result records them, and its bytes may depend on them),
+    the sampling block size and the number of outcomes and of summed columns
+    per block.
     """
     K = len(scenario.outcome_labels)
     play = solver.play
     paths = play.n_plays if play.reports_paths else 0
     n = len(play.players)
+    overrides = scenario.overrides.to_dict()
     return {
         "scenario_sha256": scenario.sha256,
+        # A checkpoint of another variant (or other overrides) of the file is refused;
+        # the key is absent without overrides, so older checkpoints still resume.
+        **({"overrides": overrides} if overrides else {}),
         "tradegame_version": __version__,
         "environment": run_environment(),
         "seed": int(seed),
@@ -331,6 +336,14 @@ def load_checkpoint(path: str | Path, meta: dict[str, Any]) -> dict[int, Block]:
     run = doc["run"]
     if not isinstance(run, dict):
         raise damaged("'run' is not an object")
+    # Overrides are in the identity only when some were applied (older checkpoints
+    # have none): compared first, so a run of another variant is named as such.
+    theirs_over, ours_over = run.get("overrides", {}), meta.get("overrides", {})
+    if not _same(theirs_over, ours_over):
+        raise CheckpointError(
+            f"{p}: checkpoint is for another run (overrides {_short(theirs_over)}, this run "
+            f"{_short(ours_over)}); {_RETRY}"
+        )
     for key, value in meta.items():
         if key not in run:
             raise damaged(f"the run has no {key!r}")

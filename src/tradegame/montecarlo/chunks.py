@@ -28,6 +28,7 @@ from tradegame.play.base import play_columns
 from tradegame.play.kinds import play_for
 from tradegame.play.options import RunOptions
 from tradegame.scenario.load import Scenario
+from tradegame.scenario.overrides import Overrides
 from tradegame.scenario.sampling import BLOCK, ParameterSampler, Scheme
 
 __all__ = ["BlockResult", "ChunkSolver", "plan_chunks", "run_pool"]
@@ -156,7 +157,13 @@ _WORKER: dict[str, ChunkSolver] = {}
 
 
 def _worker_init(
-    text: str, name: str, options: RunOptions, seed: int, scheme: Scheme, keep_draws: bool
+    text: str,
+    name: str,
+    overrides: Overrides,
+    options: RunOptions,
+    seed: int,
+    scheme: Scheme,
+    keep_draws: bool,
 ) -> None:
     from tradegame.scenario.load import parse_scenario
 
@@ -165,7 +172,9 @@ def _worker_init(
     # a worker quiet should anything unblock it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _WORKER["solver"] = ChunkSolver(parse_scenario(text, name), options, seed, scheme, keep_draws)
+    _WORKER["solver"] = ChunkSolver(
+        parse_scenario(text, name, overrides), options, seed, scheme, keep_draws
+    )
 
 
 def _worker_solve(chunk: tuple[int, int]) -> list[BlockResult]:
@@ -199,7 +208,15 @@ def run_pool(
         max_workers=min(workers, len(pending)),
         mp_context=_QuietSpawnContext(),
         initializer=_worker_init,
-        initargs=(scenario.text, scenario.source, options, seed, scheme, keep_draws),
+        initargs=(
+            scenario.text,
+            scenario.source,
+            scenario.overrides,
+            options,
+            seed,
+            scheme,
+            keep_draws,
+        ),
     )
     chunks = iter(pending)
     running: dict[Future[list[BlockResult]], tuple[int, int]] = {}

@@ -229,6 +229,10 @@ class SimulationResult:
     ``None``; the columns are described in
     :func:`tradegame.montecarlo.draws.draws_frame`. Not part of the JSON."""
 
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """What was applied to the scenario file (``variant``, ``set``, ``fix``; see
+    :class:`~tradegame.scenario.overrides.Overrides`); empty for the file as written."""
+
     @property
     def confidence_interval(self) -> str:
         """How the 95 % intervals were computed, in words."""
@@ -310,6 +314,8 @@ class SimulationResult:
                 "title": self.scenario_title,
                 "file": self.scenario_file,
                 "sha256": self.scenario_sha256,
+                # Only when some were applied: runs of files as written keep their bytes.
+                **({"overrides": self.overrides} if self.overrides else {}),
             },
             "method": {
                 "solution_concept": self.solution,

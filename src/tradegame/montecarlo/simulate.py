@@ -453,6 +453,12 @@ def _result(
         lever_errors.setdefault(player, {}).setdefault(lever, {})[option] = (
             None if np.isnan(errors[col]) else float(errors[col])
         )
+    # A lever a fix restricted lists every option of the file, the removed ones at 0,
+    # so that results of variants line up option by option.
+    for options in levers.values():
+        for lever, probs in options.items():
+            if lever in scenario.full_options:
+                options[lever] = {o: probs.get(o, 0.0) for o in scenario.full_options[lever]}
     paths: list[OutcomeEstimate] = []
     first_path = K + 1 + n + len(play.lever_keys)
     if play.reports_paths:
@@ -467,6 +473,7 @@ def _result(
         scenario_title=scenario.title,
         scenario_file=scenario.source,
         scenario_sha256=scenario.sha256,
+        overrides=scenario.overrides.to_dict(),
         tradegame_version=__version__,
         seed=int(seed),
         samples=samples,

@@ -195,6 +195,9 @@ class CentralSolution:
     dominance: DominanceResult | None = field(default=None, repr=False)
     tree: GameTree | None = field(default=None, repr=False)
     path: frozenset[Node] | None = field(default=None, repr=False)
+    overrides: dict[str, Any] = field(default_factory=dict)
+    """What was applied to the scenario file (``variant``, ``set``, ``fix``), as in a
+    run's ``scenario.overrides``; empty for the file as written."""
 
     def summary(self) -> CentralGame:
         """What a run reports of this central game (its ``central_game``)."""
@@ -213,6 +216,8 @@ class CentralSolution:
         """
         out: dict[str, Any] = {
             "scenario": self.title,
+            # Only when some were applied: the document of a file as written is unchanged.
+            **({"overrides": self.overrides} if self.overrides else {}),
             "kind": self.kind,
             "solution": self.solution,
             "players": list(self.players),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from tradegame.play.kinds import play_for
 from tradegame.play.options import RunOptions
 from tradegame.play.solution import CentralSolution
@@ -84,6 +86,9 @@ def solve(
         qre_lambda=qre_lambda,
         disagreement=disagreement,
     )
-    return play_for(scenario, options).central(
+    central = play_for(scenario, options).central(
         dominance=dominance, game_tree=game_tree, normal_form=normal_form
     )
+    if scenario.overrides:  # what made this scenario from its file, as a run records it
+        central = dataclasses.replace(central, overrides=scenario.overrides.to_dict())
+    return central

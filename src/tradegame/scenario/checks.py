@@ -160,7 +160,7 @@ class Checker(IssueLog):
         }
         levers = {lv.name: lv.options for p in players for lv in p.levers}
         levers.update({c: tuple(spec.options) for c, spec in self.spec.chance.items()})
-        return Namespace(frozenset(numbers - set(terms)), levers), terms
+        return Namespace(frozenset(numbers - set(terms)), levers, removed=self.doc.removed), terms
 
     def _stage_options(
         self, players: tuple[PlayerSpec, ...], levers: tuple[str, ...]

@@ -130,6 +130,10 @@ class Namespace:
     levers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     conditions: frozenset[str] = frozenset()
     """Names among ``numbers`` whose values are truth values (condition terms)."""
+    removed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Lever name -> options a ``--fix`` removed from the game. Comparing the lever
+    with one stays valid and is simply false (``==``) or true (``!=``): the lever
+    never takes it, so expressions written for the whole game keep their meaning."""
 
     def all_names(self) -> list[str]:
         return sorted(set(self.numbers) | set(self.levers))
@@ -523,6 +527,8 @@ class _Compiler:
 
     def _option_index(self, node: ast.AST, lever: str, option: str) -> int:
         options = list(self.ns.levers[lever])
+        if option in self.ns.removed.get(lever, ()):
+            return -1  # no option has this index: == is false, != is true
         if option not in options:
             raise self.fail(
                 node,

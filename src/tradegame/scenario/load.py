@@ -17,15 +17,18 @@ made of) and the entry points :func:`load_scenario` and :func:`parse_scenario`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from tradegame._html import html_block, html_table
 from tradegame.errors import Location, ScenarioError
 from tradegame.scenario.expressions import CompiledExpression
+from tradegame.scenario.overrides import Overrides, apply_overrides, explain
 from tradegame.scenario.schema import Analysis, ScenarioFile
 from tradegame.scenario.schema_errors import pydantic_issues, raw_expression_issues
 from tradegame.scenario.vocabulary import GameKind, NoEquilibrium, Solution
@@ -205,6 +208,66 @@ class Scenario:
     (``None``: no discounting); see :attr:`StagePlan.delay`."""
     tree: TreePlan | None = None
     """Scenarios with a 'tree:': the game tree (``None`` otherwise)."""
+    overrides: Overrides = dataclasses.field(default_factory=Overrides)
+    """What was applied to the file's text to make this scenario (a variant,
+    ``--set`` values, ``--fix`` restrictions); empty for the file as written."""
+    full_options: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    """Levers a fix restricted -> all their options in the file, in file order
+    (results give the removed ones probability 0)."""
+
+    def with_overrides(
+        self,
+        sets: Mapping[str, Any] | None = None,
+        *,
+        fix: Mapping[str, Sequence[str] | str] | None = None,
+    ) -> Scenario:
+        """A new scenario with values set and levers restricted (the file is not rewritten).
+
+        Parameters
+        ----------
+        sets : mapping of str to scalar, optional
+            Dotted path of a scalar of the file -> its new value, e.g.
+            ``{"parameters.china_resolve.median": 24}``.
+        fix : mapping of str to option names, optional
+            Lever -> the option or options kept, e.g. ``{"chip_controls": ["license"]}``.
+
+        Returns
+        -------
+        Scenario
+            Checked like a file; :attr:`overrides` records these overrides after
+            any already applied to this scenario.
+
+        Raises
+        ------
+        ScenarioError
+            Located at the override, or in the file with the override named.
+
+        Examples
+        --------
+        >>> import tradegame as tg
+        >>> sc = tg.load_scenario("madrid_2025")
+        >>> what_if = sc.with_overrides(fix={"chip_controls": "ease"})
+        >>> [lv.options for lv in what_if.levers if lv.name == "chip_controls"]
+        [('ease',)]
+        >>> what_if.overrides.to_dict(), sc.overrides.to_dict()
+        ({'fix': {'chip_controls': ['ease']}}, {})
+        """
+        return self.apply(Overrides.make(sets, fix))
+
+    def variant(self, name: str) -> Scenario:
+        """A new scenario: the file's variant ``name`` (its 'set:' and 'fix:') applied."""
+        return self.apply(Overrides(name))
+
+    def apply(self, overrides: Overrides) -> Scenario:
+        """A new scenario: ``overrides`` applied after those already applied to this one."""
+        if not overrides:
+            return self
+        return parse_scenario(self.text, self.source, self.overrides.then(overrides))
+
+    @property
+    def base(self) -> Scenario:
+        """The scenario of the file as written (this one if nothing was applied)."""
+        return parse_scenario(self.text, self.source) if self.overrides else self
 
     def locate(self, path: tuple[str | int, ...]) -> Location:
         """File, line and column of a part of the scenario, e.g. ``("payoffs", "us")``."""
@@ -337,7 +400,26 @@ class Scenario:
         return tuple(lv for p in self.players for lv in p.levers)
 
 
-def _from_document(doc: YamlDocument, name: str) -> Scenario:
+def _from_document(doc: YamlDocument, name: str, overrides: Overrides | None = None) -> Scenario:
+    """The scenario of a parsed file, with overrides applied if any.
+
+    The file as written must load first (its own errors are its own); the
+    overridden copy is then checked by the same passes.
+    """
+    base = _checked(doc, name)
+    if not overrides:
+        return base
+    changed = apply_overrides(doc, base, overrides)
+    try:
+        sc = _checked(changed, name)
+    except ScenarioError as exc:
+        raise explain(exc, changed, overrides) from None
+    every = (*base.levers, *base.chance)
+    full = {lv.name: lv.options for lv in every if lv.name in changed.removed}
+    return dataclasses.replace(sc, overrides=overrides, full_options=full)
+
+
+def _checked(doc: YamlDocument, name: str) -> Scenario:
     # Imported here: the meaning checks build a Scenario, so they import this module.
     from tradegame.scenario.meaning import check_meaning
 
@@ -359,9 +441,11 @@ def _from_document(doc: YamlDocument, name: str) -> Scenario:
     return check_meaning(doc, spec, name)
 
 
-def parse_scenario(text: str, name: str = "<string>") -> Scenario:
-    """Load a scenario from YAML text (see :func:`load_scenario`)."""
-    return _from_document(parse_yaml(text, name), name)
+def parse_scenario(
+    text: str, name: str = "<string>", overrides: Overrides | None = None
+) -> Scenario:
+    """Load a scenario from YAML text, with overrides if given (see :func:`load_scenario`)."""
+    return _from_document(parse_yaml(text, name), name, overrides)
 
 
 def _params_text(dist: object) -> str:

@@ -51,7 +51,8 @@ def _discounts(
         text = spec.players[p.name].discount
         path: tuple[str | int, ...] = ("players", p.name, "discount")
         compiled = None
-        if text is not None and not delays:
+        if text is not None and not delays and not ck.doc.removed:
+            # (After a --fix that removed every delaying option it is unused on purpose.)
             ck.add(
                 path,
                 "'discount' needs stages with 'delay:' options (what delays the game); "
@@ -124,7 +125,7 @@ def check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
     if isinstance(spec.payoffs, MatrixPayoffs | TablePayoffs) or is_tree:
         # Matrix and table cells (and tree outcomes) are numbers per draw; terms feeding
         # them cannot read levers.
-        ns = Namespace(ns.numbers - option_fields, {}, ns.conditions)
+        ns = Namespace(ns.numbers - option_fields, {}, ns.conditions, ns.removed)
 
     terms: list[tuple[str, CompiledExpression]] = []
     for tname in term_names:
@@ -134,7 +135,7 @@ def check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
             terms.append((tname, compiled))
             if compiled.is_boolean:
                 conditions = conditions | {tname}
-        ns = Namespace(ns.numbers | {tname}, ns.levers, conditions)
+        ns = Namespace(ns.numbers | {tname}, ns.levers, conditions, ns.removed)
 
     # Chance probabilities vary by draw only: parameters and terms that read no lever.
     lever_names = set(ns.levers)
@@ -264,7 +265,7 @@ def check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
     # Outcome rules label profiles: they read every lever, chance levers included.
     levers = {lv.name: lv.options for p in players for lv in p.levers}
     levers.update({lv.name: lv.options for lv in chance_levers})
-    outcome_ns = Namespace(ns.numbers | option_fields, levers, ns.conditions)
+    outcome_ns = Namespace(ns.numbers | option_fields, levers, ns.conditions, ns.removed)
     for label, text in (spec.outcomes or {}).items():
         if label == "otherwise":
             continue

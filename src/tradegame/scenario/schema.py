@@ -47,6 +47,7 @@ __all__ = [
     "TreeNode",
     "TreeOutcome",
     "TreeSpec",
+    "Variant",
     "scenario_json_schema",
 ]
 
@@ -400,6 +401,27 @@ class TreeSpec(_Strict):
     """Lever -> the label of its information set in Gambit files (default none)."""
 
 
+OverrideValue = str | int | float | bool | None
+
+
+class Variant(_Strict):
+    """A named what-if: values of the scenario changed and levers restricted.
+
+    Applied by ``--variant NAME`` (or ``Scenario.variant(NAME)``) to a copy of the
+    scenario; the file itself is never rewritten. See
+    :mod:`tradegame.scenario.overrides`.
+    """
+
+    description: str | None = None
+    """What the variant stands for."""
+    set_: dict[str, OverrideValue] = Field(default_factory=dict, alias="set")
+    """Dotted path of a scalar of this file -> its value in the variant, as
+    ``--set PATH=VALUE`` (e.g. ``parameters.china_resolve.median: 24``)."""
+    fix: dict[Identifier, Identifier | list[Identifier]] = Field(default_factory=dict)
+    """Lever (a player's or a chance lever) -> the option or options kept, as
+    ``--fix LEVER=OPTION[,OPTION]``."""
+
+
 def _field_title(name: str, field: Any) -> str:
     # Pydantic's own title of a field, which it leaves out for an enum's field.
     return name.title().replace("_", " ").strip()
@@ -480,6 +502,9 @@ class ScenarioFile(_Strict):
     """The game tree, node by node: any extensive game, instead of 'stages:',
     'payoffs:' and 'outcomes:'."""
     analysis: Analysis = Field(default_factory=Analysis)
+    variants: dict[Identifier, Variant] = Field(default_factory=dict)
+    """Named what-ifs: sets of overrides ('set:') and lever restrictions ('fix:'),
+    chosen with ``--variant NAME``."""
 
     @field_validator("parameters", mode="before")
     @classmethod

@@ -181,28 +181,30 @@ def tree_plan(
             stack.append((node.then[opts[a]], (*history, a), (*path, "then", opts[a])))
     if ck.issues:  # the walk stopped early: what it did not reach is not unused
         return None
-    for p in players:
-        for lv in p.levers:
+    # A --fix cut branches of the tree: what only they reached is unused on purpose.
+    if not ck.doc.removed:
+        for p in players:
+            for lv in p.levers:
+                if lv.name not in used_levers:
+                    ck.add(
+                        ("players", p.name, "levers", lv.name),
+                        f"lever {lv.name!r} is never moved in the tree",
+                        key=True,
+                    )
+        for lv in chance_levers:
             if lv.name not in used_levers:
                 ck.add(
-                    ("players", p.name, "levers", lv.name),
-                    f"lever {lv.name!r} is never moved in the tree",
+                    ("chance", lv.name),
+                    f"chance lever {lv.name!r} is never moved in the tree",
                     key=True,
                 )
-    for lv in chance_levers:
-        if lv.name not in used_levers:
-            ck.add(
-                ("chance", lv.name),
-                f"chance lever {lv.name!r} is never moved in the tree",
-                key=True,
-            )
-    for oname in tree.outcomes:
-        if oname not in used_outcomes:
-            ck.add(
-                (*base, "outcomes", oname),
-                f"outcome {oname!r} is never reached: no node of the tree pays it",
-                key=True,
-            )
+        for oname in tree.outcomes:
+            if oname not in used_outcomes:
+                ck.add(
+                    (*base, "outcomes", oname),
+                    f"outcome {oname!r} is never reached: no node of the tree pays it",
+                    key=True,
+                )
     for lname in tree.infoset_labels:
         if lname not in options:
             ck.add(

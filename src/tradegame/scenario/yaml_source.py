@@ -79,6 +79,8 @@ class SourceMap:
     file: str
     values: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
+    overridden: dict[Path_, Location] = field(default_factory=dict)
+    """Paths an override set (``--set``, a variant): located at the override."""
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
         """Location of ``path``, or of its nearest recorded ancestor.
@@ -94,11 +96,13 @@ class SourceMap:
         known: list[str | int] = []
         for part in path:
             candidate = (*known, part)
-            if candidate in self.values:
+            if candidate in self.values or candidate in self.overridden:
                 known.append(part)
             elif isinstance(part, str) and part.isdigit() and (*known, int(part)) in self.values:
                 known.append(int(part))
         where = tuple(known)
+        if where in self.overridden:
+            return self.overridden[where]
         table = self.keys if key and where in self.keys else self.values
         line, column = table.get(where, (1, 1))
         return Location(self.file, line, column)
@@ -111,6 +115,9 @@ class YamlDocument:
     data: Any
     source: SourceMap
     text: str
+    removed: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Lever -> options a ``--fix`` removed from ``data`` (see
+    :mod:`tradegame.scenario.overrides`); expressions may still name them."""
 
 
 def _error(file: str, line: int, column: int, message: str) -> ScenarioError:
