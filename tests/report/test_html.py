@@ -12,7 +12,7 @@ import pytest
 from scipy import stats
 
 import tradegame as tg
-from tradegame.analysis.report_data import PERCENTILES, gather
+from tradegame.analysis.report_data import PERCENTILES, gather, variant_names
 from tradegame.montecarlo.result import NO_EQUILIBRIUM
 from tradegame.report.html import SECTIONS, format_report, html_report
 from tradegame.scenario.library import shipped_scenarios
@@ -125,10 +125,6 @@ def test_compared_with_itself_as_a_file_every_difference_is_zero() -> None:
 
 def test_variants_are_compared_when_the_scenario_has_them() -> None:
     sc = tg.load_scenario("madrid_2025")
-    if not hasattr(sc, "variant"):
-        pytest.skip("scenarios have no variants: on this branch ('variants:' is issue 11, part 1)")
-    from tradegame.analysis.report_data import variant_names
-
     names = variant_names(sc)
     assert names, "madrid_2025 ships variants"
     data = gather(sc, samples=512, seed=3)
@@ -236,5 +232,37 @@ def test_every_shipped_scenario_makes_a_well_formed_report(name: str) -> None:
     assert parser.tags <= PAGE_TAGS | SVG_TAGS, parser.tags - PAGE_TAGS - SVG_TAGS
     assert re.findall(r'<section id="([^"]+)">', page) == [k for k, _ in SECTIONS]
     figures = re.findall(r'<figure id="figure-([a-z]+)">', page)
-    assert figures == ["outcomes"] + (["sensitivity"] if data.sensitivity else [])
+    expected = ["outcomes"] + (["variants"] if data.comparisons else [])
+    assert figures == expected + (["sensitivity"] if data.sensitivity else [])
+    assert len(data.comparisons) == len(sc.spec.variants)
     assert (data.sensitivity is None) == all(not a.uncertain for a in data.assumptions)
+
+
+def test_report_of_a_what_if_names_its_overrides(cli, tmp_path: Path) -> None:
+    """--variant, --set and --fix: the page is the Python one's, and its command gives them."""
+    out = tmp_path / "r.html"
+    args = ["--variant", "hawkish_beijing", "--set", "parameters.us_resolve.median=15"]
+    r = cli("report", "madrid_2025", "-o", out, "-n", "300", "--seed", "3", *args)
+    assert r.code == 0, r.stderr
+    sc = (
+        tg.load_scenario("madrid_2025")
+        .variant("hawkish_beijing")
+        .with_overrides({"parameters.us_resolve.median": 15})
+    )
+    page = out.read_text(encoding="utf-8")
+    assert page == html_report(sc, 300, 3, output=str(out))
+    assert f"madrid_2025.yaml {' '.join(args)} -o {out}" in page
+    # The variant is the report's scenario: compared with the other variant, not with itself.
+    assert "<h3>variant us_eases_chips</h3>" in page
+    assert "<h3>variant hawkish_beijing</h3>" not in page
+
+
+def test_a_variant_that_conflicts_with_a_fix_is_named_not_compared() -> None:
+    """us_eases_chips keeps 'ease', which --fix removed: the report says so, and goes on."""
+    sc = tg.load_scenario("madrid_2025").with_overrides(fix={"chip_controls": "license"})
+    data = gather(sc, samples=300, seed=3)
+    assert [name for name, _ in data.variants_skipped] == ["us_eases_chips"]
+    assert [c.other for c in data.comparisons] == ["variant hawkish_beijing"]
+    page = format_report(data)
+    assert "Variant us_eases_chips is not compared" in page
+    assert "--fix chip_controls=license" in page

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from tradegame._version import __version__
 from tradegame.analysis.compare import Comparison, compare
 from tradegame.analysis.sensitivity import Sensitivity, SensitivityError, sensitivity
+from tradegame.errors import ScenarioError
 from tradegame.montecarlo.result import SimulationResult, run_environment
 from tradegame.montecarlo.simulate import simulate
 from tradegame.play.solution import CentralSolution
@@ -84,6 +84,8 @@ class ReportData:
         Versions of tradegame, Python, NumPy and SciPy.
     others : tuple of str
         The files of the other scenarios compared (not variants).
+    variants_skipped : tuple of (str, str)
+        Variants that cannot be applied on top of the scenario's overrides, and why.
     """
 
     scenario: Scenario
@@ -98,20 +100,12 @@ class ReportData:
     sensitivity_note: str | None
     environment: dict[str, str]
     others: tuple[str, ...] = ()
+    variants_skipped: tuple[tuple[str, str], ...] = ()
 
 
 def variant_names(scenario: Scenario) -> tuple[str, ...]:
     """The names of the scenario's ``variants:`` block, in file order (none without one)."""
-    return tuple(_variants(scenario))
-
-
-def _variants(scenario: Scenario) -> dict[str, Any]:
-    # The block is read where the schema keeps it; a scenario format without
-    # variants has none.
-    found = getattr(scenario, "variants", None)
-    if found is None:
-        found = getattr(scenario.spec, "variants", None)
-    return dict(found or {})
+    return tuple(scenario.spec.variants)
 
 
 def gather(
@@ -154,10 +148,23 @@ def gather(
     central = solve(scenario)
     dists = scenario.spec.parameters
     assumptions = tuple(Assumption(name, d, _percentiles(d)) for name, d in dists.items())
-    variants = _variants(scenario)
-    sides = [scenario.variant(name) for name in variants] if variants else []  # type: ignore[attr-defined]
+    # A report of a variant compares it with the others, not with itself. A variant is
+    # applied on top of the report's own --set and --fix; one that cannot be (it keeps an
+    # option a --fix removed) is named with the reason, not compared.
+    variants = {}
+    sides = []
+    skipped = []
+    for name, v in scenario.spec.variants.items():
+        if name == scenario.overrides.variant:
+            continue
+        try:
+            sides.append(scenario.variant(name))
+        except ScenarioError as exc:
+            skipped.append((name, "; ".join(i.message for i in exc.issues)))
+            continue
+        variants[name] = v
     names = [f"variant {name}" for name in variants] + [o.source for o in others]
-    described = [getattr(v, "description", None) for v in variants.values()]
+    described = [v.description for v in variants.values()]
     compared = tuple(zip(names, [*described, *([None] * len(others))], strict=True))
     comparisons: tuple[Comparison, ...] = ()
     if sides or others:
@@ -187,6 +194,7 @@ def gather(
         sensitivity_note=note,
         environment={"tradegame": __version__, **run_environment()},
         others=tuple(o.source for o in others),
+        variants_skipped=tuple(skipped),
     )
 
 

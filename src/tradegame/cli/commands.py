@@ -1019,6 +1019,9 @@ def report(
             help="Another scenario to compare with this one, after its variants (repeatable).",
         ),
     ] = None,
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
     max_memory: MaxMemoryOption = None,
 ) -> None:
     """Write one self-contained HTML report: assumptions, equilibria, outcomes, variants,
@@ -1027,7 +1030,7 @@ def report(
     from tradegame.report.html import format_report
 
     _output(output)
-    sc = _load(scenario)
+    sc = _load(scenario, set_, fix, variant)
     others = [_load(o) for o in compare_with or ()]
     _check_budget(sc, "report", "solve", max_memory)
     RunOptions.resolve(sc)  # the file's own analysis choices, located, before any draw

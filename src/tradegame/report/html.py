@@ -353,12 +353,18 @@ def _outcomes_section(data: ReportData) -> str:
 
 
 def _variants_section(data: ReportData) -> str:
+    skipped = "".join(
+        f'<p class="note">Variant {_e(name)} is not compared: it cannot be applied on top of '
+        f"this report's overrides ({_e(why)}).</p>"
+        for name, why in data.variants_skipped
+    )
     if not data.comparisons:
-        return (
+        return skipped or (
             "<p>The scenario has no <code>variants:</code> block, and no other scenario was "
             "given to compare it with.</p>"
         )
     out = [
+        skipped,
         f"<p>Each side is run on the same {data.samples:,} draws (common random numbers, "
         f"seed {data.seed}): a difference is the effect of the change alone, with its 95 % "
         "paired interval.</p>",
@@ -403,6 +409,40 @@ def _sensitivity_section(data: ReportData) -> str:
     )
 
 
+def _override_options(sc: Scenario) -> list[str]:
+    """The command-line options that give a scenario its overrides (none for a plain file)."""
+    o = sc.overrides
+    if not o:
+        return []
+    words = [f"--variant {shlex.quote(o.variant)}"] if o.variant is not None else []
+    words += [f"--set {shlex.quote(f'{p}={_yaml_scalar(v)}')}" for p, v in o.sets]
+    words += [f"--fix {shlex.quote(f'{lv}={chr(44).join(kept)}')}" for lv, kept in o.fixes]
+    return words
+
+
+def _yaml_scalar(value: Any) -> str:
+    # --set reads its value as YAML: None and booleans in YAML's words.
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _python_scenario(sc: Scenario) -> str:
+    """The Python expression that loads a scenario with its overrides."""
+    code = f"tg.load_scenario({sc.source!r})"
+    o = sc.overrides
+    if not o:
+        return code
+    if o.variant is not None:
+        code += f".variant({o.variant!r})"
+    if o.sets or o.fixes:
+        fix = {lv: list(kept) for lv, kept in o.fixes}
+        code += f".with_overrides({dict(o.sets)!r}, fix={fix!r})"
+    return code
+
+
 def _command(data: ReportData, output: str) -> str:
     source = data.scenario.source
     scenario = "-" if source == "<stdin>" else shlex.quote(source)
@@ -410,6 +450,7 @@ def _command(data: ReportData, output: str) -> str:
         "tradegame",
         "report",
         scenario,
+        *_override_options(data.scenario),
         *(f"--compare {shlex.quote(o)}" for o in data.others),
         "-o",
         shlex.quote(output),
@@ -433,15 +474,14 @@ def _reproduce_section(data: ReportData, output: str) -> str:
         ("intervals", r.confidence_interval),
         *((f"{k} version", v) for k, v in data.environment.items()),
     ]
-    overrides = getattr(sc, "overrides", None)
-    if overrides:
-        rows.append(("overrides applied", str(overrides.to_dict())))
+    if sc.overrides:
+        rows.append(("overrides applied", sc.overrides.describe()))
     table = "".join(f"<tr><th>{_e(k)}</th><td><code>{_e(v)}</code></td></tr>" for k, v in rows)
     others = "".join(f", tg.load_scenario({o!r})" for o in data.others)
     python = (
         "import tradegame as tg\n"
         "from tradegame.report.html import html_report\n\n"
-        f"page = html_report(tg.load_scenario({sc.source!r}), samples={data.samples}, "
+        f"page = html_report({_python_scenario(sc)}, samples={data.samples}, "
         f"seed={data.seed}" + (f", others=[{others[2:]}]" if others else "") + ")"
     )
     return (
