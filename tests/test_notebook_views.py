@@ -125,10 +125,18 @@ def test_run_csv_reads_back_in_pandas_with_its_provenance(cli, tmp_path: Path) -
     text = csv_path.read_text(encoding="utf-8")
     # The table: what pandas reads past the comment lines is the JSON's outcomes, exactly.
     table = pd.read_csv(io.StringIO(text), comment="#")
-    assert list(table.columns) == ["label", "probability", "count", "ci95_low", "ci95_high"]
+    assert list(table.columns) == [
+        "label",
+        "probability",
+        "count",
+        "ci95_low",
+        "ci95_high",
+        "std_error",
+    ]
     assert table["label"].tolist() == [o["label"] for o in doc["outcomes"]]
     assert table["probability"].tolist() == [o["probability"] for o in doc["outcomes"]]
     assert table["ci95_high"].tolist() == [o["ci95"][1] for o in doc["outcomes"]]
+    assert table["std_error"].tolist() == [o["std_error"] for o in doc["outcomes"]]
     # The provenance: every comment line is 'key: JSON value', equal to the JSON's at that key.
     head = [line for line in text.splitlines() if line.startswith("#")]
     assert text.splitlines()[: len(head)] == head  # leading lines, before the table

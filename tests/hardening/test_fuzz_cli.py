@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from fuzzing import CASE_SECONDS, fuzz_settings, time_limit
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -192,6 +193,14 @@ def test_binary_garbage(m: Mutant, workdir: Path, capsys: pytest.CaptureFixture[
     assert o.code == 2
 
 
+def _whole_item(line: str) -> bool:
+    """Whether the line is a whole ``key: value`` item (not the start of a multi-line scalar)."""
+    try:
+        return isinstance(yaml.safe_load(line.strip()), dict)
+    except yaml.YAMLError:
+        return False
+
+
 @st.composite
 def duplicate_key_files(draw: st.DrawFn) -> Mutant:
     """A valid scenario in block style with one ``key:`` line repeated right after itself."""
@@ -203,6 +212,7 @@ def duplicate_key_files(draw: st.DrawFn) -> Mutant:
         for i, line in enumerate(lines)
         if re.match(r"^ *[A-Za-z_][A-Za-z0-9_]*:( |$)", line)
         and not (line.rstrip().endswith(":") and i + 1 < len(lines) and "- " in lines[i + 1][:40])
+        and _whole_item(line)
     ]
     i = keyed[draw(st.integers(0, len(keyed) - 1))]
     lines.insert(i + 1, lines[i])

@@ -131,9 +131,10 @@ def _mark_position(mark: Any) -> tuple[int, int]:
 
 
 class _Builder:
-    def __init__(self, file: str, loader: yaml.SafeLoader) -> None:
+    def __init__(self, file: str, loader: yaml.SafeLoader, text: str = "") -> None:
         self.file = file
         self.loader = loader
+        self.text = text
         self.source = SourceMap(file)
         self.count = 0
 
@@ -181,6 +182,13 @@ class _Builder:
         value = self._construct(node)
         if isinstance(value, str):
             bad = unsafe_character(value)
+            if bad is None:
+                # YAML reads a raw NEL (U+0085) in the file as a line break and folds it into
+                # a space: the value is clean, the file is not. The scalar's own text is checked.
+                raw = self.text[node.start_mark.index : node.end_mark.index]
+                bad = unsafe_character(raw)
+                if bad is not None:  # counted in the string as written, after its quote
+                    bad = (max(0, bad[0] - (raw[:1] in ("'", '"'))), bad[1])
             if bad is not None:
                 line, column = _mark_position(node.start_mark)
                 raise _error(
@@ -340,7 +348,7 @@ def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
             raise _error(file, 1, 1, f"nesting deeper than {MAX_DEPTH} levels") from None
         if node is None:
             raise _error(file, 1, 1, "file is empty: expected a scenario mapping")
-        builder = _Builder(file, loader)
+        builder = _Builder(file, loader, text)
         try:
             data = builder.build(node, (), 0)
         except RecursionError:
