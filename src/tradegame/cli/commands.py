@@ -983,3 +983,63 @@ def sweep(
         plot_sweep(result, plot_path)
     if json_path != "-":
         out.print(sweep_table(result))
+
+
+@app.command()
+def report(
+    scenario: ScenarioArg,
+    output: Annotated[
+        str,
+        typer.Option("--output", "-o", help="The HTML file to write."),
+    ] = "report.html",
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            "-n",
+            min=2,
+            max=MAX_SAMPLES,
+            help="Draws of the run, the comparisons and the sensitivity analysis "
+            "(default: the scenario's).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            min=0,
+            max=MAX_SEED,
+            help="Random seed, 0 to 2**63-1 (default: the scenario's, else fresh and shown).",
+        ),
+    ] = None,
+    compare_with: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare",
+            help="Another scenario to compare with this one, after its variants (repeatable).",
+        ),
+    ] = None,
+    set_: SetOption = None,
+    fix: FixOption = None,
+    variant: VariantOption = None,
+    max_memory: MaxMemoryOption = None,
+) -> None:
+    """Write one self-contained HTML report: assumptions, equilibria, outcomes, variants,
+    sensitivity, and how to reproduce it."""
+    from tradegame.analysis.report_data import gather
+    from tradegame.report.html import format_report
+
+    _output(output)
+    sc = _load(scenario, set_, fix, variant)
+    others = [_load(o) for o in compare_with or ()]
+    _check_budget(sc, "report", "solve", max_memory)
+    RunOptions.resolve(sc)  # the file's own analysis choices, located, before any draw
+    with _progress(True) as progress:
+        data = gather(sc, samples=samples, seed=seed, others=others, progress=progress)
+    atomic_write_text(output, format_report(data, output))
+    out.print(
+        printable(f"wrote {output} ({data.samples:,} draws, seed {data.seed})"),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )

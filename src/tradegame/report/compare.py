@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,9 +11,10 @@ from rich.text import Text
 
 from tradegame.analysis.compare import Comparison, Difference
 from tradegame.report.files import write_output
+from tradegame.report.plot import figure_bytes, figure_format, figures
 from tradegame.report.table import plain_table
 
-__all__ = ["comparison_tables", "plot_comparisons"]
+__all__ = ["comparison_figure", "comparison_tables", "plot_comparisons"]
 
 
 def _pp(x: float) -> str:
@@ -81,17 +81,12 @@ def comparison_tables(comparison: Comparison, levers: bool = True) -> Group:
     return Group(*parts)
 
 
-def plot_comparisons(comparisons: Sequence[Comparison], path: str | Path) -> None:
-    """Dot-and-interval plot of the outcome-probability differences, one panel row per outcome.
+def comparison_figure(comparisons: Sequence[Comparison], fmt: str = "svg") -> bytes:
+    """Dot-and-interval plot of the outcome-probability differences, as ``fmt`` bytes.
 
-    Each comparison is one dot (the paired difference, in percentage points)
-    with its 95 % interval; the format follows the file's suffix.
+    One panel row per outcome; each comparison is one dot (the paired
+    difference, in percentage points) with its 95 % interval.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
     outcomes = list(dict.fromkeys(d.key[0] for c in comparisons for d in c.outcomes))
     outcomes = [
         o
@@ -99,37 +94,48 @@ def plot_comparisons(comparisons: Sequence[Comparison], path: str | Path) -> Non
         if any(d.key[0] == o and (d.base or d.other) for c in comparisons for d in c.outcomes)
     ]
     height = 0.45 * len(outcomes) * max(1, len(comparisons)) + 1.8
-    fig, ax = plt.subplots(figsize=(8, height), layout="constrained")
-    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
-    step = 1.0 / (len(comparisons) + 1)
-    for j, c in enumerate(comparisons):
-        by = {d.key[0]: d for d in c.outcomes}
-        ys, xs, lo, hi = [], [], [], []
-        for i, o in enumerate(outcomes):
-            d = by.get(o)
-            if d is None:
-                continue
-            ys.append(len(outcomes) - 1 - i + (j + 1) * step - 0.5)
-            xs.append(100 * d.difference)
-            lo.append(100 * (d.difference - d.ci95[0]))
-            hi.append(100 * (d.ci95[1] - d.difference))
-        ax.errorbar(
-            xs, ys, xerr=[lo, hi], fmt="o", capsize=3, color=colors[j % len(colors)], label=c.other
+    with figures() as plt:
+        fig, ax = plt.subplots(figsize=(8, height), layout="constrained")
+        colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+        step = 1.0 / (len(comparisons) + 1)
+        for j, c in enumerate(comparisons):
+            by = {d.key[0]: d for d in c.outcomes}
+            ys, xs, lo, hi = [], [], [], []
+            for i, o in enumerate(outcomes):
+                d = by.get(o)
+                if d is None:
+                    continue
+                ys.append(len(outcomes) - 1 - i + (j + 1) * step - 0.5)
+                xs.append(100 * d.difference)
+                lo.append(100 * (d.difference - d.ci95[0]))
+                hi.append(100 * (d.ci95[1] - d.difference))
+            ax.errorbar(
+                xs,
+                ys,
+                xerr=[lo, hi],
+                fmt="o",
+                capsize=3,
+                color=colors[j % len(colors)],
+                label=c.other,
+            )
+        ax.axvline(0, color="#888888", linewidth=1)
+        ax.set_yticks(range(len(outcomes)), [o.replace("_", " ") for o in outcomes[::-1]])
+        ax.set_xlabel("difference in probability (percentage points), 95 % paired interval")
+        base = comparisons[0].base if comparisons else ""
+        ax.set_title(
+            f"Compared with {base}: {comparisons[0].samples:,} draws on common random numbers"
+            if comparisons
+            else "",
+            fontsize=10,
         )
-    ax.axvline(0, color="#888888", linewidth=1)
-    ax.set_yticks(range(len(outcomes)), [o.replace("_", " ") for o in outcomes[::-1]])
-    ax.set_xlabel("difference in probability (percentage points), 95 % paired interval")
-    base = comparisons[0].base if comparisons else ""
-    ax.set_title(
-        f"Compared with {base}: {comparisons[0].samples:,} draws on common random numbers"
-        if comparisons
-        else "",
-        fontsize=10,
-    )
-    ax.legend(loc="best", fontsize=8)
-    ax.spines[["top", "right"]].set_visible(False)
-    fmt = Path(path).suffix.lstrip(".").lower() or "png"
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=120)
-    plt.close(fig)
-    write_output(path, buf.getvalue())
+        ax.legend(loc="best", fontsize=8)
+        ax.spines[["top", "right"]].set_visible(False)
+        return figure_bytes(fig, fmt)
+
+
+def plot_comparisons(comparisons: Sequence[Comparison], path: str | Path) -> None:
+    """Dot-and-interval plot of the differences (:func:`comparison_figure`) to a file.
+
+    The format follows the file's suffix (see ``write_output``).
+    """
+    write_output(path, comparison_figure(comparisons, figure_format(path)))

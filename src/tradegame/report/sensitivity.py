@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 from rich.console import Group
@@ -10,9 +9,10 @@ from rich.text import Text
 
 from tradegame.analysis.sensitivity import DUMMY, Sensitivity
 from tradegame.report.files import write_output
+from tradegame.report.plot import figure_bytes, figure_format, figures
 from tradegame.report.table import plain_table
 
-__all__ = ["plot_sensitivity", "sensitivity_tables", "tornado_outcome"]
+__all__ = ["plot_sensitivity", "sensitivity_figure", "sensitivity_tables", "tornado_outcome"]
 
 
 def tornado_outcome(s: Sensitivity) -> str:
@@ -60,57 +60,60 @@ def sensitivity_tables(s: Sensitivity) -> Group:
     return Group(t, Text("\n".join(notes)))
 
 
-def plot_sensitivity(s: Sensitivity, path: str | Path, outcome: str | None = None) -> None:
-    """A tornado for one outcome and the global indices, side by side.
+def sensitivity_figure(s: Sensitivity, outcome: str | None = None, fmt: str = "svg") -> bytes:
+    """A tornado for one outcome and the global indices, side by side, as ``fmt`` bytes.
 
     Parameters
     ----------
     outcome : str, optional
         The tornado's outcome; default :func:`tornado_outcome`.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
     outcome = outcome or tornado_outcome(s)
     params = list(s.ranking)
-    height = 0.32 * len(params) + 2
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, height), layout="constrained")
-    bars = sorted(s.tornado, key=lambda b: b.span(outcome))
-    centre = 100 * s.central[outcome]
-    for y, b in enumerate(bars):
-        lo, hi = 100 * b.probabilities_low[outcome], 100 * b.probabilities_high[outcome]
-        # Low end above, high end below the line: both show when they fall on the same side.
-        left.barh(y + 0.18, lo - centre, left=centre, color="#4c78a8", height=0.34)
-        left.barh(y - 0.18, hi - centre, left=centre, color="#f58518", height=0.34)
-    left.axvline(centre, color="#333333", linewidth=1)
-    left.set_yticks(range(len(bars)), [b.parameter for b in bars], fontsize=8)
-    left.set_xlabel(
-        f"P({outcome}) in % from the median's: blue at the low percentile, orange at the high"
-    )
-    left.set_title(f"Tornado: {outcome} (others at their medians)", fontsize=10)
-    top = {
-        p: max((i for i in s.indices if i.parameter == p), key=lambda i: i.index) for p in params
-    }
-    order = params[::-1]
-    values = [top[p].index for p in order]
-    errs = [
-        [top[p].index - top[p].ci95[0] for p in order],
-        [top[p].ci95[1] - top[p].index for p in order],
-    ]
-    colors = ["#bbbbbb" if p in s.dead else "#54a24b" for p in order]
-    right.barh(range(len(order)), values, xerr=errs, color=colors, ecolor="#333333", capsize=2)
-    noise = max(i.ci95[1] for i in s.indices if i.parameter == DUMMY)
-    right.axvline(noise, color="#e45756", linestyle="--", linewidth=1, label="inert dummy (95 %)")
-    right.set_yticks(range(len(order)), order, fontsize=8)
-    right.set_xlabel("PAWN index, largest over outcomes (grey: dead)")
-    right.set_title(f"Global sensitivity from {s.samples:,} draws", fontsize=10)
-    right.legend(loc="lower right", fontsize=8)
-    for ax in (left, right):
-        ax.spines[["top", "right"]].set_visible(False)
-    fmt = Path(path).suffix.lstrip(".").lower() or "png"
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=120)
-    plt.close(fig)
-    write_output(path, buf.getvalue())
+    with figures() as plt:
+        height = 0.32 * len(params) + 2
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, height), layout="constrained")
+        bars = sorted(s.tornado, key=lambda b: b.span(outcome))
+        centre = 100 * s.central[outcome]
+        for y, b in enumerate(bars):
+            lo, hi = 100 * b.probabilities_low[outcome], 100 * b.probabilities_high[outcome]
+            # Low end above, high end below the line: both show when they fall on the same side.
+            left.barh(y + 0.18, lo - centre, left=centre, color="#4c78a8", height=0.34)
+            left.barh(y - 0.18, hi - centre, left=centre, color="#f58518", height=0.34)
+        left.axvline(centre, color="#333333", linewidth=1)
+        left.set_yticks(range(len(bars)), [b.parameter for b in bars], fontsize=8)
+        left.set_xlabel(
+            f"P({outcome}) in % from the median's: blue at the low percentile, orange at the high"
+        )
+        left.set_title(f"Tornado: {outcome} (others at their medians)", fontsize=10)
+        top = {
+            p: max((i for i in s.indices if i.parameter == p), key=lambda i: i.index)
+            for p in params
+        }
+        order = params[::-1]
+        values = [top[p].index for p in order]
+        errs = [
+            [top[p].index - top[p].ci95[0] for p in order],
+            [top[p].ci95[1] - top[p].index for p in order],
+        ]
+        colors = ["#bbbbbb" if p in s.dead else "#54a24b" for p in order]
+        right.barh(range(len(order)), values, xerr=errs, color=colors, ecolor="#333333", capsize=2)
+        noise = max(i.ci95[1] for i in s.indices if i.parameter == DUMMY)
+        right.axvline(
+            noise, color="#e45756", linestyle="--", linewidth=1, label="inert dummy (95 %)"
+        )
+        right.set_yticks(range(len(order)), order, fontsize=8)
+        right.set_xlabel("PAWN index, largest over outcomes (grey: dead)")
+        right.set_title(f"Global sensitivity from {s.samples:,} draws", fontsize=10)
+        right.legend(loc="lower right", fontsize=8)
+        for ax in (left, right):
+            ax.spines[["top", "right"]].set_visible(False)
+        return figure_bytes(fig, fmt)
+
+
+def plot_sensitivity(s: Sensitivity, path: str | Path, outcome: str | None = None) -> None:
+    """The tornado and the global indices (:func:`sensitivity_figure`) to a file.
+
+    The format follows the file's suffix (see ``write_output``).
+    """
+    write_output(path, sensitivity_figure(s, outcome, figure_format(path)))
