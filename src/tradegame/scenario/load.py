@@ -307,7 +307,15 @@ class Scenario:
             html_table(["outcome"], [(o,) for o in self.outcome_labels]),
         ]
         if spec.sources:
-            tables.append(html_table(["source", "reference"], spec.sources.items()))
+            tables.append(
+                html_table(
+                    ["source", "reference"],
+                    [
+                        (k, v if isinstance(v, str) else f"{v.cite} ({v.date})")
+                        for k, v in spec.sources.items()
+                    ],
+                )
+            )
         return html_block(spec.title, lines, tables)
 
     @property

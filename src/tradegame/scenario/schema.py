@@ -467,6 +467,17 @@ class Analysis(_Strict):
     """Seed of the random draws; a run without one records the seed it used."""
 
 
+class SourceRef(_Strict):
+    """A dated source: what it is, when it was published, and where."""
+
+    cite: Annotated[str, Field(min_length=1)]
+    """The reference in words."""
+    date: dt.date
+    """Publication date of the source (a forecast may cite only sources dated by its as_of)."""
+    url: str | None = None
+    """Where to read it."""
+
+
 class ScenarioFile(_Strict):
     """A tradegame scenario: players, levers, uncertain parameters, payoffs, outcomes."""
 
@@ -478,7 +489,7 @@ class ScenarioFile(_Strict):
     """Date of the information the scenario uses."""
     units: str | None = None
     """Unit of all payoffs, e.g. '$ billion a year, welfare-equivalent'."""
-    sources: dict[str, str] | None = None
+    sources: dict[str, str | SourceRef] | None = None
     """Bibliography: short key -> full reference; parameters may cite the keys."""
     players: Annotated[dict[Identifier, Player], Field(min_length=1, max_length=16)]
     """The players: 2 to 16, or 1 in a scenario with a 'tree:' (a decision problem)."""
