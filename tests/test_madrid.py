@@ -41,11 +41,7 @@ def madrid_run(madrid: tg.Scenario) -> tg.SimulationResult:
 def _moved(base: tg.Scenario, other: tg.Scenario) -> list[tuple[str, float]]:
     """Outcomes whose paired 95 % interval of the difference excludes zero."""
     (cmp,) = tg.compare(base, other, samples=SAMPLES, seed=2025)
-    return [
-        (d.key[0], d.difference)
-        for d in cmp.outcomes
-        if d.ci95[0] > 0 or d.ci95[1] < 0
-    ]
+    return [(d.key[0], d.difference) for d in cmp.outcomes if d.ci95[0] > 0 or d.ci95[1] < 0]
 
 
 def test_halving_rare_earth_exposure_moves_an_outcome(madrid: tg.Scenario) -> None:
@@ -73,9 +69,7 @@ def test_article_outcomes_are_outcomes_of_the_scenario(madrid: tg.Scenario) -> N
 
 
 @pytest.mark.parametrize("label", ARTICLE_OUTCOMES)
-def test_article_outcome_in_play_at_defaults(
-    madrid_run: tg.SimulationResult, label: str
-) -> None:
+def test_article_outcome_in_play_at_defaults(madrid_run: tg.SimulationResult, label: str) -> None:
     by_label = {o.label: o for o in madrid_run.outcomes}
     o = by_label[label]
     assert o.ci95[0] > 0.01, f"{label}: {o.probability:.4f}, interval {o.ci95}"

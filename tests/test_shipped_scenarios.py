@@ -32,7 +32,11 @@ def test_validates_solves_and_simulates(name: str, cli) -> None:
     if sc.is_sequential:
         paths = res.central_game.equilibria
         assert sum(e.probability for e in paths) == pytest.approx(1.0)
-        assert res.paths and sum(p.probability for p in res.paths) == pytest.approx(1.0)
+        # At most the 50 most likely paths are listed: all of them when fewer are played.
+        listed = sum(p.probability for p in res.paths)
+        assert res.paths and listed <= 1.0 + 1e-9
+        if len(res.paths) < 50:
+            assert listed == pytest.approx(1.0)
         return
     # The central game's equilibria really are equilibria of the median game.
     game = GameStructure.from_scenario(sc)
@@ -55,8 +59,9 @@ def test_madrid_distribution_is_defensible() -> None:
     res = tg.simulate(sc, samples=20_000, seed=2025)
     probs = res.outcome_probabilities
     assert sum(p > 0.01 for p in probs.values()) >= 3
-    assert max(probs.values()) < 0.95
-    # What happened in Madrid (a TikTok framework with an extension) is the central game's play.
-    assert {e.outcome for e in res.central_game.equilibria} == {"framework_deal"}
-    assert {"framework_deal", "escalation", "muddle_through"} <= set(probs)
+    assert max(probs.values()) < 0.80
+    # The central game is a sequential game: its paths carry the chance of Beijing's resolve.
+    paths = res.central_game.equilibria
+    assert sum(e.probability for e in paths) == pytest.approx(1.0)
+    assert {"extended_grace_period", "escalation", "protracted_talks"} <= set(probs)
     assert json.loads(res.to_json())["units"].startswith("$ billion")

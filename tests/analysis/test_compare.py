@@ -127,7 +127,7 @@ def test_compare_a_scenario_with_its_variants_and_a_what_if(cli: Any) -> None:
         "--variant",
         "us_eases_chips",
         "--set",
-        "parameters.china_resolve.median=12",
+        "parameters.china_resolve.median=0.3",
         "-n",
         "2048",
         "--seed",
@@ -138,7 +138,7 @@ def test_compare_a_scenario_with_its_variants_and_a_what_if(cli: Any) -> None:
     assert res.code == 0, res.stderr
     eases, same = json.loads(res.stdout)
     assert eases["other"] == "variant us_eases_chips"
-    ease = next(d for d in eases["lever_options"] if d["key"] == ["us", "chip_controls", "ease"])
+    ease = next(d for d in eases["lever_options"] if d["key"] == ["us", "chips", "ease"])
     assert ease["other"] == 1.0  # the variant fixes the lever to 'ease'
     # Setting a parameter to the value it has changes nothing, draw by draw.
     assert same["other"].startswith("--set")

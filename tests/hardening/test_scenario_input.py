@@ -349,7 +349,7 @@ def test_file_names_are_printed_escaped(
 # --- class 4: infinite and NaN chance probabilities ----------------------------------------
 
 _CARD = (SHIPPED / "classroom" / "card_game.yaml").read_text()
-_TIKTOK = (SHIPPED / "tiktok_deadline.yaml").read_text()
+_MADRID = (SHIPPED / "madrid_2025.yaml").read_text()
 
 
 def _card(red: str, black: str) -> str:
@@ -358,9 +358,11 @@ def _card(red: str, black: str) -> str:
     )
 
 
-def _tiktok(compliant: str, challenged: str) -> str:
-    text = re.sub(r"compliant: p_compliant .*", f"compliant: {compliant}", _TIKTOK)
-    return re.sub(r"challenged: 1 - p_compliant .*", f"challenged: {challenged}", text)
+def _stages(hard: str, soft: str) -> str:
+    """madrid_2025 (a game with stages) with Beijing's resolve given other probabilities."""
+    text = re.sub(r"hard: p_hard\n", f'hard: "{hard}"\n', _MADRID, count=1)
+    assert text != _MADRID
+    return re.sub(r"soft: 1 - p_hard\n", f'soft: "{soft}"\n', text, count=1)
 
 
 @pytest.mark.parametrize(
@@ -380,7 +382,7 @@ def test_infinite_constant_chance_probabilities_are_located(
     pair: tuple[str, str], form: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Probabilities that are infinite or NaN constants: one located line at load."""
-    text = _card(*pair) if form == "tree" else _tiktok(*pair)
+    text = _card(*pair) if form == "tree" else _stages(*pair)
     path = tmp_path / "chance.yaml"
     path.write_text(text)
     code, out, err = call(capsys, "validate", str(path))
@@ -411,9 +413,9 @@ def test_non_finite_chance_probabilities_in_a_draw_print_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """Infinite or NaN probabilities in some draw: the located error alone, no NumPy warning."""
-    p, cut = ("bet", "1.9") if form == "tree" else ("p_compliant", "0.7")
+    p, cut = ("bet", "1.9") if form == "tree" else ("p_hard", "0.7")
     a, b = (x.format(p=p, cut=cut) for x in pair)
-    text = _card(a, b) if form == "tree" else _tiktok(a, b)
+    text = _card(a, b) if form == "tree" else _stages(a, b)
     path = tmp_path / "chance.yaml"
     path.write_text(text)
     with _no_warning_filter():

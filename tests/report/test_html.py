@@ -259,10 +259,10 @@ def test_report_of_a_what_if_names_its_overrides(cli, tmp_path: Path) -> None:
 
 def test_a_variant_that_conflicts_with_a_fix_is_named_not_compared() -> None:
     """us_eases_chips keeps 'ease', which --fix removed: the report says so, and goes on."""
-    sc = tg.load_scenario("madrid_2025").with_overrides(fix={"chip_controls": "license"})
+    sc = tg.load_scenario("madrid_2025").with_overrides(fix={"chips": "license"})
     data = gather(sc, samples=300, seed=3)
     assert [name for name, _ in data.variants_skipped] == ["us_eases_chips"]
     assert [c.other for c in data.comparisons] == ["variant hawkish_beijing"]
     page = format_report(data)
     assert "Variant us_eases_chips is not compared" in page
-    assert "--fix chip_controls=license" in page
+    assert "--fix chips=license" in page
