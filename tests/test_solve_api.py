@@ -32,8 +32,18 @@ def _generated(kind: str, count: int) -> list[Any]:
 
 
 SHIPPED = {
-    "simultaneous": ["classroom/prisoners_dilemma", "classroom/chicken", "madrid_2025"],
-    "stages": ["classroom/entry_deterrence", "classroom/ultimatum", "tiktok_deadline"],
+    "simultaneous": [
+        "classroom/prisoners_dilemma",
+        "classroom/chicken",
+        # Madrid before issue 12 (simultaneous), kept as test data.
+        str(Path(__file__).parent / "data" / "madrid_v1" / "madrid_2025.yaml"),
+    ],
+    "stages": [
+        "classroom/entry_deterrence",
+        "classroom/ultimatum",
+        "tiktok_deadline",
+        "madrid_2025",
+    ],
     "tree": ["classroom/card_game"],
 }
 

@@ -376,7 +376,8 @@ def test_generators_make_what_they_claim(data: st.DataObject) -> None:
         "classroom/chicken.yaml",
         "classroom/prisoners_dilemma.yaml",
         "classroom/stag_hunt.yaml",
-        "madrid_2025.yaml",
+        # Madrid before issue 12 (simultaneous: QRE applies), kept as test data.
+        str(Path(__file__).parents[1] / "data" / "madrid_v1" / "madrid_2025.yaml"),
     ],
 )
 def test_cli_runs_qre_at_documented_maximum(scenario: str, cli: Callable[..., Any]) -> None:

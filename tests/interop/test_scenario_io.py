@@ -30,7 +30,7 @@ from tradegame.interop.scenario_io import (
     scenario_from_efg,
     scenario_from_nfg,
 )
-from tradegame.model.normal_form import reduced_normal_form, reduced_strategies
+from tradegame.model.normal_form import TooManyStrategies, reduced_normal_form, reduced_strategies
 from tradegame.model.tree import GameTree
 from tradegame.play.central import central_payoffs, central_tree
 from tradegame.play.solve import solve
@@ -62,6 +62,12 @@ def test_every_shipped_scenario_is_tested() -> None:
 @pytest.mark.parametrize("path", SCENARIOS, ids=IDS)
 def test_import_of_an_exported_central_game_is_the_same_game(path: Path, fmt: str) -> None:
     scenario = load_scenario(str(path))
+    if fmt == "nfg" and IDS[SCENARIOS.index(path)] == "madrid_2025":
+        # Washington answers after each of 432 histories with one of 4 options: 4**432
+        # plans, no normal form to write; the export says so instead.
+        with pytest.raises(TooManyStrategies):
+            export_scenario(scenario, fmt)
+        return
     text = export_scenario(scenario, fmt)
     imported = parse_scenario(_import(text, fmt), "<imported>")
     # Textual identity: export -> import -> export writes the same file.

@@ -14,9 +14,10 @@ def test_tiktok_tree_picture(cli, tmp_path: Path) -> None:
     out = tmp_path / "tree.png"
     result = cli("tree", "tiktok_deadline", "--plot", out)
     assert result.code == 0, result.stderr
-    # 1 + 2 + 4 + 8 decision and chance nodes and 16 terminal histories.
+    # Decision nodes 1 (US) + 1 (China, after 'extend') + 3 (the President, after each
+    # of China's answers); terminal: 'enforce' ends the game, and 3 x 3 after China.
     said = " ".join(result.stdout.split())
-    assert f"wrote {out} (31 nodes, equilibrium path" in said
+    assert f"wrote {out} (15 nodes, equilibrium path" in said
     with Image.open(out) as im:
         width, height = im.size
     # Large enough to read every label at its natural size (checked by eye: the labels
@@ -34,7 +35,7 @@ def test_tree_of_a_simultaneous_scenario_is_refused(cli, tmp_path: Path) -> None
     ("scenario", "fmt", "header"),
     [
         ("classroom/prisoners_dilemma", "nfg", "NFG 1 R"),
-        ("madrid_2025", "nfg", "NFG 1 R"),
+        ("madrid_2025", "efg", "EFG 2 R"),
         ("tiktok_deadline", "efg", "EFG 2 R"),
         ("classroom/ultimatum", "efg", "EFG 2 R"),
     ],
@@ -46,6 +47,15 @@ def test_export_writes_gambit_files(cli, tmp_path: Path, scenario, fmt, header) 
     assert out.read_text().startswith(header)
 
 
+def test_a_normal_form_too_large_to_write_is_one_line(cli, tmp_path: Path) -> None:
+    """Madrid's reduced normal form (4**432 US plans) cannot be written: one line, exit 2."""
+    out = tmp_path / "game.nfg"
+    result = cli("export", "madrid_2025", "--format", "nfg", "-o", out)
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
+    assert "reduced strategies" in result.stderr and not out.exists()
+
+
 def test_json_gives_the_full_subgame_perfect_strategy(cli) -> None:
     """Every decision history gets an action; on the path they are the path's actions."""
     import json
@@ -54,8 +64,9 @@ def test_json_gives_the_full_subgame_perfect_strategy(cli) -> None:
     assert result.code == 0, result.stderr
     central = json.loads(result.stdout)["central_game"]
     rows = central["subgame_perfect_strategy"]
-    # Stages: us (1 history), china (2), chance, us (8 histories before the last stage).
-    assert [r["stage"] for r in rows].count("final") == 8 and len(rows) == 11
+    # Stages: us (1 history), china (after 'extend' only: 'enforce' ends the game),
+    # the President (after each of China's 3 answers).
+    assert [r["stage"] for r in rows].count("decision") == 3 and len(rows) == 5
     for path in central["pure_equilibria"]:
         taken = path["strategies"]  # stage -> action along this path
         for r in rows:

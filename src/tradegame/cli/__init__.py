@@ -32,6 +32,7 @@ from tradegame._text import printable
 from tradegame.cli.commands import BadInput, app, err, forget_loaded, last_loaded, out
 from tradegame.errors import ScenarioError
 from tradegame.model.build import NonFiniteError
+from tradegame.model.normal_form import TooManyStrategies
 from tradegame.montecarlo.checkpoint import CheckpointError
 from tradegame.report.files import OutputError
 from tradegame.solvers.logit_qre import QREConvergenceError
@@ -148,6 +149,11 @@ def _dispatch(args: list[str], debug: bool) -> int:
             raise
         return _non_finite(exc)
     except (BadInput, CheckpointError) as exc:
+        if debug:
+            raise
+        _print_error(f"error: {exc}")
+        return 2
+    except TooManyStrategies as exc:  # a normal form asked of a game too large for one
         if debug:
             raise
         _print_error(f"error: {exc}")
