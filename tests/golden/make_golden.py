@@ -9,7 +9,8 @@ record keeps the scenario's text, so the corpus does not depend on the
 generators staying the same.
 
 Rewrite the corpus only when a change of results is intended, and say so in
-the commit.
+the commit. When only shipped scenarios changed, ``--shipped-only`` reruns
+them and keeps the generated records (a full rewrite draws new ones).
 """
 
 from __future__ import annotations
@@ -60,12 +61,25 @@ def golden_document(text: str, name: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", type=int, default=50, help="generated per kind")
+    parser.add_argument(
+        "--shipped-only",
+        action="store_true",
+        help="rerun the shipped scenarios only; keep the generated records as they are",
+    )
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # hypothesis warns that .example() is for exploring
     records = []
     for s in shipped_scenarios():
         text = s.path.read_text(encoding="utf-8")
         records.append({"name": f"shipped/{s.name}", "kind": "shipped", "scenario": text})
+    if args.shipped_only:
+        # The generated scenarios are drawn afresh by each full rewrite: keep the stored ones.
+        old = json.loads(gzip.decompress(CORPUS.read_bytes()).decode("utf-8"))["records"]
+        for r in records:
+            r["run"] = golden_document(r["scenario"], r["name"])
+        records += [r for r in old if r["kind"] != "shipped"]
+        _write(records)
+        return
     kinds = {
         "simultaneous": lambda: expression_scenarios() | matrix_scenarios(),
         "stages": stage_scenarios,
@@ -84,6 +98,10 @@ def main() -> None:
             made += 1
     for r in records:
         r["run"] = golden_document(r["scenario"], r["name"])
+    _write(records)
+
+
+def _write(records: list[dict[str, str]]) -> None:
     with gzip.open(CORPUS, "wt", encoding="utf-8") as f:
         json.dump({"samples": SAMPLES, "seed": SEED, "records": records}, f, indent=0)
     print(f"wrote {len(records)} golden runs to {CORPUS}")
