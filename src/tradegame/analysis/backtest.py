@@ -56,7 +56,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tradegame.errors import ScenarioError, ScenarioIssue, TradegameError
+from tradegame.errors import Location, ScenarioError, ScenarioIssue, TradegameError
 from tradegame.montecarlo.result import NO_EQUILIBRIUM
 from tradegame.montecarlo.simulate import simulate
 from tradegame.scenario.load import Scenario
@@ -426,7 +426,7 @@ def check_history(scenario: Scenario) -> None:
     if observed is None:
         raise ScenarioError(
             ScenarioIssue(
-                scenario.locate(()),
+                Location(scenario.source, 1, 1),
                 "not a history scenario: it has no 'observed:' block (what happened in the "
                 "round, within a stated window), so a backtest cannot score it",
             )

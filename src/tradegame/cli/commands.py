@@ -1043,3 +1043,91 @@ def report(
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _history_files(paths: list[str]) -> list[str]:
+    """The scenario files named: a directory stands for its ``*.yaml`` files (not its
+    subdirectories), sorted; one without any history scenario is refused."""
+    import yaml
+
+    files: list[str] = []
+    for p in paths:
+        path = Path(p)
+        if not path.is_dir():
+            files.append(p)
+            continue
+        found = sorted(q for q in path.iterdir() if q.suffix in (".yaml", ".yml") and q.is_file())
+        history = []
+        for q in found:
+            try:
+                data = yaml.safe_load(q.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                history.append(str(q))  # loading it reports what is wrong, located
+                continue
+            if isinstance(data, dict) and "observed" in data:
+                history.append(str(q))
+        if not history:
+            raise BadInput(
+                f"{p}: no history scenarios in this directory (scenario files with an "
+                f"'observed:' block){'' if found else '; it has no .yaml files'}"
+            )
+        files += history
+    return files
+
+
+@app.command()
+def backtest(
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="DIR_OR_FILES...",
+            help="History scenarios (with 'observed:'), or directories of them.",
+        ),
+    ],
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            "-n",
+            min=1,
+            max=MAX_SAMPLES,
+            help="Draws per round (default: each file's samples).",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            min=0,
+            max=MAX_SEED,
+            help="Random seed of every round (default: each file's, else fresh and recorded).",
+        ),
+    ] = None,
+    json_path: Annotated[
+        str | None,
+        typer.Option("--json", help="Write the backtest as JSON ('-' for standard output)."),
+    ] = None,
+    csv_path: Annotated[
+        str | None,
+        typer.Option("--csv", help="Write a row per round as CSV ('-' for standard output)."),
+    ] = None,
+) -> None:
+    """Score history scenarios' forecasts against what happened: Brier and log scores of
+    the model, a uniform forecast and the earlier rounds' base rate, and a reliability
+    table. With a few rounds, an illustration, not a validation."""
+    from tradegame.analysis.backtest import backtest as run_backtest
+    from tradegame.report.backtest import backtest_tables
+
+    if json_path == "-" and csv_path == "-":
+        raise BadInput("--json - and --csv -: only one of them can go to standard output")
+    for path in (json_path, csv_path):
+        _output(None if path == "-" else path)
+    scenarios = [_load(f) for f in _history_files(paths)]
+    result = run_backtest(scenarios, samples=samples, seed=seed)
+    for path, text in ((json_path, result.to_json), (csv_path, result.to_csv)):
+        if path == "-":
+            write_stdout(text())
+        elif path is not None:
+            atomic_write_text(path, text())
+    if "-" not in (json_path, csv_path):
+        out.print(backtest_tables(result))
