@@ -239,7 +239,9 @@ def reliability(pairs: Sequence[tuple[float, bool]], bins: int = 5) -> tuple[Rel
         raise BacktestError("a reliability table needs at least one bin")
     members: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
     for p, hit in pairs:
-        members[min(max(int(p * bins), 0), bins - 1)].append((p, hit))
+        # A sum of estimates lands a hair below a bin's edge (0.19999999999999 for 0.2):
+        # within 1e-9 of it counts as on it.
+        members[min(max(math.floor(p * bins + 1e-9), 0), bins - 1)].append((p, hit))
     out = []
     for b, m in enumerate(members):
         hits = sum(1 for _, h in m if h)
@@ -499,7 +501,8 @@ def backtest(
         Seed of every round; default each file's ``analysis.seed``, else fresh
         (recorded in the round).
     bins : int
-        Bins of the reliability table (equal widths over [0, 1]).
+        Bins of the reliability table (equal widths over [0, 1]; a probability
+        within 1e-9 below an edge counts as on it).
 
     Returns
     -------

@@ -30,6 +30,7 @@ def backtest_tables(bt: Backtest) -> Group:
         caption="P(observed): the model's probability of the outcome that happened; "
         "P(category): of its category (the outcomes of the category summed).",
     )
+    rounds.columns[0].no_wrap = True
     for r in bt.rounds:
         rounds.add_row(
             r.as_of.isoformat(),
@@ -47,6 +48,7 @@ def backtest_tables(bt: Backtest) -> Group:
         "observed category. Uniform: over the categories the round can reach; base rate: the "
         "earlier rounds' categories, Laplace-smoothed.",
     )
+    per_round.columns[0].no_wrap = True
     for r in bt.rounds:
         per_round.add_row(
             r.as_of.isoformat(),
