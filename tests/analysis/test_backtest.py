@@ -323,7 +323,7 @@ def test_cli_tables_json_and_csv(cli, tmp_path: Path) -> None:
     assert "Geneva" in res.stdout and "Reliability" in res.stdout
     assert "not a validation" in " ".join(res.stdout.split())
     doc = json.loads(j.read_text())
-    api = backtest(
+    api = tg.backtest(
         [tg.load_scenario(d / f"{n}.yaml") for n in ("geneva", "london", "stockholm")],
         samples=2048,
         seed=3,
