@@ -4,7 +4,7 @@ A *history scenario* is a scenario of one negotiating round written as of the
 day before it (``as_of:``), with an ``observed:`` block (the outcome that
 happened within a stated resolution window) and a ``categories:`` block that
 maps each of its outcome labels to one of the common categories
-:data:`~tradegame.scenario.schema.CATEGORIES` (deal, partial_deal, extension,
+:data:`~tradegame.scenario.vocabulary.OUTCOME_CATEGORIES` (deal, partial_deal, extension,
 no_change, escalation). Categories make rounds with different outcome labels
 comparable, and make a forecast that is not the model's possible.
 
@@ -60,7 +60,10 @@ from tradegame.errors import Location, ScenarioError, ScenarioIssue, TradegameEr
 from tradegame.montecarlo.result import NO_EQUILIBRIUM
 from tradegame.montecarlo.simulate import simulate
 from tradegame.scenario.load import Scenario
-from tradegame.scenario.schema import CATEGORIES
+from tradegame.scenario.vocabulary import OUTCOME_CATEGORIES
+
+#: The common categories, in the order tables list them.
+CATEGORIES = OUTCOME_CATEGORIES
 
 __all__ = [
     "CATEGORIES",

@@ -34,7 +34,6 @@ from tradegame.scenario.vocabulary import (
 )
 
 __all__ = [
-    "CATEGORIES",
     "FORMAT_VERSION",
     "Analysis",
     "ChanceLever",
@@ -424,8 +423,7 @@ class Variant(_Strict):
     ``--fix LEVER=OPTION[,OPTION]``."""
 
 
-#: The common outcome categories of history scenarios, from most to least cooperative.
-CATEGORIES = ("deal", "partial_deal", "extension", "no_change", "escalation")
+#: The common outcome categories of history scenarios (``vocabulary.OUTCOME_CATEGORIES``).
 Category = Literal["deal", "partial_deal", "extension", "no_change", "escalation"]
 
 
