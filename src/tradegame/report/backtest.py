@@ -31,6 +31,7 @@ def backtest_tables(bt: Backtest) -> Group:
         "P(category): of its category (the outcomes of the category summed).",
     )
     rounds.columns[0].no_wrap = True
+    rounds.columns[1].justify = "left"
     for r in bt.rounds:
         rounds.add_row(
             r.as_of.isoformat(),
@@ -85,12 +86,18 @@ def backtest_tables(bt: Backtest) -> Group:
             str(b.observed),
             _pct(b.observed_frequency),
         )
-    windows = Text(
-        "Windows: "
-        + "; ".join(f"{r.title}: {r.window} (resolved {r.resolved.isoformat()})" for r in bt.rounds)
+    windows = plain_table(
+        "as of",
+        "resolution window",
+        "resolved",
+        title="What each round was scored against: the resolution windows",
     )
+    windows.columns[0].no_wrap = True
+    windows.columns[1].justify = "left"
+    for r in bt.rounds:
+        windows.add_row(r.as_of.isoformat(), r.window, r.resolved.isoformat())
     unassigned = [r for r in bt.rounds if r.unassigned > 0]
-    notes = [windows]
+    notes: list[Text] = []
     if unassigned:
         notes.append(
             Text(
@@ -106,6 +113,8 @@ def backtest_tables(bt: Backtest) -> Group:
         totals,
         Text(""),
         rel,
+        Text(""),
+        windows,
         Text(""),
         *notes,
         Text(f"Note: {bt.caveat}."),
