@@ -369,3 +369,46 @@ def test_cli_bad_input_is_one_located_line(cli, tmp_path: Path) -> None:
     assert res.code == 2 and "no such file" in res.stderr
     res = cli("backtest", plain / "forecast.yaml", "--json", "-", "--csv", "-")
     assert res.code == 2 and "only one of them" in res.stderr
+
+
+def test_a_shipped_directory_is_found_by_name(cli) -> None:
+    res = cli("backtest", "classroom")
+    assert res.code == 2
+    assert res.stderr.strip() == (
+        "error: classroom: no history scenarios in this directory (scenario files with an "
+        "'observed:' block)"
+    )
+
+
+HISTORY = Path(tg.__file__).parent / "scenarios" / "history"
+
+
+@pytest.mark.skipif(not HISTORY.is_dir(), reason="no shipped history scenarios on this branch")
+def test_the_shipped_history_backtests_and_its_numbers_add_up(cli, tmp_path: Path) -> None:
+    j = tmp_path / "bt.json"
+    res = cli("backtest", "history", "-n", "2048", "--seed", "1", "--json", j)
+    assert res.code == 0, res.stderr
+    doc = json.loads(j.read_text())
+    rounds = doc["rounds"]
+    assert len(rounds) == len(list(HISTORY.glob("*.yaml")))
+    assert [r["as_of"] for r in rounds] == sorted(r["as_of"] for r in rounds)
+    earlier: list[str] = []
+    for r in rounds:
+        model = r["forecasts"]["model"]
+        assert math.fsum(model.values()) + r["unassigned"] == pytest.approx(1.0)
+        assert math.fsum(r["forecasts"]["uniform"].values()) == pytest.approx(1.0)
+        assert r["forecasts"]["base_rate"] == pytest.approx(base_rate(earlier))
+        for f, p in r["forecasts"].items():
+            assert r["scores"][f]["brier"] == pytest.approx(hand_brier(p, r["category"]))
+            assert r["scores"][f]["log"] == pytest.approx(
+                -math.log(max(p[r["category"]], LOG_FLOOR))
+            )
+        assert r["resolved"] >= r["as_of"]
+        earlier.append(r["category"])
+    n = len(rounds)
+    for f in ("model", "uniform", "base_rate"):
+        assert doc["means"][f]["brier"] == pytest.approx(
+            math.fsum(r["scores"][f]["brier"] for r in rounds) / n
+        )
+    assert sum(b["count"] for b in doc["reliability"]) == 5 * n
+    assert f"{n} rounds: an illustration" in doc["caveat"]

@@ -1046,13 +1046,16 @@ def report(
 
 
 def _history_files(paths: list[str]) -> list[str]:
-    """The scenario files named: a directory stands for its ``*.yaml`` files (not its
-    subdirectories), sorted; one without any history scenario is refused."""
+    """The scenario files named: a directory (or a shipped one, 'history') stands for its
+    ``*.yaml`` files with an ``observed:`` block (not its subdirectories), sorted; one
+    without any is refused."""
     import yaml
+
+    from tradegame.scenario.library import shipped_directory
 
     files: list[str] = []
     for p in paths:
-        path = Path(p)
+        path = shipped_directory(p) or Path(p)
         if not path.is_dir():
             files.append(p)
             continue
