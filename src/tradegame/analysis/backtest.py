@@ -56,6 +56,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tradegame._version import __version__
 from tradegame.errors import Location, ScenarioError, ScenarioIssue, TradegameError
 from tradegame.montecarlo.result import NO_EQUILIBRIUM
 from tradegame.montecarlo.simulate import simulate
@@ -289,6 +290,10 @@ class Round:
         Forecaster -> :class:`Scores` of this round.
     samples, seed : int
         The run's draws and seed.
+    solution : str
+        The solution concept the run used.
+    sha256 : str
+        SHA-256 of the scenario's text (any edit of the file changes it).
     """
 
     source: str
@@ -305,10 +310,13 @@ class Round:
     scores: dict[str, Scores]
     samples: int
     seed: int
+    solution: str = ""
+    sha256: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
+            "sha256": self.sha256,
             "title": self.title,
             "as_of": self.as_of.isoformat(),
             "resolved": self.resolved.isoformat(),
@@ -322,6 +330,7 @@ class Round:
             "scores": {f: s.to_dict() for f, s in self.scores.items()},
             "samples": self.samples,
             "seed": self.seed,
+            "solution": self.solution,
         }
 
 
@@ -349,6 +358,7 @@ class Backtest:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "tradegame_version": __version__,
             "caveat": self.caveat,
             "method": {
                 "categories": list(CATEGORIES),
@@ -594,6 +604,8 @@ def backtest(
                 scores={f: _score(p, category) for f, p in forecasts.items()},
                 samples=result.samples,
                 seed=result.seed,
+                solution=result.solution,
+                sha256=sc.sha256,
             )
         )
     n = len(rounds)
