@@ -70,7 +70,7 @@ class Category(StrEnum):
 
 
 #: The categories in the order messages list them.
-OUTCOME_CATEGORIES: tuple[str, ...] = tuple(Category)
+OUTCOME_CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)
 
 
 class Solution(StrEnum):
