@@ -690,7 +690,10 @@ def validate(
 ) -> None:
     """Check scenario files and report every problem in each; exit 2 if any has one.
 
-    Every variant of a file is checked too (or only the overrides given).
+    Every variant of a file is checked too (or only the overrides given). A
+    forecast (a file with 'as_of:') gets a warning for each source dated after
+    its as_of (except those in 'observed.sources') and each undated source; the
+    exit code stays 0 when warnings are all there is.
     """
     failed = 0
     for f in files:
@@ -715,6 +718,14 @@ def validate(
             for issue in exc.issues:
                 err.print(printable(str(issue)), markup=False, highlight=False, soft_wrap=True)
         else:
+            # Hindsight is a warning: the file is usable, the forecast is suspect.
+            for finding in sc.hindsight():
+                err.print(
+                    printable(f"{finding.location}: warning: {finding.message}"),
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
             name = "<stdin>" if f == "-" else f
             out.print(printable(f"{name}: ok"), markup=False, highlight=False, soft_wrap=True)
     if failed:
