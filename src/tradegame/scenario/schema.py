@@ -491,23 +491,6 @@ class Variant(_Strict):
     ``--fix LEVER=OPTION[,OPTION]``."""
 
 
-#: The common outcome categories of history scenarios (``vocabulary.OUTCOME_CATEGORIES``).
-Category = Literal["deal", "partial_deal", "extension", "no_change", "escalation"]
-
-
-class Observed(_Strict):
-    """What happened in a history scenario's round (``tradegame backtest`` scores it)."""
-
-    outcome: Identifier
-    """The outcome label (one of the scenario's outcomes) of what happened."""
-    window: Annotated[str, Field(min_length=1)]
-    """The resolution window, in words (e.g. 'the round itself, 10-12 May 2025')."""
-    resolved: dt.date
-    """The day the window closed."""
-    sources: Annotated[list[Identifier], Field(min_length=1)]
-    """Keys of 'sources:' saying what happened (they may be dated after 'as_of')."""
-
-
 def _field_title(name: str, field: Any) -> str:
     # Pydantic's own title of a field, which it leaves out for an enum's field.
     return name.title().replace("_", " ").strip()
@@ -590,11 +573,6 @@ class ScenarioFile(_Strict):
     tree: TreeSpec | None = None
     """The game tree, node by node: any extensive game, instead of 'stages:',
     'payoffs:' and 'outcomes:'."""
-    observed: Observed | None = None
-    """History scenarios: what happened in the round, within a stated window."""
-    categories: dict[Identifier, Category] | None = None
-    """History scenarios: every outcome label -> one of the common categories
-    (deal, partial_deal, extension, no_change, escalation)."""
     analysis: Analysis = Field(default_factory=Analysis)
     variants: dict[Identifier, Variant] = Field(default_factory=dict)
     """Named what-ifs: sets of overrides ('set:') and lever restrictions ('fix:'),
