@@ -15,8 +15,11 @@ import tradegame.cli.commands  # noqa: F401  (the one-scenario commands first in
 from tradegame._text import printable
 from tradegame.cli.shared import (
     MAX_SEED,
+    AnalysisSeedOption,
     BadInput,
+    FigureOption,
     FixOption,
+    JsonOption,
     MaxMemoryOption,
     ScenarioArg,
     SetOption,
@@ -64,25 +67,9 @@ def compare(
             help="Paired draws (default: the first scenario's samples).",
         ),
     ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed",
-            min=0,
-            max=MAX_SEED,
-            help="Random seed shared by every side (default: the first scenario's, else 0).",
-        ),
-    ] = None,
-    json_path: Annotated[
-        str | None,
-        typer.Option("--json", help="Write the comparison as JSON ('-' for standard output)."),
-    ] = None,
-    plot_path: Annotated[
-        str | None,
-        typer.Option(
-            "--plot", help="Write a dot-and-interval plot of the differences (.png, .svg, .pdf)."
-        ),
-    ] = None,
+    seed: AnalysisSeedOption = None,
+    json_path: JsonOption = None,
+    plot_path: FigureOption = None,
 ) -> None:
     """Compare a scenario with its variants, a what-if (--set, --fix) or other files.
 
@@ -146,12 +133,7 @@ def sensitivity(
             help="Draws for the global indices (default: the scenario's samples).",
         ),
     ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed", min=0, max=MAX_SEED, help="Random seed (default: the scenario's, else 0)."
-        ),
-    ] = None,
+    seed: AnalysisSeedOption = None,
     outcome: Annotated[
         str | None,
         typer.Option("--outcome", help="The tornado's outcome (default: the one moved most)."),
@@ -159,14 +141,8 @@ def sensitivity(
     set_: SetOption = None,
     fix: FixOption = None,
     variant: VariantOption = None,
-    json_path: Annotated[
-        str | None,
-        typer.Option("--json", help="Write the analysis as JSON ('-' for standard output)."),
-    ] = None,
-    plot_path: Annotated[
-        str | None,
-        typer.Option("--plot", help="Write the tornado and the global indices (.png, .svg, .pdf)."),
-    ] = None,
+    json_path: JsonOption = None,
+    plot_path: FigureOption = None,
 ) -> None:
     """Which assumptions drive the answer: a tornado, global indices, dead parameters."""
     from tradegame.analysis.sensitivity import SensitivityError
@@ -215,24 +191,13 @@ def sweep(
             "--samples", "-n", min=1, max=MAX_SAMPLES, help="Draws per point (default: the file's)."
         ),
     ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed", min=0, max=MAX_SEED, help="Random seed (default: the scenario's, else 0)."
-        ),
-    ] = None,
-    json_path: Annotated[
-        str | None,
-        typer.Option("--json", help="Write the grid as JSON ('-' for standard output)."),
-    ] = None,
+    seed: AnalysisSeedOption = None,
+    json_path: JsonOption = None,
     csv_path: Annotated[
         str | None,
         typer.Option("--csv", help="Write the grid as CSV, a row per point and outcome."),
     ] = None,
-    plot_path: Annotated[
-        str | None,
-        typer.Option("--plot", help="Write lines with bands, or a map for two axes (.png, .svg)."),
-    ] = None,
+    plot_path: FigureOption = None,
     set_: SetOption = None,
     fix: FixOption = None,
     variant: VariantOption = None,
@@ -390,10 +355,7 @@ def backtest(
             help="Random seed of every round (default: each file's, else fresh and recorded).",
         ),
     ] = None,
-    json_path: Annotated[
-        str | None,
-        typer.Option("--json", help="Write the backtest as JSON ('-' for standard output)."),
-    ] = None,
+    json_path: JsonOption = None,
     csv_path: Annotated[
         str | None,
         typer.Option("--csv", help="Write a row per round as CSV ('-' for standard output)."),

@@ -79,6 +79,25 @@ VariantOption = Annotated[
 ]
 
 
+AnalysisSeedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--seed",
+        min=0,
+        max=2**63 - 1,
+        help="Random seed, shared by every run the command makes (common random numbers; "
+        "default: the scenario's, else 0).",
+    ),
+]
+JsonOption = Annotated[
+    str | None,
+    typer.Option("--json", help="Write the result as JSON ('-' for standard output)."),
+]
+FigureOption = Annotated[
+    str | None,
+    typer.Option("--plot", help="Write the figure (.png, .svg, .pdf; PNG to a device or pipe)."),
+]
+
 MaxMemoryOption = Annotated[
     float | None,
     typer.Option(
