@@ -30,7 +30,6 @@ from tradegame.cli.shared import (
     check_plot_name,
     load,
     out,
-    progress_display,
 )
 from tradegame.montecarlo.simulate import MAX_SAMPLES
 from tradegame.play.options import RunOptions
@@ -283,8 +282,7 @@ def report(
     others = [load(o) for o in compare_with or ()]
     check_budget(sc, "report", "solve", max_memory)
     RunOptions.resolve(sc)  # the file's own analysis choices, located, before any draw
-    with progress_display(True) as progress:
-        data = gather(sc, samples=samples, seed=seed, others=others, progress=progress)
+    data = gather(sc, samples=samples, seed=seed, others=others, progress=True)
     atomic_write_text(output, format_report(data, output))
     out.print(
         printable(f"wrote {output} ({data.samples:,} draws, seed {data.seed})"),

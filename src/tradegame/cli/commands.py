@@ -36,7 +36,6 @@ from tradegame.cli.shared import (
     finite_option,
     load,
     out,
-    progress_display,
 )
 from tradegame.errors import ScenarioError, ScenarioIssue
 from tradegame.montecarlo.simulate import MAX_SAMPLES
@@ -242,7 +241,9 @@ def run(
             f"--{exc.option.replace('_', '-')} {exc.value}: {exc.reason} (scenario {sc.source})"
         ) from None
     to_stdout = json_path == "-"
-    with progress_display(not quiet and not to_stdout) as progress, draws_refused(draws_path):
+    # A bar on standard error once the run looks longer than a second (simulate draws it).
+    progress = not quiet and not to_stdout
+    with draws_refused(draws_path):
         result = simulate(
             sc,
             samples,

@@ -11,7 +11,6 @@ program (exit codes, signals, one-line errors) is :func:`tradegame.cli.main`.
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -234,39 +233,6 @@ def last_loaded() -> Any:
 def forget_loaded() -> None:
     """Forget the scenarios loaded so far: each command line loads its own."""
     _loaded.clear()
-
-
-@contextmanager
-def progress_display(enabled: bool) -> Iterator[Any]:
-    """A progress callback that shows a bar once a run looks longer than a second."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    state: dict[str, Any] = {"bar": None, "task": None, "t0": time.perf_counter()}
-
-    def update(done: int, total: int) -> None:
-        if not enabled:
-            return
-        if state["bar"] is None:
-            elapsed = time.perf_counter() - state["t0"]
-            if done >= total or elapsed / done * total < 1.0:
-                return
-            bar = Progress(
-                TextColumn("simulating"),
-                BarColumn(),
-                TextColumn("{task.completed:,}/{task.total:,} draws"),
-                TimeRemainingColumn(),
-                console=err,
-                transient=True,
-            )
-            bar.start()
-            state["bar"], state["task"] = bar, bar.add_task("run", total=total)
-        state["bar"].update(state["task"], completed=done)
-
-    try:
-        yield update
-    finally:
-        if state["bar"] is not None:
-            state["bar"].stop()
 
 
 @contextmanager
