@@ -57,6 +57,9 @@ ENV = {
         ),
         ("2.5", lambda x, y, r, t, s: 2.5),
         ("x * True + (sale == 'block') * 1", lambda x, y, r, t, s: x + (s == 1)),
+        # Booleans in arithmetic are 0/1, whether a constant comparison or a per-draw one.
+        ("((3.0 / 10) == 8.0) - (y > x)", lambda x, y, r, t, s: 0.0 - (y > x)),
+        ("(x > 0) - (sale == 'block') + (1 == 1)", lambda x, y, r, t, s: 1.0 - (s == 1) + 1),
     ],
 )
 def test_values(text: str, expected) -> None:
