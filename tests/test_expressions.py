@@ -286,3 +286,12 @@ def test_results_are_float_arrays_even_from_booleans() -> None:
 def test_nan_propagates_rather_than_raising() -> None:
     got = compile_expression("log(y)", NS).evaluate(ENV)
     assert math.isnan(got[1, 0])
+
+
+def test_boolean_scalars_in_arithmetic_count_as_numbers() -> None:
+    """A term that is a constant condition reaches arithmetic as a NumPy bool scalar, which
+    NumPy refuses to subtract: the engine counts it as 0 or 1, like Python's bools."""
+    ns = Namespace(numbers=frozenset({"yes", "no"}), levers={})
+    env = {"yes": np.True_, "no": np.False_}
+    assert float(compile_expression("no - yes", ns).evaluate(env)) == -1.0
+    assert float(compile_expression("yes - no + (1 == 1)", ns).evaluate(env)) == 2.0
