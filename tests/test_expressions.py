@@ -57,6 +57,9 @@ ENV = {
         ),
         ("2.5", lambda x, y, r, t, s: 2.5),
         ("x * True + (sale == 'block') * 1", lambda x, y, r, t, s: x + (s == 1)),
+        # Booleans in arithmetic are 0/1, whether a constant comparison or a per-draw one.
+        ("((3.0 / 10) == 8.0) - (y > x)", lambda x, y, r, t, s: 0.0 - (y > x)),
+        ("(x > 0) - (sale == 'block') + (1 == 1)", lambda x, y, r, t, s: 1.0 - (s == 1) + 1),
     ],
 )
 def test_values(text: str, expected) -> None:
@@ -283,3 +286,12 @@ def test_results_are_float_arrays_even_from_booleans() -> None:
 def test_nan_propagates_rather_than_raising() -> None:
     got = compile_expression("log(y)", NS).evaluate(ENV)
     assert math.isnan(got[1, 0])
+
+
+def test_boolean_scalars_in_arithmetic_count_as_numbers() -> None:
+    """A term that is a constant condition reaches arithmetic as a NumPy bool scalar, which
+    NumPy refuses to subtract: the engine counts it as 0 or 1, like Python's bools."""
+    ns = Namespace(numbers=frozenset({"yes", "no"}), levers={})
+    env = {"yes": np.True_, "no": np.False_}
+    assert float(compile_expression("no - yes", ns).evaluate(env)) == -1.0
+    assert float(compile_expression("yes - no + (1 == 1)", ns).evaluate(env)) == 2.0

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from tradegame import solvers
+    from tradegame.analysis.backtest import Backtest, backtest
     from tradegame.analysis.compare import Comparison, compare
     from tradegame.analysis.sensitivity import Sensitivity, sensitivity
     from tradegame.analysis.sweep import Sweep, sweep
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
 
 __all__ = [
+    "Backtest",
     "CentralSolution",
     "Comparison",
     "Scenario",
@@ -44,6 +46,7 @@ __all__ = [
     "Sweep",
     "TradegameError",
     "__version__",
+    "backtest",
     "compare",
     "load_scenario",
     "parse_scenario",
@@ -60,6 +63,8 @@ _WHERE = {
     "SimulationResult": "tradegame.montecarlo.result",
     "simulate": "tradegame.montecarlo.simulate",
     "solve": "tradegame.play.solve",
+    "backtest": "tradegame.analysis.backtest",
+    "Backtest": "tradegame.analysis.backtest",
     "compare": "tradegame.analysis.compare",
     "Comparison": "tradegame.analysis.compare",
     "sensitivity": "tradegame.analysis.sensitivity",

@@ -322,7 +322,7 @@ def test_the_exception_scan_finds_the_known_classes() -> None:
         "tradegame.solvers.logit_qre.QREConvergenceError",
         "tradegame.model.build.NonFiniteError",
     } <= names
-    assert CONTROL_FLOW | {"tradegame.cli.commands.BadInput"} <= names
+    assert CONTROL_FLOW | {"tradegame.cli.shared.BadInput"} <= names
 
 
 @pytest.mark.parametrize(

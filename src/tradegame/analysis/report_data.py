@@ -114,7 +114,7 @@ def gather(
     samples: int | None = None,
     seed: int | None = None,
     others: Sequence[Scenario] = (),
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | bool | None = None,
 ) -> ReportData:
     """Run, solve, compare and analyse a scenario for its report.
 
@@ -128,8 +128,10 @@ def gather(
         result, and used by the comparisons and the sensitivity analysis too).
     others : sequence of Scenario
         Scenarios to compare with this one, after its variants.
-    progress : callable, optional
-        ``progress(done, total)`` during the Monte Carlo run.
+    progress : callable or bool, optional
+        The Monte Carlo run's progress, as :func:`tradegame.simulate` takes it
+        (a callable, ``True`` for a bar, ``False`` for none, ``None`` for a bar
+        in an interactive session).
 
     Returns
     -------

@@ -29,7 +29,8 @@ from typing import Any
 import typer
 
 from tradegame._text import printable
-from tradegame.cli.commands import BadInput, app, err, forget_loaded, last_loaded, out
+from tradegame.cli import analysis  # noqa: F401  (registers the commands: see there)
+from tradegame.cli.shared import BadInput, app, err, forget_loaded, last_loaded, out
 from tradegame.errors import ScenarioError
 from tradegame.model.build import NonFiniteError
 from tradegame.model.normal_form import TooManyStrategies

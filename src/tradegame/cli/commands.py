@@ -1,37 +1,49 @@
-"""The commands of the ``tradegame`` command line: the Typer ``app``, one function per
-command with its options, and what they share (the consoles, :class:`BadInput`, option
-bounds, output-path checks, the scenarios loaded).
+"""The commands of the ``tradegame`` command line that work on one scenario: run, solve,
+tree, export, import, validate, schema and list (each a function with its options).
 
-Running them as a program (exit codes, signals, one-line errors) is
-:func:`tradegame.cli.main`.
+What they share is in :mod:`tradegame.cli.shared`; running them as a program (exit
+codes, signals, one-line errors) is :func:`tradegame.cli.main`.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from tradegame._text import printable
-from tradegame._version import __version__
-from tradegame.errors import ScenarioError, ScenarioIssue, TradegameError
+from tradegame.cli.shared import (
+    MAX_MEMORY_GIB,
+    MAX_QRE_LAMBDA,
+    MAX_SEED,
+    MAX_TREE_NODES,
+    MAX_WORKERS,
+    BadInput,
+    FixOption,
+    MaxMemoryOption,
+    ScenarioArg,
+    SetOption,
+    VariantOption,
+    app,
+    check_budget,
+    check_output,
+    check_plot_name,
+    draws_refused,
+    err,
+    finite_option,
+    load,
+    out,
+)
+from tradegame.errors import ScenarioError, ScenarioIssue
 from tradegame.montecarlo.simulate import MAX_SAMPLES
 from tradegame.play.options import RunOptionError, RunOptions
 from tradegame.report.files import (
-    StandardOutput,
     atomic_write_text,
-    check_output_path,
     write_stdout,
 )
-from tradegame.scenario.schema import Analysis
 from tradegame.scenario.vocabulary import (
     Disagreement,
     EfgForm,
@@ -40,238 +52,6 @@ from tradegame.scenario.vocabulary import (
     Selection,
     Solution,
 )
-
-app = typer.Typer(
-    name="tradegame",
-    help="Game-theoretic negotiation simulator: equilibria and outcome probabilities "
-    "from YAML scenarios.",
-    add_completion=True,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-# Scenario text (titles, labels, units) is printed as it is: no rich markup, no emoji codes.
-# Standard output through a proxy whose write errors (a full device) are OutputError.
-out = Console(file=StandardOutput(), emoji=False, markup=False)  # type: ignore[arg-type]
-err = Console(stderr=True, emoji=False, markup=False)
-
-ScenarioArg = Annotated[
-    str,
-    typer.Argument(
-        help="Scenario file, the name of a shipped scenario (see 'tradegame list'), "
-        "or '-' for standard input."
-    ),
-]
-
-
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set",
-        metavar="PATH=VALUE",
-        help="Override a scalar of the scenario, e.g. parameters.china_resolve.median=24 "
-        "(VALUE read as YAML; repeatable). The file is not changed.",
-    ),
-]
-FixOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--fix",
-        metavar="LEVER=OPTION[,OPTION]",
-        help="Restrict a lever to some of its options (repeatable); a chance lever's kept "
-        "options are renormalised.",
-    ),
-]
-VariantOption = Annotated[
-    str | None,
-    typer.Option(
-        "--variant",
-        metavar="NAME",
-        help="Apply one variant of the scenario's 'variants:' block (before any --set and --fix).",
-    ),
-]
-
-
-MaxMemoryOption = Annotated[
-    float | None,
-    typer.Option(
-        "--max-memory",
-        min=0.001,
-        help="GiB the command may use (default: half the machine's memory, at most 8).",
-    ),
-]
-
-
-def _check_budget(sc: Any, command: str, kind: str, max_memory: float | None) -> None:
-    """Refuse, before anything of the game's size exists, work over the command's budget.
-
-    The same limits and ``--max-memory`` default as ``run``
-    (:mod:`tradegame.model.budget`).
-    """
-    from tradegame.model.budget import check_budget
-    from tradegame.montecarlo.simulate import default_memory_limit
-    from tradegame.play.kinds import command_cost
-
-    limit = default_memory_limit() if max_memory is None else int(max_memory * 2**30)
-    check_budget(sc, command, command_cost(sc, kind), limit)
-
-
-class BadInput(TradegameError):
-    """Input the user must fix; printed as one line, exit code 2."""
-
-
-def _schema_limit(field: str, bound: str) -> Any:
-    """A bound (``ge``, ``le``) of an ``analysis:`` field, so options and files agree."""
-    for item in Analysis.model_fields[field].metadata:
-        if hasattr(item, bound):
-            return getattr(item, bound)
-    raise LookupError(f"analysis.{field} has no {bound} bound")
-
-
-#: Bounds of the numeric options, checked when the command line is parsed.
-MAX_SEED = 2**63 - 1  # as in scenario files: a seed fits a signed 64-bit integer
-MAX_QRE_LAMBDA: float = _schema_limit("qre_lambda", "le")
-MAX_WORKERS = 256
-MAX_MEMORY_GIB = 1024.0
-MAX_TREE_NODES = 1_000_000
-
-
-def _finite(low: float, high: float) -> Any:
-    """A Typer callback refusing NaN, infinities and values outside ``[low, high]``."""
-
-    def check(value: float | None) -> float | None:
-        if value is not None and not (math.isfinite(value) and low <= value <= high):
-            raise typer.BadParameter(f"{value} is not a number from {low:g} to {high:g}")
-        return value
-
-    return check
-
-
-def _output(path: str | None) -> str | None:
-    """Check an output path before any work (see :func:`check_output_path`)."""
-    if path is None or path == "-":
-        return path
-    check_output_path(path)
-    return path
-
-
-def _plot_name(path: str, option: str) -> None:
-    # A device or pipe (-o /dev/null) takes PNG whatever its name; a file says its format.
-    if Path(path).suffix.lower() in (".png", ".svg", ".pdf"):
-        return
-    try:
-        special = not Path(path).is_file() and Path(path).exists()
-    except OSError:
-        special = False
-    if not special:
-        raise BadInput(f"{option} {path}: use a .png, .svg or .pdf file name")
-
-
-def _version(value: bool) -> None:
-    if value:
-        out.print(f"tradegame {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
-    version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
-    ] = False,
-) -> None:
-    """tradegame: how likely is a deal, and why."""
-
-
-#: The scenarios this command loaded, by path: standard input can be read only once,
-#: and an error found later (a non-finite payoff, a QRE that fails) is located in the
-#: scenario that was loaded, not in a guess at which argument named it.
-_loaded: dict[Any, Any] = {}
-
-
-def _overrides(sets: list[str] | None, fixes: list[str] | None, variant: str | None) -> Any:
-    """The ``--variant``, ``--set`` and ``--fix`` options as one record."""
-    from tradegame.scenario.overrides import Overrides, parse_fix_option, parse_set_option
-
-    return Overrides(
-        variant,
-        tuple(parse_set_option(s) for s in sets or ()),
-        tuple(parse_fix_option(f) for f in fixes or ()),
-    )
-
-
-def _load(
-    path: str,
-    sets: list[str] | None = None,
-    fixes: list[str] | None = None,
-    variant: str | None = None,
-) -> Any:
-    """The scenario at ``path``, with the command's overrides applied (loaded once)."""
-    from tradegame.scenario.load import load_scenario
-
-    if path not in _loaded:
-        _loaded[path] = load_scenario(path)
-    overrides = _overrides(sets, fixes, variant)
-    if not overrides:
-        return _loaded[path]
-    key = (path, overrides)
-    if key not in _loaded:
-        _loaded[key] = _loaded[path].apply(overrides)
-    return _loaded[key]
-
-
-def last_loaded() -> Any:
-    """The scenario this command loaded last, or None."""
-    return next(reversed(_loaded.values()), None)
-
-
-def forget_loaded() -> None:
-    """Forget the scenarios loaded so far: each command line loads its own."""
-    _loaded.clear()
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Any]:
-    """A progress callback that shows a bar once a run looks longer than a second."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
-
-    state: dict[str, Any] = {"bar": None, "task": None, "t0": time.perf_counter()}
-
-    def update(done: int, total: int) -> None:
-        if not enabled:
-            return
-        if state["bar"] is None:
-            elapsed = time.perf_counter() - state["t0"]
-            if done >= total or elapsed / done * total < 1.0:
-                return
-            bar = Progress(
-                TextColumn("simulating"),
-                BarColumn(),
-                TextColumn("{task.completed:,}/{task.total:,} draws"),
-                TimeRemainingColumn(),
-                console=err,
-                transient=True,
-            )
-            bar.start()
-            state["bar"], state["task"] = bar, bar.add_task("run", total=total)
-        state["bar"].update(state["task"], completed=done)
-
-    try:
-        yield update
-    finally:
-        if state["bar"] is not None:
-            state["bar"].stop()
-
-
-@contextmanager
-def _draws_refused(path: str | None) -> Iterator[None]:
-    """A run's draws that would not fit in memory: one line naming ``--draws``."""
-    from tradegame.montecarlo.draws import DrawsMemoryError
-
-    try:
-        yield
-    except DrawsMemoryError as exc:
-        raise BadInput(f"--draws {path}: {exc} (--samples, --max-memory in GiB)") from None
 
 
 @app.command()
@@ -356,7 +136,7 @@ def run(
         float | None,
         typer.Option(
             "--qre-lambda",
-            callback=_finite(0.0, MAX_QRE_LAMBDA),
+            callback=finite_option(0.0, MAX_QRE_LAMBDA),
             help=f"Precision of the logit QRE, 0 to {MAX_QRE_LAMBDA:g}.",
         ),
     ] = None,
@@ -381,7 +161,7 @@ def run(
         float | None,
         typer.Option(
             "--max-memory",
-            callback=_finite(0.001, MAX_MEMORY_GIB),
+            callback=finite_option(0.001, MAX_MEMORY_GIB),
             help=f"GiB the run's arrays may use, 0.001 to {MAX_MEMORY_GIB:g} "
             "(default: half the machine's memory, at most 8).",
         ),
@@ -393,7 +173,7 @@ def run(
         float | None,
         typer.Option(
             "--precision",
-            callback=_finite(1e-5, 0.5),
+            callback=finite_option(1e-5, 0.5),
             help="Keep drawing blocks of 2048 until every outcome's 95 % half-width is below "
             "this (0.005 = half a percentage point), or --max-samples is reached.",
         ),
@@ -439,14 +219,14 @@ def run(
     from tradegame.report.table import result_tables
 
     for path in (json_path, csv_path, plot_path, checkpoint, draws_path):
-        _output(path)
+        check_output(path)
     if plot_path is not None:
-        _plot_name(plot_path, "--plot")
+        check_plot_name(plot_path, "--plot")
     if max_samples is not None and precision is None:
         raise BadInput("--max-samples: only with --precision (it caps a run that keeps drawing)")
     if draws_path is not None and Path(draws_path).suffix.lower() not in DRAWS_FORMATS:
         raise BadInput(f"--draws {draws_path}: use a .parquet or .csv file name")
-    sc = _load(scenario, set_, fix, variant)
+    sc = load(scenario, set_, fix, variant)
     try:
         RunOptions.resolve(
             sc,
@@ -461,7 +241,9 @@ def run(
             f"--{exc.option.replace('_', '-')} {exc.value}: {exc.reason} (scenario {sc.source})"
         ) from None
     to_stdout = json_path == "-"
-    with _progress(not quiet and not to_stdout) as progress, _draws_refused(draws_path):
+    # A bar on standard error once the run looks longer than a second (simulate draws it).
+    progress = not quiet and not to_stdout
+    with draws_refused(draws_path):
         result = simulate(
             sc,
             samples,
@@ -523,9 +305,9 @@ def solve(
     from tradegame.play.solve import solve as solve_central
     from tradegame.report.table import central_game_tables, dominance_table
 
-    _output(None if json_path == "-" else json_path)
-    sc = _load(scenario, set_, fix, variant)
-    _check_budget(sc, "solve", "solve", max_memory)
+    check_output(None if json_path == "-" else json_path)
+    sc = load(scenario, set_, fix, variant)
+    check_budget(sc, "solve", "solve", max_memory)
     central = solve_central(sc, dominance=dominance)
     if json_path == "-":
         write_stdout(central.to_json())
@@ -565,15 +347,15 @@ def tree(
     from tradegame.play.solve import solve as solve_central
     from tradegame.report.tree_plot import plot_tree
 
-    _output(plot)
-    _plot_name(plot, "--plot")
-    sc = _load(scenario, set_, fix, variant)
+    check_output(plot)
+    check_plot_name(plot, "--plot")
+    sc = load(scenario, set_, fix, variant)
     if not play_class(sc).sequential:
         raise BadInput(
             f"{sc.source}: 'tree' draws sequential scenarios (with 'stages:' or a 'tree:'); "
             "this one is simultaneous: see 'tradegame solve'"
         )
-    _check_budget(sc, "tree", "tree", max_memory)
+    check_budget(sc, "tree", "tree", max_memory)
     central = solve_central(sc, game_tree=True, normal_form=False)
     assert central.tree is not None
     plot_tree(central.tree, central.path, Path(plot), max_nodes=max_nodes)
@@ -610,9 +392,9 @@ def export(
     """Write the central game (parameters at medians) as a Gambit .nfg or .efg file."""
     from tradegame.interop.scenario_io import export_scenario
 
-    _output(output)
-    sc = _load(scenario, set_, fix, variant)
-    _check_budget(sc, f"export --format {fmt}", fmt, max_memory)
+    check_output(output)
+    sc = load(scenario, set_, fix, variant)
+    check_budget(sc, f"export --format {fmt}", fmt, max_memory)
     text = export_scenario(sc, fmt)
     if output is None:
         write_stdout(text)
@@ -652,7 +434,7 @@ def import_(
     suffix = file.suffix.lower()
     if suffix not in (".nfg", ".efg"):
         raise BadInput(f"{file}: expected a .nfg or .efg file")
-    _output(output)
+    check_output(output)
     # A regular file only (a named pipe would block), and at most one byte over the limit.
     data = read_regular_file(file, str(file), "a Gambit .nfg or .efg file")
     if len(data) > MAX_FILE_BYTES:
@@ -690,13 +472,16 @@ def validate(
 ) -> None:
     """Check scenario files and report every problem in each; exit 2 if any has one.
 
-    Every variant of a file is checked too (or only the overrides given).
+    Every variant of a file is checked too (or only the overrides given). A
+    forecast (a file with 'as_of:') gets a warning for each source dated after
+    its as_of (except those in 'observed.sources') and each undated source; the
+    exit code stays 0 when warnings are all there is.
     """
     failed = 0
     for f in files:
         try:
             # The file's own analysis choices are checked as a run checks them.
-            sc = _load(f, set_, fix, variant)
+            sc = load(f, set_, fix, variant)
             RunOptions.resolve(sc)
             if not sc.overrides:
                 issues = []
@@ -715,6 +500,14 @@ def validate(
             for issue in exc.issues:
                 err.print(printable(str(issue)), markup=False, highlight=False, soft_wrap=True)
         else:
+            # Hindsight is a warning: the file is usable, the forecast is suspect.
+            for finding in sc.hindsight():
+                err.print(
+                    printable(f"{finding.location}: warning: {finding.message}"),
+                    markup=False,
+                    highlight=False,
+                    soft_wrap=True,
+                )
             name = "<stdin>" if f == "-" else f
             out.print(printable(f"{name}: ok"), markup=False, highlight=False, soft_wrap=True)
     if failed:
@@ -732,7 +525,7 @@ def schema(
     from tradegame.report.files import atomic_write_text
     from tradegame.scenario.schema import scenario_json_schema
 
-    _output(output)
+    check_output(output)
     text = json.dumps(scenario_json_schema(), indent=2) + "\n"
     if output is None:
         write_stdout(text)
@@ -751,295 +544,3 @@ def list_scenarios() -> None:
     for s in shipped_scenarios():
         t.add_row(printable(s.name), printable(s.title))
     out.print(t)
-
-
-@app.command()
-def compare(
-    scenario: ScenarioArg,
-    others: Annotated[
-        list[str] | None,
-        typer.Argument(help="Scenarios to compare with the first (files or shipped names)."),
-    ] = None,
-    variants: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--variant",
-            metavar="NAME",
-            help="Compare with this variant of the scenario's 'variants:' block (repeatable).",
-        ),
-    ] = None,
-    set_: SetOption = None,
-    fix: FixOption = None,
-    samples: Annotated[
-        int | None,
-        typer.Option(
-            "--samples",
-            "-n",
-            min=2,
-            max=MAX_SAMPLES,
-            help="Paired draws (default: the first scenario's samples).",
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed",
-            min=0,
-            max=MAX_SEED,
-            help="Random seed shared by every side (default: the first scenario's, else 0).",
-        ),
-    ] = None,
-    json_path: Annotated[
-        str | None,
-        typer.Option("--json", help="Write the comparison as JSON ('-' for standard output)."),
-    ] = None,
-    plot_path: Annotated[
-        str | None,
-        typer.Option(
-            "--plot", help="Write a dot-and-interval plot of the differences (.png, .svg, .pdf)."
-        ),
-    ] = None,
-) -> None:
-    """Compare a scenario with its variants, a what-if (--set, --fix) or other files.
-
-    Every side is run on common random numbers (the same seed: draw k of a
-    shared parameter is the same number on each side); differences are paired,
-    with 95 % intervals.
-    """
-    import json as json_module
-
-    from tradegame.analysis.compare import CompareError
-    from tradegame.analysis.compare import compare as compare_scenarios
-    from tradegame.report.compare import comparison_tables, plot_comparisons
-
-    _output(None if json_path == "-" else json_path)
-    _output(plot_path)
-    if plot_path is not None:
-        _plot_name(plot_path, "--plot")
-    base = _load(scenario)
-    sides = [_load(o) for o in others or []]
-    names = [scenario, *(others or [])]
-    for v in variants or []:
-        sides.append(_load(scenario, None, None, v))
-        names.append(f"variant {v}")
-    if set_ or fix:
-        sides.append(_load(scenario, set_, fix, None))
-        names.append(
-            " ".join([*(f"--set {x}" for x in set_ or []), *(f"--fix {x}" for x in fix or [])])
-        )
-    if not sides:
-        raise BadInput(
-            "compare needs something to compare the scenario with: another scenario, "
-            "--variant NAME, or --set/--fix"
-        )
-    try:
-        comparisons = compare_scenarios(base, sides, samples=samples, seed=seed, names=names)
-    except CompareError as exc:
-        raise BadInput(str(exc)) from None
-    if json_path is not None:
-        doc = json_module.dumps([c.to_dict() for c in comparisons], indent=2, allow_nan=False)
-        if json_path == "-":
-            write_stdout(doc + "\n")
-        else:
-            atomic_write_text(json_path, doc + "\n")
-    if plot_path is not None:
-        plot_comparisons(comparisons, plot_path)
-    if json_path != "-":
-        for c in comparisons:
-            out.print(comparison_tables(c))
-
-
-@app.command()
-def sensitivity(
-    scenario: ScenarioArg,
-    samples: Annotated[
-        int | None,
-        typer.Option(
-            "--samples",
-            "-n",
-            min=200,
-            max=MAX_SAMPLES,
-            help="Draws for the global indices (default: the scenario's samples).",
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed", min=0, max=MAX_SEED, help="Random seed (default: the scenario's, else 0)."
-        ),
-    ] = None,
-    outcome: Annotated[
-        str | None,
-        typer.Option("--outcome", help="The tornado's outcome (default: the one moved most)."),
-    ] = None,
-    set_: SetOption = None,
-    fix: FixOption = None,
-    variant: VariantOption = None,
-    json_path: Annotated[
-        str | None,
-        typer.Option("--json", help="Write the analysis as JSON ('-' for standard output)."),
-    ] = None,
-    plot_path: Annotated[
-        str | None,
-        typer.Option("--plot", help="Write the tornado and the global indices (.png, .svg, .pdf)."),
-    ] = None,
-) -> None:
-    """Which assumptions drive the answer: a tornado, global indices, dead parameters."""
-    from tradegame.analysis.sensitivity import SensitivityError
-    from tradegame.analysis.sensitivity import sensitivity as analyse
-    from tradegame.report.sensitivity import plot_sensitivity, sensitivity_tables
-
-    _output(None if json_path == "-" else json_path)
-    _output(plot_path)
-    if plot_path is not None:
-        _plot_name(plot_path, "--plot")
-    sc = _load(scenario, set_, fix, variant)
-    if outcome is not None and outcome not in sc.outcome_labels:
-        raise BadInput(
-            f"--outcome: {outcome!r} is not an outcome of {sc.source}; "
-            f"its outcomes: {', '.join(sc.outcome_labels)}"
-        )
-    try:
-        result = analyse(sc, samples=samples, seed=seed)
-    except SensitivityError as exc:
-        raise BadInput(str(exc)) from None
-    if json_path == "-":
-        write_stdout(result.to_json())
-    elif json_path is not None:
-        atomic_write_text(json_path, result.to_json())
-    if plot_path is not None:
-        plot_sensitivity(result, plot_path, outcome)
-    if json_path != "-":
-        out.print(sensitivity_tables(result))
-
-
-@app.command()
-def sweep(
-    scenario: ScenarioArg,
-    params: Annotated[
-        list[str],
-        typer.Option(
-            "--param",
-            "-p",
-            help="PATH=LO:HI:N (N values from LO to HI), PATH=V1,V2,... or fix.LEVER=OPT1,OPT2; "
-            "once or twice.",
-        ),
-    ],
-    samples: Annotated[
-        int | None,
-        typer.Option(
-            "--samples", "-n", min=1, max=MAX_SAMPLES, help="Draws per point (default: the file's)."
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed", min=0, max=MAX_SEED, help="Random seed (default: the scenario's, else 0)."
-        ),
-    ] = None,
-    json_path: Annotated[
-        str | None,
-        typer.Option("--json", help="Write the grid as JSON ('-' for standard output)."),
-    ] = None,
-    csv_path: Annotated[
-        str | None,
-        typer.Option("--csv", help="Write the grid as CSV, a row per point and outcome."),
-    ] = None,
-    plot_path: Annotated[
-        str | None,
-        typer.Option("--plot", help="Write lines with bands, or a map for two axes (.png, .svg)."),
-    ] = None,
-    set_: SetOption = None,
-    fix: FixOption = None,
-    variant: VariantOption = None,
-) -> None:
-    """Outcome probabilities over a grid of one or two settings, on common random numbers."""
-    from tradegame.analysis.sweep import SweepError, parse_axis
-    from tradegame.analysis.sweep import sweep as run_sweep
-    from tradegame.report.sweep import plot_sweep, sweep_table
-
-    for path in (None if json_path == "-" else json_path, csv_path, plot_path):
-        _output(path)
-    if plot_path is not None:
-        _plot_name(plot_path, "--plot")
-    try:
-        axes = [parse_axis(p) for p in params]
-    except SweepError as exc:
-        raise BadInput(f"--param {exc}") from None
-    if len(axes) > 2:
-        raise BadInput("--param: a sweep takes one or two axes")
-    sc = _load(scenario, set_, fix, variant)
-    try:
-        result = run_sweep(sc, axes, samples=samples, seed=seed)
-    except SweepError as exc:
-        raise BadInput(str(exc)) from None
-    if json_path == "-":
-        write_stdout(result.to_json())
-    elif json_path is not None:
-        atomic_write_text(json_path, result.to_json())
-    if csv_path is not None:
-        atomic_write_text(csv_path, result.to_csv())
-    if plot_path is not None:
-        plot_sweep(result, plot_path)
-    if json_path != "-":
-        out.print(sweep_table(result))
-
-
-@app.command()
-def report(
-    scenario: ScenarioArg,
-    output: Annotated[
-        str,
-        typer.Option("--output", "-o", help="The HTML file to write."),
-    ] = "report.html",
-    samples: Annotated[
-        int | None,
-        typer.Option(
-            "--samples",
-            "-n",
-            min=2,
-            max=MAX_SAMPLES,
-            help="Draws of the run, the comparisons and the sensitivity analysis "
-            "(default: the scenario's).",
-        ),
-    ] = None,
-    seed: Annotated[
-        int | None,
-        typer.Option(
-            "--seed",
-            min=0,
-            max=MAX_SEED,
-            help="Random seed, 0 to 2**63-1 (default: the scenario's, else fresh and shown).",
-        ),
-    ] = None,
-    compare_with: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--compare",
-            help="Another scenario to compare with this one, after its variants (repeatable).",
-        ),
-    ] = None,
-    set_: SetOption = None,
-    fix: FixOption = None,
-    variant: VariantOption = None,
-    max_memory: MaxMemoryOption = None,
-) -> None:
-    """Write one self-contained HTML report: assumptions, equilibria, outcomes, variants,
-    sensitivity, and how to reproduce it."""
-    from tradegame.analysis.report_data import gather
-    from tradegame.report.html import format_report
-
-    _output(output)
-    sc = _load(scenario, set_, fix, variant)
-    others = [_load(o) for o in compare_with or ()]
-    _check_budget(sc, "report", "solve", max_memory)
-    RunOptions.resolve(sc)  # the file's own analysis choices, located, before any draw
-    with _progress(True) as progress:
-        data = gather(sc, samples=samples, seed=seed, others=others, progress=progress)
-    atomic_write_text(output, format_report(data, output))
-    out.print(
-        printable(f"wrote {output} ({data.samples:,} draws, seed {data.seed})"),
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )

@@ -44,6 +44,7 @@ from tradegame.scenario.schema import (
     Triangular,
     TruncatedNormal,
     Uniform,
+    source_text,
 )
 
 __all__ = ["distribution_words", "format_report", "html_report", "inline_svg", "rich_html"]
@@ -338,10 +339,7 @@ def _assumptions_section(data: ReportData) -> str:
     sources = data.scenario.spec.sources
     if sources:
         out.append("<h3>Sources</h3><dl>")
-        out.extend(
-            f"<dt>[{_e(k)}]</dt><dd>{_e(v if isinstance(v, str) else f'{v.cite} ({v.date})')}</dd>"
-            for k, v in sources.items()
-        )
+        out.extend(f"<dt>[{_e(k)}]</dt><dd>{_e(source_text(v))}</dd>" for k, v in sources.items())
         out.append("</dl>")
     return "".join(out)
 

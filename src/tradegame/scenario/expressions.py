@@ -400,7 +400,12 @@ class _Compiler:
             return _constant(value)
 
         def as_float(x: Any) -> Any:
-            return np.asarray(x, dtype=np.float64) if isinstance(x, bool | np.ndarray) else x
+            # Booleans in arithmetic count as 0/1; NumPy refuses bool - bool (np.bool_ scalars too).
+            return (
+                np.asarray(x, dtype=np.float64)
+                if isinstance(x, bool | np.bool_ | np.ndarray)
+                else x
+            )
 
         dense = _Node(lambda env: fn(as_float(left(env)), as_float(right(env))), "number")
         lp, rp = lc.pair_fn(), rc.pair_fn()

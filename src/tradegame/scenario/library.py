@@ -9,7 +9,13 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["ShippedScenario", "resolve_scenario_path", "shipped_scenarios", "suggest_shipped"]
+__all__ = [
+    "ShippedScenario",
+    "resolve_scenario_path",
+    "shipped_directory",
+    "shipped_scenarios",
+    "suggest_shipped",
+]
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,18 @@ def resolve_scenario_path(spec: str | Path) -> tuple[Path, str]:
         if name.startswith(prefix) and candidate.is_file():
             return candidate, str(spec) if str(spec).endswith(".yaml") else f"{name}.yaml"
     return path, str(spec)
+
+
+def shipped_directory(spec: str | Path) -> Path | None:
+    """The shipped directory of scenarios ``spec`` names ('history', 'scenarios/history/'),
+    or None; an existing directory of that name wins (see :func:`resolve_scenario_path`)."""
+    if Path(spec).is_dir():
+        return None
+    name = str(spec).rstrip("/").removeprefix("scenarios/")
+    candidate = _root() / name
+    if name and ".." not in Path(name).parts and candidate.is_dir():
+        return candidate
+    return None
 
 
 def suggest_shipped(spec: str) -> str | None:

@@ -26,10 +26,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from tradegame._html import html_block, html_table
-from tradegame.errors import Location, ScenarioError
+from tradegame.errors import Location, ScenarioError, ScenarioIssue
 from tradegame.scenario.expressions import CompiledExpression
+from tradegame.scenario.hindsight import hindsight_findings
 from tradegame.scenario.overrides import Overrides, apply_overrides, explain
-from tradegame.scenario.schema import Analysis, ScenarioFile
+from tradegame.scenario.schema import Analysis, ScenarioFile, source_text
 from tradegame.scenario.schema_errors import pydantic_issues, raw_expression_issues
 from tradegame.scenario.vocabulary import GameKind, NoEquilibrium, Solution
 from tradegame.scenario.yaml_source import (
@@ -279,6 +280,22 @@ class Scenario:
     def title(self) -> str:
         return self.spec.title
 
+    def hindsight(self) -> tuple[ScenarioIssue, ...]:
+        """What this forecast cites that it could not have known on its ``as_of`` day.
+
+        Sources dated after ``as_of`` (those in ``observed.sources`` are exempt:
+        they report the outcome) and sources without a date, each located in the
+        file. Empty for a scenario without ``as_of``. See
+        :mod:`tradegame.scenario.hindsight`.
+
+        Examples
+        --------
+        >>> import tradegame as tg
+        >>> tg.load_scenario("classroom/ultimatum").hindsight()
+        ()
+        """
+        return hindsight_findings(self.spec, self.locate)
+
     def _repr_html_(self) -> str:
         """The scenario at a glance for Jupyter: every text of the file escaped.
 
@@ -310,10 +327,7 @@ class Scenario:
             tables.append(
                 html_table(
                     ["source", "reference"],
-                    [
-                        (k, v if isinstance(v, str) else f"{v.cite} ({v.date})")
-                        for k, v in spec.sources.items()
-                    ],
+                    [(k, source_text(v)) for k, v in spec.sources.items()],
                 )
             )
         return html_block(spec.title, lines, tables)

@@ -17,8 +17,10 @@ import numpy as np
 from tradegame.errors import ScenarioError
 from tradegame.scenario.checks import Checker
 from tradegame.scenario.expressions import CompiledExpression, Namespace
+from tradegame.scenario.issues import suggest_name
 from tradegame.scenario.load import (
     MAX_PROFILES,
+    NO_OUTCOME,
     LeverSpec,
     PlayerSpec,
     Scenario,
@@ -31,7 +33,7 @@ from tradegame.scenario.schema import (
     TablePayoffs,
 )
 from tradegame.scenario.tree_plan import check_tree_sections, tree_plan
-from tradegame.scenario.vocabulary import Solution
+from tradegame.scenario.vocabulary import OUTCOME_CATEGORIES, Solution
 from tradegame.scenario.yaml_source import YamlDocument
 
 __all__ = ["check_meaning"]
@@ -68,6 +70,90 @@ def _discounts(
                     ck.add(path, f"discount {value:g} must be in (0, 1]")
         out.append(compiled)
     return tuple(out)
+
+
+def _outcome_names(spec: ScenarioFile) -> list[str]:
+    """The outcome labels the file declares: rules, then the fallback; or the tree's."""
+    if spec.tree is not None:
+        return list(spec.tree.outcomes)
+    rules = spec.outcomes or {}
+    names = [label for label in rules if label != "otherwise"]
+    fallback = rules.get("otherwise")
+    if fallback is not None and fallback not in names:
+        names.append(fallback)
+    return names
+
+
+def _check_record(ck: Checker, spec: ScenarioFile) -> None:
+    """Check 'observed:' and 'categories:' against the outcome labels and 'sources:'.
+
+    The observed outcome and every key of 'categories' must be outcome labels, every
+    label needs a category from the fixed set, and the observed sources must be keys
+    of 'sources:'; 'observed:' needs 'as_of:' before 'resolved' and 'categories:'.
+    """
+    labels = _outcome_names(spec)
+    known = [*labels, NO_OUTCOME] if spec.tree is not None else labels
+    listed = ", ".join(labels)
+    observed = spec.observed
+    if observed is not None:
+        if spec.as_of is None:
+            ck.add(
+                ("observed",),
+                "'observed:' needs 'as_of:' (the day before the round: what the forecast knew)",
+                key=True,
+            )
+        elif observed.resolved <= spec.as_of:
+            ck.add(
+                ("observed", "resolved"),
+                f"resolved {observed.resolved} must come after as_of {spec.as_of} (the "
+                "window closes after the forecast was made)",
+            )
+        if spec.categories is None:
+            ck.add(
+                ("observed",),
+                "'observed:' needs 'categories:' (each outcome label -> deal, partial_deal, "
+                "extension, no_change or escalation), which the backtest compares rounds by",
+                key=True,
+            )
+        if observed.outcome not in known:
+            ck.add(
+                ("observed", "outcome"),
+                f"observed outcome {observed.outcome!r} is not an outcome label of this "
+                f"scenario{suggest_name(observed.outcome, known)} (labels: {listed})",
+            )
+        keys = list(spec.sources or {})
+        for k, key in enumerate(observed.sources):
+            if key not in keys:
+                ck.add(
+                    ("observed", "sources", k),
+                    f"{key!r} is not a key of 'sources:'{suggest_name(key, keys)}"
+                    + (f" (keys: {', '.join(keys)})" if keys else " (the file has none)"),
+                )
+    if spec.categories is None:
+        return
+    for label, category in spec.categories.items():
+        if label not in known:
+            ck.add(
+                ("categories", label),
+                f"{label!r} is not an outcome label of this scenario"
+                f"{suggest_name(label, known)} (labels: {listed})",
+                key=True,
+            )
+        if category not in OUTCOME_CATEGORIES:
+            ck.add(
+                ("categories", label),
+                f"category {category!r} of {label!r} is not one of "
+                f"{', '.join(OUTCOME_CATEGORIES)}"
+                + suggest_name(category, list(OUTCOME_CATEGORIES)),
+            )
+    missing = [label for label in labels if label not in spec.categories]
+    if missing:
+        ck.add(
+            ("categories",),
+            f"no category for outcome label{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)}: every label needs one",
+            key=True,
+        )
 
 
 def check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
@@ -279,6 +365,7 @@ def check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
                 )
             outcomes.append((label, compiled))
 
+    _check_record(ck, spec)
     if ck.issues:
         raise ScenarioError(ck.issues)
     return Scenario(

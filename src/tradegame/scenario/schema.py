@@ -26,6 +26,7 @@ from pydantic import (
 )
 
 from tradegame.scenario.vocabulary import (
+    OUTCOME_CATEGORIES,
     Disagreement,
     NoEquilibrium,
     Selection,
@@ -40,8 +41,10 @@ __all__ = [
     "ChanceOption",
     "Distribution",
     "MatrixPayoffs",
+    "Observed",
     "Player",
     "ScenarioFile",
+    "Source",
     "StageSpec",
     "TablePayoffs",
     "TreeNode",
@@ -49,6 +52,7 @@ __all__ = [
     "TreeSpec",
     "Variant",
     "scenario_json_schema",
+    "source_text",
 ]
 
 FORMAT_VERSION = 1
@@ -401,6 +405,71 @@ class TreeSpec(_Strict):
     """Lever -> the label of its information set in Gambit files (default none)."""
 
 
+PartialDate = Annotated[
+    str,
+    StringConstraints(pattern=r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$"),
+    Field(description="A year (YYYY) or a month (YYYY-MM), when the day is not known."),
+]
+
+
+class Source(_Strict):
+    """A dated entry of 'sources:': the reference and when it was published."""
+
+    cite: Annotated[str, Field(min_length=1)]
+    """The reference: author, title, publisher or outlet."""
+    date: dt.date | PartialDate
+    """Publication date, YYYY-MM-DD; YYYY-MM or YYYY when only the month or the
+    year is known (it then counts as the period's last day, the latest it may
+    have appeared)."""
+    url: str | None = None
+    """Where the source can be read."""
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _year_as_text(cls, value: Any) -> Any:
+        # YAML reads a bare year as an integer; pydantic would take it for a timestamp.
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{value:04d}"
+        return value
+
+    @property
+    def latest(self) -> dt.date:
+        """The last day the source may have been published (the date itself if exact)."""
+        if isinstance(self.date, dt.date):
+            return self.date
+        year, _, month = self.date.partition("-")
+        if not month:
+            return dt.date(int(year), 12, 31)
+        first_of_next = dt.date(int(year) + (month == "12"), int(month) % 12 + 1, 1)
+        return first_of_next - dt.timedelta(days=1)
+
+    @property
+    def text(self) -> str:
+        """The entry in one line: the reference, its date and its address."""
+        return f"{self.cite} ({self.date})" + (f", {self.url}" if self.url else "")
+
+
+def source_text(entry: str | Source) -> str:
+    """A 'sources:' entry as one line of text (a plain string as it is)."""
+    return entry if isinstance(entry, str) else entry.text
+
+
+class Observed(_Strict):
+    """What happened in the round a history scenario forecasts (scored by the backtest)."""
+
+    outcome: Identifier
+    """The outcome that happened: one of the scenario's outcome labels."""
+    window: Annotated[str, Field(min_length=1)]
+    """The resolution window in words, e.g. 'the round itself, 10-12 May 2025'. The
+    same forecast scores very differently against another window."""
+    resolved: dt.date
+    """The day the resolution window closed (after 'as_of')."""
+    sources: Annotated[list[str], Field(min_length=1)]
+    """Keys of 'sources:' that report the outcome; they may be dated after 'as_of'."""
+
+
+Category = Annotated[str, WithJsonSchema({"enum": list(OUTCOME_CATEGORIES), "type": "string"})]
+
 OverrideValue = str | int | float | bool | None
 
 
@@ -467,17 +536,6 @@ class Analysis(_Strict):
     """Seed of the random draws; a run without one records the seed it used."""
 
 
-class SourceRef(_Strict):
-    """A dated source: what it is, when it was published, and where."""
-
-    cite: Annotated[str, Field(min_length=1)]
-    """The reference in words."""
-    date: dt.date
-    """Publication date of the source (a forecast may cite only sources dated by its as_of)."""
-    url: str | None = None
-    """Where to read it."""
-
-
 class ScenarioFile(_Strict):
     """A tradegame scenario: players, levers, uncertain parameters, payoffs, outcomes."""
 
@@ -486,11 +544,14 @@ class ScenarioFile(_Strict):
     title: Annotated[str, Field(min_length=1, max_length=300)]
     description: str | None = None
     as_of: dt.date | None = None
-    """Date of the information the scenario uses."""
+    """Date of the information the scenario uses: a forecast written on this day
+    cites nothing published after it ('validate' warns)."""
     units: str | None = None
     """Unit of all payoffs, e.g. '$ billion a year, welfare-equivalent'."""
-    sources: dict[str, str | SourceRef] | None = None
-    """Bibliography: short key -> full reference; parameters may cite the keys."""
+    sources: dict[str, str | Source] | None = None
+    """Bibliography: short key -> full reference, as text or as ``{cite, date, url}``
+    (the date of publication); parameters may cite the keys. A scenario with
+    'as_of' dates every source."""
     players: Annotated[dict[Identifier, Player], Field(min_length=1, max_length=16)]
     """The players: 2 to 16, or 1 in a scenario with a 'tree:' (a decision problem)."""
     parameters: dict[Identifier, Distribution] = Field(default_factory=dict)
@@ -516,6 +577,12 @@ class ScenarioFile(_Strict):
     variants: dict[Identifier, Variant] = Field(default_factory=dict)
     """Named what-ifs: sets of overrides ('set:') and lever restrictions ('fix:'),
     chosen with ``--variant NAME``."""
+    observed: Observed | None = None
+    """History scenarios: the outcome that happened, in a stated window (needs
+    'as_of' and 'categories')."""
+    categories: dict[Identifier, Category] | None = None
+    """Outcome label -> its common category (deal, partial_deal, extension,
+    no_change, escalation), every label once; the backtest compares rounds by it."""
 
     @field_validator("parameters", mode="before")
     @classmethod

@@ -20,7 +20,9 @@ from tradegame.errors import TradegameError
 
 __all__ = [
     "BARGAINING",
+    "OUTCOME_CATEGORIES",
     "PURE_SELECTIONS",
+    "Category",
     "Disagreement",
     "EfgForm",
     "GameFormat",
@@ -50,6 +52,25 @@ class GameKind(StrEnum):
     def sequential(self) -> bool:
         """Whether the players move in turn (solved as ``subgame_perfect``)."""
         return self is not GameKind.SIMULTANEOUS
+
+
+class Category(StrEnum):
+    """The common outcome categories (``categories:``), one per outcome label.
+
+    Rounds of talks name their outcomes differently; the backtest compares them
+    through these: a deal, a partial deal, an extension of a deadline or a
+    truce, no change, an escalation.
+    """
+
+    DEAL = "deal"
+    PARTIAL_DEAL = "partial_deal"
+    EXTENSION = "extension"
+    NO_CHANGE = "no_change"
+    ESCALATION = "escalation"
+
+
+#: The categories in the order messages list them.
+OUTCOME_CATEGORIES: tuple[str, ...] = tuple(c.value for c in Category)
 
 
 class Solution(StrEnum):

@@ -1,0 +1,246 @@
+"""What the commands of the ``tradegame`` command line share: the Typer ``app``, the
+consoles, :class:`BadInput`, the option types and bounds, output-path checks, the
+scenarios a command loaded (with their overrides) and the progress display.
+
+The commands are in :mod:`tradegame.cli.commands` (one scenario: run, solve, tree,
+export, import, validate, schema, list) and :mod:`tradegame.cli.analysis` (the
+analyst's questions: compare, sensitivity, sweep, report, backtest); running them as a
+program (exit codes, signals, one-line errors) is :func:`tradegame.cli.main`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from tradegame._version import __version__
+from tradegame.errors import TradegameError
+from tradegame.report.files import (
+    StandardOutput,
+    check_output_path,
+)
+from tradegame.scenario.schema import Analysis
+
+app = typer.Typer(
+    name="tradegame",
+    help="Game-theoretic negotiation simulator: equilibria and outcome probabilities "
+    "from YAML scenarios.",
+    add_completion=True,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+# Scenario text (titles, labels, units) is printed as it is: no rich markup, no emoji codes.
+# Standard output through a proxy whose write errors (a full device) are OutputError.
+out = Console(file=StandardOutput(), emoji=False, markup=False)  # type: ignore[arg-type]
+err = Console(stderr=True, emoji=False, markup=False)
+
+ScenarioArg = Annotated[
+    str,
+    typer.Argument(
+        help="Scenario file, the name of a shipped scenario (see 'tradegame list'), "
+        "or '-' for standard input."
+    ),
+]
+
+
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="Override a scalar of the scenario, e.g. parameters.china_resolve.median=24 "
+        "(VALUE read as YAML; repeatable). The file is not changed.",
+    ),
+]
+FixOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--fix",
+        metavar="LEVER=OPTION[,OPTION]",
+        help="Restrict a lever to some of its options (repeatable); a chance lever's kept "
+        "options are renormalised.",
+    ),
+]
+VariantOption = Annotated[
+    str | None,
+    typer.Option(
+        "--variant",
+        metavar="NAME",
+        help="Apply one variant of the scenario's 'variants:' block (before any --set and --fix).",
+    ),
+]
+
+
+AnalysisSeedOption = Annotated[
+    int | None,
+    typer.Option(
+        "--seed",
+        min=0,
+        max=2**63 - 1,
+        help="Random seed, shared by every run the command makes (common random numbers; "
+        "default: the scenario's, else 0).",
+    ),
+]
+JsonOption = Annotated[
+    str | None,
+    typer.Option("--json", help="Write the result as JSON ('-' for standard output)."),
+]
+FigureOption = Annotated[
+    str | None,
+    typer.Option("--plot", help="Write the figure (.png, .svg, .pdf; PNG to a device or pipe)."),
+]
+
+MaxMemoryOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-memory",
+        min=0.001,
+        help="GiB the command may use (default: half the machine's memory, at most 8).",
+    ),
+]
+
+
+def check_budget(sc: Any, command: str, kind: str, max_memory: float | None) -> None:
+    """Refuse, before anything of the game's size exists, work over the command's budget.
+
+    The same limits and ``--max-memory`` default as ``run``
+    (:mod:`tradegame.model.budget`).
+    """
+    from tradegame.model.budget import check_budget
+    from tradegame.montecarlo.simulate import default_memory_limit
+    from tradegame.play.kinds import command_cost
+
+    limit = default_memory_limit() if max_memory is None else int(max_memory * 2**30)
+    check_budget(sc, command, command_cost(sc, kind), limit)
+
+
+class BadInput(TradegameError):
+    """Input the user must fix; printed as one line, exit code 2."""
+
+
+def schema_limit(field: str, bound: str) -> Any:
+    """A bound (``ge``, ``le``) of an ``analysis:`` field, so options and files agree."""
+    for item in Analysis.model_fields[field].metadata:
+        if hasattr(item, bound):
+            return getattr(item, bound)
+    raise LookupError(f"analysis.{field} has no {bound} bound")
+
+
+#: Bounds of the numeric options, checked when the command line is parsed.
+MAX_SEED = 2**63 - 1  # as in scenario files: a seed fits a signed 64-bit integer
+MAX_QRE_LAMBDA: float = schema_limit("qre_lambda", "le")
+MAX_WORKERS = 256
+MAX_MEMORY_GIB = 1024.0
+MAX_TREE_NODES = 1_000_000
+
+
+def finite_option(low: float, high: float) -> Any:
+    """A Typer callback refusing NaN, infinities and values outside ``[low, high]``."""
+
+    def check(value: float | None) -> float | None:
+        if value is not None and not (math.isfinite(value) and low <= value <= high):
+            raise typer.BadParameter(f"{value} is not a number from {low:g} to {high:g}")
+        return value
+
+    return check
+
+
+def check_output(path: str | None) -> str | None:
+    """Check an output path before any work (see :func:`check_output_path`)."""
+    if path is None or path == "-":
+        return path
+    check_output_path(path)
+    return path
+
+
+def check_plot_name(path: str, option: str) -> None:
+    # A device or pipe (-o /dev/null) takes PNG whatever its name; a file says its format.
+    if Path(path).suffix.lower() in (".png", ".svg", ".pdf"):
+        return
+    try:
+        special = not Path(path).is_file() and Path(path).exists()
+    except OSError:
+        special = False
+    if not special:
+        raise BadInput(f"{option} {path}: use a .png, .svg or .pdf file name")
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"tradegame {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """tradegame: how likely is a deal, and why."""
+
+
+#: The scenarios this command loaded, by path: standard input can be read only once,
+#: and an error found later (a non-finite payoff, a QRE that fails) is located in the
+#: scenario that was loaded, not in a guess at which argument named it.
+_loaded: dict[Any, Any] = {}
+
+
+def _overrides(sets: list[str] | None, fixes: list[str] | None, variant: str | None) -> Any:
+    """The ``--variant``, ``--set`` and ``--fix`` options as one record."""
+    from tradegame.scenario.overrides import Overrides, parse_fix_option, parse_set_option
+
+    return Overrides(
+        variant,
+        tuple(parse_set_option(s) for s in sets or ()),
+        tuple(parse_fix_option(f) for f in fixes or ()),
+    )
+
+
+def load(
+    path: str,
+    sets: list[str] | None = None,
+    fixes: list[str] | None = None,
+    variant: str | None = None,
+) -> Any:
+    """The scenario at ``path``, with the command's overrides applied (loaded once)."""
+    from tradegame.scenario.load import load_scenario
+
+    if path not in _loaded:
+        _loaded[path] = load_scenario(path)
+    overrides = _overrides(sets, fixes, variant)
+    if not overrides:
+        return _loaded[path]
+    key = (path, overrides)
+    if key not in _loaded:
+        _loaded[key] = _loaded[path].apply(overrides)
+    return _loaded[key]
+
+
+def last_loaded() -> Any:
+    """The scenario this command loaded last, or None."""
+    return next(reversed(_loaded.values()), None)
+
+
+def forget_loaded() -> None:
+    """Forget the scenarios loaded so far: each command line loads its own."""
+    _loaded.clear()
+
+
+@contextmanager
+def draws_refused(path: str | None) -> Iterator[None]:
+    """A run's draws that would not fit in memory: one line naming ``--draws``."""
+    from tradegame.montecarlo.draws import DrawsMemoryError
+
+    try:
+        yield
+    except DrawsMemoryError as exc:
+        raise BadInput(f"--draws {path}: {exc} (--samples, --max-memory in GiB)") from None
