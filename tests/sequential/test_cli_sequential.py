@@ -48,7 +48,7 @@ def test_export_writes_gambit_files(cli, tmp_path: Path, scenario, fmt, header) 
 
 
 def test_a_normal_form_too_large_to_write_is_one_line(cli, tmp_path: Path) -> None:
-    """Madrid's reduced normal form (4**432 US plans) cannot be written: one line, exit 2."""
+    """Madrid's reduced normal form (6 * 4**72 US plans) cannot be written: one line, exit 2."""
     out = tmp_path / "game.nfg"
     result = cli("export", "madrid_2025", "--format", "nfg", "-o", out)
     assert result.code == 2 and result.stdout == ""
