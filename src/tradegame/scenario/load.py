@@ -247,11 +247,11 @@ class Scenario:
         --------
         >>> import tradegame as tg
         >>> sc = tg.load_scenario("madrid_2025")
-        >>> what_if = sc.with_overrides(fix={"chip_controls": "ease"})
-        >>> [lv.options for lv in what_if.levers if lv.name == "chip_controls"]
+        >>> what_if = sc.with_overrides(fix={"chips": "ease"})
+        >>> [lv.options for lv in what_if.levers if lv.name == "chips"]
         [('ease',)]
         >>> what_if.overrides.to_dict(), sc.overrides.to_dict()
-        ({'fix': {'chip_controls': ['ease']}}, {})
+        ({'fix': {'chips': ['ease']}}, {})
         """
         return self.apply(Overrides.make(sets, fix))
 
