@@ -121,3 +121,12 @@ def test_a_run_gives_finite_probabilities_and_can_reach_what_happened(name: str)
 def test_history_files_live_under_the_package() -> None:
     root = Path(tg.__file__).parent / "scenarios" / "history"
     assert {f"history/{p.stem}" for p in root.glob("*.yaml")} == ROUNDS
+
+
+@pytest.mark.parametrize("name", HISTORY)
+def test_no_round_has_a_dead_parameter(name: str) -> None:
+    """Every uncertain parameter of a round moves some outcome beyond noise (tradegame
+    sensitivity: a tornado bar or a global index above an inert dummy's); one that does
+    not is fixed at its value or goes."""
+    s = tg.sensitivity(tg.load_scenario(name), samples=8192, seed=1)
+    assert s.dead == (), f"{name}: dead parameters {s.dead}"
