@@ -60,7 +60,13 @@ def test_generated_stage_game_decides_every_lever_once_and_solves(data: dict) ->
         data.get("chance", {})
     )
     assert sorted(decided) == sorted(levers)
-    result = tradegame.simulate(sc, samples=256, seed=2)
+    try:
+        result = tradegame.simulate(sc, samples=256, seed=2)
+    except tradegame.ScenarioError as exc:
+        # Imperfect information over many stages can have more plans than the engine
+        # enumerates, or a normal form over the memory limit: refused, located, up front.
+        assert "reduced strategies" in str(exc), str(exc)
+        return
     assert result.solution == "subgame_perfect"
     assert math.isclose(sum(o.probability for o in result.outcomes), 1.0, abs_tol=1e-9)
 

@@ -211,3 +211,41 @@ def test_discount_outside_its_range_in_a_draw_is_named() -> None:
         tg.simulate(tg.parse_scenario(text), samples=2048, seed=1)
     (issue,) = info.value.issues
     assert "discount of 'a'" in issue.message and "in draw" in issue.message
+
+
+def test_a_runs_reduced_normal_form_counts_in_its_memory_limit() -> None:
+    """Imperfect information is played through the reduced normal form: its size per draw
+    and its (plans, histories) matrices count in the memory check, which refuses a run
+    that would not fit before anything of their size exists."""
+    text = """\
+tradegame: 1
+title: blind moves
+players:
+  a: {levers: {x: [p, q, r, s], z: [p, q, r, s]}}
+  b: {levers: {y: [p, q, r, s]}}
+stages:
+  - player: a
+    levers: [x]
+  - player: b
+    levers: [y]
+    observes: []
+  - player: a
+    levers: [z]
+    observes: [y]
+payoffs:
+  a: "(x == 'p') + (z == 'q') * (y == 'q')"
+  b: "(y == 'p') * (x == 'p')"
+outcomes:
+  otherwise: done
+"""
+    sc = tg.parse_scenario(text, "blind.yaml")
+    from tradegame.play.kinds import play_class
+    from tradegame.play.options import RunOptions
+
+    need = play_class(sc).memory(sc, RunOptions.resolve(sc))
+    assert "reduced strategies" in need.size
+    # a: 4 first moves x 4**4 answers to y; b: 4 plans; the profiles' payoffs per draw counted.
+    assert need.per_draw >= 4 * 4**4 * 4 * (2 * 2 + 6) * 8
+    with pytest.raises(tg.ScenarioError, match="reduced strategies"):
+        tg.simulate(sc, samples=2048, seed=1, max_memory=need.fixed + need.per_draw * 100)
+    assert tg.simulate(sc, samples=2048, seed=1).samples == 2048

@@ -16,8 +16,10 @@ over terminal histories.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -40,7 +42,7 @@ from tradegame.model.stages import (
     played_prefix,
 )
 from tradegame.model.tree import GameTree
-from tradegame.play.base import RuleText, sequential_rule_text
+from tradegame.play.base import MemoryNeed, RuleText, sequential_rule_text
 from tradegame.play.grid import GridPlay
 from tradegame.play.options import RunOptions
 from tradegame.play.rule import play_distribution
@@ -123,11 +125,38 @@ class StagesPlay(GridPlay):
         )
         self.perfect = is_perfect_information(self.stages)
         self.chance_index = {lv.name: k for k, lv in enumerate(scenario.chance)}
+        self._plans: tuple[list[Any], ...] = ()
         if not self.perfect:
+            # The plans are counted here (refused if too many); the matrices of which plan
+            # agrees with which history, of their size times the histories', when first needed.
             try:
-                self._consistency = self._consistency_matrices()
+                self._plans = tuple(reduced_strategies(self.stages, self.players))
             except TooManyStrategies as exc:
                 raise exc.scenario_error(scenario.locate(("stages",))) from None
+
+    @classmethod
+    def memory(cls, scenario: Scenario, options: RunOptions) -> MemoryNeed:
+        """The grid's needs, and with imperfect information the reduced normal form's.
+
+        Per draw, the normal form's payoffs and the play rule's work arrays; once, the
+        (plans, histories) consistency matrices.
+
+        Raises
+        ------
+        ScenarioError
+            When a player has too many reduced strategies.
+        """
+        need = super().memory(scenario, options)
+        play = cls(scenario, options)
+        if play.perfect:
+            return need
+        shape = play.normal_form_shape
+        n = len(play.players)
+        return MemoryNeed(
+            need.per_draw + math.prod(shape) * (2 * n + 6) * 8,
+            need.fixed + sum(shape) * play.game.n_profiles * 8,
+            need.size + f" ({' x '.join(map(str, shape))} reduced strategies)",
+        )
 
     @property
     def solution_concept(self) -> str:
@@ -295,7 +324,11 @@ class StagesPlay(GridPlay):
     @property
     def normal_form_shape(self) -> tuple[int, ...]:
         """Imperfect information: the number of reduced strategies of each player."""
-        return tuple(c.shape[0] for c in self._consistency)
+        return tuple(len(p) for p in self._plans)
+
+    @cached_property
+    def _consistency(self) -> list[NDArray[np.float64]]:
+        return self._consistency_matrices()
 
     def _consistency_matrices(self) -> list[NDArray[np.float64]]:
         """``C_i[sigma, h]``: 1 if player i's plan sigma agrees with history h."""
@@ -303,9 +336,8 @@ class StagesPlay(GridPlay):
         self._histories = np.array(
             list(itertools.product(*(range(a) for a in shape))), dtype=np.intp
         )
-        plans = reduced_strategies(self.stages, self.players)
         out = []
-        for player, player_plans in zip(self.players, plans, strict=True):
+        for player, player_plans in zip(self.players, self._plans, strict=True):
             own = [s for s, st in enumerate(self.stages) if st.mover == player]
             C = np.ones((len(player_plans), len(self._histories)))
             for j, plan in enumerate(player_plans):
