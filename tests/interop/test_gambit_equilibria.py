@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from interop_support import IDS, SCENARIOS, profile_of
+from interop_support import IDS, SCENARIOS, TOO_LARGE, profile_of
 
 from tradegame.interop.scenario_io import export_scenario
 from tradegame.model.normal_form import plan_index, reduced_normal_form, reduced_strategies
@@ -206,3 +206,17 @@ def test_gambit_mixed_equilibria_of_a_two_player_nfg_include_ours(path: Path) ->
     ours = [np.concatenate([x, y]) for x, y in extreme]
     assert all(found(x) for x in ours)
     assert len(ours) == len(theirs)
+
+
+@pytest.mark.parametrize("path", TOO_LARGE, ids=lambda p: p.stem)
+def test_a_game_too_large_for_a_normal_form_exports_as_a_tree(path: Path, cli: Any) -> None:
+    """Its .nfg is refused in one located line; its .efg is written and Gambit reads it back
+    with the same number of terminal nodes as the central tree."""
+    nfg = cli("export", path, "-f", "nfg")
+    assert nfg.code == 2 and nfg.stderr.count("\n") == 1 and "reduced strategies" in nfg.stderr
+    efg = cli("export", path, "-f", "efg")
+    assert efg.code == 0, efg.stderr
+    game = gbt.read_efg(io.StringIO(efg.stdout))
+    central = solve(load_scenario(str(path)), game_tree=True)
+    assert central.tree is not None
+    assert len(game.root.plays) == len(central.tree.nodes("terminal"))
