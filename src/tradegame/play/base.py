@@ -21,7 +21,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -257,6 +257,20 @@ class GamePlay(ABC):
         self, *, dominance: bool = False, game_tree: bool = False, normal_form: bool = True
     ) -> CentralSolution:
         """The central game (every parameter at its median), solved: see :func:`tradegame.solve`."""
+
+    def central_fields(
+        self, parameters: dict[str, float], equilibria: tuple[Any, ...] | list[Any]
+    ) -> dict[str, Any]:
+        """The fields of a :class:`CentralSolution` every kind fills the same way."""
+        return {
+            "title": self.scenario.title,
+            "kind": self.kind,
+            "solution": self.options.solution,
+            "tie_break": self.options.tie_break,
+            "players": self.players,
+            "parameters": parameters,
+            "equilibria": tuple(equilibria),
+        }
 
     def batch_columns(
         self, parameters: Mapping[str, NDArray[np.float64]], n_draws: int

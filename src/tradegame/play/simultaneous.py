@@ -29,7 +29,7 @@ from tradegame.solvers.dominance import eliminate_dominated
 from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
 from tradegame.solvers.pure_nash import best_response_mask, pure_nash
 
-__all__ = ["SimultaneousPlay", "mixed_equilibria"]
+__all__ = ["SimultaneousPlay", "mixed_equilibria", "normal_form_fields"]
 
 
 def mixed_equilibria(
@@ -51,6 +51,30 @@ def mixed_equilibria(
     if U.shape[0] != 2 or math.comb(sum(U.shape[1:]), U.shape[1]) > MAX_ENUMERATION_BASES:
         return None
     return tuple((x, y) for x, y in mixed_nash_2p(U[0], U[1]))
+
+
+def normal_form_fields(
+    U: NDArray[np.float64], strategies: tuple[tuple[str, ...], ...], dominance: bool
+) -> dict[str, Any]:
+    """The fields of a :class:`CentralSolution` that describe a normal form ``U``.
+
+    Parameters
+    ----------
+    U : ndarray, shape (n, S_0, ..., S_{n-1})
+    strategies : tuple of tuple of str
+        Each player's strategy labels.
+    dominance : bool
+        Also eliminate strictly dominated strategies, with the trace.
+    """
+    eq = pure_nash(U)
+    return {
+        "strategies": strategies,
+        "payoffs": U,
+        "best_responses": best_response_mask(U),
+        "pure_equilibria": tuple(tuple(int(a) for a in idx) for idx in np.argwhere(eq)),
+        "mixed_equilibria": mixed_equilibria(U),
+        "dominance": eliminate_dominated(U) if dominance else None,
+    }
 
 
 class SimultaneousPlay(GridPlay):
@@ -127,18 +151,8 @@ class SimultaneousPlay(GridPlay):
                     outcome=self.scenario.outcome_labels[int(labels[p])],
                 )
             )
+        names = tuple(tuple(game.strategy_labels(i)) for i in range(game.n_players))
         return CentralSolution(
-            title=self.scenario.title,
-            kind=self.kind,
-            solution=self.options.solution,
-            tie_break=self.options.tie_break,
-            players=self.players,
-            parameters=values,
-            strategies=tuple(tuple(game.strategy_labels(i)) for i in range(game.n_players)),
-            payoffs=U,
-            best_responses=best_response_mask(U),
-            pure_equilibria=tuple(tuple(int(a) for a in idx) for idx in np.argwhere(eq)),
-            mixed_equilibria=mixed_equilibria(U),
-            equilibria=tuple(equilibria),
-            dominance=eliminate_dominated(U) if dominance else None,
+            **self.central_fields(values, equilibria),
+            **normal_form_fields(U, names, dominance),
         )

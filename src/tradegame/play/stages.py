@@ -46,13 +46,11 @@ from tradegame.play.base import MemoryNeed, RuleText, sequential_rule_text
 from tradegame.play.grid import GridPlay
 from tradegame.play.options import RunOptions
 from tradegame.play.rule import play_distribution
-from tradegame.play.simultaneous import mixed_equilibria
+from tradegame.play.simultaneous import normal_form_fields
 from tradegame.play.solution import CentralEquilibrium, CentralSolution, Move
 from tradegame.scenario.load import Scenario
 from tradegame.scenario.vocabulary import GameKind
 from tradegame.solvers.backward_induction import backward_induction
-from tradegame.solvers.dominance import eliminate_dominated
-from tradegame.solvers.pure_nash import best_response_mask, pure_nash
 
 __all__ = [
     "MAX_STRATEGY_ROWS",
@@ -228,13 +226,7 @@ class StagesPlay(GridPlay):
             else None
         )
         common: dict[str, Any] = {
-            "title": self.scenario.title,
-            "kind": self.kind,
-            "solution": self.options.solution,
-            "tie_break": self.options.tie_break,
-            "players": self.players,
-            "parameters": values,
-            "equilibria": tuple(equilibria),
+            **self.central_fields(values, equilibria),
             "moves": moves,
             "tree": tree,
         }
@@ -251,16 +243,11 @@ class StagesPlay(GridPlay):
             return CentralSolution(**common)
         raw, plan_labels = reduced_normal_form(g.V, g.stages, g.players, g.chance_probs)
         NF: NDArray[np.float64] = np.asarray(raw, dtype=np.float64)
-        eq = pure_nash(NF)
+        names = tuple(tuple(labels) for labels in plan_labels)
         return CentralSolution(
             **common,
-            strategies=tuple(tuple(labels) for labels in plan_labels),
-            payoffs=NF,
-            best_responses=best_response_mask(NF),
-            pure_equilibria=tuple(tuple(int(a) for a in idx) for idx in np.argwhere(eq)),
-            mixed_equilibria=mixed_equilibria(NF),
+            **normal_form_fields(NF, names, dominance),
             values=expected_payoffs(equilibria, self.players),
-            dominance=eliminate_dominated(NF) if dominance else None,
         )
 
     def chance_probabilities(

@@ -55,13 +55,11 @@ from tradegame.play.base import (
 from tradegame.play.central import central_normal_form, central_tree
 from tradegame.play.options import RunOptions
 from tradegame.play.rule import play_distribution
-from tradegame.play.simultaneous import mixed_equilibria
+from tradegame.play.simultaneous import normal_form_fields
 from tradegame.play.solution import CentralEquilibrium, CentralSolution, Move
 from tradegame.play.stages import MAX_STRATEGY_ROWS, expected_payoffs
 from tradegame.scenario.load import Scenario
 from tradegame.scenario.vocabulary import GameKind
-from tradegame.solvers.dominance import eliminate_dominated
-from tradegame.solvers.pure_nash import best_response_mask, pure_nash
 from tradegame.solvers.tree_normal_form import plan_labels
 from tradegame.solvers.tree_solvers import TreeBackwardInduction, tree_backward_induction
 
@@ -280,13 +278,7 @@ class TreePlay(GamePlay):
                 )
             )
         common: dict[str, Any] = {
-            "title": self.scenario.title,
-            "kind": self.kind,
-            "solution": self.options.solution,
-            "tie_break": self.options.tie_break,
-            "players": self.players,
-            "parameters": values,
-            "equilibria": tuple(equilibria),
+            **self.central_fields(values, equilibria),
             "values": expected_payoffs(equilibria, self.players),
             "moves": tuple(moves),
             "unreached": tuple(
@@ -307,18 +299,8 @@ class TreePlay(GamePlay):
             return CentralSolution(**common)
         nf = central_normal_form(self.scenario)
         NF = np.asarray(nf.payoffs[0], dtype=np.float64)
-        eq = pure_nash(NF)
-        return CentralSolution(
-            **common,
-            strategies=tuple(
-                tuple(plan_labels(tree, p, nf.plans[i])) for i, p in enumerate(self.players)
-            ),
-            payoffs=NF,
-            best_responses=best_response_mask(NF),
-            pure_equilibria=tuple(tuple(int(a) for a in idx) for idx in np.argwhere(eq)),
-            mixed_equilibria=mixed_equilibria(NF),
-            dominance=eliminate_dominated(NF) if dominance else None,
-        )
+        names = tuple(tuple(plan_labels(tree, p, nf.plans[i])) for i, p in enumerate(self.players))
+        return CentralSolution(**common, **normal_form_fields(NF, names, dominance))
 
     def subgame_perfect_strategy(self, limit: int = MAX_STRATEGY_ROWS) -> list[dict[str, Any]]:
         """What the mover does at every decision node of the central tree.
