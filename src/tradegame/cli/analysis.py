@@ -30,12 +30,12 @@ from tradegame.cli.shared import (
     check_plot_name,
     load,
     out,
+    write_document,
 )
 from tradegame.montecarlo.simulate import MAX_SAMPLES
 from tradegame.play.options import RunOptions
 from tradegame.report.files import (
     atomic_write_text,
-    write_stdout,
 )
 
 
@@ -82,7 +82,7 @@ def compare(
     from tradegame.analysis.compare import compare as compare_scenarios
     from tradegame.report.compare import comparison_tables, plot_comparisons
 
-    check_output(None if json_path == "-" else json_path)
+    check_output(json_path)
     check_output(plot_path)
     if plot_path is not None:
         check_plot_name(plot_path, "--plot")
@@ -108,10 +108,7 @@ def compare(
         raise BadInput(str(exc)) from None
     if json_path is not None:
         doc = json_module.dumps([c.to_dict() for c in comparisons], indent=2, allow_nan=False)
-        if json_path == "-":
-            write_stdout(doc + "\n")
-        else:
-            atomic_write_text(json_path, doc + "\n")
+        write_document(json_path, doc + "\n")
     if plot_path is not None:
         plot_comparisons(comparisons, plot_path)
     if json_path != "-":
@@ -148,7 +145,7 @@ def sensitivity(
     from tradegame.analysis.sensitivity import sensitivity as analyse
     from tradegame.report.sensitivity import plot_sensitivity, sensitivity_tables
 
-    check_output(None if json_path == "-" else json_path)
+    check_output(json_path)
     check_output(plot_path)
     if plot_path is not None:
         check_plot_name(plot_path, "--plot")
@@ -162,10 +159,7 @@ def sensitivity(
         result = analyse(sc, samples=samples, seed=seed)
     except SensitivityError as exc:
         raise BadInput(str(exc)) from None
-    if json_path == "-":
-        write_stdout(result.to_json())
-    elif json_path is not None:
-        atomic_write_text(json_path, result.to_json())
+    write_document(json_path, result.to_json())
     if plot_path is not None:
         plot_sensitivity(result, plot_path, outcome)
     if json_path != "-":
@@ -206,7 +200,7 @@ def sweep(
     from tradegame.analysis.sweep import sweep as run_sweep
     from tradegame.report.sweep import plot_sweep, sweep_table
 
-    for path in (None if json_path == "-" else json_path, csv_path, plot_path):
+    for path in (json_path, csv_path, plot_path):
         check_output(path)
     if plot_path is not None:
         check_plot_name(plot_path, "--plot")
@@ -221,12 +215,9 @@ def sweep(
         result = run_sweep(sc, axes, samples=samples, seed=seed)
     except SweepError as exc:
         raise BadInput(str(exc)) from None
-    if json_path == "-":
-        write_stdout(result.to_json())
-    elif json_path is not None:
-        atomic_write_text(json_path, result.to_json())
+    write_document(json_path, result.to_json())
     if csv_path is not None:
-        atomic_write_text(csv_path, result.to_csv())
+        write_document(csv_path, result.to_csv())
     if plot_path is not None:
         plot_sweep(result, plot_path)
     if json_path != "-":
@@ -368,13 +359,11 @@ def backtest(
     if json_path == "-" and csv_path == "-":
         raise BadInput("--json - and --csv -: only one of them can go to standard output")
     for path in (json_path, csv_path):
-        check_output(None if path == "-" else path)
+        check_output(path)
     scenarios = [load(f) for f in _history_files(paths)]
     result = run_backtest(scenarios, samples=samples, seed=seed)
     for path, text in ((json_path, result.to_json), (csv_path, result.to_csv)):
-        if path == "-":
-            write_stdout(text())
-        elif path is not None:
-            atomic_write_text(path, text())
+        if path is not None:
+            write_document(path, text())
     if "-" not in (json_path, csv_path):
         out.print(backtest_tables(result))

@@ -36,6 +36,7 @@ from tradegame.cli.shared import (
     finite_option,
     load,
     out,
+    write_document,
 )
 from tradegame.errors import ScenarioError, ScenarioIssue
 from tradegame.montecarlo.simulate import MAX_SAMPLES
@@ -305,15 +306,13 @@ def solve(
     from tradegame.play.solve import solve as solve_central
     from tradegame.report.table import central_game_tables, dominance_table
 
-    check_output(None if json_path == "-" else json_path)
+    check_output(json_path)
     sc = load(scenario, set_, fix, variant)
     check_budget(sc, "solve", "solve", max_memory)
     central = solve_central(sc, dominance=dominance)
+    write_document(json_path, central.to_json())
     if json_path == "-":
-        write_stdout(central.to_json())
         return
-    if json_path is not None:
-        atomic_write_text(json_path, central.to_json())
     out.print(central_game_tables(central, width=out.width))
     if central.dominance is not None:
         out.print(dominance_table(central))

@@ -23,7 +23,9 @@ from tradegame._version import __version__
 from tradegame.errors import TradegameError
 from tradegame.report.files import (
     StandardOutput,
+    atomic_write_text,
     check_output_path,
+    write_stdout,
 )
 from tradegame.scenario.schema import Analysis
 
@@ -158,6 +160,15 @@ def check_output(path: str | None) -> str | None:
         return path
     check_output_path(path)
     return path
+
+
+def write_document(path: str | None, text: str) -> None:
+    """Write a command's document: nowhere (``None``), standard output (``-``) or a file
+    (through the one writer, :func:`atomic_write_text`)."""
+    if path == "-":
+        write_stdout(text)
+    elif path is not None:
+        atomic_write_text(path, text)
 
 
 def check_plot_name(path: str, option: str) -> None:
