@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
+import click
 import typer
 from rich.console import Console
 
@@ -97,6 +98,19 @@ JsonOption = Annotated[
 FigureOption = Annotated[
     str | None,
     typer.Option("--plot", help="Write the figure (.png, .svg, .pdf; PNG to a device or pipe)."),
+]
+
+StyleOption = Annotated[
+    str,
+    typer.Option(
+        "--style",
+        help="Figure style: 'talk' (large fonts and lines, for a projector) or 'paper'.",
+        click_type=click.Choice(["talk", "paper"]),
+    ),
+]
+DpiOption = Annotated[
+    int | None,
+    typer.Option("--dpi", min=10, max=1200, help="PNG resolution (default: the style's)."),
 ]
 
 MaxMemoryOption = Annotated[
