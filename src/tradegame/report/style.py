@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["STYLES", "FigureStyle", "figure_style"]
 
@@ -41,7 +42,7 @@ class FigureStyle:
     line_width: float
     dpi: int
 
-    def rc(self, dpi: int | None = None) -> dict[str, object]:
+    def rc(self, dpi: int | None = None) -> dict[str, Any]:
         """The matplotlib rcParams of this style (``dpi`` overrides :attr:`dpi`)."""
         return {
             "font.size": self.font_size,
