@@ -101,6 +101,6 @@ def figure_style(style: str = "talk", dpi: int | None = None) -> Iterator[Figure
     if dpi is not None and dpi < 10:
         raise ValueError(f"dpi {dpi} is too low: use at least 10")
     chosen = STYLES[style]
-    with matplotlib.rc_context():
-        matplotlib.rcParams.update(chosen.rc(dpi))
+    settings: Any = chosen.rc(dpi)  # matplotlib types its keys as literals
+    with matplotlib.rc_context(settings):
         yield chosen
