@@ -130,7 +130,7 @@ def _repeated_plan(
         return None
     if block.punishment is not None and profiles["punishment"] is None:
         return None
-    return RepeatedPlan(discount, profiles["cooperation"], profiles["punishment"])  # type: ignore[arg-type]
+    return RepeatedPlan(discount, profiles["cooperation"], profiles["punishment"])
 
 
 def _bargaining_plan(
