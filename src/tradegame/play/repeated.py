@@ -183,7 +183,7 @@ def grim_trigger_batch(
         lower[:, i] = np.where(
             hopeless,
             np.inf,
-            np.where(tempted, (T - R) / np.where(tempted, T - P, 1.0), 0.0),
+            np.where(tempted, (T - R) / np.where(tempted & ~hopeless, T - P, 1.0), 0.0),
         )
         upper[:, i] = np.where(rewarded, (R - T) / np.where(rewarded, P - T, 1.0), 1.0)
         blocked |= hopeless | (rewarded & (upper[:, i] <= tol))
