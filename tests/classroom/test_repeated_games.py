@@ -9,6 +9,7 @@ P(discount >= d*) from the discount's distribution.
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -17,6 +18,7 @@ from scipy import stats
 
 import tradegame as tg
 from tradegame.play.repeated import grim_trigger_batch
+from tradegame.solvers.pure_nash import pure_nash
 from tradegame.solvers.repeated import grim_trigger
 
 LOCATED = re.compile(r"^error: \S+\.yaml:\d+:\d+: ")
@@ -80,9 +82,7 @@ def test_batch_kernel_matches_grim_trigger_game_by_game() -> None:
         U = rng.integers(-3, 4, size=(300, n, *shape)).astype(float)
         target = tuple(int(rng.integers(m)) for m in shape)
         delta = rng.uniform(0.01, 0.99, size=300)
-        # punish with each draw's own first pure equilibrium where there is one
-        from tradegame.solvers.pure_nash import pure_nash
-
+        # punish with the first pure equilibrium of some draw: an equilibrium in some draws only
         pun = None
         for d in range(300):
             eq = np.argwhere(pure_nash(U[d]))
@@ -140,8 +140,6 @@ def test_run_is_reproducible_by_seed(cli) -> None:
             "-",
         )
         assert res.code == 0
-        import json
-
         doc = json.loads(res.stdout)
         return json.dumps([doc["outcomes"], doc["expected_payoffs"]])
 
@@ -154,8 +152,6 @@ def test_solve_prints_and_writes_the_critical_discount(cli) -> None:
     assert res.code == 0
     assert "Critical discount factor: 0.5" in res.stdout
     assert "cooperation is sustained" in res.stdout
-    import json
-
     doc = json.loads(cli("solve", "classroom/repeated_prisoners_dilemma", "--json", "-").stdout)
     assert doc["repeated"]["critical_discount"] == 0.5
     assert doc["repeated"]["sustained"] is True
