@@ -77,6 +77,7 @@ def test_sustained_exactly_when_no_one_shot_deviation_pays(delta: float) -> None
 
 def test_batch_kernel_matches_grim_trigger_game_by_game() -> None:
     rng = np.random.default_rng(7)
+    seen = np.zeros(2, dtype=int)  # draws sustained, draws with the punishment an equilibrium
     for shape in [(2, 2), (3, 2), (2, 2, 2), (3, 3)]:
         n = len(shape)
         U = rng.integers(-3, 4, size=(300, n, *shape)).astype(float)
@@ -91,6 +92,7 @@ def test_batch_kernel_matches_grim_trigger_game_by_game() -> None:
                 break
         assert pun is not None
         batch = grim_trigger_batch(U, target, pun, delta)
+        seen += [int(batch.sustained.sum()), int(batch.punishment_ok.sum())]
         for d in range(300):
             is_eq = bool(pure_nash(U[d])[pun])
             assert batch.punishment_ok[d] == is_eq
@@ -101,6 +103,8 @@ def test_batch_kernel_matches_grim_trigger_game_by_game() -> None:
             assert batch.critical[d] == pytest.approx(one.critical_delta)
             assert batch.max_delta[d] == pytest.approx(one.max_delta)
             assert batch.sustained[d] == one.sustains(float(delta[d]))
+    # both branches exercised: sustained draws, and equilibrium draws that are not sustained
+    assert 0 < seen[0] < seen[1]
 
 
 def test_monte_carlo_matches_the_discount_distribution() -> None:
