@@ -159,6 +159,16 @@ def grim_trigger_batch(
     GrimBatch
         Per draw, the same critical discount factor as
         :func:`~tradegame.solvers.repeated.grim_trigger` of that draw's game.
+
+    Examples
+    --------
+    Two draws of the prisoner's dilemma (T, R, P, S = 5, 3, 1, 0: critical
+    factor 1/2), one patient and one not:
+
+    >>> pd = np.array([[[3.0, 0.0], [5.0, 1.0]], [[3.0, 5.0], [0.0, 1.0]]])
+    >>> batch = grim_trigger_batch(np.stack([pd, pd]), (0, 0), (1, 1), np.array([0.6, 0.4]))
+    >>> batch.critical.tolist(), batch.sustained.tolist()
+    ([0.5, 0.5], [True, False])
     """
     n_draws, n = U.shape[0], U.shape[1]
     lower = np.zeros((n_draws, n))
