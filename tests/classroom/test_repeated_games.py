@@ -239,3 +239,11 @@ def test_default_punishment_needs_a_unique_equilibrium(cli, write_scenario) -> N
     res = cli("validate", write_scenario(text))
     assert res.code == 2
     assert "2 pure equilibria" in res.stderr and "punishment:" in res.stderr
+
+
+def test_notebook_view_states_the_verdict() -> None:
+    central = tg.solve(tg.load_scenario("classroom/repeated_prisoners_dilemma"))
+    assert "critical discount factor 0.5" in central._repr_html_()
+    assert "sustains cooperation" in central._repr_html_()
+    low = tg.solve(tg.parse_scenario(pd_scenario(5, 3, 1, 0, "0.3")))
+    assert "does not sustain cooperation" in low._repr_html_()

@@ -168,3 +168,8 @@ def test_uncertain_discount_outside_the_interval_in_a_draw(cli, write_scenario) 
     assert res.code == 2
     line = res.stderr.strip().splitlines()[-1]
     assert LOCATED.match(line) and "strictly between 0 and 1" in line
+
+
+def test_notebook_view_states_the_shares() -> None:
+    html = tg.solve(tg.parse_scenario(scenario("0.5", "0.5", pie="3")))._repr_html_()
+    assert "a proposes: shares a 0.6667, b 0.3333 of a pie of 3" in html

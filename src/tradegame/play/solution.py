@@ -431,6 +431,22 @@ class CentralSolution:
             f"central game (parameters at their medians): {self.kind}, {self.solution}, "
             f"{len(self.equilibria)} equilibri{'um' if len(self.equilibria) == 1 else 'a'}"
         ]
+        if self.repeated is not None:
+            g, rep = self.repeated.grim, self.repeated
+            lines.append(
+                "repeated game, grim trigger: critical discount factor "
+                + (f"{g.critical_delta:.4g}" if g.sustainable else "none below 1")
+                + f"; the discount factor at the medians, {rep.discount:.4g}, "
+                + ("sustains" if rep.sustained else "does not sustain")
+                + " cooperation"
+            )
+        if self.bargaining is not None:
+            b = self.bargaining
+            lines.append(
+                f"Rubinstein bargaining, {b.proposer} proposes: shares "
+                + ", ".join(f"{p} {x:.4g}" for p, x in b.shares.items())
+                + f" of a pie of {b.pie:.4g}"
+            )
         tables = [html_table(header, rows)]
         if self.parameters:
             tables.append(
