@@ -211,6 +211,13 @@ class GamePlay(ABC):
         CommandCost
             Nothing of the game's size is allocated to compute it; checked by
             :func:`tradegame.model.budget.check_budget`.
+
+        Raises
+        ------
+        ScenarioError
+            When the kind of game has nothing for the command to build (a
+            bargaining game has no finite tree or normal form), located at
+            what makes the kind.
         """
 
     @abstractmethod
