@@ -76,6 +76,8 @@ MAX_TABLE_AXIS = 12
 MAX_PROFILES = 24
 #: Decision nodes shown one by one in backward induction (otherwise only those on the path).
 MAX_NODES = 40
+#: Options listed per move or node (the best ones at a node).
+MAX_OPTIONS = 8
 #: Deviations listed per player and equilibrium (the best ones).
 MAX_DEVIATIONS = 8
 #: Pure equilibria explained one by one.
@@ -407,8 +409,15 @@ class _Builder:
                         f"{m.name}: {m.mover if m.mover else 'chance'} chooses "
                         + " or ".join(
                             f"{o} ({frac(p)})" if m.probabilities else o
-                            for o, p in itertools.zip_longest(m.options, m.probabilities)
+                            for o, p in itertools.islice(
+                                itertools.zip_longest(m.options, m.probabilities), MAX_OPTIONS
+                            )
                             if o is not None
+                        )
+                        + (
+                            f" ... ({len(m.options)} options in all)"
+                            if len(m.options) > MAX_OPTIONS
+                            else ""
                         )
                         for m in c.moves
                     )
@@ -681,12 +690,12 @@ class _Builder:
                 key=lambda k: (not optimal.reshape(-1)[k], -flat[:, k].sum()),
             )
             names = [
-                f"{_profile(c.profile_labels(tuple(int(z) for z in np.unravel_index(k, shape))))} {_vec(flat[:, k])}"
+                f"{_profile(c.profile_labels(_index(k, shape)))}, with {_vec(flat[:, k])}"
                 for k in idx[:3]
             ]
             more = f" (and {len(idx) - 3} more)" if len(idx) > 3 else ""
             items.append(
-                f"The equilibrium {labels} {_vec(v)} is Pareto-dominated by "
+                f"The equilibrium {labels}, with payoffs {_vec(v)}, is Pareto-dominated by "
                 + " and by ".join(names)
                 + more
                 + ": every player gets at least as much there, someone more."
@@ -956,7 +965,11 @@ class _Builder:
             choice = on[0] if on else kids[int(np.argmax(own))]
             best = max(own)
             ties = [a for a, v in zip(acts, own, strict=True) if v >= best - TOL]
-            opts = "; ".join(f"{a}: {num(v)}" for a, v in zip(acts, own, strict=True))
+            ranked = sorted(zip(acts, own, strict=True), key=lambda t: -t[1])
+            listed = list(zip(acts, own, strict=True)) if len(acts) <= MAX_OPTIONS else ranked
+            opts = "; ".join(f"{a}: {num(v)}" for a, v in listed[:MAX_OPTIONS])
+            if len(acts) > MAX_OPTIONS:
+                opts += f"; ({len(acts) - MAX_OPTIONS} more options, none paying more)"
             pick = acts[kids.index(choice)]
             if len(ties) > 1:
                 pick += f" (tie with {', '.join(t for t in ties if t != pick)}; rule {c.tie_break})"
@@ -1057,6 +1070,8 @@ class _Builder:
                 spe_rows.append(f"{_profile(labels)} {_vec(pays)}")
                 continue
             self.not_spe.append({"profile": labels, "payoffs": pays, "threats": threats})
+            if len(rows) >= MAX_EQUILIBRIA:
+                continue
             t = threats[0]
             rows.append(
                 (
@@ -1088,8 +1103,8 @@ class _Builder:
                     else "none subgame-perfect"
                 )
                 + (
-                    f", and {_plural(len(rows), 'other')} that "
-                    + ("relies" if len(rows) == 1 else "rely")
+                    f", and {_plural(len(self.not_spe), 'other')} that "
+                    + ("relies" if len(self.not_spe) == 1 else "rely")
                     + " on a threat the mover would "
                     "not carry out if the moment came (optimal play is required at every node, "
                     "also off the equilibrium path):"
@@ -1101,10 +1116,14 @@ class _Builder:
         if rows:
             blocks.append(
                 Table(
-                    ("Nash equilibrium (plans)", "payoffs", "why not subgame-perfect"), tuple(rows)
+                    ("Nash equilibrium (plans)", "payoffs", "why not subgame-perfect"),
+                    tuple(rows),
+                    ""
+                    if len(self.not_spe) <= len(rows)
+                    else f"The first {len(rows)} of {len(self.not_spe)}.",
                 )
             )
-        return Section("nash", "Nash equilibria that are not subgame-perfect", tuple(blocks))
+        return Section("nash", "Nash equilibria and credible threats", tuple(blocks))
 
     # --- repeated games and bargaining
     def repeated(self, rep: Any) -> Section:
@@ -1151,24 +1170,14 @@ class _Builder:
                 tuple(rows),
             )
         )
-        lines: list[Equation] = []
-        for i in range(len(self.players)):
+        derivations: dict[tuple[float, float, float], list[str]] = {}
+        for i, p in enumerate(self.players):
             R, T, P = float(g.reward[i]), float(g.temptation[i]), float(g.punishment[i])
-            crit_i = float(g.per_player[i])
             if T > R and T > P:
-                line = Equation(
-                    f"{num(R)}/(1 - d) >= {num(T)} + {num(P)} d/(1 - d)  <=>  "
-                    f"{num(R)} >= {num(T)}(1 - d) + {num(P)} d  <=>  "
-                    f"d >= ({num(T)} - {num(R)})/({num(T)} - {num(P)}) = {num(crit_i)}",
-                    rf"\frac{{{num(R)}}}{{1-\delta}} &\ge {num(T)} + "
-                    rf"\frac{{{num(P)}\,\delta}}{{1-\delta}}"
-                    rf" \iff \delta \ge \frac{{{num(T)} - {num(R)}}}{{{num(T)} - {num(P)}}}"
-                    rf" = {num(crit_i)}",
-                )
-                if line not in lines:
-                    lines.append(line)
-        if lines:
-            blocks.append(Equations(tuple(lines)))
+                derivations.setdefault((R, T, P), []).append(p)
+        for (R, T, P), who in derivations.items():
+            blocks.append(Paragraph(f"For {' and '.join(who)}:"))
+            blocks.append(Equations(_grim_steps(R, T, P)))
         crit = float(g.critical_delta)
         verdict = (
             f"The critical discount factor is d* = {num(crit)} (the largest of the players'). "
@@ -1257,6 +1266,10 @@ class _Builder:
 
 
 # ---------------------------------------------------------------------------- helpers
+def _index(k: int, shape: Sequence[int]) -> tuple[int, ...]:
+    return tuple(int(z) for z in np.unravel_index(k, tuple(shape)))
+
+
 def _cell(values: Sequence[float], best: Sequence[bool]) -> str:
     return ", ".join(num(v) + ("*" if b else "") for v, b in zip(values, best, strict=True))
 
@@ -1309,6 +1322,26 @@ def _solve_indifference(a: float, b: float, c: float, d: float) -> tuple[float, 
     coef = a - b - c + d
     rhs = d - b
     return rhs / coef, rhs, coef
+
+
+def _grim_steps(R: float, T: float, P: float) -> tuple[Equation, ...]:
+    """``R/(1-d) >= T + d P/(1-d)`` solved for ``d``, line by line."""
+    crit = (T - R) / (T - P)
+    return (
+        Equation(
+            f"{num(R)}/(1 - d) >= {num(T)} + {pn(P)} d/(1 - d)",
+            rf"\frac{{{num(R)}}}{{1-\delta}} &\ge {num(T)} + \frac{{{pn(P)}\,\delta}}{{1-\delta}}",
+        ),
+        Equation(
+            f"{num(R)} >= {num(T)} (1 - d) + {pn(P)} d",
+            rf"{num(R)} &\ge {num(T)}\,(1-\delta) + {pn(P)}\,\delta",
+        ),
+        Equation(
+            f"({num(T)} - {pn(P)}) d >= {num(T)} - {pn(R)}",
+            rf"({num(T)} - {pn(P)})\,\delta &\ge {num(T)} - {pn(R)}",
+        ),
+        Equation(f"d >= {frac(crit)}", rf"\delta &\ge {frac_tex(crit)}"),
+    )
 
 
 def _lin(a: float, b: float, z: str, tex: bool = False) -> str:

@@ -153,12 +153,13 @@ def _rich_block(block: Any) -> RenderableType:
     if isinstance(block, Equations):
         return Padding(Text("\n".join(line.text for line in block.lines)), (0, 0, 0, 4))
     assert isinstance(block, Table)
-    table = RichTable(show_lines=False, caption=block.caption or None, caption_justify="left")
+    table = RichTable(show_lines=False)
     for k, h in enumerate(block.header):
         table.add_column(h, style="bold" if block.corner and k == 0 else None, overflow="fold")
     for row in block.rows:
         table.add_row(*row)
-    return table
+    # The caption under the table at full width (rich's would wrap at the table's).
+    return Group(table, Text(block.caption)) if block.caption else table
 
 
 # ---------------------------------------------------------------------------- markdown
