@@ -33,7 +33,73 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["GrimBatch", "grim_trigger_batch"]
+from tradegame.errors import ScenarioError, ScenarioIssue
+from tradegame.model.build import build_payoffs, evaluation_environment
+from tradegame.model.game import GameStructure
+from tradegame.play.base import medians
+from tradegame.scenario.load import Scenario
+from tradegame.solvers.pure_nash import pure_nash
+
+__all__ = ["GrimBatch", "grim_trigger_batch", "punishment_profile"]
+
+
+def punishment_profile(scenario: Scenario, game: GameStructure | None = None) -> tuple[int, ...]:
+    """The punishment of a ``repeated:`` scenario: the file's, checked, else the unique pure
+    equilibrium of the stage game at the parameters' medians.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A simultaneous scenario with ``repeated:``.
+    game : GameStructure, optional
+        Its grid (made from the scenario when not given).
+
+    Returns
+    -------
+    tuple of int
+        A strategy index per player.
+
+    Raises
+    ------
+    ScenarioError
+        Located at 'repeated:', when the given profile is not a pure equilibrium
+        of the stage game at the medians, or when there is not exactly one
+        pure equilibrium to default to.
+    """
+    plan = scenario.repeated
+    assert plan is not None
+    game = game if game is not None else GameStructure.from_scenario(scenario)
+    _, params = medians(scenario)
+    env = evaluation_environment(scenario, game, params)
+    U = build_payoffs(scenario, game, env, 1)[0]
+    found = [tuple(int(a) for a in idx) for idx in np.argwhere(pure_nash(U))]
+    labels = [game.strategy_labels(i) for i in range(game.n_players)]
+
+    def named(profile: tuple[int, ...]) -> str:
+        return "(" + ", ".join(labels[i][a] for i, a in enumerate(profile)) + ")"
+
+    listed = ", ".join(named(e) for e in found)
+    if plan.punishment is not None:
+        if plan.punishment not in found:
+            raise ScenarioError(
+                ScenarioIssue(
+                    scenario.locate(("repeated", "punishment")),
+                    f"punishment {named(plan.punishment)} is not a pure equilibrium of the "
+                    "stage game at the parameters' medians"
+                    + (f" (its pure equilibria: {listed})" if found else " (it has none)"),
+                )
+            )
+        return plan.punishment
+    if len(found) != 1:
+        raise ScenarioError(
+            ScenarioIssue(
+                scenario.locate(("repeated",)),
+                f"the stage game has {len(found)} pure equilibria at the parameters' medians"
+                + (f" ({listed})" if found else "")
+                + "; say which one punishes a deviation with 'punishment:'",
+            )
+        )
+    return found[0]
 
 
 @dataclass(frozen=True)
@@ -93,6 +159,16 @@ def grim_trigger_batch(
     GrimBatch
         Per draw, the same critical discount factor as
         :func:`~tradegame.solvers.repeated.grim_trigger` of that draw's game.
+
+    Examples
+    --------
+    Two draws of the prisoner's dilemma (T, R, P, S = 5, 3, 1, 0: critical
+    factor 1/2), one patient and one not:
+
+    >>> pd = np.array([[[3.0, 0.0], [5.0, 1.0]], [[3.0, 5.0], [0.0, 1.0]]])
+    >>> batch = grim_trigger_batch(np.stack([pd, pd]), (0, 0), (1, 1), np.array([0.6, 0.4]))
+    >>> batch.critical.tolist(), batch.sustained.tolist()
+    ([0.5, 0.5], [True, False])
     """
     n_draws, n = U.shape[0], U.shape[1]
     lower = np.zeros((n_draws, n))
@@ -117,7 +193,7 @@ def grim_trigger_batch(
         lower[:, i] = np.where(
             hopeless,
             np.inf,
-            np.where(tempted, (T - R) / np.where(tempted, T - P, 1.0), 0.0),
+            np.where(tempted, (T - R) / np.where(tempted & ~hopeless, T - P, 1.0), 0.0),
         )
         upper[:, i] = np.where(rewarded, (R - T) / np.where(rewarded, P - T, 1.0), 1.0)
         blocked |= hopeless | (rewarded & (upper[:, i] <= tol))

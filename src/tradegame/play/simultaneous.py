@@ -22,7 +22,7 @@ from tradegame.model.game import GameStructure
 from tradegame.play.base import RuleText, medians
 from tradegame.play.concepts import CONCEPTS, describe_concept
 from tradegame.play.grid import GridPlay
-from tradegame.play.repeated import grim_trigger_batch
+from tradegame.play.repeated import grim_trigger_batch, punishment_profile
 from tradegame.play.rule import MAX_ENUMERATION_BASES, play_distribution
 from tradegame.play.selection import SELECTION_RULES
 from tradegame.play.solution import CentralEquilibrium, CentralSolution, RepeatedSummary
@@ -105,53 +105,7 @@ class SimultaneousPlay(GridPlay):
         super().__init__(scenario, options)
         self.punishment: tuple[int, ...] | None = None
         if scenario.repeated is not None:
-            self.punishment = self._punishment()
-
-    def _punishment(self) -> tuple[int, ...]:
-        """The punishment profile: the file's, checked, else the unique pure equilibrium.
-
-        Raises
-        ------
-        ScenarioError
-            Located at 'repeated:', when the profile is not a pure equilibrium of
-            the stage game at the medians (or there is not exactly one to default to).
-        """
-        plan = self.scenario.repeated
-        assert plan is not None
-        _, _, U1, _ = self.central_grid()
-        eq = pure_nash(U1[0])
-        found = [tuple(int(a) for a in idx) for idx in np.argwhere(eq)]
-        labels = [self.game.strategy_labels(i) for i in range(self.game.n_players)]
-
-        def named(profile: tuple[int, ...]) -> str:
-            return "(" + ", ".join(labels[i][a] for i, a in enumerate(profile)) + ")"
-
-        if plan.punishment is not None:
-            if plan.punishment not in found:
-                raise ScenarioError(
-                    ScenarioIssue(
-                        self.scenario.locate(("repeated", "punishment")),
-                        f"punishment {named(plan.punishment)} is not a pure equilibrium of the "
-                        "stage game at the parameters' medians"
-                        + (
-                            f" (its pure equilibria: {', '.join(named(e) for e in found)})"
-                            if found
-                            else " (it has none)"
-                        ),
-                    )
-                )
-            return plan.punishment
-        if len(found) != 1:
-            raise ScenarioError(
-                ScenarioIssue(
-                    self.scenario.locate(("repeated",)),
-                    f"the stage game has {len(found)} pure equilibria at the parameters' "
-                    "medians"
-                    + (f" ({', '.join(named(e) for e in found)})" if found else "")
-                    + "; say which is the punishment with 'punishment:'",
-                )
-            )
-        return found[0]
+            self.punishment = punishment_profile(scenario, self.game)
 
     def discount(self, env: Mapping[str, Any], n_draws: int) -> NDArray[np.float64]:
         """Each draw's discount factor, shape (D,), checked in (0, 1).

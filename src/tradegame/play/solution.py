@@ -207,8 +207,9 @@ class BargainingSummary:
     split : RubinsteinSplit
         The solver's result (players in the scenario's order; shapes ``(2,)``).
     shares : dict of str to float
-        Each player's part of the pie (they add up to ``pie``): the proposer's
-        is ``pie * (1 - d_r) / (1 - d_p * d_r)``.
+        Each player's fraction of the pie (they add up to 1): the proposer's is
+        ``(1 - d_r) / (1 - d_p * d_r)``; a player's payoff is its share times
+        ``pie`` (as in ``split.shares``, which are in units of the pie).
     """
 
     pie: float

@@ -103,7 +103,7 @@ def _repeated_plan(
                 )
                 ok = False
         missing = [n for n in names if n not in given]
-        if missing:
+        if missing and ok:  # an unknown name is most likely the missing player misspelt
             ck.add(
                 ("repeated", key),
                 f"'{key}' needs a strategy for every player; missing {', '.join(missing)}",
