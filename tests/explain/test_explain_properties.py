@@ -99,9 +99,9 @@ def check_account(account: Account) -> None:
             for j, a in zip(others, prof, strict=True):
                 full[j] = a
 
-            def pay(b: int, full: list[int] = full) -> float:
-                full[e.player] = b
-                return float(U[(e.player, *full)])
+            def pay(b: int, full: list[int] = full, i: int = e.player) -> float:
+                full[i] = b
+                return float(U[(i, *full)])
 
             mixed = sum(w[b] * pay(b) for b in range(len(w)))
             assert mixed > pay(e.action) + TOL
@@ -115,9 +115,7 @@ def check_account(account: Account) -> None:
         assert abs(row_pay[0] - row_pay[1]) < 1e-9
         assert abs(col_pay[0] - col_pay[1]) < 1e-9
         # ... and it is one of the equilibria vertex enumeration found.
-        assert any(
-            np.allclose(xx, x) and np.allclose(yy, y) for xx, yy in c.mixed_equilibria or ()
-        )
+        assert any(np.allclose(xx, x) and np.allclose(yy, y) for xx, yy in c.mixed_equilibria or ())
     # Risk dominance: the products shown are the deviation losses, computed here.
     risk = account.section("risk")
     if risk is not None:
@@ -307,3 +305,21 @@ def test_explain_takes_overrides() -> None:
     assert [e.strategies for e in ex.central.equilibria] == [{"entry": "stay_out"}]
     assert ex.account.not_subgame_perfect == ()
     assert DATA.is_dir()
+
+
+def test_rubinstein_shares_solve_both_indifference_conditions() -> None:
+    # Rubinstein (1982); Osborne and Rubinstein (1994), Proposition 122.1: the
+    # responder is offered exactly the discounted value of proposing next round.
+    account = tg.explain("classroom/rubinstein_bargaining").account
+    bar = account.central.bargaining
+    assert bar is not None
+    dp, dr = bar.discounts[bar.proposer], bar.discounts[bar.responder]
+    section = account.section("bargaining")
+    assert section is not None
+    lines = [line.text for b in section.blocks if isinstance(b, Equations) for line in b.lines]
+    x = float(lines[3].rsplit("= ", 1)[1])
+    y = float(lines[4].rsplit("= ", 1)[1])
+    assert 1 - x == pytest.approx(dr * y, abs=1e-3)
+    assert 1 - y == pytest.approx(dp * x, abs=1e-3)
+    assert bar.shares[bar.proposer] == pytest.approx(bar.pie * x, abs=1e-3)
+    assert bar.shares[bar.responder] == pytest.approx(bar.pie * (1 - x), abs=1e-3)

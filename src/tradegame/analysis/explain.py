@@ -392,6 +392,7 @@ class _Builder:
             "simultaneous": "a game of simultaneous moves",
             "stages": "a sequential game played in stages",
             "tree": "a sequential game given by its tree",
+            "bargaining": "an alternating-offers bargaining game",
         }.get(c.kind, c.kind)
         blocks.append(Paragraph(f"Players: {who}. It is {kind}."))
         if c.parameters:
@@ -1202,40 +1203,44 @@ class _Builder:
         blocks: list[Block] = [
             Paragraph(
                 f"{pr} and {rs} alternate offers to split a pie of {num(pie)}, {pr} first; "
-                f"a round of delay costs each the discount factor (d_{pr} = {num(dp)}, "
-                f"d_{rs} = {num(dr)}). In the subgame-perfect equilibrium (Rubinstein 1982) "
-                f"offers are accepted at once, and each responder is offered exactly what "
-                "waiting a round to propose is worth to them. With x the share a proposer "
-                f"{pr} keeps and y the share {rs} keeps when proposing (fractions of the pie):"
+                f"each round of delay shrinks what a player gets by their discount factor "
+                f"(d_p = {num(dp)} for {pr}, d_r = {num(dr)} for {rs}). In the unique "
+                "subgame-perfect equilibrium (Rubinstein 1982) every player proposes the same "
+                "split whenever it is their turn, and the first offer is accepted. Let x be "
+                f"the share of the pie {pr} keeps when proposing and y the share {rs} keeps "
+                f"when proposing. {rs} accepts exactly what rejecting is worth: proposing y "
+                f"one round later, d_r y now; likewise {pr} when {rs} proposes:"
             ),
             Equations(
                 (
-                    Equation(f"x = 1 - d_{rs} (1 - y)", r"x &= 1 - \delta_r (1 - y)"),
-                    Equation(f"y = 1 - d_{pr} (1 - x)", r"y &= 1 - \delta_p (1 - x)"),
+                    Equation("1 - x = d_r y", r"1 - x &= \delta_r\, y"),
+                    Equation("1 - y = d_p x", r"1 - y &= \delta_p\, x"),
                     Equation(
-                        f"x = (1 - d_{rs}) / (1 - d_{pr} d_{rs}) = (1 - {num(dr)}) / (1 - "
-                        f"{num(dp)} * {num(dr)}) = {num(x)}",
+                        "x = 1 - d_r (1 - d_p x)  =>  (1 - d_p d_r) x = 1 - d_r",
+                        r"x &= 1 - \delta_r (1 - \delta_p x) \iff "
+                        r"(1 - \delta_p\delta_r)\, x = 1 - \delta_r",
+                    ),
+                    Equation(
+                        f"x = (1 - d_r) / (1 - d_p d_r) = (1 - {num(dr)}) / (1 - {num(dp)} * "
+                        f"{num(dr)}) = {num(x)}",
                         rf"x &= \frac{{1-\delta_r}}{{1-\delta_p\delta_r}} = "
                         rf"\frac{{1-{num(dr)}}}{{1-{num(dp)}\cdot{num(dr)}}} = {num(x)}",
                     ),
                     Equation(
-                        f"y = (1 - d_{pr}) / (1 - d_{pr} d_{rs}) = {num(y)}",
+                        f"y = (1 - d_p) / (1 - d_p d_r) = {num(y)}",
                         rf"y &= \frac{{1-\delta_p}}{{1-\delta_p\delta_r}} = {num(y)}",
                     ),
                 )
             ),
             Paragraph(
-                f"Shares: {pr} gets {num(float(bar.shares[pr]))}, {rs} gets "
-                f"{num(float(bar.shares[rs]))} of {num(pie)}. "
-                + (
-                    f"First-mover advantage: with equal patience {pr} gets 1/(1 + d) > 1/2 of "
-                    "the pie. "
-                    if abs(dp - dr) < 1e-12
-                    else ""
-                )
-                + "As both discount factors approach 1 (equal patience), the split approaches "
-                "half each and the first-mover advantage vanishes; the more patient player "
-                "gets more."
+                f"Shares: {pr} gets {num(float(bar.shares[pr]))} and {rs} gets "
+                f"{num(float(bar.shares[rs]))} of the pie of {num(pie)} "
+                "(the fractions x and 1 - x of it). "
+                f"First-mover advantage: proposing first gives {pr} x = {num(x)}, answering "
+                f"first would give it 1 - y = d_p x = {num(dp * x)}. With equal discount "
+                "factors d the proposer gets 1/(1 + d) > 1/2; as both factors approach 1 the "
+                "split approaches half each and the advantage vanishes. Between the two, the "
+                "more patient player gets more."
             ),
         ]
         return Section("bargaining", "Rubinstein bargaining", tuple(blocks))
