@@ -225,7 +225,7 @@ def _segments(at_one: float, at_zero: float, tol: float = 1e-12) -> list[Segment
     slope = at_one - at_zero
     star = None
     if abs(slope) > tol:
-        star = -at_zero / slope
+        star = float(-at_zero / slope)
         if 0 < star < 1:
             cuts = [0.0, star, 1.0]
     out: list[Segment] = []

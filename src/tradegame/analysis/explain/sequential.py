@@ -1,0 +1,268 @@
+"""The steps of a sequential game with perfect information: backward induction node by
+node (Kuhn 1953; Osborne 2004, §5.5) and the Nash equilibria of its reduced normal form
+that are not subgame-perfect, each with the threat that is not credible (Selten 1975)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tradegame.analysis.explain.blocks import (
+    MAX_EQUILIBRIA,
+    MAX_NODES,
+    MAX_NORMAL_FORM_CELLS,
+    MAX_OPTIONS,
+    MAX_TABLE_AXIS,
+    TOL,
+    Block,
+    Paragraph,
+    PayoffTable,
+    Section,
+    Table,
+    frac,
+    num,
+)
+from tradegame.analysis.explain.blocks import (
+    plural as _plural,
+)
+from tradegame.analysis.explain.blocks import (
+    profile_text as _profile,
+)
+from tradegame.analysis.explain.blocks import (
+    vec as _vec,
+)
+from tradegame.analysis.explain.normal_form import pure_best
+from tradegame.analysis.explain.steps import Steps
+from tradegame.model.normal_form import TooManyStrategies
+from tradegame.model.tree import GameTree, Node
+from tradegame.solvers.pure_nash import pure_nash
+from tradegame.solvers.tree_normal_form import tree_normal_form
+
+
+class SequentialSteps(Steps):
+    """Sections of a game tree with perfect information."""
+
+    # --- sequential games
+    def _history(self, tree: GameTree, node: Node) -> str:
+        if not node:
+            return "at the start"
+        steps = []
+        for depth in range(len(node)):
+            parent = node[:depth]
+            label = tree.graph.edges[parent, node[: depth + 1]].get("label") or str(node[depth] + 1)
+            name = self._move_name(tree, parent)
+            steps.append(f"{name}: {label}" if name else label)
+        return "after " + " -> ".join(steps)
+
+    def _mover(self, tree: GameTree, node: Node) -> str:
+        d = tree.graph.nodes[node]
+        if d["kind"] == "chance":
+            return "chance"
+        return str(d["player"])
+
+    def _move_name(self, tree: GameTree, node: Node) -> str:
+        d = tree.graph.nodes[node]
+        s = d.get("stage")
+        if s is not None and s < len(self.c.moves):
+            return self.c.moves[s].name
+        return str(d.get("name") or d.get("infoset_label") or "")
+
+    def backward(self) -> Section:
+        c = self.c
+        tree = c.tree
+        assert tree is not None
+        values = tree.subgame_values()
+        path = c.path or frozenset()
+        decisions = [n for n in tree.nodes() if tree.graph.nodes[n]["kind"] != "terminal"]
+        shown = decisions
+        note = ""
+        if len(decisions) > MAX_NODES:
+            shown = [n for n in decisions if n in path]
+            note = (
+                f"The tree has {len(decisions):,} decision and chance nodes; the "
+                f"{len(shown)} on the subgame-perfect path are shown (each of the others is "
+                "solved the same way; 'tradegame solve' lists the full strategy)."
+            )
+        shown = sorted(shown, key=lambda n: (-len(n), n))
+        index = {p: i for i, p in enumerate(tree.players)}
+        rows: list[tuple[str, ...]] = []
+        for node in shown:
+            d = tree.graph.nodes[node]
+            kids = tree.children(node)
+            acts = [tree.graph.edges[node, k].get("label") or str(k[-1] + 1) for k in kids]
+            if d["kind"] == "chance":
+                probs = d.get("probs") or ()
+                opts = "; ".join(
+                    f"{a} ({frac(pr)}): {_vec(values[k])}"
+                    for a, pr, k in zip(acts, probs, kids, strict=False)
+                )
+                rows.append(
+                    (self._history(tree, node), "chance", opts, "expected " + _vec(values[node]))
+                )
+                continue
+            i = index[d["player"]]
+            own = [float(values[k][i]) for k in kids]
+            on = [k for k in kids if k in path]
+            choice = on[0] if on else kids[int(np.argmax(own))]
+            best = max(own)
+            ties = [a for a, v in zip(acts, own, strict=True) if v >= best - TOL]
+            ranked = sorted(zip(acts, own, strict=True), key=lambda t: -t[1])
+            listed = list(zip(acts, own, strict=True)) if len(acts) <= MAX_OPTIONS else ranked
+            opts = "; ".join(f"{a}: {num(v)}" for a, v in listed[:MAX_OPTIONS])
+            if len(acts) > MAX_OPTIONS:
+                opts += f"; ({len(acts) - MAX_OPTIONS} more options, none paying more)"
+            pick = acts[kids.index(choice)]
+            if len(ties) > 1:
+                pick += f" (tie with {', '.join(t for t in ties if t != pick)}; rule {c.tie_break})"
+            name = self._move_name(tree, node)
+            rows.append(
+                (
+                    self._history(tree, node),
+                    d["player"] + (f" ({name})" if name else ""),
+                    opts,
+                    pick + " -> " + _vec(values[choice]),
+                )
+            )
+        blocks: list[Block] = [
+            Paragraph(
+                "Backward induction solves the game from its end: at each last decision the "
+                "mover takes the option that pays them most; that choice fixes the value of "
+                "the node for the decision before it, and so on back to the start. Each row "
+                "gives the mover's payoff from each option (what follows played optimally) "
+                "and the choice, with the payoffs " + _profile(tree.players) + " it leads to."
+            ),
+            Table(
+                ("node", "mover", "mover's payoff by option", "choice -> payoffs"),
+                tuple(rows),
+                note,
+            ),
+        ]
+        path_steps = [
+            f"{self._mover(tree, n)}: " + (tree.graph.edges[n, k].get("label") or str(k[-1] + 1))
+            for n in sorted(path, key=len)
+            if tree.graph.nodes[n]["kind"] == "decision"
+            for k in tree.children(n)
+            if k in path
+        ]
+        value = c.values or {p: float(values[()][i]) for i, p in enumerate(tree.players)}
+        blocks.append(
+            Paragraph(
+                "The subgame-perfect path: "
+                + (" -> ".join(path_steps) if path_steps else "(chance only)")
+                + ". Expected payoffs: "
+                + ", ".join(f"{p} {num(v)}" for p, v in value.items())
+                + "."
+            )
+        )
+        return Section("backward", "Backward induction", tuple(blocks))
+
+    def nash_not_spe(self) -> Section | None:
+        c = self.c
+        tree = c.tree
+        assert tree is not None
+        if len(tree) > 2000:
+            return None
+        try:
+            nf = tree_normal_form(tree, limit=MAX_NORMAL_FORM_CELLS)
+        except (ValueError, TooManyStrategies):
+            return None
+        U = nf.payoffs[0]
+        if U[0].size > MAX_NORMAL_FORM_CELLS:
+            return None
+        mask = pure_nash(U)
+        eqs = [tuple(int(a) for a in e) for e in np.argwhere(mask)]
+        spe_choice = tree.subgame_choices()
+        index = {p: i for i, p in enumerate(tree.players)}
+        rows: list[tuple[str, ...]] = []
+        spe_rows: list[str] = []
+        spe_profiles: list[tuple[int, ...]] = []
+        for e in eqs:
+            profile: dict[Any, int] = {}
+            for n, a in spe_choice.items():
+                profile.setdefault(tree.graph.nodes[n]["infoset"], a)
+            for i, s in enumerate(e):
+                profile.update(nf.plans[i][s])
+            vals = tree.subgame_values(profile)
+            threats = []
+            for n in tree.nodes("decision"):
+                d = tree.graph.nodes[n]
+                a = profile[d["infoset"]]
+                i = index[d["player"]]
+                kids = tree.children(n)
+                own = [float(vals[k][i]) for k in kids]
+                if max(own) > own[a] + TOL:
+                    acts = [tree.graph.edges[n, k].get("label") or str(k[-1] + 1) for k in kids]
+                    b = int(np.argmax(own))
+                    threats.append(
+                        {
+                            "player": d["player"],
+                            "node": n,
+                            "action": acts[a],
+                            "better": acts[b],
+                            "payoff": own[a],
+                            "better_payoff": own[b],
+                            "history": self._history(tree, n),
+                        }
+                    )
+            labels = tuple(nf.labels[i][s] for i, s in enumerate(e))
+            pays = [float(U[(i, *e)]) for i in range(len(tree.players))]
+            if not threats:
+                spe_profiles.append(e)
+                spe_rows.append(f"{_profile(labels)} {_vec(pays)}")
+                continue
+            self.not_spe.append({"profile": labels, "payoffs": pays, "threats": threats})
+            if len(rows) >= MAX_EQUILIBRIA:
+                continue
+            t = threats[0]
+            rows.append(
+                (
+                    _profile(labels),
+                    _vec(pays),
+                    f"'{t['action']}' {t['history']} is not credible: there {t['player']} gets "
+                    f"{num(t['payoff'])} by {t['action']} and {num(t['better_payoff'])} > "
+                    f"{num(t['payoff'])} by {t['better']}",
+                )
+            )
+        if len(tree.players) == 2 and all(len(x) <= MAX_TABLE_AXIS for x in nf.labels):
+            self.tree_table = PayoffTable(
+                tuple(tree.players),
+                tuple(tuple(x) for x in nf.labels),
+                U,
+                pure_best(U),
+                tuple(eqs),
+                tuple(spe_profiles),
+            )
+        blocks: list[Block] = [
+            Paragraph(
+                "In the normal form each player picks a whole plan at the start. Its pure Nash "
+                f"equilibria ({len(eqs)}): "
+                + (
+                    "the subgame-perfect one"
+                    + ("s " if len(spe_rows) > 1 else " ")
+                    + ", ".join(spe_rows)
+                    if spe_rows
+                    else "none subgame-perfect"
+                )
+                + (
+                    f", and {_plural(len(self.not_spe), 'other')} that "
+                    + ("relies" if len(self.not_spe) == 1 else "rely")
+                    + " on a threat the mover would "
+                    "not carry out if the moment came (optimal play is required at every node, "
+                    "also off the equilibrium path):"
+                    if rows
+                    else "; every one of them is subgame-perfect."
+                )
+            )
+        ]
+        if rows:
+            blocks.append(
+                Table(
+                    ("Nash equilibrium (plans)", "payoffs", "why not subgame-perfect"),
+                    tuple(rows),
+                    ""
+                    if len(self.not_spe) <= len(rows)
+                    else f"The first {len(rows)} of {len(self.not_spe)}.",
+                )
+            )
+        return Section("nash", "Nash equilibria and credible threats", tuple(blocks))
