@@ -323,3 +323,44 @@ def test_rubinstein_shares_solve_both_indifference_conditions() -> None:
     assert 1 - y == pytest.approx(dp * x, abs=1e-3)
     assert bar.shares[bar.proposer] == pytest.approx(bar.pie * x, abs=1e-3)
     assert bar.shares[bar.responder] == pytest.approx(bar.pie * (1 - x), abs=1e-3)
+
+
+def test_three_players_are_listed_profile_by_profile() -> None:
+    # A three-player coordination game: everyone matching is an equilibrium.
+    text = """\
+tradegame: 1
+title: three-player coordination
+players:
+  p1: {strategies: [h, t]}
+  p2: {strategies: [h, t]}
+  p3: {strategies: [h, t]}
+payoffs:
+  p1: "(p1 == 'h') == (p2 == 'h')"
+  p2: "(p2 == 'h') == (p3 == 'h')"
+  p3: "(p3 == 'h') == (p1 == 'h')"
+outcomes:
+  all_heads: p1 == 'h' and p2 == 'h' and p3 == 'h'
+  otherwise: other
+"""
+    account = tg.explain(tg.parse_scenario(text)).account
+    check_account(account)
+    assert [account.central.profile_labels(e) for e in account.central.pure_equilibria] == [
+        ("h", "h", "h"),
+        ("t", "t", "t"),
+    ]
+    table = account.section("game").blocks[-1]  # type: ignore[union-attr]
+    assert isinstance(table, Table) and len(table.rows) == 8
+    assert table.rows[0] == ("h", "h", "h", "1*", "1*", "1*")
+    assert account.table is None  # the figure draws two-player tables only
+
+
+def test_a_large_table_is_cut_and_says_so() -> None:
+    rng = np.random.default_rng(5)
+    U = rng.integers(-9, 10, size=(2, 15, 15)).astype(float)
+    account = explain_matrix(U)
+    check_account(account)
+    table = account.section("game").blocks[-1]  # type: ignore[union-attr]
+    assert isinstance(table, Table)
+    assert len(table.rows) == 12 and len(table.header) == 13
+    assert "The table is 15 x 15; only the first 12 x 12 strategies are shown." in table.caption
+    assert account.table is None

@@ -102,7 +102,8 @@ class NormalFormSteps(Steps):
         )
         if cells > len(profiles):
             legend += f" The game has {cells:,} profiles; the first {len(profiles)} are shown."
-        return Table(header, rows, legend.replace("Each cell lists the payoffs", "Payoffs of"))
+        legend = legend.replace("Each cell lists the payoffs", "Payoffs of")
+        return Table(header, rows, legend.replace("A cell starred", "A row starred"))
 
     # --- dominance
     def dominance(self) -> Section:
