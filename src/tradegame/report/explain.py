@@ -219,12 +219,23 @@ _TEX = {
 
 
 def latex_escape(text: str) -> str:
-    r"""Plain text as LaTeX text: the special characters escaped.
+    r"""Plain text as LaTeX text: the special characters escaped, ``->`` an arrow and a
+    minus sign before a number a minus (not a hyphen).
 
     >>> latex_escape("50% of a_b & {c}")
     '50\\% of a\\_b \\& \\{c\\}'
+    >>> latex_escape("a -> b: -2")
+    'a $\\rightarrow$ b: $-$2'
     """
-    return "".join(_TEX.get(ch, ch) for ch in text)
+    parts = re.split(r"(->|(?<![\w.])-(?=\d))", text)
+    return "".join(
+        r"$\rightarrow$"
+        if part == "->"
+        else "$-$"
+        if part == "-" and k % 2
+        else "".join(_TEX.get(ch, ch) for ch in part)
+        for k, part in enumerate(parts)
+    )
 
 
 def render_latex(account: Account) -> str:
