@@ -177,7 +177,23 @@ def _draw_table(ax: Any, t: PayoffTable, font: float, label: float) -> None:
     legend = "boxed bold = best response; green = Nash equilibrium"
     if t.subgame_perfect:
         legend = "boxed bold = best response; dark green = subgame-perfect, hatched = Nash only"
-    ax.text(k / 2, -0.08, legend, ha="center", va="top", fontsize=font * 0.6, color="#333333")
+    mixing = [(x, y) for x, y in t.mixed if (x > 1e-9).sum() > 1 or (y > 1e-9).sum() > 1]
+    if mixing and U.shape[1:] != (2, 2):  # a 2x2 game shows them in its second panel
+        legend += "\nmixed equilibri" + ("um: " if len(mixing) == 1 else "a: ")
+        legend += "; ".join(
+            " / ".join(
+                ", ".join(
+                    f"{t.strategies[i][a]} {frac(float(z[a]))}" for a in np.flatnonzero(z > 1e-9)
+                )
+                for i, z in enumerate((x, y))
+            )
+            for x, y in mixing[:2]
+        )
+        if len(mixing) > 2:
+            legend += f" (and {len(mixing) - 2} more)"
+    ax.text(
+        k / 2, -0.08, legend, ha="center", va="top", fontsize=font * 0.6, color="#333333", wrap=True
+    )
     ax.set_xlim(-label, k + 0.02)
     ax.set_ylim(-0.45, m + 0.45)
     ax.set_aspect("auto")
