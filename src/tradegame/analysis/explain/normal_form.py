@@ -133,11 +133,17 @@ class NormalFormSteps(Steps):
         ]
         for r in range(1, d.rounds + 1):
             rows = tuple(self._removal(c.payoffs, d, e) for e in d.trace if e.round == r)
+            left = "; ".join(
+                f"{p}: " + ", ".join(c.strategies[i][a] for a in alive)
+                for i, (p, alive) in enumerate(
+                    zip(self.players, alive_at(d, r, c.payoffs.shape[1:]), strict=True)
+                )
+            )
+            blocks.append(Paragraph(f"Round {r} (strategies left: {left}):"))
             blocks.append(
                 Table(
                     ("player", "removed", "dominated by", "dominator's payoffs > removed one's"),
                     rows,
-                    caption=f"Round {r}.",
                 )
             )
         surviving = [
