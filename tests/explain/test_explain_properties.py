@@ -145,8 +145,8 @@ def test_battle_of_the_sexes_mixed_equilibrium_is_osbornes() -> None:
     mixed = account.section("mixed")
     assert mixed is not None
     lines = [line.text for b in mixed.blocks if isinstance(b, Equations) for line in b.lines]
-    assert "2 q + 0 (1 - q) = 0 q + 1 (1 - q)" in lines and "q = 1/3" in lines
-    assert "1 p + 0 (1 - p) = 0 p + 2 (1 - p)" in lines and "p = 2/3" in lines
+    assert "2 q + 0 (1 - q) = 0 q + 1 (1 - q)" in lines and "q = 1/3 ~ 0.3333" in lines
+    assert "1 p + 0 (1 - p) = 0 p + 2 (1 - p)" in lines and "p = 2/3 ~ 0.6667" in lines
 
 
 def test_chicken_mixed_equilibrium_and_tied_risk_dominance() -> None:

@@ -626,5 +626,17 @@ def _steps(
             rf"({num(a)} - {pn(b)} - {pn(c)} + {pn(d)})\,{z} &= {num(d)} - {pn(b)}",
         ),
         Equation(f"{num(coef)} {z} = {num(rhs)}", rf"{num(coef)}\,{z} &= {num(rhs)}"),
-        Equation(f"{z} = {frac(val)}", rf"{z} &= {frac_tex(val)}"),
+        Equation(
+            f"{z} = {frac(val)}{_decimal(val)}", rf"{z} &= {frac_tex(val)}{_decimal(val, True)}"
+        ),
     )
+
+
+def _decimal(x: float, tex: bool = False) -> str:
+    """`` = 0.75`` or `` ~ 0.3333`` after a fraction; empty when the number is whole."""
+    if frac(x) == num(x):
+        return ""
+    exact = abs(float(num(x)) - x) < 1e-12
+    if tex:
+        return (" = " if exact else r" \approx ") + num(x)
+    return (" = " if exact else " ~ ") + num(x)
