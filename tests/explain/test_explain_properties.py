@@ -364,3 +364,21 @@ def test_a_large_table_is_cut_and_says_so() -> None:
     assert len(table.rows) == 12 and len(table.header) == 13
     assert "The table is 15 x 15; only the first 12 x 12 strategies are shown." in table.caption
     assert account.table is None
+
+
+@pytest.mark.parametrize("tie_break", ["first", "uniform"])
+def test_backward_induction_values_match_the_solver_under_either_tie_rule(tie_break: str) -> None:
+    # The TikTok deadline game has indifferent movers: the tie rule changes the values.
+    from tradegame.analysis.explain.sequential import induction_values
+
+    ex = tg.explain("tiktok_deadline", set={"analysis.tie_break": tie_break})
+    tree = ex.central.tree
+    assert tree is not None and ex.central.values is not None
+    values, choices = induction_values(tree, uniform=tie_break == "uniform")
+    assert list(values[()]) == pytest.approx(list(ex.central.values.values()))
+    index = {p: i for i, p in enumerate(tree.players)}
+    for node, chosen in choices.items():  # optimal for the mover at every node
+        i = index[tree.graph.nodes[node]["player"]]
+        best = max(values[k][i] for k in tree.children(node))
+        assert all(values[k][i] == pytest.approx(best) for k in chosen)
+    assert any(len(c) > 1 for c in choices.values()) == (tie_break == "uniform")

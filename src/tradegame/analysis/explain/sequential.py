@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from tradegame.analysis.explain.blocks import (
     MAX_EQUILIBRIA,
@@ -72,7 +73,8 @@ class SequentialSteps(Steps):
         c = self.c
         tree = c.tree
         assert tree is not None
-        values = tree.subgame_values()
+        uniform = str(c.tie_break) == "uniform"
+        values, choices = induction_values(tree, uniform)
         path = c.path or frozenset()
         decisions = [n for n in tree.nodes() if tree.graph.nodes[n]["kind"] != "terminal"]
         shown = decisions
@@ -103,25 +105,26 @@ class SequentialSteps(Steps):
                 continue
             i = index[d["player"]]
             own = [float(values[k][i]) for k in kids]
-            on = [k for k in kids if k in path]
-            choice = on[0] if on else kids[int(np.argmax(own))]
-            best = max(own)
-            ties = [a for a, v in zip(acts, own, strict=True) if v >= best - TOL]
+            best_kids = choices[node]
             ranked = sorted(zip(acts, own, strict=True), key=lambda t: -t[1])
             listed = list(zip(acts, own, strict=True)) if len(acts) <= MAX_OPTIONS else ranked
             opts = "; ".join(f"{a}: {num(v)}" for a, v in listed[:MAX_OPTIONS])
             if len(acts) > MAX_OPTIONS:
                 opts += f"; ({len(acts) - MAX_OPTIONS} more options, none paying more)"
-            pick = acts[kids.index(choice)]
-            if len(ties) > 1:
-                pick += f" (tie with {', '.join(t for t in ties if t != pick)}; rule {c.tie_break})"
+            ties = [acts[kids.index(k)] for k in best_kids]
+            if len(ties) == 1:
+                pick = ties[0]
+            elif uniform:
+                pick = f"{' or '.join(ties)} (a tie: each equally likely, tie_break uniform)"
+            else:
+                pick = f"{ties[0]} (a tie with {', '.join(ties[1:])}: tie_break first)"
             name = self._move_name(tree, node)
             rows.append(
                 (
                     self._history(tree, node),
                     d["player"] + (f" ({name})" if name else ""),
                     opts,
-                    pick + " -> " + _vec(values[choice]),
+                    pick + " -> " + _vec(values[node]),
                 )
             )
         blocks: list[Block] = [
@@ -266,3 +269,48 @@ class SequentialSteps(Steps):
                 )
             )
         return Section("nash", "Nash equilibria and credible threats", tuple(blocks))
+
+
+def induction_values(
+    tree: GameTree, uniform: bool = False
+) -> tuple[dict[Node, NDArray[np.float64]], dict[Node, list[Node]]]:
+    """Backward induction on a tree with perfect information, node by node.
+
+    Parameters
+    ----------
+    tree : GameTree
+        One draw (the central game).
+    uniform : bool, default False
+        How an indifferent mover chooses: ``False`` the first best option (tie_break
+        ``first``), ``True`` each best option equally likely (``uniform``).
+
+    Returns
+    -------
+    values : dict of node to ndarray, shape (n,)
+        The payoffs of play from each node on.
+    choices : dict of node to list of node
+        At each decision node, the children of the options chosen (one unless tied
+        and ``uniform``).
+    """
+    index = {p: i for i, p in enumerate(tree.players)}
+    values: dict[Node, NDArray[np.float64]] = {}
+    choices: dict[Node, list[Node]] = {}
+    for node in sorted(tree.nodes(), key=len, reverse=True):
+        d = tree.graph.nodes[node]
+        if d["kind"] == "terminal":
+            values[node] = np.asarray(tree.terminal_payoffs(node), dtype=float)
+            continue
+        kids = tree.children(node)
+        if d["kind"] == "chance":
+            probs = d.get("probs") or ()
+            values[node] = sum(
+                (float(pr) * values[k] for pr, k in zip(probs, kids, strict=True)),
+                np.zeros(len(tree.players)),
+            )
+            continue
+        own = np.array([values[k][index[d["player"]]] for k in kids])
+        best = [k for k, v in zip(kids, own, strict=True) if v >= own.max() - TOL]
+        chosen = best if uniform else best[:1]
+        choices[node] = chosen
+        values[node] = np.mean([values[k] for k in chosen], axis=0)
+    return values, choices
