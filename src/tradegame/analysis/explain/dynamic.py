@@ -17,9 +17,7 @@ from tradegame.analysis.explain.blocks import (
     frac_tex,
     num,
     pn,
-)
-from tradegame.analysis.explain.blocks import (
-    profile_text as _profile,
+    profile_text,
 )
 from tradegame.analysis.explain.steps import Steps
 
@@ -32,8 +30,8 @@ class DynamicSteps(Steps):
         c = self.c
         g = rep.grim
         d = float(rep.discount)
-        coop = _profile(tuple(c.strategies[i][a] for i, a in enumerate(rep.cooperation)))
-        pun = _profile(tuple(c.strategies[i][a] for i, a in enumerate(rep.punishment)))
+        coop = profile_text(tuple(c.strategies[i][a] for i, a in enumerate(rep.cooperation)))
+        pun = profile_text(tuple(c.strategies[i][a] for i, a in enumerate(rep.punishment)))
         blocks: list[Block] = [
             Paragraph(
                 f"The stage game is played forever; payoffs are discounted by d = {num(d)} per "

@@ -30,16 +30,10 @@ from tradegame.analysis.explain.blocks import (
     frac,
     frac_tex,
     num,
+    plural,
     pn,
-)
-from tradegame.analysis.explain.blocks import (
-    plural as _plural,
-)
-from tradegame.analysis.explain.blocks import (
-    profile_text as _profile,
-)
-from tradegame.analysis.explain.blocks import (
-    vec as _vec,
+    profile_text,
+    vec,
 )
 from tradegame.analysis.explain.steps import Steps
 from tradegame.scenario.vocabulary import Selection
@@ -65,7 +59,7 @@ class NormalFormSteps(Steps):
         )
         legend = (
             "Each cell lists the payoffs "
-            + _profile(self.players)
+            + profile_text(self.players)
             + "; * marks a best response: that player cannot do better against the others' "
             "strategies. A cell starred for every player is a pure Nash equilibrium." + units
         )
@@ -155,7 +149,7 @@ class NormalFormSteps(Steps):
             prof = tuple(c.strategies[i][s[0]] for i, s in enumerate(d.surviving))
             blocks.append(
                 Paragraph(
-                    f"The game is dominance solvable: only {_profile(prof)} survives, so it "
+                    f"The game is dominance solvable: only {profile_text(prof)} survives, so it "
                     "is the unique Nash equilibrium."
                 )
             )
@@ -195,7 +189,7 @@ class NormalFormSteps(Steps):
         shown = 10
         cut = "" if len(profs) <= shown else f" ... ({len(profs)} in all)"
         whom = "/".join(self.players[j] for j in others)
-        ineq = f"{_vec(dom[:shown])}{cut} > {_vec(M[e.action][:shown])}{cut}" + (
+        ineq = f"{vec(dom[:shown])}{cut} > {vec(M[e.action][:shown])}{cut}" + (
             f" against {whom} = {against}" if len(profs) <= shown else ""
         )
         if not e.strict:
@@ -213,7 +207,7 @@ class NormalFormSteps(Steps):
             return Section("pure", title, self._no_pure(U))
         blocks: list[Block] = [
             Paragraph(
-                f"The game has {_plural(len(eqs), 'pure Nash equilibrium', 'pure Nash equilibria')}"
+                f"The game has {plural(len(eqs), 'pure Nash equilibrium', 'pure Nash equilibria')}"
                 ". At an equilibrium no player gains by changing strategy alone: every "
                 "deviation below pays at most what the equilibrium pays."
             )
@@ -221,7 +215,7 @@ class NormalFormSteps(Steps):
         for e in eqs[:MAX_EQUILIBRIA]:
             labels = c.profile_labels(e)
             pay = [U[(i, *e)] for i in range(len(self.players))]
-            blocks.append(Paragraph(f"Equilibrium {_profile(labels)} with payoffs {_vec(pay)}."))
+            blocks.append(Paragraph(f"Equilibrium {profile_text(labels)} with payoffs {vec(pay)}."))
             rows: list[tuple[str, ...]] = []
             for i, p in enumerate(self.players):
                 devs = deviations(U, e, i)
@@ -266,7 +260,7 @@ class NormalFormSteps(Steps):
                 if v > here + TOL:
                     rows.append(
                         (
-                            _profile(c.profile_labels(prof)),
+                            profile_text(c.profile_labels(prof)),
                             self.players[i],
                             f"{c.strategies[i][prof[i]]} -> {c.strategies[i][a]}",
                             f"{num(here)} -> {num(v)}",
@@ -296,7 +290,7 @@ class NormalFormSteps(Steps):
         shape = U.shape[1:]
         items: list[str] = []
         for e in c.pure_equilibria[:MAX_EQUILIBRIA]:
-            labels = _profile(c.profile_labels(e))
+            labels = profile_text(c.profile_labels(e))
             if optimal[e]:
                 items.append(
                     f"The equilibrium {labels} is Pareto-optimal: no profile gives every player "
@@ -312,12 +306,12 @@ class NormalFormSteps(Steps):
                 key=lambda k: (not optimal.reshape(-1)[k], -flat[:, k].sum()),
             )
             names = [
-                f"{_profile(c.profile_labels(_index(k, shape)))}, with {_vec(flat[:, k])}"
+                f"{profile_text(c.profile_labels(_index(k, shape)))}, with {vec(flat[:, k])}"
                 for k in idx[:3]
             ]
             more = f" (and {len(idx) - 3} more)" if len(idx) > 3 else ""
             items.append(
-                f"The equilibrium {labels}, with payoffs {_vec(v)}, is Pareto-dominated by "
+                f"The equilibrium {labels}, with payoffs {vec(v)}, is Pareto-dominated by "
                 + " and by ".join(names)
                 + more
                 + ": every player gets at least as much there, someone more."
@@ -338,13 +332,13 @@ class NormalFormSteps(Steps):
             if dominant:
                 k = dominant[0]
                 items.append(
-                    f"{_profile(c.profile_labels(eqs[k]))} is payoff-dominant: it gives every "
+                    f"{profile_text(c.profile_labels(eqs[k]))} is payoff-dominant: it gives every "
                     "player at least as much as any other equilibrium, and someone more "
                     "(Harsanyi and Selten's payoff dominance)."
                 )
             else:
                 undominated = [
-                    _profile(c.profile_labels(eqs[k]))
+                    profile_text(c.profile_labels(eqs[k]))
                     for k in range(len(eqs))
                     if not any(
                         np.all(pays[j] >= pays[k] - TOL) and np.any(pays[j] > pays[k] + TOL)
@@ -404,7 +398,7 @@ class NormalFormSteps(Steps):
                 blocks.append(
                     Paragraph(
                         "The game has "
-                        + _plural(len(eqs), "extreme equilibrium", "extreme equilibria")
+                        + plural(len(eqs), "extreme equilibrium", "extreme equilibria")
                         + " (vertex enumeration of the best-response polytopes); in each, every "
                         "strategy of a player's support pays the same against the other's mix, "
                         "and no strategy outside it pays more."
@@ -510,10 +504,10 @@ class NormalFormSteps(Steps):
         rows = []
         products = [a * b for a, b in losses]
         for e, (la, lb), prod in zip(eqs, losses, products, strict=True):
-            rows.append((_profile(c.profile_labels(e)), num(la), num(lb), num(prod)))
+            rows.append((profile_text(c.profile_labels(e)), num(la), num(lb), num(prod)))
         best = max(products)
         winners = [
-            _profile(c.profile_labels(e))
+            profile_text(c.profile_labels(e))
             for e, pr in zip(eqs, products, strict=True)
             if pr >= best - TOL
         ]

@@ -17,21 +17,16 @@ from tradegame.analysis.explain.blocks import (
     MAX_TABLE_AXIS,
     TOL,
     Block,
+    Bullets,
     Paragraph,
     PayoffTable,
     Section,
     Table,
     frac,
     num,
-)
-from tradegame.analysis.explain.blocks import (
-    plural as _plural,
-)
-from tradegame.analysis.explain.blocks import (
-    profile_text as _profile,
-)
-from tradegame.analysis.explain.blocks import (
-    vec as _vec,
+    plural,
+    profile_text,
+    vec,
 )
 from tradegame.analysis.explain.normal_form import pure_best
 from tradegame.analysis.explain.steps import Steps
@@ -96,11 +91,11 @@ class SequentialSteps(Steps):
             if d["kind"] == "chance":
                 probs = d.get("probs") or ()
                 opts = "; ".join(
-                    f"{a} ({frac(pr)}): {_vec(values[k])}"
+                    f"{a} ({frac(pr)}): {vec(values[k])}"
                     for a, pr, k in zip(acts, probs, kids, strict=False)
                 )
                 rows.append(
-                    (self._history(tree, node), "chance", opts, "expected " + _vec(values[node]))
+                    (self._history(tree, node), "chance", opts, "expected " + vec(values[node]))
                 )
                 continue
             i = index[d["player"]]
@@ -124,7 +119,7 @@ class SequentialSteps(Steps):
                     self._history(tree, node),
                     d["player"] + (f" ({name})" if name else ""),
                     opts,
-                    pick + " -> " + _vec(values[node]),
+                    pick + " -> " + vec(values[node]),
                 )
             )
         blocks: list[Block] = [
@@ -133,7 +128,7 @@ class SequentialSteps(Steps):
                 "mover takes the option that pays them most; that choice fixes the value of "
                 "the node for the decision before it, and so on back to the start. Each row "
                 "gives the mover's payoff from each option (what follows played optimally) "
-                "and the choice, with the payoffs " + _profile(tree.players) + " it leads to."
+                "and the choice, with the payoffs " + profile_text(tree.players) + " it leads to."
             ),
             Table(
                 ("node", "mover", "mover's payoff by option", "choice -> payoffs"),
@@ -141,21 +136,30 @@ class SequentialSteps(Steps):
                 note,
             ),
         ]
-        path_steps = [
-            f"{self._mover(tree, n)}: " + (tree.graph.edges[n, k].get("label") or str(k[-1] + 1))
-            for n in sorted(path, key=len)
-            if tree.graph.nodes[n]["kind"] == "decision"
-            for k in tree.children(n)
-            if k in path
-        ]
         value = c.values or {p: float(values[()][i]) for i, p in enumerate(tree.players)}
+        plays = [
+            " -> ".join(f"{k}: {v}" for k, v in e.strategies.items())
+            + (f" (outcome {e.outcome})" if e.outcome else "")
+            + (
+                f", probability {frac(e.probability)}"
+                if e.probability is not None and len(c.equilibria) > 1
+                else ""
+            )
+            for e in c.equilibria[:MAX_EQUILIBRIA]
+        ]
+        if len(plays) == 1:
+            blocks.append(Paragraph(f"The subgame-perfect play: {plays[0]}."))
+        elif plays:
+            blocks.append(
+                Paragraph(
+                    "Chance moves and indifferent movers make several plays of the "
+                    "subgame-perfect equilibrium:"
+                )
+            )
+            blocks.append(Bullets(tuple(plays)))
         blocks.append(
             Paragraph(
-                "The subgame-perfect path: "
-                + (" -> ".join(path_steps) if path_steps else "(chance only)")
-                + ". Expected payoffs: "
-                + ", ".join(f"{p} {num(v)}" for p, v in value.items())
-                + "."
+                "Expected payoffs: " + ", ".join(f"{p} {num(v)}" for p, v in value.items()) + "."
             )
         )
         return Section("backward", "Backward induction", tuple(blocks))
@@ -212,7 +216,7 @@ class SequentialSteps(Steps):
             pays = [float(U[(i, *e)]) for i in range(len(tree.players))]
             if not threats:
                 spe_profiles.append(e)
-                spe_rows.append(f"{_profile(labels)} {_vec(pays)}")
+                spe_rows.append(f"{profile_text(labels)} {vec(pays)}")
                 continue
             self.not_spe.append({"profile": labels, "payoffs": pays, "threats": threats})
             if len(rows) >= MAX_EQUILIBRIA:
@@ -220,8 +224,8 @@ class SequentialSteps(Steps):
             t = threats[0]
             rows.append(
                 (
-                    _profile(labels),
-                    _vec(pays),
+                    profile_text(labels),
+                    vec(pays),
                     f"'{t['action']}' {t['history']} is not credible: there {t['player']} gets "
                     f"{num(t['payoff'])} by {t['action']} and {num(t['better_payoff'])} > "
                     f"{num(t['payoff'])} by {t['better']}",
@@ -248,7 +252,7 @@ class SequentialSteps(Steps):
                     else "none subgame-perfect"
                 )
                 + (
-                    f", and {_plural(len(self.not_spe), 'other')} that "
+                    f", and {plural(len(self.not_spe), 'other')} that "
                     + ("relies" if len(self.not_spe) == 1 else "rely")
                     + " on a threat the mover would "
                     "not carry out if the moment came (optimal play is required at every node, "
