@@ -87,6 +87,12 @@ def test_plot_of_a_game_without_a_table_is_refused_before_any_output(cli, tmp_pa
     assert not out.exists()
 
 
+def test_a_solution_that_does_not_fit_is_one_line(cli) -> None:
+    r = cli("explain", "classroom/chicken", "--solution", "subgame_perfect")
+    assert r.code == 2 and r.stderr.startswith("error: --solution subgame_perfect: ")
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
 def test_bad_plot_name_and_bad_scenario_are_one_line_errors(cli, tmp_path: Path) -> None:
     r = cli("explain", CASES["prisoners_dilemma"], "--plot", tmp_path / "x.gif")
     assert r.code == 2 and "--plot" in r.stderr
