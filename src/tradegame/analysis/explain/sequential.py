@@ -253,10 +253,10 @@ class SequentialSteps(Steps):
                 )
                 + (
                     f", and {plural(len(self.not_spe), 'other')} that "
-                    + ("relies" if len(self.not_spe) == 1 else "rely")
-                    + " on a threat the mover would "
-                    "not carry out if the moment came (optimal play is required at every node, "
-                    "also off the equilibrium path):"
+                    + ("prescribes" if len(self.not_spe) == 1 else "prescribe")
+                    + ", off the path of play, an action the mover would not take if the "
+                    "moment came: a threat that is not credible. Subgame perfection requires "
+                    "optimal play at every node, also those the equilibrium never reaches:"
                     if rows
                     else "; every one of them is subgame-perfect."
                 )
