@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import tradegame as tg
-from tradegame.report.payoff_figure import payoff_figure, response_lines
+from tradegame.report.payoff_figure import indifference_spans, payoff_figure, response_lines
 
 
 def on_segments(point: tuple[float, float], segments: list) -> bool:
@@ -38,6 +38,7 @@ def best_p(U: np.ndarray, q: float) -> set[float]:
 def test_responses_cross_at_the_equilibria(xs: list[int]) -> None:
     U = np.array(xs, dtype=float).reshape(2, 2, 2)
     row, col = response_lines(U)
+    row_flat, _ = indifference_spans(U)
     # Every equilibrium, by vertex enumeration, is on both correspondences.
     from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
 
@@ -48,10 +49,9 @@ def test_responses_cross_at_the_equilibria(xs: list[int]) -> None:
     for q in np.linspace(0, 1, 41):
         best = best_p(U, float(q))
         drawn = {p for p in (0.0, 0.5, 1.0) if on_segments((p, float(q)), row)}
-        assert best <= drawn | ({0.5} if 0.5 in best else set())
-        if len(best) == 1:
-            (p,) = best
-            assert on_segments((p, float(q)), row)
+        if any(lo <= q <= hi for lo, hi in row_flat):  # shaded: every p is a best response
+            drawn = {0.0, 0.5, 1.0}
+        assert drawn == best
 
 
 def test_battle_of_the_sexes_curves_cross_at_two_thirds_one_third() -> None:

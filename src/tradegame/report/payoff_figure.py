@@ -30,7 +30,7 @@ from tradegame.report.files import write_output
 from tradegame.report.plot import figure_format, figures
 from tradegame.report.style import figure_style
 
-__all__ = ["payoff_figure", "plot_payoff_figure", "response_lines"]
+__all__ = ["indifference_spans", "payoff_figure", "plot_payoff_figure", "response_lines"]
 
 ROW_COLOUR = "#1f4e9c"
 COL_COLOUR = "#b2182b"
@@ -229,6 +229,27 @@ def response_lines(U: NDArray[np.float64]) -> tuple[list[Segment], list[Segment]
     return flip, col
 
 
+def indifference_spans(
+    U: NDArray[np.float64],
+) -> tuple[list[tuple[float, float]], list[tuple[float, float]]]:
+    """Intervals of the other's probability over which a player of a 2x2 game is
+    indifferent: the row player's as intervals of ``q``, the column player's of ``p``
+    (every mix is then a best response; the figure shades them). Usually empty.
+
+    >>> indifference_spans(np.zeros((2, 2, 2)))
+    ([(0.0, 1.0)], [(0.0, 1.0)])
+    """
+    A, B = U[0], U[1]
+    return (
+        _flat(float(A[0, 0] - A[1, 0]), float(A[0, 1] - A[1, 1])),
+        _flat(float(B[0, 0] - B[0, 1]), float(B[1, 0] - B[1, 1])),
+    )
+
+
+def _flat(at_one: float, at_zero: float, tol: float = 1e-12) -> list[tuple[float, float]]:
+    return [(0.0, 1.0)] if abs(at_one) <= tol and abs(at_zero) <= tol else []
+
+
 def _segments(at_one: float, at_zero: float, tol: float = 1e-12) -> list[Segment]:
     """Segments ``((z0, v0), (z1, v1))``: the best probability ``v`` of the first
     strategy against the other's ``z``, the first strategy paying
@@ -267,6 +288,11 @@ def _segments(at_one: float, at_zero: float, tol: float = 1e-12) -> list[Segment
 
 def _draw_responses(ax: Any, t: PayoffTable, lw: float) -> None:
     row, col = response_lines(t.payoffs)
+    row_flat, col_flat = indifference_spans(t.payoffs)
+    for lo, hi in row_flat:
+        ax.axhspan(lo, hi, color=ROW_COLOUR, alpha=0.12, lw=0)
+    for lo, hi in col_flat:
+        ax.axvspan(lo, hi, color=COL_COLOUR, alpha=0.12, lw=0)
     for segs, colour, style, who in ((row, ROW_COLOUR, "-", 0), (col, COL_COLOUR, "--", 1)):
         for k, (a, b) in enumerate(segs):
             ax.plot(
