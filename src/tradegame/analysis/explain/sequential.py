@@ -136,6 +136,8 @@ class SequentialSteps(Steps):
                 note,
             ),
         ]
+        if len(decisions) > MAX_NODES:
+            blocks.append(self._by_move(tree, decisions, choices))
         value = c.values or {p: float(values[()][i]) for i, p in enumerate(tree.players)}
         plays = [
             " -> ".join(f"{k}: {v}" for k, v in e.strategies.items())
@@ -163,6 +165,38 @@ class SequentialSteps(Steps):
             )
         )
         return Section("backward", "Backward induction", tuple(blocks))
+
+    def _by_move(
+        self, tree: GameTree, decisions: list[Node], choices: dict[Node, list[Node]]
+    ) -> Table:
+        """A large tree summarised move by move: how often each option is chosen."""
+        counts: dict[str, dict[str, int]] = {}
+        movers: dict[str, str] = {}
+        nodes: dict[str, int] = {}
+        for node in decisions:
+            d = tree.graph.nodes[node]
+            name = self._move_name(tree, node) or self._mover(tree, node)
+            movers[name] = self._mover(tree, node)
+            nodes[name] = nodes.get(name, 0) + 1
+            for k in choices.get(node, []):
+                label = tree.graph.edges[node, k].get("label") or str(k[-1] + 1)
+                counts.setdefault(name, {})
+                counts[name][label] = counts[name].get(label, 0) + 1
+            if d["kind"] == "chance":
+                counts.setdefault(name, {})
+        rows = []
+        for name, n in nodes.items():
+            chosen = sorted(counts.get(name, {}).items(), key=lambda t: -t[1])
+            text = ", ".join(f"{a} at {k}" for a, k in chosen[:MAX_OPTIONS])
+            if len(chosen) > MAX_OPTIONS:
+                text += f", ... ({len(chosen) - MAX_OPTIONS} more options)"
+            rows.append((name, movers[name], f"{n:,}", text or "(chance)"))
+        return Table(
+            ("move", "mover", "nodes", "option chosen, at how many of its nodes"),
+            tuple(rows),
+            "Backward induction over the whole tree, move by move (ties counted under each "
+            "option chosen).",
+        )
 
     def nash_not_spe(self) -> Section | None:
         c = self.c
