@@ -382,3 +382,27 @@ def test_backward_induction_values_match_the_solver_under_either_tie_rule(tie_br
         best = max(values[k][i] for k in tree.children(node))
         assert all(values[k][i] == pytest.approx(best) for k in chosen)
     assert any(len(c) > 1 for c in choices.values()) == (tie_break == "uniform")
+
+
+def test_a_large_tree_is_explained_on_its_path_and_move_by_move() -> None:
+    account = tg.explain("madrid_2025").account
+    tree = account.central.tree
+    assert tree is not None
+    section = account.section("backward")
+    assert section is not None
+    node_table, move_table = (b for b in section.blocks if isinstance(b, Table))
+    # Only the decision and chance nodes on the equilibrium path are listed one by one.
+    assert account.central.path is not None
+    on_path = [n for n in account.central.path if tree.graph.nodes[n]["kind"] != "terminal"]
+    assert len(node_table.rows) == len(on_path) < 40
+    assert "on the subgame-perfect path are shown" in node_table.caption
+    # Move by move, each player's node counts add up (tie_break first: one choice a node).
+    decisions = tree.nodes("decision")
+    for _move, mover, nodes, chosen in move_table.rows:
+        if mover == "chance":
+            continue
+        counts = [int(part.rsplit(" at ", 1)[1]) for part in chosen.split(", ")]
+        assert sum(counts) == int(nodes.replace(",", ""))
+    assert sum(int(r[2].replace(",", "")) for r in move_table.rows if r[1] != "chance") == len(
+        decisions
+    )
