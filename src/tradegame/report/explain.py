@@ -9,7 +9,7 @@ lists, tables and derivations); this module only formats it. :func:`explain` is
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,6 @@ from tradegame.analysis.explain import (
     Bullets,
     Equations,
     Paragraph,
-    Section,
     Table,
     explain_scenario,
 )
@@ -311,8 +310,3 @@ def _html_block(block: Any) -> str:
     )
     cap = f"<caption>{escape(block.caption)}</caption>" if block.caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def sections_of(account: Account) -> Iterable[Section]:
-    """The account's sections (for callers that render one at a time)."""
-    return account.sections
