@@ -22,10 +22,13 @@ from tradegame.cli.shared import (
     MAX_TREE_NODES,
     MAX_WORKERS,
     BadInput,
+    DpiOption,
+    FigureStyleName,
     FixOption,
     MaxMemoryOption,
     ScenarioArg,
     SetOption,
+    StyleOption,
     VariantOption,
     app,
     check_budget,
@@ -98,6 +101,8 @@ def run(
             "PNG to a device or pipe).",
         ),
     ] = None,
+    style: StyleOption = FigureStyleName.TALK,
+    dpi: DpiOption = None,
     chunk_size: Annotated[
         int | None,
         typer.Option(
@@ -274,9 +279,9 @@ def run(
     if csv_path is not None:
         write_csv(result, csv_path)
     if plot_path is not None:
-        from tradegame.report.plot import plot_outcomes
+        from tradegame.report.plot import outcome_labels, plot_outcomes
 
-        plot_outcomes(result, plot_path)
+        plot_outcomes(result, plot_path, style=style, dpi=dpi, labels=outcome_labels(sc))
     if not quiet and not to_stdout:
         out.print(result_tables(result, words=words))
 
