@@ -341,15 +341,19 @@ def tree(
             help=f"Collapse off-path subtrees beyond this (at most {MAX_TREE_NODES:,}).",
         ),
     ] = 400,
+    style: StyleOption = FigureStyleName.TALK,
+    dpi: DpiOption = None,
     max_memory: MaxMemoryOption = None,
     set_: SetOption = None,
     fix: FixOption = None,
     variant: VariantOption = None,
 ) -> None:
-    """Draw the game tree of a sequential scenario's central game, equilibrium path marked."""
+    """Draw the game tree of a sequential scenario's central game, equilibrium play marked
+    (with the movers' probabilities when the equilibrium mixes)."""
+    from tradegame.analysis.tree_play import tree_play
     from tradegame.play.kinds import play_class
     from tradegame.play.solve import solve as solve_central
-    from tradegame.report.tree_plot import plot_tree
+    from tradegame.report.tree_plot import tree_figure
 
     check_output(plot)
     check_plot_name(plot, "--plot")
@@ -360,19 +364,38 @@ def tree(
             "this one is simultaneous: see 'tradegame solve'"
         )
     check_budget(sc, "tree", "tree", max_memory)
-    central = solve_central(sc, game_tree=True, normal_form=False)
+    try:  # imperfect information: the plays come from the reduced normal form
+        central = solve_central(sc, game_tree=True)
+    except ScenarioError:  # a normal form too large to solve: the tree alone, no play
+        central = solve_central(sc, game_tree=True, normal_form=False)
     assert central.tree is not None
-    plot_tree(central.tree, central.path, Path(plot), max_nodes=max_nodes)
-    n = len(central.tree)
-    elided = (
-        f"; off-path subtrees collapsed to show at most {max_nodes} (--max-nodes shows more)"
-        if n > max_nodes
-        else ""
+    play = tree_play(central)
+    played = central.path if central.path else (play.played if play is not None else None)
+    uncertain = any(getattr(p, "dist", "fixed") != "fixed" for p in sc.spec.parameters.values())
+    medians = "The central game: every uncertain parameter at its median" if uncertain else None
+    drawn = tree_figure(
+        central.tree,
+        played,
+        Path(plot),
+        title=sc.title,
+        subtitle=medians,
+        max_nodes=max_nodes,
+        behaviour=play.behaviour if play is not None and play.mixed else None,
+        style=style,
+        dpi=dpi,
     )
+    said = [f"{drawn.nodes:,} nodes"]
+    if played:
+        said.append("equilibrium play in red")
+    if drawn.behaviour:
+        said.append("the movers' probabilities on the edges")
+    if drawn.collapsed:
+        said.append(
+            f"collapsed: {drawn.shown:,} of {drawn.nodes:,} nodes drawn, the rest as triangles "
+            "and '+k more' markers (--max-nodes draws more)"
+        )
     out.print(
-        printable(
-            f"wrote {plot} ({n} nodes{', equilibrium path in red' if central.path else ''}{elided})"
-        ),
+        printable(f"wrote {plot} ({'; '.join(said)})"),
         markup=False,
         highlight=False,
         soft_wrap=True,
