@@ -394,8 +394,15 @@ def tree(
             f"collapsed: {drawn.shown:,} of {drawn.nodes:,} nodes drawn, the rest as triangles "
             "and '+k more' markers (--max-nodes draws more)"
         )
+    if drawn.pages > 1:
+        said.append(
+            f"too wide for one page at --style {style}: split into {drawn.pages} pages"
+            + (", one file each" if len(drawn.files) > 1 else "")
+            + ", each naming the page its cut branches continue on"
+        )
+    files = ", ".join(str(f) for f in drawn.files) if len(drawn.files) > 1 else plot
     out.print(
-        printable(f"wrote {plot} ({'; '.join(said)})"),
+        printable(f"wrote {files} ({'; '.join(said)})"),
         markup=False,
         highlight=False,
         soft_wrap=True,

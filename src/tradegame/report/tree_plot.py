@@ -55,6 +55,7 @@ __all__ = [
     "DEFAULT_ALTERNATIVES",
     "DEFAULT_MAX_NODES",
     "TreeFigure",
+    "page_files",
     "plot_tree",
     "tree_figure",
 ]
@@ -83,7 +84,12 @@ class TreeFigure:
     behaviour : bool
         Behaviour probabilities of the movers are drawn on the edges.
     width, height : float
-        The figure's size in inches.
+        The figure's size in inches (the largest page's).
+    files : tuple of pathlib.Path
+        Every file written: ``(path,)``, or one per page when a tree too wide for a
+        page was split into PNG or SVG files.
+    pages : int
+        The number of pages (a multi-page PDF has several in one file).
     """
 
     path: Path
@@ -92,6 +98,8 @@ class TreeFigure:
     behaviour: bool
     width: float
     height: float
+    files: tuple[Path, ...] = ()
+    pages: int = 1
 
     @property
     def collapsed(self) -> bool:
@@ -120,6 +128,7 @@ def tree_figure(
     max_nodes: int = DEFAULT_MAX_NODES,
     alternatives: int = DEFAULT_ALTERNATIVES,
     behaviour: Mapping[Node, Sequence[float]] | None = None,
+    pages: bool = True,
     style: str = "talk",
     dpi: int | None = None,
 ) -> TreeFigure:
@@ -152,6 +161,11 @@ def tree_figure(
     behaviour : mapping of Node to sequence of float, optional
         Decision nodes -> the probability of each action (e.g.
         :attr:`tradegame.analysis.tree_play.TreePlay.behaviour`), drawn on the edges.
+    pages : bool, default True
+        Split a drawing wider than a page (the style's figure width at ``talk``, twice
+        it at ``paper``) into pages: a multi-page PDF, or several files ``NAME.png``,
+        ``NAME-2.png``, ... (one file when ``out_path`` is a device or pipe). Each page
+        says which it is and where each cut branch continues.
     style : {'talk', 'paper'}, default 'talk'
     dpi : int, optional
         Resolution of PNG output; default the style's.
@@ -184,13 +198,22 @@ def tree_figure(
         if n in tree.graph and tree.node(n)["kind"] == "decision"
     }
     st = STYLES[style]
+    full = _Layout(visible, collapsed, groups)
+    fmt = figure_format(out)
+    # Several files: not for a device, a pipe or a standard stream.
+    special = str(out).startswith(("/dev/", "/proc/")) or (out.exists() and not out.is_file())
+    can_page = fmt == "pdf" or not special
+    layouts = (
+        _paginate(tree, full, probs, st, max_width=st.width * (1.0 if style == "talk" else 2.0))
+        if pages and can_page
+        else [full]
+    )
     with figures(style, dpi) as _plt, matplotlib.rc_context({"svg.fonttype": "none"}):
-        fig = _draw(
-            tree, _Layout(visible, collapsed, groups), on_path, probs, heading, subtitle, st
-        )
-        width, height = (float(v) for v in fig.get_size_inches())
-        _write(fig, out)
-    return TreeFigure(out, len(tree), shown, bool(probs), width, height)
+        figs = [_draw(tree, lay, on_path, probs, heading, subtitle, st) for lay in layouts]
+        width = max(float(f.get_size_inches()[0]) for f in figs)
+        height = max(float(f.get_size_inches()[1]) for f in figs)
+        files = _write(figs, out, fmt)
+    return TreeFigure(out, len(tree), shown, bool(probs), width, height, files, len(layouts))
 
 
 def _heading(tree: GameTree, title: str | None, draw: int | tuple[int, ...]) -> str:
@@ -271,10 +294,24 @@ def _group_alternatives(
 
 @dataclass
 class _Layout:
+    """What one page draws: its nodes (preorder, from ``root``), the collapsed subtrees,
+    the "+k more" markers, and the nodes continued on another page (-> its number)."""
+
     visible: list[Node]
     collapsed: dict[Node, int]
     groups: dict[Node, tuple[int, int]]
+    root: Node = ()
+    continued: dict[Node, int] = field(default_factory=dict)
+    page: tuple[int, int] | None = None
     pos: dict[Node, tuple[float, float]] = field(default_factory=dict)
+
+    def kids(self, tree: GameTree, n: Node) -> list[Node]:
+        """The children of a node drawn on this page (its "+k more" marker last)."""
+        if n in self.groups or n in self.continued:
+            return []
+        vis = set(self.visible)
+        out = [c for c in tree.children(n) if c in vis]
+        return out + ([(*n, _MORE)] if (*n, _MORE) in self.groups else [])
 
 
 def _words(label: object) -> str:
@@ -283,11 +320,131 @@ def _words(label: object) -> str:
 
 
 def _fmt(x: float) -> str:
-    return f"{x:.3g}"
+    """A payoff or probability in three significant digits (rounding noise read as 0)."""
+    return f"{0.0 if abs(x) < 1e-9 else x:.3g}"
+
+
+def _paginate(
+    tree: GameTree,
+    full: _Layout,
+    probs: Mapping[Node, tuple[float, ...]],
+    st: FigureStyle,
+    max_width: float,
+) -> list[_Layout]:
+    """Split a drawing wider than ``max_width`` inches into pages.
+
+    The first page is the top of the tree, as many levels as fit; each node at its
+    bottom level whose subtree goes on is continued on a page of its own, split the
+    same way, in breadth-first order. A page that cannot fit even one level below its
+    root keeps that one level (a node's actions are never split across pages).
+    """
+    cw = st.char_width() * 1.1
+    leaf_text, edge_text = _texts(tree, full, probs, stacked=True)
+    stub = "continued\non page 99"
+
+    def width(n: Node, levels: int) -> float:
+        ks = full.kids(tree, n)
+        if not ks:
+            return _leaf_width(leaf_text[n], edge_text.get(n, ""), cw)
+        if levels == 0:
+            return _leaf_width(stub, edge_text.get(n, ""), cw)
+        return sum(width(c, levels - 1) for c in ks)
+
+    def below(r: Node) -> list[Node]:
+        return [n for n in full.visible if n[: len(r)] == r]
+
+    plan: list[tuple[Node, int]] = []
+    queue: list[Node] = [()]
+    while queue:
+        r = queue.pop(0)
+        nodes = below(r)
+        depth = max(len(n) for n in nodes) - len(r)
+        k = depth
+        if width(r, depth) > max_width:
+            k = 1
+            while k < depth and width(r, k + 1) <= max_width:
+                k += 1
+        plan.append((r, k))
+        queue.extend(n for n in nodes if len(n) - len(r) == k and full.kids(tree, n))
+    if len(plan) == 1:
+        return [full]
+    number = {r: i + 1 for i, (r, _) in enumerate(plan)}
+    pages = []
+    for i, (r, k) in enumerate(plan):
+        nodes = [n for n in below(r) if len(n) - len(r) <= k]
+        cont = {n: number[n] for n in nodes if n in number and n != r}
+        pages.append(
+            _Layout(
+                visible=nodes,
+                collapsed={n: v for n, v in full.collapsed.items() if n in set(nodes)},
+                groups={n: v for n, v in full.groups.items() if n in set(nodes)},
+                root=r,
+                continued=cont,
+                page=(i + 1, len(plan)),
+            )
+        )
+    return pages
 
 
 def _wrap_to(text: str, inches: float, st: FigureStyle) -> str:
     return st.wrap(text, max(inches, 10 * st.char_width()), st.small_size)
+
+
+def _wrap_chars(text: str, chars: int) -> str:
+    import textwrap
+
+    return (
+        textwrap.fill(text, max(chars, 6), break_on_hyphens=False, break_long_words=False) or text
+    )
+
+
+#: Edge labels are wrapped to the wider of their subtree and this many characters.
+_EDGE_CHARS = 7
+
+
+def _texts(
+    tree: GameTree,
+    lay: _Layout,
+    probs: Mapping[Node, tuple[float, ...]],
+    stacked: bool,
+) -> tuple[dict[Node, str], dict[Node, str]]:
+    """The text under each leaf of a page, and the label of each edge (by its child)."""
+    leaf_text: dict[Node, str] = {}
+    for n in lay.visible:
+        if lay.kids(tree, n):
+            continue
+        if n in lay.groups:
+            k, m = lay.groups[n]
+            leaf_text[n] = f"+{k} more\n({m:,} nodes)"
+        elif n in lay.continued:
+            leaf_text[n] = f"continued\non page {lay.continued[n]}"
+        elif n in lay.collapsed:
+            leaf_text[n] = f"+{lay.collapsed[n]:,}\nnodes"
+        else:
+            pay = [_fmt(v) for v in tree.terminal_payoffs(n)]
+            leaf_text[n] = "\n".join(pay) if stacked else "(" + ", ".join(pay) + ")"
+    vis = set(lay.visible)
+    edge_text: dict[Node, str] = {}
+    for parent, child, e in tree.iter_edges():
+        if child not in vis or child == lay.root:
+            continue
+        text = _words(e["label"])
+        p = e["prob"]
+        if p is None and parent in probs:
+            p = probs[parent][e["action"]]
+        if p is not None:
+            text += f" ({_fmt(p)})"
+        edge_text[child] = text
+    for g in lay.groups:
+        if g in vis:
+            edge_text[g] = "…"
+    return leaf_text, edge_text
+
+
+def _leaf_width(leaf: str, edge: str, cw: float) -> float:
+    longest = max(len(r) for r in leaf.split("\n"))
+    word = max((len(w) for w in edge.split()), default=0)  # words are never broken
+    return max(longest * cw, max(min(len(edge), _EDGE_CHARS), word) * cw, 0.5) + 0.15
 
 
 def _lines(text: str) -> int:
@@ -306,52 +463,19 @@ def _draw(
     vis = set(lay.visible)
     cw = st.char_width() * 1.1  # bold text (the equilibrium play's) is wider
     line = 1.25 * st.small_size / 72.0  # inches per text line
+    root = lay.root
 
     def kids(n: Node) -> list[Node]:
-        if n in lay.groups:
-            return []
-        out = [c for c in tree.children(n) if c in vis]
-        return out + ([(*n, _MORE)] if (*n, _MORE) in lay.groups else [])
+        return lay.kids(tree, n)
 
     leaves = [n for n in lay.visible if not kids(n)]
-    pays: dict[Node, list[str]] = {
-        n: [_fmt(v) for v in tree.terminal_payoffs(n)]
-        for n in leaves
-        if n not in lay.groups and tree.node(n)["kind"] == "terminal"
-    }
-    flat = {n: "(" + ", ".join(p) + ")" for n, p in pays.items()}
     # Payoffs side by side while the tree fits a page that way, else stacked.
-    wide = sum(max(len(flat.get(n, "")), 8) * cw + 0.25 for n in leaves)
-    stacked = wide > 1.6 * st.width
-    leaf_text: dict[Node, str] = {}
-    for n in leaves:
-        if n in lay.groups:
-            k, m = lay.groups[n]
-            leaf_text[n] = f"+{k} more\n({m:,} nodes)"
-        elif n in lay.collapsed:
-            leaf_text[n] = f"+{lay.collapsed[n]:,}\nnodes"
-        else:
-            leaf_text[n] = "\n".join(pays[n]) if stacked else flat[n]
-    edge_text: dict[Node, str] = {}
-    for parent, child, e in tree.iter_edges():
-        if child not in vis:
-            continue
-        text = _words(e["label"])
-        p = e["prob"]
-        if p is None and parent in probs:
-            p = probs[parent][e["action"]]
-        if p is not None:
-            text += f" ({_fmt(p)})"
-        edge_text[child] = text
-    for g in lay.groups:
-        edge_text[g] = "…"
-
-    # Slot widths: a leaf's text, or the label of the edge into it (wrapped to 14 chars).
-    width_of: dict[Node, float] = {}
-    for n in leaves:
-        longest = max(len(s) for s in leaf_text[n].split("\n"))
-        edge_w = min(len(edge_text.get(n, "")), 14) * cw
-        width_of[n] = max(longest * cw, edge_w, 0.5) + 0.3
+    leaf_text, edge_text = _texts(tree, lay, probs, stacked=False)
+    wide = sum(_leaf_width(leaf_text[n], edge_text.get(n, ""), cw) for n in leaves)
+    stacked = wide > st.width
+    if stacked:
+        leaf_text, edge_text = _texts(tree, lay, probs, stacked=True)
+    width_of = {n: _leaf_width(leaf_text[n], edge_text.get(n, ""), cw) for n in leaves}
     x = 0.0
     xs: dict[Node, float] = {}
     span: dict[Node, tuple[float, float]] = {}
@@ -367,15 +491,18 @@ def _draw(
         xs[n] = (xs[ks[0]] + xs[ks[-1]]) / 2.0
         span[n] = (span[ks[0]][0], span[ks[-1]][1])
     # Edge labels wrapped to their child's span; each level as tall as its labels.
-    wrapped = {c: _wrap_to(t, span[c][1] - span[c][0] - 0.1, st) for c, t in edge_text.items()}
-    depth = max(len(n) for n in lay.visible)
+    wrapped = {
+        c: _wrap_chars(t, int((span[c][1] - span[c][0] - 0.1) / cw)) for c, t in edge_text.items()
+    }
+    depth = max(len(n) for n in lay.visible) - len(root)
     level_h = [0.0] * (depth + 1)
     for c, label in wrapped.items():
-        level_h[len(c)] = max(level_h[len(c)], _lines(label) * line)
+        lvl = len(c) - len(root)
+        level_h[lvl] = max(level_h[lvl], _lines(label) * line)
     ys = [0.0]
     for level in range(1, depth + 1):
         ys.append(ys[-1] - (max(level_h[level], line) + 3.2 * line))
-    pos = {n: (xs[n], ys[len(n)]) for n in lay.visible}
+    pos = {n: (xs[n], ys[len(n) - len(root)]) for n in lay.visible}
     lay.pos = pos
 
     bottom = max(_lines(t) for t in leaf_text.values()) * line + 0.3
@@ -406,7 +533,7 @@ def _draw(
     colors = plt.get_cmap("tab10")
     player_color = {p: colors(i % 10) for i, p in enumerate(tree.players)}
     ms = st.marker_size
-    for parent, child in ((p, c) for n in lay.visible for p, c in [(n[:-1], n)] if n):
+    for parent, child in ((n[:-1], n) for n in lay.visible if n != root):
         (x0, y0), (x1, y1) = pos[parent], pos[child]
         hot = parent in on_path and child in on_path
         ax.plot(
@@ -463,6 +590,17 @@ def _draw(
             )
             continue
         d = tree.node(n)
+        if n in lay.continued:
+            ax.text(
+                x,
+                y - 0.9 * line,
+                leaf_text[n],
+                fontsize=st.small_size,
+                ha="center",
+                va="top",
+                style="italic",
+                color="#1f4e8c",
+            )
         if d["kind"] == "terminal":
             ax.plot([x], [y], marker="o", ms=ms * 0.45, color="#333333", zorder=3)
             ax.text(
@@ -526,15 +664,31 @@ def _draw(
 
 
 def _collapse_note(tree: GameTree, lay: _Layout) -> str:
-    if not lay.collapsed and not lay.groups:
-        return ""
-    note = (
-        f"Collapsed: {len(lay.visible) - len(lay.groups)} of {len(tree):,} nodes drawn; "
-        "grey triangles stand for the subtrees below them"
-    )
-    if lay.groups:
-        note += ", '+k more' for other actions of a node"
-    return note + " (tradegame tree --max-nodes draws more)"
+    notes = []
+    if lay.page is not None:
+        k, total = lay.page
+        where = "the top of the tree" if not lay.root else f"after {_history(tree, lay.root)}"
+        notes.append(f"Page {k} of {total}: {where}")
+    if lay.collapsed or lay.groups:
+        note = (
+            "collapsed: grey triangles stand for the subtrees below them"
+            if notes
+            else "Collapsed: grey triangles stand for the subtrees below them"
+        )
+        if lay.groups:
+            note += ", '+k more' for other actions of a node"
+        notes.append(note + " (tradegame tree --max-nodes draws more)")
+    return "; ".join(notes)
+
+
+def _history(tree: GameTree, node: Node) -> str:
+    """The moves from the root to a node, in words: ``us: extend > china: data only``."""
+    steps = []
+    for depth in range(len(node)):
+        d = tree.node(node[:depth])
+        who = "chance" if d["kind"] == "chance" else str(d.get("player", ""))
+        steps.append(f"{who}: {_words(d['actions'][node[depth]])}")
+    return " > ".join(steps)
 
 
 def _legend_handles(
@@ -567,12 +721,34 @@ def _legend_handles(
     return handles
 
 
-def _write(fig: Any, out: Path) -> None:
+def page_files(out: Path, n: int) -> list[Path]:
+    """The files of ``n`` pages written as PNG or SVG: ``out``, then ``NAME-2.EXT``, ..."""
+    return [out, *(out.with_name(f"{out.stem}-{k}{out.suffix}") for k in range(2, n + 1))]
+
+
+def _write(figs: list[Any], out: Path, fmt: str) -> tuple[Path, ...]:
     # Rendered in memory first, so that a failed rendering leaves no file, then
     # written by the one output writer (atomic for files, through for devices).
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        plt.close(fig)
+        for f in figs:
+            plt.close(f)
         raise OutputError(str(out), exc.strerror or str(exc), exc.errno) from None
-    write_output(out, figure_bytes(fig, figure_format(out)))
+    if len(figs) > 1 and fmt == "pdf":
+        import io
+
+        from matplotlib.backends.backend_pdf import PdfPages
+
+        buf = io.BytesIO()
+        with PdfPages(buf, metadata={"CreationDate": None}) as pdf:
+            for f in figs:
+                pdf.savefig(f)
+                plt.close(f)
+        write_output(out, buf.getvalue())
+        return (out,)
+    data = [figure_bytes(f, fmt) for f in figs]
+    files = page_files(out, len(figs))
+    for path, b in zip(files, data, strict=True):
+        write_output(path, b)
+    return tuple(files)
