@@ -384,9 +384,9 @@ def tree(
         style=style,
         dpi=dpi,
     )
-    said = [f"{drawn.nodes:,} nodes"]
+    said = [f"{drawn.nodes} nodes"]
     if played:
-        said.append("equilibrium play in red")
+        said[0] += ", equilibrium " + ("play" if drawn.behaviour else "path") + " in red"
     if drawn.behaviour:
         said.append("the movers' probabilities on the edges")
     if drawn.collapsed:

@@ -99,7 +99,7 @@ class FigureStyle:
 
 
 STYLES: dict[str, FigureStyle] = {
-    "talk": FigureStyle("talk", 18, 22, 18, 16, 2.5, 150, width=13.0, marker_size=10, cap_size=8),
+    "talk": FigureStyle("talk", 18, 22, 18, 16, 2.5, 200, width=13.0, marker_size=10, cap_size=8),
     "paper": FigureStyle("paper", 9, 10, 9, 8, 1.0, 300, width=6.5, marker_size=5, cap_size=3),
 }
 """The named styles: ``talk`` is readable from the back of a lecture room, ``paper`` fits
