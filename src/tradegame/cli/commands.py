@@ -381,6 +381,7 @@ def tree(
         subtitle=medians,
         max_nodes=max_nodes,
         behaviour=play.behaviour if play is not None and play.mixed else None,
+        players={p.name: p.label for p in sc.players},
         style=style,
         dpi=dpi,
     )

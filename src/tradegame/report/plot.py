@@ -156,15 +156,17 @@ def concept_words(result: SimulationResult) -> str:
                 "uniform": "an indifferent player mixes equally over the tied options",
             }.get(rule, f"ties broken by rule {rule!r}")
             return f"{words} (backward induction; {how})"
-        words += " (equilibria of the reduced normal form)"
+        # Imperfect information: Nash equilibria of the reduced normal form.
+        words = "Nash equilibrium of the reduced normal form (imperfect information)"
+        if selection in ("uniform", "payoff_dominant", "risk_dominant"):
+            words = "pure " + words
     if selection == "uniform" and solution in ("pure_nash", "subgame_perfect", "mixed_nash"):
         words += ", several chosen uniformly at random"
     elif selection == "uniform" and solution == "rationalizable":
         words += ", all equally likely"
-    elif selection == "payoff_dominant":
-        words += ", the payoff-dominant one(s)"
-    elif selection == "risk_dominant":
-        words += ", the risk-dominant one(s)"
+    elif selection in ("payoff_dominant", "risk_dominant"):
+        kind = selection.split("_")[0]
+        words = f"{kind}-dominant {words} (several chosen uniformly at random)"
     elif selection == "mixed":
         words = f"{words}: the mixed equilibrium played"
     elif selection == "qre":

@@ -128,6 +128,7 @@ def tree_figure(
     max_nodes: int = DEFAULT_MAX_NODES,
     alternatives: int = DEFAULT_ALTERNATIVES,
     behaviour: Mapping[Node, Sequence[float]] | None = None,
+    players: Mapping[str, str] | None = None,
     pages: bool = True,
     style: str = "talk",
     dpi: int | None = None,
@@ -161,6 +162,9 @@ def tree_figure(
     behaviour : mapping of Node to sequence of float, optional
         Decision nodes -> the probability of each action (e.g.
         :attr:`tradegame.analysis.tree_play.TreePlay.behaviour`), drawn on the edges.
+    players : mapping of str to str, optional
+        Player name -> its label (e.g. the scenario's), given in the legend; nodes are
+        marked with the (short) names.
     pages : bool, default True
         Split a drawing wider than a page (the style's figure width at ``talk``, twice
         it at ``paper``) into pages: a multi-page PDF, or several files ``NAME.png``,
@@ -209,7 +213,8 @@ def tree_figure(
         else [full]
     )
     with figures(style, dpi) as _plt, matplotlib.rc_context({"svg.fonttype": "none"}):
-        figs = [_draw(tree, lay, on_path, probs, heading, subtitle, st) for lay in layouts]
+        names = {p: (players or {}).get(p) or str(p) for p in tree.players}
+        figs = [_draw(tree, lay, on_path, probs, heading, subtitle, st, names) for lay in layouts]
         width = max(float(f.get_size_inches()[0]) for f in figs)
         height = max(float(f.get_size_inches()[1]) for f in figs)
         files = _write(figs, out, fmt)
@@ -459,6 +464,7 @@ def _draw(
     heading: str,
     subtitle: str | None,
     st: FigureStyle,
+    names: Mapping[str, str],
 ) -> Any:
     vis = set(lay.visible)
     cw = st.char_width() * 1.1  # bold text (the equilibrium play's) is wider
@@ -510,11 +516,9 @@ def _draw(
     note = _collapse_note(tree, lay)
     n_note = 0 if not note else _lines(_wrap_to(note, max(total_w, st.width) - 0.4, st))
     fig_w = max(total_w + 0.6, 0.6 * st.width)
-    title = _wrap_to(heading, fig_w - 0.4, st)
-    handles = _legend_handles(tree, lay, on_path, stacked, bool(probs), st)
-    legend_w = max(len(str(h.get_label())) for h in handles) * cw + 0.9
-    ncol = max(1, min(len(handles), int((fig_w - 0.4) // legend_w)))
-    legend_rows = -(-len(handles) // ncol)
+    title = st.wrap(heading, fig_w - 0.4, st.title_size)
+    handles = _legend_handles(tree, lay, on_path, stacked, bool(probs), st, names)
+    ncol, legend_rows = _legend_shape(handles, fig_w - 0.4, cw)
     top = (
         _lines(title) * 1.3 * st.title_size / 72.0
         + (n_sub + n_note + legend_rows) * 1.4 * line
@@ -663,6 +667,22 @@ def _draw(
     return fig
 
 
+def _same_name(label: str, name: str) -> bool:
+    """A label that only spells its name differently (``Entrant`` for ``entrant``)."""
+    return label.lower().replace(" ", "_") == name.lower()
+
+
+def _legend_shape(handles: list[Line2D], width: float, cw: float) -> tuple[int, int]:
+    """Columns and rows of the legend: the most columns whose widths fit ``width``."""
+    widths = [len(str(h.get_label())) * cw + 0.9 for h in handles]
+    for ncol in range(len(handles), 0, -1):
+        rows = -(-len(handles) // ncol)  # matplotlib fills the columns one after another
+        cols = [widths[k : k + rows] for k in range(0, len(widths), rows)]
+        if sum(max(c) for c in cols) <= width or ncol == 1:
+            return len(cols), rows
+    return 1, len(handles)
+
+
 def _collapse_note(tree: GameTree, lay: _Layout) -> str:
     notes = []
     if lay.page is not None:
@@ -698,11 +718,21 @@ def _legend_handles(
     stacked: bool,
     behaviour: bool,
     st: FigureStyle,
+    names: Mapping[str, str],
 ) -> list[Line2D]:
     colors = plt.get_cmap("tab10")
     ms = st.marker_size
     handles = [
-        Line2D([], [], marker="o", ls="", ms=ms, color=colors(i % 10), mec="#222222", label=p)
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            ms=ms,
+            color=colors(i % 10),
+            mec="#222222",
+            label=p if _same_name(names[p], p) else f"{p}: {names[p]}",
+        )
         for i, p in enumerate(tree.players)
     ]
     if any(tree.node(n)["kind"] == "chance" for n in lay.visible if n not in lay.groups):
