@@ -338,7 +338,9 @@ def tree(
             "--max-nodes",
             min=1,
             max=MAX_TREE_NODES,
-            help=f"Collapse off-path subtrees beyond this (at most {MAX_TREE_NODES:,}).",
+            help="Collapse a tree with more nodes than this: subtrees off the equilibrium play "
+            f"as triangles, a node's other actions beyond three as '+k more' (at most "
+            f"{MAX_TREE_NODES:,}). A drawing wider than a page is split into pages.",
         ),
     ] = 400,
     style: StyleOption = FigureStyleName.TALK,

@@ -139,7 +139,7 @@ def comparison_figure(
             st.wrap(
                 f"Compared with {base}: {comparisons[0].samples:,} draws on common random "
                 "numbers (the same draws on each side)",
-                0.6 * st.width,
+                0.8 * st.width,
                 st.title_size,
             )
             if comparisons

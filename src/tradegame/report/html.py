@@ -404,8 +404,8 @@ def _sensitivity_section(data: ReportData, style: str = "talk") -> str:
         + _figure(
             sensitivity_figure(s, outcome, style=style, labels=outcome_labels(data.scenario)),
             "sensitivity",
-            f"Top: the tornado for {outcome}, each parameter from its 10th to its 90th "
-            "percentile with the others at their medians. Bottom: PAWN indices from the draws, "
+            f"Left: the tornado for {outcome}, each parameter from its 10th to its 90th "
+            "percentile with the others at their medians. Right: PAWN indices from the draws, "
             "with 95 % bootstrap intervals; the dashed line is what an inert parameter scores.",
         )
     )

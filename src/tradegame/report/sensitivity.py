@@ -23,6 +23,13 @@ def tornado_outcome(s: Sensitivity) -> str:
     return max(outcomes, key=lambda o: sum(b.span(o) for b in s.tornado))
 
 
+def _ordinal(q: float) -> str:
+    """A percentile in words: 0.1 -> '10th', 0.9 -> '90th', 0.01 -> '1st'."""
+    n = round(100 * q)
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def sensitivity_tables(s: Sensitivity) -> Group:
     """The parameters ranked: tornado swing, global index with its interval, dead or not."""
     t = plain_table(
@@ -71,7 +78,7 @@ def sensitivity_figure(
     dpi: int | None = None,
     labels: Mapping[str, str] | None = None,
 ) -> bytes:
-    """A tornado for one outcome and the global indices, one above the other, as ``fmt`` bytes.
+    """A tornado for one outcome and the global indices, side by side, as ``fmt`` bytes.
 
     Parameters
     ----------
@@ -89,8 +96,8 @@ def sensitivity_figure(
     st = STYLES[style]
     with figures(style, dpi) as plt:
         row = 1.7 * st.small_size / 72.0
-        height = 2 * (row * len(params) + 9 * st.title_size / 72.0)
-        fig, (left, right) = plt.subplots(2, 1, figsize=(st.width, height), layout="constrained")
+        height = row * len(params) + 14 * st.title_size / 72.0
+        fig, (left, right) = plt.subplots(1, 2, figsize=(st.width, height), layout="constrained")
         bars = sorted(s.tornado, key=lambda b: b.span(outcome))
         centre = 100 * s.central[outcome]
         for y, b in enumerate(bars):
@@ -103,15 +110,16 @@ def sensitivity_figure(
         left.set_xlabel(
             st.wrap(
                 f"probability of '{name}' (%): blue with the parameter at its "
-                f"{s.percentiles[0]:.0%} percentile, orange at its {s.percentiles[1]:.0%}",
-                0.8 * st.width,
+                f"{_ordinal(s.percentiles[0])} percentile, orange at its "
+                f"{_ordinal(s.percentiles[1])}",
+                0.3 * st.width,
                 st.label_size,
             )
         )
         left.set_title(
             st.wrap(
                 f"How far each parameter moves '{name}', the other parameters at their medians",
-                0.8 * st.width,
+                0.3 * st.width,
                 st.title_size,
             )
         )
@@ -142,17 +150,18 @@ def sensitivity_figure(
         right.set_xlabel(
             st.wrap(
                 "PAWN index, largest over outcomes (grey: no effect within noise)",
-                0.8 * st.width,
+                0.3 * st.width,
                 st.label_size,
             )
         )
         right.set_title(
             st.wrap(
                 f"Global sensitivity: all parameters varied together, {s.samples:,} draws",
-                0.8 * st.width,
+                0.3 * st.width,
                 st.title_size,
             )
         )
+        right.set_ylim(-1.8, len(order) - 0.4)  # a row of room for the legend below the bars
         right.legend(loc="lower right")
         for ax in (left, right):
             ax.spines[["top", "right"]].set_visible(False)
