@@ -352,3 +352,13 @@ def test_svg_and_pdf_are_byte_identical_for_the_same_input(chicken, tmp_path: Pa
         tree_figure(central.tree, play.played, path, behaviour=play.behaviour)
         out.append(path.read_bytes())
     assert out[0] == out[1]
+
+
+def test_backtest_draws_its_scores_and_reliability(cli, tmp_path: Path) -> None:
+    svg = tmp_path / "bt.svg"
+    res = cli("backtest", "history", "-n", "200", "--plot", svg, "--style", "paper")
+    assert res.code == 0, res.stderr
+    text = svg.read_text()
+    assert text.startswith("<?xml") and "<svg" in text
+    res = cli("backtest", "history", "-n", "200", "--plot", tmp_path / "bt.gif")
+    assert res.code == 2 and ".png, .svg or .pdf" in res.stderr

@@ -374,21 +374,28 @@ def backtest(
         str | None,
         typer.Option("--csv", help="Write a row per round as CSV ('-' for standard output)."),
     ] = None,
+    plot_path: FigureOption = None,
+    style: StyleOption = FigureStyleName.TALK,
+    dpi: DpiOption = None,
 ) -> None:
     """Score history scenarios' forecasts against what happened: Brier and log scores of
     the model, a uniform forecast and the earlier rounds' base rate, and a reliability
     table. With a few rounds, an illustration, not a validation."""
     from tradegame.analysis.backtest import backtest as run_backtest
-    from tradegame.report.backtest import backtest_tables
+    from tradegame.report.backtest import backtest_tables, plot_backtest
 
     if json_path == "-" and csv_path == "-":
         raise BadInput("--json - and --csv -: only one of them can go to standard output")
-    for path in (json_path, csv_path):
+    for path in (json_path, csv_path, plot_path):
         check_output(path)
+    if plot_path is not None:
+        check_plot_name(plot_path, "--plot")
     scenarios = [load(f) for f in _history_files(paths)]
     result = run_backtest(scenarios, samples=samples, seed=seed)
     for path, text in ((json_path, result.to_json), (csv_path, result.to_csv)):
         if path is not None:
             write_document(path, text())
+    if plot_path is not None:
+        plot_backtest(result, plot_path, style=style, dpi=dpi)
     if "-" not in (json_path, csv_path):
         out.print(backtest_tables(result))
