@@ -674,7 +674,9 @@ def _same_name(label: str, name: str) -> bool:
 
 def _legend_shape(handles: list[Line2D], width: float, cw: float) -> tuple[int, int]:
     """Columns and rows of the legend: the most columns whose widths fit ``width``."""
-    widths = [len(str(h.get_label())) * cw + 0.9 for h in handles]
+    em = cw / 0.66  # cw: 0.6 em, widened by a tenth for bold text
+    pad = 3.4 * em  # the handle and the gaps beside it
+    widths = [len(str(h.get_label())) * cw + pad for h in handles]
     for ncol in range(len(handles), 0, -1):
         rows = -(-len(handles) // ncol)  # matplotlib fills the columns one after another
         cols = [widths[k : k + rows] for k in range(0, len(widths), rows)]
