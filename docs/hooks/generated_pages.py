@@ -74,7 +74,8 @@ def cli_reference_markdown() -> str:
     ]
     for name in names:
         command = group.get_command(root, name)
-        lines.append(f"| [`{name}`](#tradegame-{name}) | {_cell(command.get_short_help_str(200))} |")
+        summary = _cell(command.get_short_help_str(200))
+        lines.append(f"| [`{name}`](#tradegame-{name}) | {summary} |")
     lines.append("")
     for name in names:
         lines += _command_section(name, group.get_command(root, name), root)
