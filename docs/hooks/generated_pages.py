@@ -6,6 +6,9 @@
 - ``reference/api.md`` and ``reference/solvers.md``, the Python API from the
   docstrings (mkdocstrings), one entry per public name of ``tradegame`` and of
   ``tradegame.solvers``, read from their ``__all__`` at build time;
+- ``classroom-games.md``, only while the repository has no such page (helper
+  "library" writes it): a list of the shipped ``classroom/`` scenarios with their
+  titles and descriptions, so the navigation never points at nothing;
 - ``security.md``, the repository's ``SECURITY.md`` (one file, shown in the site too).
 """
 
@@ -132,6 +135,21 @@ def solvers_markdown() -> str:
     return "\n".join(lines)
 
 
+def classroom_markdown() -> str:
+    """A stand-in page of the classroom games: each shipped scenario's title and description."""
+    import yaml
+
+    from tradegame.scenario.library import shipped_scenarios
+
+    lines = ["# Classroom games", "", "The games shipped under `classroom/`:", ""]
+    for shipped in shipped_scenarios():
+        if shipped.name.startswith("classroom/"):
+            doc = yaml.safe_load(shipped.path.read_text("utf-8"))
+            lines += [f"## `{shipped.name}`", "", f"**{shipped.title}**", ""]
+            lines += [str(doc.get("description", "")).strip(), ""]
+    return "\n".join(lines)
+
+
 def on_files(files: Any, config: Any) -> Any:
     """Add the generated command-line reference to the site's files (mkdocs hook)."""
     from mkdocs.structure.files import File
@@ -139,5 +157,7 @@ def on_files(files: Any, config: Any) -> Any:
     files.append(File.generated(config, PAGE, content=cli_reference_markdown()))
     files.append(File.generated(config, "reference/api.md", content=api_markdown()))
     files.append(File.generated(config, "reference/solvers.md", content=solvers_markdown()))
+    if files.get_file_from_path("classroom-games.md") is None:
+        files.append(File.generated(config, "classroom-games.md", content=classroom_markdown()))
     files.append(File.generated(config, "security.md", content=SECURITY.read_text("utf-8")))
     return files
