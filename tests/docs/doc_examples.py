@@ -11,7 +11,10 @@ A page's examples run in the order they appear, in one working directory per pag
   ending in ``\\`` continues on the next), each followed by the output it must show:
   every non-blank shown line must appear, in order, in what the command printed
   (spaces compared loosely; a line ``...`` only marks a gap). A command whose shown
-  output starts with ``error:`` must exit with 2, any other with 0.
+  output starts with ``error:`` must exit with 2, any other with 0;
+- a ````bash```` block holds commands without output, one a line (``#`` comments
+  dropped, ``\\`` continues a line), each run and exiting with 0 (except in
+  contributing.md, whose shell commands are the developers' own: the suite, linters).
 """
 
 from __future__ import annotations
@@ -106,6 +109,22 @@ def commands(block: Block) -> list[Command]:
             command = command[:-1] + " " + lines[i].strip()
         result.append(Command(command.strip()))
         i += 1
+    return result
+
+
+def bash_commands(block: Block) -> list[Command]:
+    """The commands of a bash block: every line that is not blank or a comment."""
+    result: list[Command] = []
+    pending = ""
+    for raw in block.text.splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        result.append(Command(pending + line))
+        pending = ""
     return result
 
 
