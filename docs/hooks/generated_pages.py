@@ -85,9 +85,21 @@ def cli_reference_markdown() -> str:
     return "\n".join(lines)
 
 
+# The order of a reader's first session; names not listed follow alphabetically.
+FIRST = [
+    "load_scenario", "parse_scenario", "solve", "simulate", "explain", "compare", "sweep",
+    "sensitivity", "backtest", "Scenario", "CentralSolution", "SimulationResult",
+    "Explanation", "Comparison", "Sweep", "Sensitivity", "Backtest",
+]  # fmt: skip
+
+
+def _order(name: str) -> tuple[int, str]:
+    return (FIRST.index(name) if name in FIRST else len(FIRST), name)
+
+
 def _api_entries(names: list[str], where: dict[str, str]) -> list[str]:
-    functions = sorted(n for n in names if n[0].islower())
-    classes = sorted(n for n in names if n[0].isupper())
+    functions = sorted((n for n in names if n[0].islower()), key=_order)
+    classes = sorted((n for n in names if n[0].isupper()), key=_order)
     lines: list[str] = []
     for title, group in (("Functions", functions), ("Classes", classes)):
         if group:
