@@ -701,7 +701,7 @@ def machine_info() -> dict[str, Any]:
                 mem = int(line.split()[1]) / 1024**2
     except OSError:
         pass
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in ("numpy", "scipy", "numba", "pygambit", "quantecon", "nashpy", "dask"):
         try:
             from importlib.metadata import version
