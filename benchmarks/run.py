@@ -325,6 +325,7 @@ def group_qre(p: dict[str, Any], repeat: int) -> dict[str, Any]:
     series: dict[str, Callable[[], float]] = {
         "ours": lambda: per_item_us(lambda: logit_qre_batch(U, lam, n_players=3), D),
     }
+    info: dict[str, Any] = {"games": D, "lambda": lam}
     gbt = optional("pygambit")
     if gbt is not None:
         from pygambit.qre import logit_solve_lambda
@@ -340,11 +341,19 @@ def group_qre(p: dict[str, Any], repeat: int) -> dict[str, Any]:
 
             return per_item_us(run, k)
 
+        ours = logit_qre_batch(U[:k], lam, n_players=3)
+        worst = 0.0
+        for d, g in enumerate(games):
+            qre = logit_solve_lambda(g, lam=[lam])[0]
+            for i, player in enumerate(g.players):
+                ref = np.array([float(qre.profile[st]) for st in player.strategies])
+                worst = max(worst, float(np.abs(ours[i][d] - ref).max()))
+        info["max_abs_difference_from_gambit"] = worst
         series["gambit_solve"] = lambda: per_item_us(
             lambda: [logit_solve_lambda(g, lam=[lam]) for g in games], k
         )
         series["gambit_build"] = gambit_build
-    return {"series": _repeats(repeat, series), "info": {"games": D, "lambda": lam}}
+    return {"series": _repeats(repeat, series), "info": info}
 
 
 def group_lh(p: dict[str, Any], repeat: int) -> dict[str, Any]:
@@ -1077,7 +1086,11 @@ def measure(args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
         "one worker",
         goal=(">=", 1.6, "≥ 1.6× (the goal is at 10⁷ draws)"),
         peak_rss_mb=max(m["peak_rss_mb"] for m in two),
-        info={"json_identical": identical, "draws": nw},
+        info={
+            "json_identical": identical,
+            "draws": nw,
+            "peak_is": "the parent process's (the worker processes are not counted)",
+        },
     )
 
     log("sweep")
@@ -1119,6 +1132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     t0 = time.perf_counter()
     machine = machine_info()
+    git = git_info()  # at the start: the code that ran
     table, extra = measure(args)
     machine["load_average_end"] = list(os.getloadavg())
     text = table.markdown()
@@ -1131,7 +1145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "repeats": args.repeats,
         "madrid_repeats": extra["sizes"]["madrid_repeats"] or args.repeats,
         "scenario": args.scenario,
-        "git": git_info(),
+        "git": git,
         "machine": machine,
         "sizes": extra["sizes"],
         "wall_seconds": time.perf_counter() - t0,
