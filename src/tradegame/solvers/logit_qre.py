@@ -78,7 +78,7 @@ shrinks as before, but on the straight tail :math:`\lambda` grows by a
 constant factor per step and 10^6 is reached in some fifty steps. While
 :math:`|z| \le 2` the cap is ``_H_MAX`` as before; beyond, answers move only
 within the tolerances below (and the tracer is faster: 2.5x at
-:math:`\lambda = 10` on ``benchmarks/bench_logit_qre.py``). Rounding in the equations grows
+:math:`\lambda = 10` on the logit QRE row of ``benchmarks/run.py``). Rounding in the equations grows
 with :math:`|z|`, so the fixed-:math:`\lambda` polish stops at ``POLISH_TOL``
 times :math:`1 + \max|z|`.
 
