@@ -13,10 +13,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import click
 import typer
 from rich.console import Console
 
@@ -100,12 +100,20 @@ FigureOption = Annotated[
     typer.Option("--plot", help="Write the figure (.png, .svg, .pdf; PNG to a device or pipe)."),
 ]
 
+
+class FigureStyleName(StrEnum):
+    """The figure styles of :mod:`tradegame.report.style`, as ``--style`` choices."""
+
+    TALK = "talk"
+    PAPER = "paper"
+
+
 StyleOption = Annotated[
-    str,
+    FigureStyleName,
     typer.Option(
         "--style",
-        help="Figure style: 'talk' (large fonts and lines, for a projector) or 'paper'.",
-        click_type=click.Choice(["talk", "paper"]),
+        help="Figure style: 'talk' (large fonts and thick lines, for a projector) or 'paper' "
+        "(journal-sized).",
     ),
 ]
 DpiOption = Annotated[
