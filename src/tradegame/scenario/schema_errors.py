@@ -132,14 +132,72 @@ def _describe(error: Mapping[str, Any], path: list[str | int], is_key: bool) -> 
     return f"{field}: {msg}"
 
 
+def _yaml_boolean_issue(
+    path: tuple[str | int, ...], source: SourceMap, data: Any
+) -> tuple[tuple[str | int, ...], ScenarioIssue] | None:
+    """A value YAML read as a boolean from ``yes``/``no``/``on``/``off`` where text was meant.
+
+    YAML 1.1 (PyYAML) reads those words unquoted as true and false. Inside a
+    list the message covers the list and shows it with every such word quoted.
+
+    Returns
+    -------
+    (path said, issue), or None when ``path`` is not such a value.
+    """
+    word = source.booleans.get(path)
+    if word is None:
+        return None
+    parent: Any = data
+    for part in path[:-1]:
+        parent = parent[part]
+    if isinstance(parent, list):
+        words = [source.booleans.get((*path[:-1], k)) for k in range(len(parent))]
+        read = [w for w in words if w is not None]
+        shown = ", ".join(
+            '"' + w + '"' if w is not None else _flow_item(v)
+            for w, v in zip(words, parent, strict=True)
+        )
+        field = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "list")
+        message = (
+            f"{field}: YAML reads {', '.join(read)} without quotes as true/false "
+            f"(booleans), not as text; put {'it' if len(read) == 1 else 'them'} in quotes: "
+            f"[{shown}]"
+        )
+        return path[:-1], ScenarioIssue(source.locate(path[:-1]), message)
+    field = next((p for p in reversed(path) if isinstance(p, str)), "value")
+    value = "true" if word.lower() in ("yes", "on", "y") else "false"
+    message = (
+        f"{field}: YAML reads {word} without quotes as {value} (a boolean), not as text; "
+        f'put it in quotes: "{word}"'
+    )
+    return path, ScenarioIssue(source.locate(path), message)
+
+
+def _flow_item(value: Any) -> str:
+    if isinstance(value, str):
+        return value if value.replace("_", "").isalnum() else '"' + value + '"'
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def pydantic_issues(exc: ValidationError, source: SourceMap, data: Any) -> list[ScenarioIssue]:
     """Pydantic's errors for ``data`` as located, readable issues (one per place)."""
     issues: list[ScenarioIssue] = []
     seen: set[tuple[int, int]] = set()
+    said_booleans: set[tuple[str | int, ...]] = set()
     for error in exc.errors(include_url=False):
         path, is_key, wrong_branch = _real_path(tuple(error["loc"]), data)
         if wrong_branch:
             continue
+        if isinstance(error.get("input"), bool) and tuple(path) in source.booleans:
+            # yes/no/on/off written for text: one message for the whole list.
+            boolean = _yaml_boolean_issue(tuple(path), source, data)
+            if boolean is not None and boolean[0] not in said_booleans:
+                said_booleans.add(boolean[0])
+                issues.append(boolean[1])
+                loc = boolean[1].location
+                seen.add((loc.line, loc.column))
+            if boolean is not None:
+                continue
         key = is_key or error["type"] == "extra_forbidden"
         if error["type"] == "extra_forbidden":
             path = [*path, error["loc"][-1]]
