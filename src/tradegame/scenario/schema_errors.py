@@ -22,7 +22,7 @@ from tradegame.scenario.expressions import ExpressionError, Namespace, compile_e
 from tradegame.scenario.issues import IssueLog
 from tradegame.scenario.yaml_source import SourceMap, YamlDocument
 
-__all__ = ["pydantic_issues", "raw_expression_issues"]
+__all__ = ["names_reliable", "pydantic_issues", "raw_expression_issues"]
 
 
 def _real_path(loc: tuple[Any, ...], data: Any) -> tuple[list[str | int], bool, bool]:
@@ -214,26 +214,59 @@ def pydantic_issues(exc: ValidationError, source: SourceMap, data: Any) -> list[
     return issues
 
 
-# Messages about names: after a schema error the names known are a guess, so these
-# could be wrong and are left to the run of `validate` after the file is fixed.
+# Messages about names: after a schema error where names are declared (players, their
+# levers and options, chance) the names known are a guess, so these could be wrong and
+# are left to the run of `validate` after the file is fixed.
 _NAME_MESSAGES = ("unknown name", "not an option of", "did you mean", "option names", "'in' tests")
 
+#: Sections whose schema errors make the declared names a guess.
+_NAME_SECTIONS = ("players", "chance")
 
-def raw_expression_issues(doc: YamlDocument) -> list[ScenarioIssue]:
+
+def names_reliable(exc: ValidationError, data: Any) -> bool:
+    """Whether the names a file declares can be read despite its schema errors.
+
+    Names are the keys of ``parameters`` and ``terms``, the players' levers and
+    their options, and chance levers' options. An error elsewhere (a misspelt
+    ``title``, a parameter without ``sd``) leaves them as written, so an unknown
+    name in an expression can be reported in the same round.
+    """
+    for error in exc.errors(include_url=False):
+        path, is_key, wrong_branch = _real_path(tuple(error["loc"]), data)
+        if wrong_branch:
+            continue
+        if path and path[0] in _NAME_SECTIONS:
+            return False
+        if is_key and path and path[0] in ("parameters", "terms"):
+            return False
+    return True
+
+
+def raw_expression_issues(doc: YamlDocument, names: bool | None = None) -> list[ScenarioIssue]:
     """Expression errors of a file whose shape is invalid, as far as they can be known.
 
-    When the schema check fails, the names a scenario declares are not validated,
-    so only what does not depend on them is reported: syntax, constructs outside
-    the whitelist, unknown functions, constant overflow. Together with the schema
-    errors, ``validate`` then shows nearly every problem of a file at once.
+    When the schema check fails, the names a scenario declares are not validated.
+    What does not depend on them is always reported: syntax, constructs outside
+    the whitelist, unknown functions, constant overflow; unknown names and lever
+    options too when ``names`` (default: when :func:`names_reliable` says so of the
+    file's schema errors). Together with the schema errors, ``validate`` then
+    shows nearly every problem of a file at once.
     """
     try:
-        return _raw_expression_issues_unchecked(doc)
+        if names is None:
+            from tradegame.scenario.schema import ScenarioFile
+
+            try:
+                ScenarioFile.model_validate(doc.data)
+                names = True
+            except ValidationError as exc:
+                names = names_reliable(exc, doc.data)
+        return _raw_expression_issues_unchecked(doc, names)
     except Exception:  # the data is malformed in some other way: the schema errors stand
         return []
 
 
-def _raw_expression_issues_unchecked(doc: YamlDocument) -> list[ScenarioIssue]:
+def _raw_expression_issues_unchecked(doc: YamlDocument, with_names: bool) -> list[ScenarioIssue]:
     data = doc.data
     if not isinstance(data, dict):
         return []
@@ -264,11 +297,19 @@ def _raw_expression_issues_unchecked(doc: YamlDocument) -> list[ScenarioIssue]:
         for key, text in (data.get(section) or {}).items():
             if isinstance(text, str) and key != "otherwise":
                 places.append(((section, key), text))
+    matrix = (data.get("payoffs") or {}).get("matrix")
+    for r, row in enumerate(matrix if isinstance(matrix, list) else ()):
+        for c, cell in enumerate(row if isinstance(row, list) else ()):
+            for i, text in enumerate(cell if isinstance(cell, list) else ()):
+                if isinstance(text, str):
+                    places.append((("payoffs", "matrix", r, c, i), text))
+    # Matrix cells and the terms they read are numbers per draw: they cannot read levers.
+    numbers_only = Namespace(ns.numbers, {})
     ck = IssueLog(doc)
     for path, text in places:
         try:
-            compile_expression(text, ns)
+            compile_expression(text, numbers_only if "matrix" in path else ns)
         except ExpressionError as exc:
-            if not any(m in exc.message for m in _NAME_MESSAGES):
+            if with_names or not any(m in exc.message for m in _NAME_MESSAGES):
                 ck.add_expression_error(path, exc)
     return ck.issues
