@@ -32,7 +32,7 @@ from typing import Any, BinaryIO
 import yaml
 
 from tradegame._text import printable, unsafe_character
-from tradegame.errors import Location, ScenarioError
+from tradegame.errors import Location, ScenarioError, ScenarioIssue
 
 __all__ = [
     "MAX_DEPTH",
@@ -142,6 +142,7 @@ class _Builder:
         self.text = text
         self.source = SourceMap(file)
         self.count = 0
+        self.duplicates: list[ScenarioIssue] = []
 
     def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
         self.count += 1
@@ -250,13 +251,18 @@ class _Builder:
             if isinstance(key, bool | float):
                 key = key_node.value  # 'yes'/'on' and 1.5 as keys mean their text
             if key in out:
+                # Every duplicate of the file is reported at once (the first value is kept
+                # meanwhile, so the rest of the file is still read).
                 first = self.source.keys.get((*path, key), (kline, kcol))
-                raise _error(
-                    self.file,
-                    kline,
-                    kcol,
-                    f"duplicate key {key!r} (first defined at line {first[0]})",
+                self.duplicates.append(
+                    ScenarioIssue(
+                        Location(self.file, kline, kcol),
+                        f"duplicate key {key!r} (first defined at line {first[0]}); "
+                        "the file's other checks run once its keys are unique",
+                    )
                 )
+                self.build(value_node, (*path, key, "<duplicate>"), depth + 1)
+                continue
             self.source.keys[(*path, key)] = (kline, kcol)
             out[key] = self.build(value_node, (*path, key), depth + 1)
         return out
@@ -409,6 +415,8 @@ def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
             data = builder.build(node, (), 0)
         except RecursionError:
             raise _error(file, 1, 1, f"nesting deeper than {MAX_DEPTH} levels") from None
+        if builder.duplicates:
+            raise ScenarioError(builder.duplicates)
     finally:
         loader.dispose()
     return YamlDocument(data=data, source=builder.source, text=text)
