@@ -184,9 +184,20 @@ def pydantic_issues(exc: ValidationError, source: SourceMap, data: Any) -> list[
     issues: list[ScenarioIssue] = []
     seen: set[tuple[int, int]] = set()
     said_booleans: set[tuple[str | int, ...]] = set()
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    # A misspelt key is both unknown and missing: say it once, where it is misspelt.
+    misspelt = set()
+    for error in errors:
+        if error["type"] == "extra_forbidden":
+            message = _describe(error, [], True)
+            if "; did you mean " in message:
+                parent = _real_path(tuple(error["loc"][:-1]), data)[0]
+                misspelt.add((tuple(parent), message.rsplit("'", 2)[-2]))
+    for error in errors:
         path, is_key, wrong_branch = _real_path(tuple(error["loc"]), data)
         if wrong_branch:
+            continue
+        if error["type"] == "missing" and (tuple(path), str(error["loc"][-1])) in misspelt:
             continue
         if isinstance(error.get("input"), bool) and tuple(path) in source.booleans:
             # yes/no/on/off written for text: one message for the whole list.
