@@ -35,7 +35,7 @@ STUDENT_ERRORS: list[tuple[str, list[tuple[str, str]], list[tuple[int, int, str]
     (
         "caret for a power",
         [("[0, temptation]]", "[0, temptation^2]]")],
-        [(10, 20, "use ** for powers, e.g. temptation**2")],
+        [(10, 30, "use ** for powers: temptation**2")],
     ),
     (
         "yes/no read as booleans",
@@ -176,3 +176,44 @@ def test_student_error_message(cli, write_scenario, edits, expected) -> None:
         assert (line, column) in problems, (line, column, lines)
         assert fragment in problems[(line, column)], problems[(line, column)]
     assert len(problems) == len({(line, col) for line, col, _ in expected}), lines
+
+
+NS_LEVERS = {"row": ("cooperate", "defect"), "col": ("cooperate", "defect")}
+
+
+@pytest.mark.parametrize(
+    ("text", "offset", "fragment"),
+    [
+        ("x^2", 1, "use ** for powers: x**2"),
+        ("x ^ (y + 1)", 2, "use ** for powers: x ** (y + 1)"),
+        ("2 * x^y", 5, "use ** for powers: 2 * x**y"),  # not (2 * x)**y, as ^ would parse
+        ("cooperate != row", 0, "row != 'cooperate'"),  # the option on the left
+        ("row not in [cooperate, 'defect']", 12, "row not in ('cooperate', 'defect')"),
+        ("x if cooperate else y", 5, "option of lever 'row'"),  # no lever beside it
+        ("x === y", 2, "'===' is not an operator: compare with =="),
+        ("x || y", 2, "write 'or'"),
+        ("!x", 0, "write 'not'"),
+        ("x => y", 2, "write >="),
+        ("x <> y", 2, "write !="),
+        ("row == 'a=b' and x = 1", 19, "a single '=' is not a comparison"),  # quoted = skipped
+        ("x | y", 0, "write 'or'"),
+        ("x & y", 0, "write 'and'"),
+        ("~x", 0, "write 'not'"),
+    ],
+)
+def test_expression_hints(text: str, offset: int, fragment: str) -> None:
+    from tradegame.scenario.expressions import ExpressionError, Namespace, compile_expression
+
+    with pytest.raises(ExpressionError) as info:
+        compile_expression(text, Namespace(frozenset({"x", "y"}), NS_LEVERS))
+    assert fragment in info.value.message
+    assert info.value.offset == offset
+
+
+@pytest.mark.parametrize(
+    "text", ["x**2", "row == 'cooperate' and x >= y", "x != y", "not x", "row in ('defect',)"]
+)
+def test_correct_expressions_get_no_hint(text: str) -> None:
+    from tradegame.scenario.expressions import Namespace, compile_expression
+
+    compile_expression(text, Namespace(frozenset({"x", "y"}), NS_LEVERS))

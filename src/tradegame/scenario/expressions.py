@@ -325,10 +325,9 @@ _SYNTAX_HINTS: tuple[tuple[str, str], ...] = (
 )
 
 
-def _operand(node: ast.AST) -> str:
-    """An operand's text, in parentheses unless it is a name, a number or a call."""
-    text = ast.unparse(node)
-    return text if isinstance(node, ast.Name | ast.Constant | ast.Call) else f"({text})"
+#: ``^`` is exclusive or in Python, and binds more loosely than ``*``: ``2 * x^2`` is
+#: ``(2 * x) ^ 2``. What was meant is the text with ``**`` for ``^``.
+_CARET = "'^' is not a power here: use ** for powers"
 
 
 def _quote_option_hint(option: str, lever: str, op: str) -> str:
@@ -454,10 +453,7 @@ class _Compiler:
             hint = _OPERATOR_HINTS.get(type(node.op))
             if isinstance(node.op, ast.BitXor):
                 # Spreadsheets and calculators write powers with ^; Python's ^ is xor.
-                hint = (
-                    "'^' is not a power here: use ** for powers, e.g. "
-                    f"{_operand(node.left)}**{_operand(node.right)}"
-                )
+                hint = _CARET  # compile_expression shows the expression rewritten
             raise self.fail(node, hint or f"operator {type(node.op).__name__} is not allowed")
         fn = op[1]
         lc = self.compile(node.left, depth)
@@ -757,6 +753,15 @@ def compile_expression(text: str | float | int | bool, namespace: Namespace) -> 
     try:
         root = compiler.compile(tree.body)
     except ExpressionError as exc:
+        if exc.message == _CARET:
+            masked = re.sub(r"'[^']*'|\"[^\"]*\"", lambda m: " " * len(m.group()), source)
+            meant = "".join(
+                "**" if ch == "^" and masked[k] == "^" else ch for k, ch in enumerate(source)
+            )
+            offset = masked.find("^")
+            raise ExpressionError(
+                f"{_CARET}: {meant}", exc.line, (offset if offset >= 0 else exc.offset) + lead
+            ) from None
         exc.offset += lead
         raise
     except RecursionError:
