@@ -260,6 +260,16 @@ def test_perfect_information_mixed_says_none_needed(cli) -> None:
     result = cli("solve", "classroom/entry_deterrence", "--mixed")
     assert result.code == 0, result.stderr
     assert "backward induction" in " ".join(result.stdout.split())
+    # Its path is shown once (with the tie rule), not again as the run's play.
+    assert "What a run plays" not in result.stdout
+
+
+def test_imperfect_information_shows_what_a_run_plays(cli) -> None:
+    """Myerson's card game: no pure equilibrium, so a run plays the mixed one's paths."""
+    result = cli("solve", "classroom/card_game")
+    assert result.code == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert "What a run plays at the medians" in out and "expected" in out
 
 
 @pytest.mark.parametrize(

@@ -337,8 +337,11 @@ def solve(
         out.print(mixed_part)
     if central.dominance is not None:
         out.print(dominance_table(central))
-    out.print(Text(""))
-    out.print(played_table(played))
+    if central.payoffs is not None:
+        # A normal form: the concept and selection decide what is played. (A game solved
+        # on its tree has shown its path, with the tie rule, already.)
+        out.print(Text(""))
+        out.print(played_table(played))
 
 
 @app.command()
