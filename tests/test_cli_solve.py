@@ -224,6 +224,14 @@ def test_mixed_equilibrium_shown_without_a_pure_one(
     assert "Mixed Nash equilibria" in out
     assert f"work {p:.4g}" in out and f"inspect {q:.4g}" in out
     assert f"{xv @ a @ yv:.4g}" in out
+    # And the run's play at the medians is that mixed equilibrium, said as a fallback.
+    assert "none here, and draws with no pure equilibrium play their mixed" in out
+    plays = json.loads(j.read_text())["played_at_medians"]["plays"]
+    got = {p["play"]: p["probability"] for p in plays}
+    for (i, r), (k, c) in itertools.product(
+        enumerate(("work", "shirk")), enumerate(("inspect", "trust"))
+    ):
+        assert got[f"row: {r}, col: {c}"] == pytest.approx(xv[i] * yv[k])
 
 
 def _bimatrix(A: list, B: list) -> str:

@@ -102,6 +102,14 @@ class CentralPlay:
     outcomes: dict[str, float]
     expected_payoffs: dict[str, float]
 
+    @property
+    def fell_back(self) -> bool:
+        """Whether the central draw has no pure equilibrium and plays the fallback instead."""
+        pure = self.solution in (Solution.PURE_NASH, Solution.SUBGAME_PERFECT) and (
+            self.selection not in (Selection.MIXED, Selection.QRE)
+        )
+        return pure and self.n_equilibria == 0
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data (``tradegame solve --json`` writes it as ``played_at_medians``)."""
         return {

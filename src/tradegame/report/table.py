@@ -720,8 +720,11 @@ def played_table(played: CentralPlay) -> Table:
         f"selection {played.selection}: {played.selection_rule}; "
         f"{played.no_equilibrium_rule}."
     )
+    title = f"What a run plays at the medians ({played.concept})"
+    if played.fell_back:
+        title += f": none here, and {played.no_equilibrium_rule}"
     t = _Table(
-        title=f"What a run plays at the medians ({played.concept})",
+        title=title,
         caption=caption,
         title_justify="left",
         caption_justify="left",

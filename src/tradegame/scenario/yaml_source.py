@@ -83,9 +83,9 @@ class SourceMap:
     overridden: dict[Path_, Location] = field(default_factory=dict)
     """Paths an override set (``--set``, a variant): located at the override."""
     booleans: dict[Path_, str] = field(default_factory=dict)
-    """Values YAML read as true or false from a word other than ``true``/``false``
-    (``yes``, ``no``, ``on``, ``off``), with the word as written: a student who
-    lists options ``[yes, no]`` means text, and the message can say so."""
+    """Values YAML read as true or false from an unquoted word (``yes``, ``no``,
+    ``on``, ``off``, ``true`` ...), with the word as written: a student who lists
+    options ``[yes, no]`` means text, and a message can say so."""
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
         """Location of ``path``, or of its nearest recorded ancestor.
@@ -164,7 +164,7 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
         value = self._scalar(node)
-        if isinstance(value, bool) and str(node.value).lower() not in ("true", "false"):
+        if isinstance(value, bool) and isinstance(node, yaml.ScalarNode) and node.style is None:
             self.source.booleans[path] = str(node.value)
         return value
 
