@@ -122,6 +122,27 @@ STUDENT_ERRORS: list[tuple[str, list[tuple[str, str]], list[tuple[int, int, str]
         ],
     ),
     (
+        "a list without brackets",
+        [("  row: {strategies: [cooperate, defect]}", "  row:\n    strategies: cooperate, defect")],
+        [(5, 17, "a list needs brackets: strategies: [cooperate, defect]")],
+    ),
+    (
+        "a matrix cell with one payoff",
+        [("[0, temptation]]", "[0]]")],
+        [
+            (
+                10,
+                16,
+                "a matrix cell is [row player's payoff, column player's payoff]; this one has 1",
+            )
+        ],
+    ),
+    (
+        "no format version",
+        [("tradegame: 1\n", "")],
+        [(1, 1, "begin the file with 'tradegame: 1'")],
+    ),
+    (
         # Every problem in one run: a schema error no longer hides an unknown name.
         "a misspelt key and a misspelt name",
         [("title:", "titel:"), ("[0, temptation]]", "[0, temptaton]]")],

@@ -93,6 +93,11 @@ def _describe(error: Mapping[str, Any], path: list[str | int], is_key: bool) -> 
         others = [k for k in _schema_keys() if k != key]  # a key valid elsewhere is misplaced
         close = difflib.get_close_matches(key, others, n=1, cutoff=0.75)
         return f"unknown key {key!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+    if kind == "missing" and tuple(error["loc"]) == ("tradegame",):
+        return (
+            "missing required key 'tradegame' (the format version): begin the file "
+            "with 'tradegame: 1'"
+        )
     if kind == "missing":
         return f"missing required key {str(error['loc'][-1])!r}"
     if kind in ("model_type", "string_type") and len(path) >= 2 and path[-2] == "then":
@@ -117,13 +122,16 @@ def _describe(error: Mapping[str, Any], path: list[str | int], is_key: bool) -> 
             f"{what} {error.get('input')!r} is not a valid name: use letters, digits and "
             "underscores, not starting with a digit"
         )
+    if kind in ("too_long", "too_short") and len(path) == 4 and path[:2] == ["payoffs", "matrix"]:
+        cell = "a matrix cell is [row player's payoff, column player's payoff]"
+        if kind == "too_short":
+            return f"{cell}; this one has {ctx.get('actual_length')}"
+        return f"{cell}; put an expression that contains a comma in quotes"
     if kind == "too_short":
         return f"{field}: needs at least {ctx.get('min_length')}, has {ctx.get('actual_length')}"
-    if kind in ("too_long", "too_short") and len(path) == 4 and path[:2] == ["payoffs", "matrix"]:
-        return (
-            "a matrix cell is [row player's payoff, column player's payoff]; put an "
-            "expression that contains a comma in quotes"
-        )
+    if kind == "list_type" and isinstance(error.get("input"), str) and "," in error["input"]:
+        # `strategies: a, b` is one piece of text to YAML: a list needs brackets.
+        return f"{field}: a list needs brackets: {field}: [{error['input']}]"
     if kind == "too_long":
         return f"{field}: at most {ctx.get('max_length')} allowed"
     msg = str(error["msg"])
