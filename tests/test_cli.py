@@ -93,7 +93,11 @@ def test_schema_is_json_schema_that_accepts_shipped_files(cli, tmp_path: Path) -
     schema = json.loads(result.stdout)
     assert schema["$schema"].startswith("https://json-schema.org/")
     assert {"players", "title"} <= set(schema["required"])
-    assert schema["oneOf"] == [{"required": ["payoffs", "outcomes"]}, {"required": ["tree"]}]
+    assert schema["oneOf"] == [
+        {"required": ["payoffs", "outcomes"]},
+        {"required": ["tree"]},
+        {"required": ["bargaining", "outcomes"]},
+    ]
     assert schema["additionalProperties"] is False
     out = tmp_path / "schema.json"
     assert cli("schema", "-o", out).code == 0 and json.loads(out.read_text()) == schema

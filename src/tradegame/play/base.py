@@ -5,7 +5,11 @@ one implementation of :class:`GamePlay`:
 
 - :class:`tradegame.play.simultaneous.SimultaneousPlay` — simultaneous moves;
 - :class:`tradegame.play.stages.StagesPlay` — ``stages:``;
-- :class:`tradegame.play.tree.TreePlay` — a ``tree:``.
+- :class:`tradegame.play.tree.TreePlay` — a ``tree:``;
+- :class:`tradegame.play.bargaining.BargainingPlay` — ``bargaining:`` (Rubinstein).
+
+Repeated games (``repeated:``) are simultaneous games whose sustained draws
+play grim trigger's cooperation (:mod:`tradegame.play.repeated`).
 
 Each builds a batch's games from its parameter draws, solves them under the
 run's solution concept and selection rule, and plays them out into a
@@ -207,6 +211,13 @@ class GamePlay(ABC):
         CommandCost
             Nothing of the game's size is allocated to compute it; checked by
             :func:`tradegame.model.budget.check_budget`.
+
+        Raises
+        ------
+        ScenarioError
+            When the kind of game has nothing for the command to build (a
+            bargaining game has no finite tree or normal form), located at
+            what makes the kind.
         """
 
     @abstractmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tradegame.model.budget import CommandCost
+from tradegame.play.bargaining import BargainingPlay
 from tradegame.play.base import GamePlay
 from tradegame.play.options import RunOptions
 from tradegame.play.simultaneous import SimultaneousPlay
@@ -18,6 +19,7 @@ PLAYS: dict[GameKind, type[GamePlay]] = {
     GameKind.SIMULTANEOUS: SimultaneousPlay,
     GameKind.STAGES: StagesPlay,
     GameKind.TREE: TreePlay,
+    GameKind.BARGAINING: BargainingPlay,
 }
 
 

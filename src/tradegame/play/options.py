@@ -16,6 +16,7 @@ import numpy as np
 
 from tradegame.errors import ScenarioError, ScenarioIssue, TradegameError
 from tradegame.play.concepts import CONCEPTS, size_problem
+from tradegame.play.repeated import punishment_profile
 from tradegame.play.rule import PlayRule
 from tradegame.play.selection import PURE_RULES
 from tradegame.scenario.load import Scenario
@@ -218,6 +219,8 @@ class RunOptions:
             fail(
                 "with mixed_nash, selection is uniform or payoff_dominant", "selection", "solution"
             )
+        if scenario.repeated is not None:
+            punishment_profile(scenario)  # a located error if it is no stage equilibrium
         return opts
 
     @property

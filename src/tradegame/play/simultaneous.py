@@ -15,19 +15,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tradegame.errors import ScenarioError, ScenarioIssue
 from tradegame.model.budget import CommandCost, stage_tree_nodes
+from tradegame.model.build import evaluation_environment
 from tradegame.model.game import GameStructure
-from tradegame.play.base import RuleText
+from tradegame.play.base import RuleText, medians
 from tradegame.play.concepts import CONCEPTS, describe_concept
 from tradegame.play.grid import GridPlay
+from tradegame.play.repeated import grim_trigger_batch, punishment_profile
 from tradegame.play.rule import MAX_ENUMERATION_BASES, play_distribution
 from tradegame.play.selection import SELECTION_RULES
-from tradegame.play.solution import CentralEquilibrium, CentralSolution
+from tradegame.play.solution import CentralEquilibrium, CentralSolution, RepeatedSummary
 from tradegame.scenario.load import Scenario
 from tradegame.scenario.vocabulary import GameKind, Selection, Solution
 from tradegame.solvers.dominance import eliminate_dominated
 from tradegame.solvers.mixed_nash_2p import mixed_nash_2p
 from tradegame.solvers.pure_nash import best_response_mask, pure_nash
+from tradegame.solvers.repeated import grim_trigger
 
 __all__ = ["SimultaneousPlay", "mixed_equilibria", "normal_form_fields"]
 
@@ -77,12 +81,55 @@ def normal_form_fields(
     }
 
 
+#: How a repeated game's draws are played, in a run's ``method.selection_rule``.
+REPEATED_RULE = (
+    "repeated game: grim trigger plays the cooperation profile in draws whose discount "
+    "factor is at least the critical one (and whose punishment is a stage equilibrium); "
+    "other draws play the stage game: "
+)
+
+
 class SimultaneousPlay(GridPlay):
-    """Plays the draws of a simultaneous-move scenario (the players' strategy profiles)."""
+    """Plays the draws of a simultaneous-move scenario (the players' strategy profiles).
+
+    With ``repeated:`` (:mod:`tradegame.play.repeated`), a draw whose discount
+    factor sustains grim trigger plays the cooperation profile; the others play
+    the stage game under the run's rule.
+    """
 
     kind = GameKind.SIMULTANEOUS
     sequential = False
     perfect = False
+
+    def __init__(self, scenario: Scenario, options: Any) -> None:
+        super().__init__(scenario, options)
+        self.punishment: tuple[int, ...] | None = None
+        if scenario.repeated is not None:
+            self.punishment = punishment_profile(scenario, self.game)
+
+    def discount(self, env: Mapping[str, Any], n_draws: int) -> NDArray[np.float64]:
+        """Each draw's discount factor, shape (D,), checked in (0, 1).
+
+        Raises
+        ------
+        ScenarioError
+            Located at 'repeated.discount', naming the first draw outside (0, 1).
+        """
+        plan = self.scenario.repeated
+        assert plan is not None
+        delta = np.broadcast_to(
+            np.asarray(plan.discount.evaluate(env), dtype=np.float64).reshape(-1), (n_draws,)
+        )
+        bad = np.flatnonzero(~((delta > 0) & (delta < 1)))
+        if bad.size:
+            raise ScenarioError(
+                ScenarioIssue(
+                    self.scenario.locate(("repeated", "discount")),
+                    f"the discount factor is {delta[bad[0]]:g} in draw {int(bad[0])}; it must "
+                    "be strictly between 0 and 1",
+                )
+            )
+        return delta
 
     @classmethod
     def command_cost(cls, scenario: Scenario, command: str) -> CommandCost:
@@ -95,7 +142,18 @@ class SimultaneousPlay(GridPlay):
     def profile_weights(
         self, U: NDArray[np.float64], env: Mapping[str, Any], n_draws: int
     ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
-        return play_distribution(U, self.rule)
+        weights, n_eq = play_distribution(U, self.rule)
+        plan = self.scenario.repeated
+        if plan is None or self.punishment is None:
+            return weights, n_eq
+        grim = grim_trigger_batch(U, plan.cooperation, self.punishment, self.discount(env, n_draws))
+        hit = grim.sustained
+        if hit.any():
+            weights = np.array(weights, dtype=np.float64)
+            weights[hit] = 0.0
+            weights[hit, int(np.ravel_multi_index(plan.cooperation, self.game.shape))] = 1.0
+            n_eq = np.where(hit, np.maximum(n_eq, 1), n_eq)
+        return weights, n_eq
 
     @property
     def normal_form_shape(self) -> tuple[int, ...]:
@@ -108,6 +166,14 @@ class SimultaneousPlay(GridPlay):
         return "pure Nash equilibria"
 
     def rule_text(self) -> RuleText:
+        text = self._stage_rule_text()
+        if self.scenario.repeated is None:
+            return text
+        return RuleText(
+            text.selection, REPEATED_RULE + text.selection_rule, text.no_equilibrium_rule
+        )
+
+    def _stage_rule_text(self) -> RuleText:
         options = self.options
         if options.solution in CONCEPTS:
             return RuleText(
@@ -155,4 +221,22 @@ class SimultaneousPlay(GridPlay):
         return CentralSolution(
             **self.central_fields(values, equilibria),
             **normal_form_fields(U, names, dominance),
+            repeated=self._repeated_summary(U),
+        )
+
+    def _repeated_summary(self, U: NDArray[np.float64]) -> RepeatedSummary | None:
+        """Grim trigger in the central stage game ``U`` (shape (n, S_0, ...)), if repeated."""
+        plan = self.scenario.repeated
+        if plan is None or self.punishment is None:
+            return None
+        _, params = medians(self.scenario)
+        env = evaluation_environment(self.scenario, self.game, params)
+        delta = float(self.discount(env, 1)[0])
+        grim = grim_trigger(U, plan.cooperation, punishment=self.punishment)
+        return RepeatedSummary(
+            discount=delta,
+            cooperation=plan.cooperation,
+            punishment=self.punishment,
+            grim=grim,
+            sustained=grim.sustains(delta),
         )

@@ -22,8 +22,17 @@ from numpy.typing import NDArray
 from tradegame._html import html_block, html_table
 from tradegame.model.tree import GameTree, Node
 from tradegame.solvers.dominance import DominanceResult
+from tradegame.solvers.repeated import GrimTrigger
+from tradegame.solvers.rubinstein import RubinsteinSplit
 
-__all__ = ["CentralEquilibrium", "CentralGame", "CentralSolution", "Move"]
+__all__ = [
+    "BargainingSummary",
+    "CentralEquilibrium",
+    "CentralGame",
+    "CentralSolution",
+    "Move",
+    "RepeatedSummary",
+]
 
 
 @dataclass(frozen=True)
@@ -119,6 +128,108 @@ class Move:
         return out
 
 
+def _finite(x: float) -> float | None:
+    """A number for JSON: ``None`` for infinity (JSON has no inf)."""
+    return float(x) if np.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class RepeatedSummary:
+    """The central game of a ``repeated:`` scenario: grim trigger in the repeated stage game.
+
+    Attributes
+    ----------
+    discount : float
+        The common discount factor at the parameters' medians.
+    cooperation : tuple of int
+        The cooperative profile, as strategy indices into
+        :attr:`CentralSolution.strategies`.
+    punishment : tuple of int
+        The stage equilibrium played forever after a deviation (indices).
+    grim : GrimTrigger
+        The critical discount factor and its parts: ``critical_delta``,
+        ``per_player`` thresholds ``(T_i - R_i) / (T_i - P_i)``, ``reward``
+        ``R``, ``temptation`` ``T``, ``punishment`` ``P`` (each shape (n,)),
+        ``best_deviation``.
+    sustained : bool
+        Whether ``discount`` sustains cooperation (``grim.sustains(discount)``).
+    """
+
+    discount: float
+    cooperation: tuple[int, ...]
+    punishment: tuple[int, ...]
+    grim: GrimTrigger
+    sustained: bool
+
+    def to_dict(
+        self, players: tuple[str, ...], strategies: tuple[tuple[str, ...], ...]
+    ) -> dict[str, Any]:
+        """Plain JSON data, strategies by label (an infinite threshold is ``null``)."""
+
+        def labels(profile: tuple[int, ...]) -> dict[str, str]:
+            return {players[i]: strategies[i][a] for i, a in enumerate(profile)}
+
+        g = self.grim
+        return {
+            "discount": self.discount,
+            "cooperation": labels(self.cooperation),
+            "punishment": labels(self.punishment),
+            "critical_discount": _finite(g.critical_delta),
+            "max_discount": g.max_delta,
+            "sustainable": g.sustainable,
+            "sustained": self.sustained,
+            "players": {
+                p: {
+                    "reward": float(g.reward[i]),
+                    "temptation": float(g.temptation[i]),
+                    "punishment": float(g.punishment[i]),
+                    "best_deviation": strategies[i][g.best_deviation[i]],
+                    "critical_discount": _finite(g.per_player[i]),
+                }
+                for i, p in enumerate(players)
+            },
+            **({"reason": g.reason} if g.reason else {}),
+        }
+
+
+@dataclass(frozen=True)
+class BargainingSummary:
+    """The central game of a ``bargaining:`` scenario: Rubinstein's subgame-perfect split.
+
+    Attributes
+    ----------
+    pie : float
+        The pie's size at the parameters' medians.
+    proposer, responder : str
+        Who offers first, and the other player.
+    discounts : dict of str to float
+        Each player's discount factor at the medians.
+    split : RubinsteinSplit
+        The solver's result (players in the scenario's order; shapes ``(2,)``).
+    shares : dict of str to float
+        Each player's fraction of the pie (they add up to 1): the proposer's is
+        ``(1 - d_r) / (1 - d_p * d_r)``; a player's payoff is its share times
+        ``pie`` (as in ``split.shares``, which are in units of the pie).
+    """
+
+    pie: float
+    proposer: str
+    responder: str
+    discounts: dict[str, float]
+    split: RubinsteinSplit
+    shares: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data."""
+        return {
+            "pie": self.pie,
+            "proposer": self.proposer,
+            "responder": self.responder,
+            "discounts": self.discounts,
+            "shares": self.shares,
+        }
+
+
 @dataclass(frozen=True)
 class CentralSolution:
     """A scenario's central game (every parameter at its median), solved.
@@ -174,6 +285,11 @@ class CentralSolution:
     path : frozenset of node, or None
         Sequential games with perfect information: the tree's nodes on the
         equilibrium path.
+    repeated : RepeatedSummary or None
+        ``repeated:`` scenarios: grim trigger's critical discount factor and
+        whether the scenario's discount factor sustains cooperation.
+    bargaining : BargainingSummary or None
+        ``bargaining:`` scenarios: Rubinstein's shares.
     """
 
     title: str
@@ -195,6 +311,8 @@ class CentralSolution:
     dominance: DominanceResult | None = field(default=None, repr=False)
     tree: GameTree | None = field(default=None, repr=False)
     path: frozenset[Node] | None = field(default=None, repr=False)
+    repeated: RepeatedSummary | None = None
+    bargaining: BargainingSummary | None = None
     overrides: dict[str, Any] = field(default_factory=dict)
     """What was applied to the scenario file (``variant``, ``set``, ``fix``), as in a
     run's ``scenario.overrides``; empty for the file as written."""
@@ -254,6 +372,10 @@ class CentralSolution:
                 }
                 for x, y in self.mixed_equilibria
             ]
+        if self.repeated is not None:
+            out["repeated"] = self.repeated.to_dict(self.players, self.strategies)
+        if self.bargaining is not None:
+            out["bargaining"] = self.bargaining.to_dict()
         if self.dominance is not None:
             out["dominance"] = {
                 "rounds": self.dominance.rounds,
@@ -309,6 +431,22 @@ class CentralSolution:
             f"central game (parameters at their medians): {self.kind}, {self.solution}, "
             f"{len(self.equilibria)} equilibri{'um' if len(self.equilibria) == 1 else 'a'}"
         ]
+        if self.repeated is not None:
+            g, rep = self.repeated.grim, self.repeated
+            lines.append(
+                "repeated game, grim trigger: critical discount factor "
+                + (f"{g.critical_delta:.4g}" if g.sustainable else "none below 1")
+                + f"; the discount factor at the medians, {rep.discount:.4g}, "
+                + ("sustains" if rep.sustained else "does not sustain")
+                + " cooperation"
+            )
+        if self.bargaining is not None:
+            b = self.bargaining
+            lines.append(
+                f"Rubinstein bargaining, {b.proposer} proposes: shares "
+                + ", ".join(f"{p} {x:.4g}" for p, x in b.shares.items())
+                + f" of a pie of {b.pie:.4g}"
+            )
         tables = [html_table(header, rows)]
         if self.parameters:
             tables.append(

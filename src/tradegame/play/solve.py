@@ -54,7 +54,9 @@ def solve(
     CentralSolution
         Labelled payoffs and best responses, pure and (two players) mixed
         equilibria, the subgame-perfect strategy and path of a sequential game,
-        and the dominance trace when asked.
+        the dominance trace when asked; grim trigger of a ``repeated:`` game
+        (:attr:`CentralSolution.repeated`) and the shares of a ``bargaining:``
+        game (:attr:`CentralSolution.bargaining`).
 
     Raises
     ------
@@ -77,6 +79,15 @@ def solve(
     (2, 2, 2)
     >>> bool(central.best_responses[0, 1, 0])  # defecting answers cooperation best
     True
+
+    A repeated game's grim trigger, and Rubinstein bargaining's shares:
+
+    >>> rep = tg.solve(tg.load_scenario("classroom/repeated_prisoners_dilemma")).repeated
+    >>> rep.grim.critical_delta, rep.sustained  # (T - R) / (T - P) = (5 - 3) / (5 - 1)
+    (0.5, True)
+    >>> deal = tg.solve(tg.load_scenario("classroom/rubinstein_bargaining")).bargaining
+    >>> deal.proposer, round(deal.shares["buyer"], 4)  # (1 - 0.89) / (1 - 0.9 * 0.89)
+    ('buyer', 0.5528)
     """
     options = RunOptions.resolve(
         scenario,

@@ -8,6 +8,7 @@ is, whatever console prints it.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ICD_203",
+    "bargaining_tables",
     "central_game_tables",
     "certainty_line",
     "description_panel",
@@ -35,6 +37,7 @@ __all__ = [
     "mixed_equilibria_table",
     "plain_table",
     "played_table",
+    "repeated_table",
     "result_tables",
     "sequential_tables",
 ]
@@ -324,6 +327,8 @@ def central_game_tables(central: CentralSolution, width: int | None = None) -> G
     width : int, optional
         Characters the tables may take.
     """
+    if central.bargaining is not None or central.repeated is not None:
+        return _kind_tables(central, width)
     if central.moves:
         return sequential_tables(central)
     U, br = central.payoffs, central.best_responses
@@ -607,6 +612,103 @@ def plain_table(*headers: str, title: str = "", caption: str | None = None) -> T
     for k, h in enumerate(headers):
         t.add_column(h, justify="left" if k == 0 else "right", overflow="fold")
     return t
+
+
+def _kind_tables(central: CentralSolution, width: int | None) -> Group:
+    """A bargaining game's shares, or a repeated game's stage game and grim trigger."""
+    if central.bargaining is not None:
+        return bargaining_tables(central)
+    stage = central_game_tables(dataclasses.replace(central, repeated=None), width)
+    return Group(stage, Text(""), repeated_table(central))
+
+
+def _delta(x: float) -> str:
+    return f"{x:.4g}" if math.isfinite(x) else "none below 1"
+
+
+def repeated_table(central: CentralSolution) -> Group:
+    """Grim trigger in a repeated game: each player's R, T, P and threshold, then the verdict.
+
+    Parameters
+    ----------
+    central : CentralSolution
+        With :attr:`~CentralSolution.repeated` (from :func:`tradegame.solve`).
+    """
+    rep = central.repeated
+    assert rep is not None
+    g = rep.grim
+    coop = ", ".join(central.profile_labels(rep.cooperation))
+    pun = ", ".join(central.profile_labels(rep.punishment))
+    t = plain_table(
+        "player",
+        "R: path payoff",
+        "T: best deviation",
+        "P: punishment",
+        "(T-R)/(T-P)",
+        title=f"Repeated game, grim trigger: play ({coop}) until someone deviates, "
+        f"then ({pun}) forever",
+    )
+    for i, p in enumerate(central.players):
+        deviation = central.strategies[i][g.best_deviation[i]]
+        t.add_row(
+            p,
+            f"{g.reward[i]:.4g}",
+            f"{g.temptation[i]:.4g} ({deviation})",
+            f"{g.punishment[i]:.4g}",
+            _delta(float(g.per_player[i])) if g.temptation[i] > g.reward[i] else "0 (no gain)",
+        )
+    if not g.sustainable:
+        verdict = f"No discount factor below 1 sustains ({coop}): {g.reason}."
+    else:
+        bound = f" and at most {g.max_delta:.4g}" if g.max_delta < 1 else ""
+        verdict = (
+            f"Critical discount factor: {_delta(g.critical_delta)} (the largest of the "
+            f"players' (T - R) / (T - P)){bound}. At the medians the discount factor is "
+            f"{rep.discount:.4g}: cooperation is "
+            + (
+                "sustained (grim trigger is a subgame-perfect equilibrium)."
+                if rep.sustained
+                else "not sustained; the stage game is played, as without repetition."
+            )
+        )
+    return Group(t, Text(verdict))
+
+
+def bargaining_tables(central: CentralSolution) -> Group:
+    """Rubinstein bargaining: each player's role, discount factor, share and payoff.
+
+    Parameters
+    ----------
+    central : CentralSolution
+        With :attr:`~CentralSolution.bargaining` (from :func:`tradegame.solve`).
+    """
+    b = central.bargaining
+    assert b is not None
+    t = plain_table(
+        "player",
+        "role",
+        "discount factor",
+        "share of the pie",
+        "payoff",
+        title=f"{central.title}: Rubinstein bargaining over a pie of {b.pie:.4g} "
+        "(parameters at their medians)",
+    )
+    for p in central.players:
+        t.add_row(
+            p,
+            "proposer" if p == b.proposer else "responder",
+            f"{b.discounts[p]:.4g}",
+            f"{b.shares[p]:.4f}",
+            f"{b.shares[p] * b.pie:.4g}",
+        )
+    dp, dr = b.discounts[b.proposer], b.discounts[b.responder]
+    why = (
+        f"The unique subgame-perfect equilibrium agrees at once: {b.proposer} offers "
+        f"{b.responder} exactly what {b.responder} would get by rejecting and proposing "
+        f"next period, discounted. {b.proposer}'s share (1 - d_r) / (1 - d_p d_r) = "
+        f"(1 - {dr:.4g}) / (1 - {dp:.4g} x {dr:.4g}) = {b.shares[b.proposer]:.4f}."
+    )
+    return Group(t, Text(why))
 
 
 def description_panel(title: str, description: str | None) -> Panel:

@@ -44,8 +44,10 @@ from tradegame.scenario.yaml_source import (
 
 __all__ = [
     "MAX_PROFILES",
+    "BargainingPlan",
     "LeverSpec",
     "PlayerSpec",
+    "RepeatedPlan",
     "Scenario",
     "StagePlan",
     "TreeNodePlan",
@@ -161,6 +163,30 @@ class TreePlan:
 
 
 @dataclass(frozen=True)
+class RepeatedPlan:
+    """A checked ``repeated:`` block: the stage game repeated with grim trigger.
+
+    ``cooperation`` and ``punishment`` are strategy indices, one per player,
+    into the player's strategies (C order over the player's levers, as
+    :class:`~tradegame.model.game.GameStructure` numbers them); ``punishment``
+    is ``None`` when the file leaves it to the stage game's unique pure
+    equilibrium (found when the central game is solved).
+    """
+
+    discount: CompiledExpression
+    cooperation: tuple[int, ...]
+    punishment: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
+class BargainingPlan:
+    """A checked ``bargaining:`` block: the pie, and who proposes first (a player index)."""
+
+    pie: CompiledExpression
+    proposer: int
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A loaded, checked and compiled scenario.
 
@@ -215,6 +241,12 @@ class Scenario:
     full_options: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     """Levers a fix restricted -> all their options in the file, in file order
     (results give the removed ones probability 0)."""
+    repeated: RepeatedPlan | None = None
+    """Simultaneous scenarios with 'repeated:': the discount factor and grim
+    trigger's profiles (``None`` otherwise)."""
+    bargaining: BargainingPlan | None = None
+    """Scenarios with 'bargaining:': Rubinstein's pie and first proposer; each
+    player's discount factor is in :attr:`discounts`."""
 
     def with_overrides(
         self,
@@ -337,6 +369,8 @@ class Scenario:
         """How the players move: a 'tree:', 'stages:', or simultaneously."""
         if self.tree is not None:
             return GameKind.TREE
+        if self.bargaining is not None:
+            return GameKind.BARGAINING
         return GameKind.SIMULTANEOUS if self.stages is None else GameKind.STAGES
 
     @property
@@ -348,7 +382,10 @@ class Scenario:
 
     @property
     def kind_location(self) -> tuple[str, ...]:
-        """The section that makes the kind of game: 'tree:', 'stages:' or 'players:'."""
+        """The section that makes the kind of game: 'tree:', 'stages:', 'bargaining:' or
+        'players:'."""
+        if self.bargaining is not None:
+            return ("bargaining",)
         return ("tree",) if self.tree is not None else self.size_location
 
     @property
@@ -356,6 +393,8 @@ class Scenario:
         """The kind of game in the words of an error message ("a tree", "stages:")."""
         if self.tree is not None:
             return "a tree"
+        if self.bargaining is not None:
+            return "'bargaining:' (alternating offers)"
         return "simultaneous moves" if self.stages is None else "stages:"
 
     @property
@@ -375,8 +414,8 @@ class Scenario:
 
     @property
     def is_sequential(self) -> bool:
-        """Whether moves are sequential: the scenario has 'stages:' or a 'tree:'."""
-        return self.stages is not None or self.tree is not None
+        """Whether moves are sequential: the scenario has 'stages:', a 'tree:' or 'bargaining:'."""
+        return self.stages is not None or self.tree is not None or self.bargaining is not None
 
     @property
     def is_tree(self) -> bool:

@@ -10,6 +10,7 @@ with every problem found, each located in the file.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 
 import numpy as np
@@ -21,8 +22,10 @@ from tradegame.scenario.issues import suggest_name
 from tradegame.scenario.load import (
     MAX_PROFILES,
     NO_OUTCOME,
+    BargainingPlan,
     LeverSpec,
     PlayerSpec,
+    RepeatedPlan,
     Scenario,
     StagePlan,
 )
@@ -36,7 +39,164 @@ from tradegame.scenario.tree_plan import check_tree_sections, tree_plan
 from tradegame.scenario.vocabulary import OUTCOME_CATEGORIES, Solution
 from tradegame.scenario.yaml_source import YamlDocument
 
-__all__ = ["check_meaning"]
+__all__ = ["bargaining_names", "check_meaning", "strategy_labels"]
+
+
+def strategy_labels(player: PlayerSpec) -> list[str]:
+    """A player's strategies, one option per lever joined by '/', in C order over its levers."""
+    return ["/".join(combo) for combo in itertools.product(*(lv.options for lv in player.levers))]
+
+
+def bargaining_names(players: tuple[PlayerSpec, ...]) -> list[str]:
+    """The names a bargaining scenario's outcome rules may read beside parameters and terms.
+
+    ``share_<player>``: the player's fraction of the pie; ``payoff_<player>``: what it
+    gets (fraction times pie).
+    """
+    return [f"{kind}_{p.name}" for kind in ("share", "payoff") for p in players]
+
+
+def _fixed_value(compiled: CompiledExpression | None) -> float | None:
+    """The value of an expression that reads no name (``None`` otherwise)."""
+    if compiled is None or compiled.names:
+        return None
+    return float(compiled.evaluate({}))
+
+
+def _repeated_plan(
+    ck: Checker,
+    spec: ScenarioFile,
+    players: tuple[PlayerSpec, ...],
+    numbers: Namespace,
+) -> RepeatedPlan | None:
+    """Check and compile 'repeated:' (simultaneous scenarios only)."""
+    block = spec.repeated
+    if block is None:
+        return None
+    if spec.stages is not None or spec.tree is not None or spec.bargaining is not None:
+        ck.add(
+            ("repeated",),
+            "'repeated:' repeats a simultaneous game; this scenario has "
+            + ("'stages:'" if spec.stages else "a 'tree:'" if spec.tree else "'bargaining:'"),
+            key=True,
+        )
+        return None
+    discount = ck.compile(block.discount, numbers, ("repeated", "discount"))
+    value = _fixed_value(discount)
+    if value is not None and not 0 < value < 1:
+        ck.add(("repeated", "discount"), f"discount {value:g} must be strictly between 0 and 1")
+    profiles: dict[str, tuple[int, ...] | None] = {}
+    for key in ("cooperation", "punishment"):
+        given: dict[str, str] | None = getattr(block, key)
+        if given is None:
+            profiles[key] = None
+            continue
+        names = [p.name for p in players]
+        ok = True
+        for pname in given:
+            if pname not in names:
+                ck.add(
+                    ("repeated", key, pname),
+                    f"{pname!r} is not a player{suggest_name(pname, names)} "
+                    f"(players: {', '.join(names)})",
+                    key=True,
+                )
+                ok = False
+        missing = [n for n in names if n not in given]
+        if missing and ok:  # an unknown name is most likely the missing player misspelt
+            ck.add(
+                ("repeated", key),
+                f"'{key}' needs a strategy for every player; missing {', '.join(missing)}",
+            )
+            ok = False
+        profile = []
+        for p in players:
+            if p.name not in given:
+                continue
+            labels = strategy_labels(p)
+            chosen = given[p.name]
+            if chosen not in labels:
+                shown = ", ".join(labels[:10]) + (", ..." if len(labels) > 10 else "")
+                ck.add(
+                    ("repeated", key, p.name),
+                    f"{chosen!r} is not a strategy of {p.name}{suggest_name(chosen, labels)} "
+                    f"(strategies: {shown})",
+                )
+                ok = False
+            else:
+                profile.append(labels.index(chosen))
+        profiles[key] = tuple(profile) if ok else None
+    if discount is None or profiles["cooperation"] is None:
+        return None
+    if block.punishment is not None and profiles["punishment"] is None:
+        return None
+    return RepeatedPlan(discount, profiles["cooperation"], profiles["punishment"])
+
+
+def _bargaining_plan(
+    ck: Checker,
+    spec: ScenarioFile,
+    players: tuple[PlayerSpec, ...],
+    numbers: Namespace,
+) -> tuple[BargainingPlan | None, tuple[CompiledExpression | None, ...]]:
+    """Check and compile 'bargaining:' and the two players' discount factors."""
+    block = spec.bargaining
+    assert block is not None
+    for key in ("stages", "tree", "payoffs"):
+        if getattr(spec, key) is not None:
+            ck.add(
+                (key,),
+                f"a 'bargaining:' scenario has no '{key}:' (the alternating-offers game and "
+                "its payoffs, share times pie, follow from the block and the discounts)",
+                key=True,
+            )
+    if spec.chance:
+        ck.add(("chance",), "a 'bargaining:' scenario has no chance levers", key=True)
+    if len(players) != 2:
+        ck.add(
+            ("players",),
+            f"'bargaining:' divides a pie between 2 players; this scenario has {len(players)}",
+        )
+    discounts: list[CompiledExpression | None] = []
+    for p in players:
+        pspec = spec.players[p.name]
+        if pspec.levers is not None or pspec.strategies is not None:
+            ck.add(
+                ("players", p.name, "levers" if pspec.levers is not None else "strategies"),
+                f"player {p.name!r} of a 'bargaining:' scenario has no levers or strategies "
+                "(its moves, offers and answers, are the alternating-offers game's)",
+                key=True,
+            )
+        path: tuple[str | int, ...] = ("players", p.name, "discount")
+        if pspec.discount is None:
+            ck.add(
+                ("players", p.name),
+                f"player {p.name!r} needs 'discount:' (its discount factor per rejected "
+                "offer, in (0, 1)) in a 'bargaining:' scenario",
+                key=True,
+            )
+            discounts.append(None)
+            continue
+        compiled = ck.compile(pspec.discount, numbers, path)
+        value = _fixed_value(compiled)
+        if value is not None and not 0 < value < 1:
+            ck.add(path, f"discount {value:g} must be strictly between 0 and 1")
+        discounts.append(compiled)
+    pie = ck.compile(block.pie, numbers, ("bargaining", "pie"))
+    value = _fixed_value(pie)
+    if value is not None and not (math.isfinite(value) and value > 0):
+        ck.add(("bargaining", "pie"), f"pie {value:g} must be positive")
+    names = [p.name for p in players]
+    if block.proposer not in names:
+        ck.add(
+            ("bargaining", "proposer"),
+            f"proposer {block.proposer!r} is not a player{suggest_name(block.proposer, names)} "
+            f"(players: {', '.join(names)})",
+        )
+        return None, tuple(discounts)
+    if pie is None:
+        return None, tuple(discounts)
+    return BargainingPlan(pie, names.index(block.proposer)), tuple(discounts)
 
 
 def _discounts(
@@ -161,13 +321,23 @@ def check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
     ck = Checker(doc, spec)
     players = ck.players()
     is_tree = spec.tree is not None
+    is_bargaining = spec.bargaining is not None and not is_tree
+    if not is_bargaining:
+        for pname, pspec in spec.players.items():
+            if pspec.levers is None and pspec.strategies is None:
+                ck.add(
+                    ("players", pname),
+                    f"player {pname!r} needs 'strategies:' or 'levers:' (only the players "
+                    "of a 'bargaining:' scenario have neither)",
+                    key=True,
+                )
     if is_tree:
         stages = None
         check_tree_sections(ck, spec)
     else:
         stages = ck.stages(players)
         for key in ("payoffs", "outcomes"):
-            if getattr(spec, key) is None:
+            if getattr(spec, key) is None and not (is_bargaining and key == "payoffs"):
                 ck.add((), f"missing required key {key!r} (or give the game as a 'tree:')")
         if len(spec.players) < 2:
             ck.add(
@@ -262,7 +432,21 @@ def check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
                     f"(sum {math.fsum(fixed):g}): they must be non-negative and sum to 1",
                 )
 
-    discounts = _discounts(ck, spec, players, stages, probability_ns)
+    bargaining: BargainingPlan | None = None
+    if is_bargaining:
+        bargaining, discounts = _bargaining_plan(ck, spec, players, probability_ns)
+        taken = set(ns.numbers)
+        for extra in bargaining_names(players):
+            if extra in taken:
+                ck.add(
+                    ("parameters", extra) if extra in spec.parameters else ("terms", extra),
+                    f"{extra!r} is the name outcome rules of a 'bargaining:' scenario read "
+                    "for a player's share or payoff; name this otherwise",
+                    key=True,
+                )
+    else:
+        discounts = _discounts(ck, spec, players, stages, probability_ns)
+    repeated = _repeated_plan(ck, spec, players, probability_ns)
 
     payoffs: tuple[CompiledExpression, ...] | None = None
     cells: tuple[tuple[CompiledExpression, ...], ...] | None = None
@@ -352,6 +536,10 @@ def check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
     levers = {lv.name: lv.options for p in players for lv in p.levers}
     levers.update({lv.name: lv.options for lv in chance_levers})
     outcome_ns = Namespace(ns.numbers | option_fields, levers, ns.conditions, ns.removed)
+    if is_bargaining:
+        outcome_ns = Namespace(
+            ns.numbers | frozenset(bargaining_names(players)), {}, ns.conditions, ns.removed
+        )
     for label, text in (spec.outcomes or {}).items():
         if label == "otherwise":
             continue
@@ -385,6 +573,8 @@ def check_meaning(doc: YamlDocument, spec: ScenarioFile, name: str) -> Scenario:
         text=doc.text,
         discounts=discounts,
         tree=tree,
+        repeated=repeated,
+        bargaining=bargaining,
     )
 
 

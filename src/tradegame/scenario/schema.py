@@ -37,12 +37,14 @@ from tradegame.scenario.vocabulary import (
 __all__ = [
     "FORMAT_VERSION",
     "Analysis",
+    "Bargaining",
     "ChanceLever",
     "ChanceOption",
     "Distribution",
     "MatrixPayoffs",
     "Observed",
     "Player",
+    "Repeated",
     "ScenarioFile",
     "Source",
     "StageSpec",
@@ -244,7 +246,7 @@ Lever = (
 
 
 class Player(_Strict):
-    """A player: who they are and the levers they control."""
+    """A player: who they are and the levers they control (none in a 'bargaining:' game)."""
 
     label: str | None = None
     """Display name, e.g. 'United States'."""
@@ -258,11 +260,15 @@ class Player(_Strict):
     """Sequential scenarios: the player's discount factor per period of delay, in
     (0, 1]; a number or an expression over parameters. Stages say which options
     delay the game ('delay:'); a payoff reached after T periods of delay is
-    multiplied by discount**T. Default 1: delay costs nothing."""
+    multiplied by discount**T. Default 1: delay costs nothing. In a 'bargaining:'
+    scenario (required there): the factor, in (0, 1), by which a rejected offer
+    discounts the player's share."""
 
     @model_validator(mode="after")
     def _one_form(self) -> Player:
-        if (self.levers is None) == (self.strategies is None):
+        # Neither is allowed here: a 'bargaining:' scenario's players have no levers
+        # (the loader refuses a player without either in every other scenario).
+        if self.levers is not None and self.strategies is not None:
             raise ValueError("give either 'levers' or 'strategies' (exactly one)")
         return self
 
@@ -403,6 +409,43 @@ class TreeSpec(_Strict):
     """The first move."""
     infoset_labels: dict[Identifier, str] = Field(default_factory=dict)
     """Lever -> the label of its information set in Gambit files (default none)."""
+
+
+class Repeated(_Strict):
+    """The stage game repeated forever, with grim-trigger strategies.
+
+    A simultaneous scenario's game is then the *stage game*, played in every
+    period; future payoffs are discounted by a common factor. Each player plays
+    its ``cooperation`` strategy until someone deviates, then its
+    ``punishment`` strategy forever (grim trigger; Friedman 1971; Fudenberg &
+    Tirole 1991, section 5.1). Cooperation is sustained when ``discount`` is at
+    least the critical discount factor ``max_i (T_i - R_i) / (T_i - P_i)``.
+    """
+
+    discount: Expression
+    """Common discount factor per period, in (0, 1): a number or an expression
+    over parameters (it may be uncertain)."""
+    cooperation: Annotated[dict[Identifier, str], Field(min_length=1)]
+    """Player -> the strategy it plays on the cooperative path (every player once)."""
+    punishment: Annotated[dict[Identifier, str], Field(min_length=1)] | None = None
+    """Player -> the strategy it plays forever after a deviation (every player
+    once); a pure equilibrium of the stage game at the parameters' medians.
+    Default: the stage game's pure equilibrium, when it has exactly one."""
+
+
+class Bargaining(_Strict):
+    """Rubinstein (1982) alternating-offers bargaining over a pie.
+
+    Two players, each with a 'discount:' in (0, 1) and no levers, divide the
+    pie: the proposer offers, the responder accepts or rejects and proposes
+    next period. The unique subgame-perfect equilibrium agrees at once, the
+    proposer getting ``pie * (1 - d_r) / (1 - d_p * d_r)``.
+    """
+
+    pie: Expression
+    """Size of the pie, > 0: a number or an expression over parameters."""
+    proposer: Identifier
+    """The player who makes the first offer."""
 
 
 PartialDate = Annotated[
@@ -573,6 +616,12 @@ class ScenarioFile(_Strict):
     tree: TreeSpec | None = None
     """The game tree, node by node: any extensive game, instead of 'stages:',
     'payoffs:' and 'outcomes:'."""
+    repeated: Repeated | None = None
+    """Simultaneous scenarios: the game is repeated forever with a discount factor,
+    and the players use grim trigger to sustain a cooperative profile."""
+    bargaining: Bargaining | None = None
+    """Rubinstein alternating-offers bargaining between two players (no levers,
+    no 'payoffs:'): each player's 'discount:' and the pie decide the shares."""
     analysis: Analysis = Field(default_factory=Analysis)
     variants: dict[Identifier, Variant] = Field(default_factory=dict)
     """Named what-ifs: sets of overrides ('set:') and lever restrictions ('fix:'),
@@ -600,8 +649,13 @@ class ScenarioFile(_Strict):
 def scenario_json_schema() -> dict[str, Any]:
     """JSON Schema (draft 2020-12) of scenario files, for editors and validators."""
     schema = ScenarioFile.model_json_schema()
-    # A game is given by payoffs and outcome rules, or by a tree (checked by the loader).
-    schema["oneOf"] = [{"required": ["payoffs", "outcomes"]}, {"required": ["tree"]}]
+    # A game is given by payoffs and outcome rules, by a tree, or by a bargaining
+    # block and outcome rules (checked by the loader).
+    schema["oneOf"] = [
+        {"required": ["payoffs", "outcomes"]},
+        {"required": ["tree"]},
+        {"required": ["bargaining", "outcomes"]},
+    ]
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "tradegame scenario, format 1"
     return schema

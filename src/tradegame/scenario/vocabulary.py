@@ -37,16 +37,20 @@ __all__ = [
 
 
 class GameKind(StrEnum):
-    """How the players move: the three kinds of game a scenario can describe.
+    """How the players move: the kinds of game a scenario can describe.
 
-    Decided by the loader (a ``tree:`` section, else ``stages:``, else
-    simultaneous moves); each kind has one implementation of how a batch of
-    draws is played (:mod:`tradegame.play`).
+    Decided by the loader (a ``tree:`` section, else ``stages:``, else a
+    ``bargaining:`` block, else simultaneous moves, repeated or not); each
+    kind has one implementation of how a batch of draws is played
+    (:mod:`tradegame.play`).
     """
 
     SIMULTANEOUS = "simultaneous"
     STAGES = "stages"
     TREE = "tree"
+    BARGAINING = "bargaining"
+    """Rubinstein's alternating offers (a ``bargaining:`` block): sequential,
+    solved in closed form."""
 
     @property
     def sequential(self) -> bool:
