@@ -138,6 +138,18 @@ STUDENT_ERRORS: list[tuple[str, list[tuple[str, str]], list[tuple[int, int, str]
         ],
     ),
     (
+        "numbers as option names",
+        [
+            ("row: {strategies: [cooperate, defect]}", "row: {strategies: [10, 20]}"),
+            ("row == 'cooperate'", "row == 'option_10'"),
+        ],
+        [
+            (4, 22, "10 is a number, and option names are names"),
+            (4, 22, "e.g. option_10"),
+            (4, 26, "e.g. option_20"),
+        ],
+    ),
+    (
         "no format version",
         [("tradegame: 1\n", "")],
         [(1, 1, "begin the file with 'tradegame: 1'")],

@@ -129,6 +129,20 @@ def _describe(error: Mapping[str, Any], path: list[str | int], is_key: bool) -> 
         return f"{cell}; put an expression that contains a comma in quotes"
     if kind == "too_short":
         return f"{field}: needs at least {ctx.get('min_length')}, has {ctx.get('actual_length')}"
+    value = error.get("input")
+    if (
+        kind == "string_type"
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and path[:1] == ["players"]
+        and isinstance(path[-1], int)
+    ):
+        # `strategies: [10, 20]`: option names are names, which start with a letter.
+        return (
+            f"{field}: {value} is a number, and option names are names (letters, digits "
+            f"and underscores, starting with a letter), e.g. option_"
+            f"{str(value).replace('.', '_').replace('-', 'minus_')}"
+        )
     if kind == "list_type" and isinstance(error.get("input"), str) and "," in error["input"]:
         # `strategies: a, b` is one piece of text to YAML: a list needs brackets.
         return f"{field}: a list needs brackets: {field}: [{error['input']}]"
