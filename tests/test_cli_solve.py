@@ -324,3 +324,22 @@ def test_bad_choices_exit_2_in_one_line(cli, write_scenario, args: list, fragmen
     result = cli("solve", path, *args)
     assert result.code == 2
     assert fragment in result.stderr and "Traceback" not in result.stderr
+
+
+def test_many_plays_are_cut_to_the_most_likely(cli, write_scenario, tmp_path: Path) -> None:
+    """A QRE of a 6x6 game plays all 36 profiles: the table lists 20, --json all of them."""
+    strategies = ", ".join(f"s{k}" for k in range(6))
+    path = write_scenario(
+        "tradegame: 1\ntitle: Six by six\nplayers:\n"
+        f"  row: {{strategies: [{strategies}]}}\n  col: {{strategies: [{strategies}]}}\n"
+        "payoffs:\n  row: \"1 if row == 's0' else 0\"\n  col: \"1 if col == 's1' else 0\"\n"
+        "outcomes:\n  otherwise: played\n",
+        "six.yaml",
+    )
+    j = tmp_path / "s.json"
+    result = cli("solve", path, "--solution", "qre", "--qre-lambda", "1", "--json", j)
+    assert result.code == 0, result.stderr
+    plays = json.loads(j.read_text())["played_at_medians"]["plays"]
+    assert len(plays) == 36 and sum(p["probability"] for p in plays) == pytest.approx(1)
+    text = cli("solve", path, "--solution", "qre", "--qre-lambda", "1").stdout
+    assert "16 more plays" in text

@@ -329,7 +329,8 @@ def solve(
     write_document(json_path, solve_document(central, played, sc.spec.description))
     if json_path == "-":
         return
-    out.print(description_panel(sc.title, sc.spec.description))
+    if sc.spec.description:
+        out.print(description_panel(sc.title, sc.spec.description))
     out.print(central_game_tables(central, width=out.width))
     mixed_part = mixed_equilibria_table(central, asked=mixed)
     if mixed_part is not None:

@@ -44,6 +44,8 @@ __all__ = [
 
 #: Largest central game printed as a table.
 MAX_TABLE_PROFILES = 2_000
+#: Most plays listed in the table of what a run plays at the medians (the most likely).
+MAX_PLAYS_SHOWN = 20
 
 
 def _plain(value: Any, style: Any = "") -> Any:
@@ -839,12 +841,20 @@ def played_table(played: CentralPlay) -> Table:
     )
     for p in players:
         t.add_column(f"payoff {p}", justify="right")
-    for row in played.plays:
+    for row in played.plays[:MAX_PLAYS_SHOWN]:
         t.add_row(
             row.play,
             f"{row.probability:.4g}",
             row.outcome,
             *[f"{row.payoffs[p]:.4g}" for p in players],
+        )
+    rest = played.plays[MAX_PLAYS_SHOWN:]
+    if rest:  # a QRE or a mixed equilibrium with wide supports plays many profiles
+        t.add_row(
+            f"... {len(rest):,} more plays (see --json)",
+            f"{sum(r.probability for r in rest):.4g}",
+            "",
+            *([""] * len(players)),
         )
     if played.no_equilibrium:
         t.add_row("no equilibrium", "1", NO_EQUILIBRIUM, *(["—"] * len(players)))
