@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -723,7 +724,9 @@ def description_panel(title: str, description: str | None) -> Panel:
         Shown as written (plain text, no markup); the panel has the title alone
         without one.
     """
-    body = Text(printable(" ".join((description or "").split())), style="dim")
+    # Paragraphs (blank lines) kept; lines within one rewrapped to the console's width.
+    paragraphs = re.split(r"\n\s*\n", (description or "").strip())
+    body = Text(printable("\n\n".join(" ".join(p.split()) for p in paragraphs)), style="dim")
     return Panel(
         body if description else Text("(no description)", style="dim"),
         title=Text(printable(title), style="bold"),
