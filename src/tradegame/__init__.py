@@ -33,12 +33,14 @@ if TYPE_CHECKING:
     from tradegame.montecarlo.simulate import simulate
     from tradegame.play.solution import CentralSolution
     from tradegame.play.solve import solve
+    from tradegame.report.explain import Explanation, explain
     from tradegame.scenario.load import Scenario, load_scenario, parse_scenario
 
 __all__ = [
     "Backtest",
     "CentralSolution",
     "Comparison",
+    "Explanation",
     "Scenario",
     "ScenarioError",
     "Sensitivity",
@@ -48,6 +50,7 @@ __all__ = [
     "__version__",
     "backtest",
     "compare",
+    "explain",
     "load_scenario",
     "parse_scenario",
     "sensitivity",
@@ -72,6 +75,8 @@ _WHERE = {
     "sweep": "tradegame.analysis.sweep",
     "Sweep": "tradegame.analysis.sweep",
     "CentralSolution": "tradegame.play.solution",
+    "explain": "tradegame.report.explain",
+    "Explanation": "tradegame.report.explain",
     "Scenario": "tradegame.scenario.load",
     "load_scenario": "tradegame.scenario.load",
     "parse_scenario": "tradegame.scenario.load",

@@ -11,9 +11,12 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 
 import tradegame as tg
+from tradegame.play.kinds import play_for
+from tradegame.play.options import RunOptions
 
 LOCATED = re.compile(r"^(error: )?\S+\.yaml:\d+:\d+: ")
 
@@ -173,3 +176,24 @@ def test_uncertain_discount_outside_the_interval_in_a_draw(cli, write_scenario) 
 def test_notebook_view_states_the_shares() -> None:
     html = tg.solve(tg.parse_scenario(scenario("0.5", "0.5", pie="3")))._repr_html_()
     assert "a proposes: shares a 0.6667, b 0.3333 of a pie of 3" in html
+
+
+def test_a_batch_of_draws_is_the_closed_form_draw_by_draw() -> None:
+    extra = (
+        "parameters:\n  da: {dist: uniform, low: 0.05, high: 0.99}\n"
+        "  db: {dist: uniform, low: 0.05, high: 0.99}\n  size: {dist: uniform, low: 1, high: 9}"
+    )
+    sc = tg.parse_scenario(scenario("da", "db", proposer="b", pie="size", extra=extra))
+    rng = np.random.default_rng(3)
+    draws = {
+        k: rng.uniform(lo, hi, 500)
+        for k, lo, hi in (("da", 0.05, 0.99), ("db", 0.05, 0.99), ("size", 1, 9))
+    }
+    batch = play_for(sc, RunOptions.resolve(sc)).play_batch(draws, 500)
+    x_b = (1 - draws["da"]) / (1 - draws["da"] * draws["db"])  # b proposes
+    np.testing.assert_allclose(batch.payoffs[:, 1, 0], draws["size"] * x_b, rtol=1e-12)
+    np.testing.assert_allclose(batch.payoffs[:, :, 0].sum(axis=1), draws["size"], rtol=1e-12)
+    assert (batch.weights == 1).all()
+    a_more = x_b < 0.5
+    labels = np.array(sc.outcome_labels)[batch.outcomes[:, 0]]
+    np.testing.assert_array_equal(labels == "a_more", a_more)

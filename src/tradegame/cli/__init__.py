@@ -29,7 +29,10 @@ from typing import Any
 import typer
 
 from tradegame._text import printable
-from tradegame.cli import analysis  # noqa: F401  (registers the commands: see there)
+from tradegame.cli import (
+    analysis,  # noqa: F401  (registers the commands: see there)
+    teach,  # noqa: F401  (registers explain)
+)
 from tradegame.cli.shared import BadInput, app, err, forget_loaded, last_loaded, out
 from tradegame.errors import ScenarioError
 from tradegame.model.build import NonFiniteError

@@ -17,12 +17,15 @@ from tradegame.cli.shared import (
     MAX_SEED,
     AnalysisSeedOption,
     BadInput,
+    DpiOption,
     FigureOption,
+    FigureStyleName,
     FixOption,
     JsonOption,
     MaxMemoryOption,
     ScenarioArg,
     SetOption,
+    StyleOption,
     VariantOption,
     app,
     check_budget,
@@ -69,6 +72,8 @@ def compare(
     seed: AnalysisSeedOption = None,
     json_path: JsonOption = None,
     plot_path: FigureOption = None,
+    style: StyleOption = FigureStyleName.TALK,
+    dpi: DpiOption = None,
 ) -> None:
     """Compare a scenario with its variants, a what-if (--set, --fix) or other files.
 
@@ -110,7 +115,9 @@ def compare(
         doc = json_module.dumps([c.to_dict() for c in comparisons], indent=2, allow_nan=False)
         write_document(json_path, doc + "\n")
     if plot_path is not None:
-        plot_comparisons(comparisons, plot_path)
+        from tradegame.report.plot import outcome_labels
+
+        plot_comparisons(comparisons, plot_path, style=style, dpi=dpi, labels=outcome_labels(base))
     if json_path != "-":
         for c in comparisons:
             out.print(comparison_tables(c))
@@ -139,6 +146,8 @@ def sensitivity(
     variant: VariantOption = None,
     json_path: JsonOption = None,
     plot_path: FigureOption = None,
+    style: StyleOption = FigureStyleName.TALK,
+    dpi: DpiOption = None,
 ) -> None:
     """Which assumptions drive the answer: a tornado, global indices, dead parameters."""
     from tradegame.analysis.sensitivity import SensitivityError
@@ -161,7 +170,11 @@ def sensitivity(
         raise BadInput(str(exc)) from None
     write_document(json_path, result.to_json())
     if plot_path is not None:
-        plot_sensitivity(result, plot_path, outcome)
+        from tradegame.report.plot import outcome_labels
+
+        plot_sensitivity(
+            result, plot_path, outcome, style=style, dpi=dpi, labels=outcome_labels(sc)
+        )
     if json_path != "-":
         out.print(sensitivity_tables(result))
 
@@ -191,6 +204,8 @@ def sweep(
         typer.Option("--csv", help="Write the grid as CSV, a row per point and outcome."),
     ] = None,
     plot_path: FigureOption = None,
+    style: StyleOption = FigureStyleName.TALK,
+    dpi: DpiOption = None,
     set_: SetOption = None,
     fix: FixOption = None,
     variant: VariantOption = None,
@@ -219,7 +234,9 @@ def sweep(
     if csv_path is not None:
         write_document(csv_path, result.to_csv())
     if plot_path is not None:
-        plot_sweep(result, plot_path)
+        from tradegame.report.plot import outcome_labels
+
+        plot_sweep(result, plot_path, style=style, dpi=dpi, labels=outcome_labels(sc))
     if json_path != "-":
         out.print(sweep_table(result))
 
@@ -262,6 +279,14 @@ def report(
     fix: FixOption = None,
     variant: VariantOption = None,
     max_memory: MaxMemoryOption = None,
+    style: Annotated[
+        FigureStyleName,
+        typer.Option(
+            "--style",
+            help="Style of the page's figures: 'talk' (large fonts and thick lines, for a "
+            "projector) or 'paper'.",
+        ),
+    ] = FigureStyleName.TALK,
 ) -> None:
     """Write one self-contained HTML report: assumptions, equilibria, outcomes, variants,
     sensitivity, and how to reproduce it."""
@@ -274,7 +299,7 @@ def report(
     check_budget(sc, "report", "solve", max_memory)
     RunOptions.resolve(sc)  # the file's own analysis choices, located, before any draw
     data = gather(sc, samples=samples, seed=seed, others=others, progress=True)
-    atomic_write_text(output, format_report(data, output))
+    atomic_write_text(output, format_report(data, output, style=style))
     out.print(
         printable(f"wrote {output} ({data.samples:,} draws, seed {data.seed})"),
         markup=False,
@@ -349,21 +374,28 @@ def backtest(
         str | None,
         typer.Option("--csv", help="Write a row per round as CSV ('-' for standard output)."),
     ] = None,
+    plot_path: FigureOption = None,
+    style: StyleOption = FigureStyleName.TALK,
+    dpi: DpiOption = None,
 ) -> None:
     """Score history scenarios' forecasts against what happened: Brier and log scores of
     the model, a uniform forecast and the earlier rounds' base rate, and a reliability
     table. With a few rounds, an illustration, not a validation."""
     from tradegame.analysis.backtest import backtest as run_backtest
-    from tradegame.report.backtest import backtest_tables
+    from tradegame.report.backtest import backtest_tables, plot_backtest
 
     if json_path == "-" and csv_path == "-":
         raise BadInput("--json - and --csv -: only one of them can go to standard output")
-    for path in (json_path, csv_path):
+    for path in (json_path, csv_path, plot_path):
         check_output(path)
+    if plot_path is not None:
+        check_plot_name(plot_path, "--plot")
     scenarios = [load(f) for f in _history_files(paths)]
     result = run_backtest(scenarios, samples=samples, seed=seed)
     for path, text in ((json_path, result.to_json), (csv_path, result.to_csv)):
         if path is not None:
             write_document(path, text())
+    if plot_path is not None:
+        plot_backtest(result, plot_path, style=style, dpi=dpi)
     if "-" not in (json_path, csv_path):
         out.print(backtest_tables(result))

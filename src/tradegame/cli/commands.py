@@ -23,6 +23,8 @@ from tradegame.cli.shared import (
     MAX_WORKERS,
     BadInput,
     DisagreementOption,
+    DpiOption,
+    FigureStyleName,
     FixOption,
     MaxMemoryOption,
     NoEquilibriumOption,
@@ -31,6 +33,7 @@ from tradegame.cli.shared import (
     SelectionOption,
     SetOption,
     SolutionOption,
+    StyleOption,
     VariantOption,
     app,
     check_budget,
@@ -92,6 +95,8 @@ def run(
             "PNG to a device or pipe).",
         ),
     ] = None,
+    style: StyleOption = FigureStyleName.TALK,
+    dpi: DpiOption = None,
     chunk_size: Annotated[
         int | None,
         typer.Option(
@@ -239,9 +244,9 @@ def run(
     if csv_path is not None:
         write_csv(result, csv_path)
     if plot_path is not None:
-        from tradegame.report.plot import plot_outcomes
+        from tradegame.report.plot import outcome_labels, plot_outcomes
 
-        plot_outcomes(result, plot_path)
+        plot_outcomes(result, plot_path, style=style, dpi=dpi, labels=outcome_labels(sc))
     if not quiet and not to_stdout:
         out.print(result_tables(result, words=words))
 
@@ -360,18 +365,24 @@ def tree(
             "--max-nodes",
             min=1,
             max=MAX_TREE_NODES,
-            help=f"Collapse off-path subtrees beyond this (at most {MAX_TREE_NODES:,}).",
+            help="Collapse a tree with more nodes than this: subtrees off the equilibrium play "
+            f"as triangles, a node's other actions beyond three as '+k more' (at most "
+            f"{MAX_TREE_NODES:,}). A drawing wider than a page is split into pages.",
         ),
     ] = 400,
+    style: StyleOption = FigureStyleName.TALK,
+    dpi: DpiOption = None,
     max_memory: MaxMemoryOption = None,
     set_: SetOption = None,
     fix: FixOption = None,
     variant: VariantOption = None,
 ) -> None:
-    """Draw the game tree of a sequential scenario's central game, equilibrium path marked."""
+    """Draw the game tree of a sequential scenario's central game, equilibrium play marked
+    (with the movers' probabilities when the equilibrium mixes)."""
+    from tradegame.analysis.tree_play import tree_play
     from tradegame.play.kinds import play_class
     from tradegame.play.solve import solve as solve_central
-    from tradegame.report.tree_plot import plot_tree
+    from tradegame.report.tree_plot import tree_figure
 
     check_output(plot)
     check_plot_name(plot, "--plot")
@@ -382,19 +393,46 @@ def tree(
             "this one is simultaneous: see 'tradegame solve'"
         )
     check_budget(sc, "tree", "tree", max_memory)
-    central = solve_central(sc, game_tree=True, normal_form=False)
+    try:  # imperfect information: the plays come from the reduced normal form
+        central = solve_central(sc, game_tree=True)
+    except ScenarioError:  # a normal form too large to solve: the tree alone, no play
+        central = solve_central(sc, game_tree=True, normal_form=False)
     assert central.tree is not None
-    plot_tree(central.tree, central.path, Path(plot), max_nodes=max_nodes)
-    n = len(central.tree)
-    elided = (
-        f"; off-path subtrees collapsed to show at most {max_nodes} (--max-nodes shows more)"
-        if n > max_nodes
-        else ""
+    play = tree_play(central)
+    played = central.path if central.path else (play.played if play is not None else None)
+    uncertain = any(getattr(p, "dist", "fixed") != "fixed" for p in sc.spec.parameters.values())
+    medians = "The central game: every uncertain parameter at its median" if uncertain else None
+    drawn = tree_figure(
+        central.tree,
+        played,
+        Path(plot),
+        title=sc.title,
+        subtitle=medians,
+        max_nodes=max_nodes,
+        behaviour=play.behaviour if play is not None and play.mixed else None,
+        players={p.name: p.label for p in sc.players},
+        style=style,
+        dpi=dpi,
     )
+    said = [f"{drawn.nodes} nodes"]
+    if played:
+        said[0] += ", equilibrium " + ("play" if drawn.behaviour else "path") + " in red"
+    if drawn.behaviour:
+        said.append("the movers' probabilities on the edges")
+    if drawn.collapsed:
+        said.append(
+            f"collapsed: {drawn.shown:,} of {drawn.nodes:,} nodes drawn, the rest as triangles "
+            "and '+k more' markers (--max-nodes draws more)"
+        )
+    if drawn.pages > 1:
+        said.append(
+            f"too wide for one page at --style {style}: split into {drawn.pages} pages"
+            + (", one file each" if len(drawn.files) > 1 else "")
+            + ", each naming the page its cut branches continue on"
+        )
+    files = ", ".join(str(f) for f in drawn.files) if len(drawn.files) > 1 else plot
     out.print(
-        printable(
-            f"wrote {plot} ({n} nodes{', equilibrium path in red' if central.path else ''}{elided})"
-        ),
+        printable(f"wrote {files} ({'; '.join(said)})"),
         markup=False,
         highlight=False,
         soft_wrap=True,

@@ -1,14 +1,19 @@
-"""Tables of a backtest (:func:`tradegame.analysis.backtest.backtest`)."""
+"""Tables and a figure of a backtest (:func:`tradegame.analysis.backtest.backtest`)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from rich.console import Group
 from rich.text import Text
 
 from tradegame.analysis.backtest import FORECASTERS, Backtest
+from tradegame.report.files import write_output
+from tradegame.report.plot import figure_bytes, figure_format, figures
+from tradegame.report.style import STYLES
 from tradegame.report.table import plain_table
 
-__all__ = ["backtest_tables"]
+__all__ = ["backtest_figure", "backtest_tables", "plot_backtest"]
 
 _NAMES = {"model": "model", "uniform": "uniform", "base_rate": "base rate"}
 
@@ -119,3 +124,66 @@ def backtest_tables(bt: Backtest) -> Group:
         *notes,
         Text(f"Note: {bt.caveat}."),
     )
+
+
+def backtest_figure(
+    bt: Backtest, fmt: str = "svg", *, style: str = "talk", dpi: int | None = None
+) -> bytes:
+    """The backtest in two panels, as ``fmt`` bytes: each round's Brier score for the
+    model, a uniform forecast and the base rate (lower is better), and the model's
+    reliability diagram (mean predicted probability against observed frequency per bin,
+    each point marked with its number of pairs; the diagonal is perfect calibration).
+
+    ``style`` and ``dpi`` as in :func:`tradegame.report.plot.outcome_figure`.
+    """
+    st = STYLES[style]
+    with figures(style, dpi) as plt:
+        fig, (left, right) = plt.subplots(
+            1, 2, figsize=(st.width, 0.5 * st.width), layout="constrained"
+        )
+        x = list(range(len(bt.rounds)))
+        for f, marker in zip(FORECASTERS, ("o", "s", "^"), strict=False):
+            left.plot(x, [r.scores[f].brier for r in bt.rounds], marker=marker, label=_NAMES[f])
+        left.set_xticks(x, [r.as_of.isoformat() for r in bt.rounds], rotation=30, ha="right")
+        left.set_ylabel("Brier score (lower is better)")
+        left.set_title(st.wrap("Each round's forecast, scored", 0.4 * st.width, st.title_size))
+        top = max(r.scores[f].brier for r in bt.rounds for f in FORECASTERS) if bt.rounds else 1
+        left.set_ylim(0, 1.35 * max(top, 0.1))  # room for the legend above the lines
+        left.legend(loc="upper center", ncol=len(FORECASTERS))
+        used = [b for b in bt.reliability if b.count and b.mean_predicted is not None]
+        right.plot([0, 100], [0, 100], ls="--", color="#888888", label="perfect calibration")
+        right.plot(
+            [100 * (b.mean_predicted or 0.0) for b in used],
+            [100 * (b.observed_frequency or 0.0) for b in used],
+            marker="o",
+            color="#3b6ea8",
+            label="the model (n: pairs in the bin)",
+        )
+        for b in used:
+            right.annotate(
+                f"n={b.count}",
+                (100 * (b.mean_predicted or 0.0), 100 * (b.observed_frequency or 0.0)),
+                textcoords="offset points",
+                xytext=(0, st.small_size * 0.7),
+                ha="center",
+            )
+        right.set_xlim(-3, 103)
+        right.set_ylim(-3, 145)  # room for the legend above the points
+        right.set_yticks(range(0, 101, 20))
+        right.set_xlabel("predicted probability (%)")
+        right.set_ylabel("observed frequency (%)")
+        right.set_title(
+            st.wrap("Reliability of the model's probabilities", 0.4 * st.width, st.title_size)
+        )
+        right.legend(loc="upper left")
+        for ax in (left, right):
+            ax.spines[["top", "right"]].set_visible(False)
+        return figure_bytes(fig, fmt)
+
+
+def plot_backtest(
+    bt: Backtest, path: str | Path, *, style: str = "talk", dpi: int | None = None
+) -> None:
+    """The backtest's figure (:func:`backtest_figure`) to a file; the format follows the
+    suffix (see ``write_output``)."""
+    write_output(path, backtest_figure(bt, figure_format(path), style=style, dpi=dpi))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rich.console import Group
@@ -11,7 +11,8 @@ from rich.text import Text
 
 from tradegame.analysis.compare import Comparison, Difference
 from tradegame.report.files import write_output
-from tradegame.report.plot import figure_bytes, figure_format, figures
+from tradegame.report.plot import figure_bytes, figure_format, figures, humanise
+from tradegame.report.style import STYLES
 from tradegame.report.table import plain_table
 
 __all__ = ["comparison_figure", "comparison_tables", "plot_comparisons"]
@@ -81,11 +82,20 @@ def comparison_tables(comparison: Comparison, levers: bool = True) -> Group:
     return Group(*parts)
 
 
-def comparison_figure(comparisons: Sequence[Comparison], fmt: str = "svg") -> bytes:
+def comparison_figure(
+    comparisons: Sequence[Comparison],
+    fmt: str = "svg",
+    *,
+    style: str = "talk",
+    dpi: int | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> bytes:
     """Dot-and-interval plot of the outcome-probability differences, as ``fmt`` bytes.
 
     One panel row per outcome; each comparison is one dot (the paired
-    difference, in percentage points) with its 95 % interval.
+    difference, in percentage points) with its 95 % interval. ``style`` and
+    ``dpi`` as in :func:`tradegame.report.plot.outcome_figure`; ``labels`` maps
+    outcome names to what the figure calls them (default: the names in words).
     """
     outcomes = list(dict.fromkeys(d.key[0] for c in comparisons for d in c.outcomes))
     outcomes = [
@@ -93,9 +103,11 @@ def comparison_figure(comparisons: Sequence[Comparison], fmt: str = "svg") -> by
         for o in outcomes
         if any(d.key[0] == o and (d.base or d.other) for c in comparisons for d in c.outcomes)
     ]
-    height = 0.45 * len(outcomes) * max(1, len(comparisons)) + 1.8
-    with figures() as plt:
-        fig, ax = plt.subplots(figsize=(8, height), layout="constrained")
+    st = STYLES[style]
+    row = 1.8 * st.small_size / 72.0
+    height = row * len(outcomes) * max(1, len(comparisons)) + 10 * st.title_size / 72.0
+    with figures(style, dpi) as plt:
+        fig, ax = plt.subplots(figsize=(st.width, height), layout="constrained")
         colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
         step = 1.0 / (len(comparisons) + 1)
         for j, c in enumerate(comparisons):
@@ -114,28 +126,41 @@ def comparison_figure(comparisons: Sequence[Comparison], fmt: str = "svg") -> by
                 ys,
                 xerr=[lo, hi],
                 fmt="o",
-                capsize=3,
+                capsize=st.cap_size,
                 color=colors[j % len(colors)],
                 label=c.other,
             )
         ax.axvline(0, color="#888888", linewidth=1)
-        ax.set_yticks(range(len(outcomes)), [o.replace("_", " ") for o in outcomes[::-1]])
-        ax.set_xlabel("difference in probability (percentage points), 95 % paired interval")
+        names = [(labels or {}).get(o) or humanise(o) for o in outcomes[::-1]]
+        ax.set_yticks(range(len(outcomes)), [st.wrap(n, 0.35 * st.width) for n in names])
+        ax.set_xlabel(st.wrap("change in probability (percentage points), 95 % paired interval"))
         base = comparisons[0].base if comparisons else ""
         ax.set_title(
-            f"Compared with {base}: {comparisons[0].samples:,} draws on common random numbers"
+            st.wrap(
+                f"Compared with {base}: {comparisons[0].samples:,} draws on common random "
+                "numbers (the same draws on each side)",
+                0.8 * st.width,
+                st.title_size,
+            )
             if comparisons
             else "",
-            fontsize=10,
         )
-        ax.legend(loc="best", fontsize=8)
+        ax.legend(loc="best")
         ax.spines[["top", "right"]].set_visible(False)
         return figure_bytes(fig, fmt)
 
 
-def plot_comparisons(comparisons: Sequence[Comparison], path: str | Path) -> None:
+def plot_comparisons(
+    comparisons: Sequence[Comparison],
+    path: str | Path,
+    *,
+    style: str = "talk",
+    dpi: int | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> None:
     """Dot-and-interval plot of the differences (:func:`comparison_figure`) to a file.
 
     The format follows the file's suffix (see ``write_output``).
     """
-    write_output(path, comparison_figure(comparisons, figure_format(path)))
+    fig = comparison_figure(comparisons, figure_format(path), style=style, dpi=dpi, labels=labels)
+    write_output(path, fig)

@@ -30,7 +30,7 @@ from rich.text import Text
 from tradegame._text import printable
 from tradegame.analysis.report_data import PERCENTILES, Assumption, ReportData, gather
 from tradegame.report.compare import comparison_figure, comparison_tables
-from tradegame.report.plot import outcome_figure
+from tradegame.report.plot import outcome_figure, outcome_labels
 from tradegame.report.sensitivity import sensitivity_figure, sensitivity_tables, tornado_outcome
 from tradegame.report.table import central_game_tables, result_tables
 from tradegame.scenario.load import Scenario
@@ -344,16 +344,17 @@ def _assumptions_section(data: ReportData) -> str:
     return "".join(out)
 
 
-def _outcomes_section(data: ReportData) -> str:
+def _outcomes_section(data: ReportData, style: str = "talk") -> str:
     r = data.result
+    labels = outcome_labels(data.scenario)
     return rich_html(result_tables(r, words=True)) + _figure(
-        outcome_figure(r),
+        outcome_figure(r, style=style, labels=labels),
         "outcomes",
         f"Outcome probabilities with their {r.confidence_interval}s.",
     )
 
 
-def _variants_section(data: ReportData) -> str:
+def _variants_section(data: ReportData, style: str = "talk") -> str:
     skipped = "".join(
         f'<p class="note">Variant {_e(name)} is not compared: it cannot be applied on top of '
         f"this report's overrides ({_e(why)}).</p>"
@@ -377,7 +378,7 @@ def _variants_section(data: ReportData) -> str:
         out.append(rich_html(comparison_tables(c)))
     out.append(
         _figure(
-            comparison_figure(data.comparisons),
+            comparison_figure(data.comparisons, style=style, labels=outcome_labels(data.scenario)),
             "variants",
             "Differences in outcome probability from the base scenario, percentage points, "
             "with 95 % paired intervals.",
@@ -386,7 +387,7 @@ def _variants_section(data: ReportData) -> str:
     return "".join(out)
 
 
-def _sensitivity_section(data: ReportData) -> str:
+def _sensitivity_section(data: ReportData, style: str = "talk") -> str:
     s = data.sensitivity
     if s is None:
         return f"<p>No sensitivity analysis: {_e(data.sensitivity_note or '')}.</p>"
@@ -401,7 +402,7 @@ def _sensitivity_section(data: ReportData) -> str:
         dead
         + rich_html(sensitivity_tables(s))
         + _figure(
-            sensitivity_figure(s, outcome),
+            sensitivity_figure(s, outcome, style=style, labels=outcome_labels(data.scenario)),
             "sensitivity",
             f"Left: the tornado for {outcome}, each parameter from its 10th to its 90th "
             "percentile with the others at their medians. Right: PAWN indices from the draws, "
@@ -493,7 +494,7 @@ def _reproduce_section(data: ReportData, output: str) -> str:
     )
 
 
-def format_report(data: ReportData, output: str = "report.html") -> str:
+def format_report(data: ReportData, output: str = "report.html", *, style: str = "talk") -> str:
     """The HTML page of a report's data (nothing is computed here).
 
     Parameters
@@ -502,6 +503,8 @@ def format_report(data: ReportData, output: str = "report.html") -> str:
         From :func:`tradegame.analysis.report_data.gather`.
     output : str
         The file the page is written to, quoted in the command that reproduces it.
+    style : {'talk', 'paper'}, default 'talk'
+        The style of the page's figures (:mod:`tradegame.report.style`).
 
     Returns
     -------
@@ -513,9 +516,9 @@ def format_report(data: ReportData, output: str = "report.html") -> str:
         "scenario": _scenario_section(data),
         "assumptions": _assumptions_section(data),
         "central-game": rich_html(central_game_tables(data.central, width=MATRIX_WIDTH)),
-        "outcomes": _outcomes_section(data),
-        "variants": _variants_section(data),
-        "sensitivity": _sensitivity_section(data),
+        "outcomes": _outcomes_section(data, style),
+        "variants": _variants_section(data, style),
+        "sensitivity": _sensitivity_section(data, style),
         "reproduce": _reproduce_section(data, output),
     }
     nav = "".join(f'<a href="#{k}">{_e(h)}</a>' for k, h in SECTIONS)
@@ -545,6 +548,7 @@ def html_report(
     *,
     others: Sequence[Scenario] = (),
     output: str = "report.html",
+    style: str = "talk",
 ) -> str:
     """A scenario's report as one self-contained HTML page.
 
@@ -564,10 +568,12 @@ def html_report(
         Other scenarios to compare with this one.
     output : str
         The file name quoted in the command that reproduces the report.
+    style : {'talk', 'paper'}, default 'talk'
+        The style of the page's figures.
 
     Returns
     -------
     str
     """
     data = gather(scenario, samples=samples, seed=seed, others=others)
-    return format_report(data, output)
+    return format_report(data, output, style=style)
