@@ -19,6 +19,7 @@ import pytest
 
 import tradegame as tg
 from tradegame.model.tree import GameTree, Node
+from tradegame.play.central_play import central_play
 from tradegame.play.solution import CentralSolution
 
 CORPUS = Path(__file__).parent / "golden" / "golden_runs.json.gz"
@@ -239,8 +240,12 @@ def test_solve_json_is_the_run_central_game(name: str, cli: Any, tmp_path: Path)
     central_game = json.loads(run_json.read_text())["central_game"]
     # One object behind both: the run's central game is exactly part of solve's document.
     assert {k: doc[k] for k in central_game} == central_game
-    # And both are what tg.solve says.
-    assert doc == json.loads(json.dumps(tg.solve(tg.load_scenario(name)).to_dict()))
+    # And both are what tg.solve says; solve adds the description and what a run plays
+    # at the medians (tradegame.play.central_play).
+    sc = tg.load_scenario(name)
+    assert doc.pop("description") == sc.spec.description
+    assert doc.pop("played_at_medians") == json.loads(json.dumps(central_play(sc).to_dict()))
+    assert doc == json.loads(json.dumps(tg.solve(sc).to_dict()))
 
 
 def test_solve_json_of_a_simultaneous_game_labels_its_normal_form(cli: Any, tmp_path: Path) -> None:

@@ -13,21 +13,26 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from tradegame._text import printable
 from tradegame.cli.shared import (
     MAX_MEMORY_GIB,
-    MAX_QRE_LAMBDA,
     MAX_SEED,
     MAX_TREE_NODES,
     MAX_WORKERS,
     BadInput,
+    DisagreementOption,
     DpiOption,
     FigureStyleName,
     FixOption,
     MaxMemoryOption,
+    NoEquilibriumOption,
+    QreLambdaOption,
     ScenarioArg,
+    SelectionOption,
     SetOption,
+    SolutionOption,
     StyleOption,
     VariantOption,
     app,
@@ -49,12 +54,8 @@ from tradegame.report.files import (
     write_stdout,
 )
 from tradegame.scenario.vocabulary import (
-    Disagreement,
     EfgForm,
     GameFormat,
-    NoEquilibrium,
-    Selection,
-    Solution,
 )
 
 
@@ -80,14 +81,7 @@ def run(
             help="Random seed, 0 to 2**63-1 (default: the scenario's, else fresh and recorded).",
         ),
     ] = None,
-    selection: Annotated[
-        Selection | None,
-        typer.Option(
-            "--selection",
-            help="Equilibrium selection: each pure equilibrium equally likely, the payoff- or "
-            "risk-dominant ones, or the mixed equilibrium or the QRE in every draw.",
-        ),
-    ] = None,
+    selection: SelectionOption = None,
     json_path: Annotated[
         str | None,
         typer.Option("--json", help="Write the result document as JSON ('-' for standard output)."),
@@ -113,39 +107,10 @@ def run(
             "(memory only; never changes results).",
         ),
     ] = None,
-    solution: Annotated[
-        Solution | None,
-        typer.Option(
-            "--solution",
-            help="Solution concept: subgame_perfect for scenarios with stages or a tree; "
-            "correlated, maxmin, nash_bargaining, kalai_smorodinsky and rationalizable for "
-            "simultaneous moves only.",
-        ),
-    ] = None,
-    disagreement: Annotated[
-        Disagreement | None,
-        typer.Option(
-            "--disagreement",
-            help="Disagreement point of nash_bargaining and kalai_smorodinsky: maxmin "
-            "(the players' maxmin values) or nash (the selected pure equilibrium's payoffs).",
-        ),
-    ] = None,
-    no_equilibrium: Annotated[
-        NoEquilibrium | None,
-        typer.Option(
-            "--no-equilibrium",
-            help="What draws without a pure equilibrium play: their mixed equilibrium, their "
-            "QRE, or reported as the outcome no_pure_equilibrium.",
-        ),
-    ] = None,
-    qre_lambda: Annotated[
-        float | None,
-        typer.Option(
-            "--qre-lambda",
-            callback=finite_option(0.0, MAX_QRE_LAMBDA),
-            help=f"Precision of the logit QRE, 0 to {MAX_QRE_LAMBDA:g}.",
-        ),
-    ] = None,
+    solution: SolutionOption = None,
+    disagreement: DisagreementOption = None,
+    no_equilibrium: NoEquilibriumOption = None,
+    qre_lambda: QreLambdaOption = None,
     workers: Annotated[
         int,
         typer.Option(
@@ -292,7 +257,10 @@ def solve(
     json_path: Annotated[
         str | None,
         typer.Option(
-            "--json", help="Write the solved central game as JSON ('-' for standard output)."
+            "--json",
+            help="Write the solved central game as JSON ('-' for standard output): the "
+            "description, payoffs, equilibria (mixed ones too for two players) and "
+            "'played_at_medians', what a run plays there.",
         ),
     ] = None,
     dominance: Annotated[
@@ -302,25 +270,84 @@ def solve(
             help="Also eliminate strictly dominated strategies round by round; show the trace.",
         ),
     ] = False,
+    mixed: Annotated[
+        bool,
+        typer.Option(
+            "--mixed",
+            help="Show the mixed Nash equilibria of a two-player game even when it has pure "
+            "ones (a game without a pure equilibrium shows them anyway).",
+        ),
+    ] = False,
+    solution: SolutionOption = None,
+    selection: SelectionOption = None,
+    no_equilibrium: NoEquilibriumOption = None,
+    qre_lambda: QreLambdaOption = None,
+    disagreement: DisagreementOption = None,
     max_memory: MaxMemoryOption = None,
     set_: SetOption = None,
     fix: FixOption = None,
     variant: VariantOption = None,
 ) -> None:
-    """Solve the central game (parameters at their medians), without Monte Carlo."""
+    """Solve the central game (parameters at their medians), without Monte Carlo.
+
+    Prints the scenario's description, the payoff table with best responses,
+    the equilibria (mixed ones for two-player games without a pure one, or
+    with --mixed) and what a run plays at the medians: the solution concept
+    and selection (the scenario's, or --solution and --selection) applied as
+    'run' applies them, each play with its probability.
+    """
+    from tradegame.play.central_play import central_play, solve_document
     from tradegame.play.solve import solve as solve_central
-    from tradegame.report.table import central_game_tables, dominance_table
+    from tradegame.report.table import (
+        central_game_tables,
+        description_panel,
+        dominance_table,
+        mixed_equilibria_table,
+        played_table,
+    )
 
     check_output(json_path)
     sc = load(scenario, set_, fix, variant)
     check_budget(sc, "solve", "solve", max_memory)
-    central = solve_central(sc, dominance=dominance)
-    write_document(json_path, central.to_json())
+    try:
+        central = solve_central(
+            sc,
+            dominance=dominance,
+            solution=solution,
+            selection=selection,
+            no_equilibrium=no_equilibrium,
+            qre_lambda=qre_lambda,
+            disagreement=disagreement,
+        )
+        played = central_play(
+            sc,
+            solution=solution,
+            selection=selection,
+            no_equilibrium=no_equilibrium,
+            qre_lambda=qre_lambda,
+            disagreement=disagreement,
+        )
+    except RunOptionError as exc:  # the file's own choices fail located, as ScenarioError
+        raise BadInput(
+            f"--{exc.option.replace('_', '-')} {exc.value}: {exc.reason} (scenario {sc.source})"
+        ) from None
+    write_document(json_path, solve_document(central, played, sc.spec.description))
     if json_path == "-":
         return
+    if sc.spec.description:
+        out.print(description_panel(sc.title, sc.spec.description))
     out.print(central_game_tables(central, width=out.width))
+    mixed_part = mixed_equilibria_table(central, asked=mixed)
+    if mixed_part is not None:
+        out.print(Text(""))
+        out.print(mixed_part)
     if central.dominance is not None:
         out.print(dominance_table(central))
+    if central.payoffs is not None:
+        # A normal form: the concept and selection decide what is played. (A game solved
+        # on its tree has shown its path, with the tie rule, already.)
+        out.print(Text(""))
+        out.print(played_table(played))
 
 
 @app.command()

@@ -29,6 +29,7 @@ from tradegame.report.files import (
     write_stdout,
 )
 from tradegame.scenario.schema import Analysis
+from tradegame.scenario.vocabulary import Disagreement, NoEquilibrium, Selection, Solution
 
 app = typer.Typer(
     name="tradegame",
@@ -119,6 +120,43 @@ StyleOption = Annotated[
 DpiOption = Annotated[
     int | None,
     typer.Option("--dpi", min=10, max=1200, help="PNG resolution (default: the style's)."),
+]
+
+# How a run solves and plays each draw: one definition for 'run' and 'solve' (which
+# shows what a run plays at the medians), checked by RunOptions.resolve.
+SolutionOption = Annotated[
+    Solution | None,
+    typer.Option(
+        "--solution",
+        help="Solution concept: subgame_perfect for scenarios with stages or a tree; "
+        "correlated, maxmin, nash_bargaining, kalai_smorodinsky and rationalizable for "
+        "simultaneous moves only (default: the scenario's).",
+    ),
+]
+SelectionOption = Annotated[
+    Selection | None,
+    typer.Option(
+        "--selection",
+        help="Equilibrium selection: each pure equilibrium equally likely, the payoff- or "
+        "risk-dominant ones, or the mixed equilibrium or the QRE in every draw "
+        "(default: the scenario's).",
+    ),
+]
+NoEquilibriumOption = Annotated[
+    NoEquilibrium | None,
+    typer.Option(
+        "--no-equilibrium",
+        help="What draws without a pure equilibrium play: their mixed equilibrium, their "
+        "QRE, or reported as the outcome no_pure_equilibrium.",
+    ),
+]
+DisagreementOption = Annotated[
+    Disagreement | None,
+    typer.Option(
+        "--disagreement",
+        help="Disagreement point of nash_bargaining and kalai_smorodinsky: maxmin "
+        "(the players' maxmin values) or nash (the selected pure equilibrium's payoffs).",
+    ),
 ]
 
 MaxMemoryOption = Annotated[
@@ -277,3 +315,13 @@ def draws_refused(path: str | None) -> Iterator[None]:
         yield
     except DrawsMemoryError as exc:
         raise BadInput(f"--draws {path}: {exc} (--samples, --max-memory in GiB)") from None
+
+
+QreLambdaOption = Annotated[
+    float | None,
+    typer.Option(
+        "--qre-lambda",
+        callback=finite_option(0.0, MAX_QRE_LAMBDA),
+        help=f"Precision of the logit QRE, 0 to {MAX_QRE_LAMBDA:g}.",
+    ),
+]

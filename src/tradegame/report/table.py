@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.console import Console, Group
+from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
@@ -21,15 +23,21 @@ from tradegame._text import printable
 from tradegame.montecarlo.result import NO_EQUILIBRIUM, SimulationResult
 from tradegame.play.solution import CentralSolution
 
+if TYPE_CHECKING:
+    from tradegame.play.central_play import CentralPlay
+
 __all__ = [
     "ICD_203",
     "bargaining_tables",
     "central_game_tables",
     "certainty_line",
+    "description_panel",
     "dominance_table",
     "likelihood_word",
     "likelihood_words",
+    "mixed_equilibria_table",
     "plain_table",
+    "played_table",
     "repeated_table",
     "result_tables",
     "sequential_tables",
@@ -37,6 +45,8 @@ __all__ = [
 
 #: Largest central game printed as a table.
 MAX_TABLE_PROFILES = 2_000
+#: Most plays listed in the table of what a run plays at the medians (the most likely).
+MAX_PLAYS_SHOWN = 20
 
 
 def _plain(value: Any, style: Any = "") -> Any:
@@ -702,3 +712,160 @@ def bargaining_tables(central: CentralSolution) -> Group:
         f"(1 - {dr:.4g}) / (1 - {dp:.4g} x {dr:.4g}) = {b.shares[b.proposer]:.4f}."
     )
     return Group(t, Text(why))
+
+
+def description_panel(title: str, description: str | None) -> Panel:
+    """The scenario's title and ``description:`` in a dim panel, wrapped to the console.
+
+    Parameters
+    ----------
+    title : str
+    description : str or None
+        Shown as written (plain text, no markup); the panel has the title alone
+        without one.
+    """
+    # Paragraphs (blank lines) kept; lines within one rewrapped to the console's width.
+    paragraphs = re.split(r"\n\s*\n", (description or "").strip())
+    body = Text(printable("\n\n".join(" ".join(p.split()) for p in paragraphs)), style="dim")
+    return Panel(
+        body if description else Text("(no description)", style="dim"),
+        title=Text(printable(title), style="bold"),
+        title_align="left",
+        border_style="dim",
+    )
+
+
+def _mix(labels: tuple[str, ...], z: np.ndarray) -> str:
+    return ", ".join(f"{labels[k]} {w:.4g}" for k, w in enumerate(z) if w > 1e-12)
+
+
+def mixed_equilibria_table(central: CentralSolution, asked: bool = False) -> Table | Text | None:
+    """The mixed Nash equilibria of a two-player central game, or why they are not shown.
+
+    Shown for a two-player normal form without a pure equilibrium, and for any
+    two-player normal form when ``asked`` (``solve --mixed``): every extreme
+    equilibrium found by vertex enumeration, each player's probability of each
+    of their strategies (those played) and the expected payoffs
+    ``x^T A y``, ``x^T B y``. Equilibria that are pure are marked so.
+
+    Parameters
+    ----------
+    central : CentralSolution
+        Nothing is solved here: ``central.mixed_equilibria`` is shown.
+    asked : bool, default False
+        The user asked for the mixed equilibria.
+
+    Returns
+    -------
+    Table, Text or None
+        The table; a line saying why there is none to show (more than two
+        players, a game too large to list them, a game solved on its tree);
+        or ``None`` when nothing needs saying (a game with a pure equilibrium,
+        not asked).
+    """
+    n = len(central.players)
+    wanted = asked or (central.payoffs is not None and not central.pure_equilibria)
+    if central.moves and not central.pure_equilibria and central.mixed_equilibria is not None:
+        wanted = False  # sequential_tables shows them already
+    if not wanted:
+        return None
+    if central.payoffs is None:
+        return Text(
+            "Mixed equilibria: none needed; this game has perfect information and is "
+            "solved by backward induction on its tree, which always gives a pure "
+            "subgame-perfect equilibrium."
+        )
+    if n != 2:
+        return Text(
+            f"Mixed equilibria are listed for two-player games only (vertex enumeration); "
+            f"this game has {n} players. A run of it can play the logit QRE instead "
+            "(--solution qre, or --no-equilibrium qre)."
+        )
+    if central.mixed_equilibria is None:
+        shape = " x ".join(str(k) for k in central.payoffs.shape[1:])
+        return Text(
+            f"Mixed equilibria are not listed: the {shape} game is too large to enumerate "
+            "them all; a run finds one by Lemke-Howson."
+        )
+    t = _Table(
+        title="Mixed Nash equilibria (each player's probability of each strategy played; "
+        "expected payoffs)",
+        title_justify="left",
+    )
+    t.add_column("")
+    for p in central.players:
+        t.add_column(p, overflow="fold")
+    for p in central.players:
+        t.add_column(f"payoff {p}", justify="right")
+    for x, y in central.mixed_equilibria:
+        pure = all(int((z > 1e-12).sum()) == 1 for z in (x, y))
+        t.add_row(
+            "pure" if pure else "mixed",
+            *[_mix(central.strategies[i], z) for i, z in enumerate((x, y))],
+            *[f"{central.mixed_payoff(i, x, y):.4g}" for i in range(2)],
+        )
+    if not central.mixed_equilibria:
+        t.add_row("—", *(["none found"] * 2), "—", "—")
+    return t
+
+
+def played_table(played: CentralPlay) -> Table:
+    """What a run plays at the medians: each play with its probability, and how it was chosen.
+
+    The title names the solution concept and the selection in words; the
+    caption says how many equilibria the concept found and what a draw
+    without one plays.
+
+    Parameters
+    ----------
+    played : CentralPlay
+        From :func:`tradegame.play.central_play.central_play`; nothing is played here.
+    """
+    found = played.n_equilibria
+    caption = (
+        f"equilibria found at the medians: {found}; "
+        f"selection {played.selection}: {played.selection_rule}; "
+        f"{played.no_equilibrium_rule}."
+    )
+    title = f"What a run plays at the medians ({played.concept})"
+    if played.fell_back:
+        title += f": none here, and {played.no_equilibrium_rule}"
+    t = _Table(
+        title=title,
+        caption=caption,
+        title_justify="left",
+        caption_justify="left",
+    )
+    t.add_column("play", overflow="fold")
+    t.add_column("probability", justify="right")
+    t.add_column("outcome", overflow="fold")
+    players = list(played.expected_payoffs) or (
+        list(played.plays[0].payoffs) if played.plays else []
+    )
+    for p in players:
+        t.add_column(f"payoff {p}", justify="right")
+    for row in played.plays[:MAX_PLAYS_SHOWN]:
+        t.add_row(
+            row.play,
+            f"{row.probability:.4g}",
+            row.outcome,
+            *[f"{row.payoffs[p]:.4g}" for p in players],
+        )
+    rest = played.plays[MAX_PLAYS_SHOWN:]
+    if rest:  # a QRE or a mixed equilibrium with wide supports plays many profiles
+        t.add_row(
+            f"... {len(rest):,} more plays (see --json)",
+            f"{sum(r.probability for r in rest):.4g}",
+            "",
+            *([""] * len(players)),
+        )
+    if played.no_equilibrium:
+        t.add_row("no equilibrium", "1", NO_EQUILIBRIUM, *(["—"] * len(players)))
+    elif len(played.plays) > 1:
+        t.add_row(
+            "expected",
+            "",
+            "",
+            *[f"{played.expected_payoffs[p]:.4g}" for p in players],
+        )
+    return t

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -292,6 +293,69 @@ def _constant(value: float | bool) -> _Node:
     return _Node(fn, "bool" if isinstance(value, bool) else "number", constant=value, pairs=pairs)
 
 
+#: Operators a student may write for another meaning, with what to write instead.
+_OPERATOR_HINTS: dict[type[ast.AST], str] = {
+    ast.BitAnd: "'&' is not allowed: write 'and' to require both conditions",
+    ast.BitOr: "'|' is not allowed: write 'or' for either condition",
+    ast.Invert: "'~' is not allowed: write 'not' to negate a condition",
+}
+
+_COMPARE_TEXT: dict[type[ast.AST], str] = {
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+}
+
+#: Tokens of other languages an expression may contain by mistake (checked longest first),
+#: each with what to write instead; only looked for when the expression does not parse.
+_SYNTAX_HINTS: tuple[tuple[str, str], ...] = (
+    ("===", "'===' is not an operator: compare with =="),
+    ("&&", "'&&' is not an operator: write 'and'"),
+    ("||", "'||' is not an operator: write 'or'"),
+    ("=>", "'=>' is not an operator: write >="),
+    ("=<", "'=<' is not an operator: write <="),
+    ("<>", "'<>' is not an operator: write !="),
+)
+
+
+#: ``^`` is exclusive or in Python, and binds more loosely than ``*``: ``2 * x^2`` is
+#: ``(2 * x) ^ 2``. What was meant is the text with ``**`` for ``^``.
+_CARET = "'^' is not a power here: use ** for powers"
+
+
+def _quote_option_hint(option: str, lever: str, op: str) -> str:
+    return (
+        f"unknown name {option!r}: it is an option of lever {lever!r}, and option names "
+        f"go in quotes: {lever} {op} '{option}'"
+    )
+
+
+def _syntax_hint(text: str) -> tuple[int, str] | None:
+    """A likely cause of a syntax error, at its offset: a token of another language.
+
+    Quoted text is skipped, so an option name may contain anything.
+    """
+    masked = re.sub(r"'[^']*'|\"[^\"]*\"", lambda m: " " * len(m.group()), text)
+    for token, hint in _SYNTAX_HINTS:
+        at = masked.find(token)
+        if at >= 0:
+            return at, hint
+    single = re.search(r"(?<![=!<>])=(?![=])", masked)
+    if single is not None:
+        return single.start(), "a single '=' is not a comparison: write == to test equality"
+    bang = re.search(r"!(?!=)", masked)
+    if bang is not None:
+        return bang.start(), "'!' is not an operator: write 'not' to negate a condition"
+    return None
+
+
 def _suggest(name: str, candidates: list[str]) -> str:
     close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
     if close:
@@ -367,6 +431,9 @@ class _Compiler:
             return _Node(lambda env: v, "bool", constant=v)
         if name in _FUNCTIONS:
             raise self.fail(node, f"{name!r} is a function: call it, e.g. {name}(...)")
+        owners = [lv for lv, options in self.ns.levers.items() if name in options]
+        if owners:
+            raise self.fail(node, _quote_option_hint(name, owners[0], "=="))
         raise self.fail(node, f"unknown name {name!r}{_suggest(name, self.ns.all_names())}")
 
     def _Tuple(self, node: ast.Tuple | ast.List, depth: int) -> _Node:
@@ -383,7 +450,11 @@ class _Compiler:
     def _BinOp(self, node: ast.BinOp, depth: int) -> _Node:
         op = _ARITHMETIC.get(type(node.op))
         if op is None:
-            raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
+            hint = _OPERATOR_HINTS.get(type(node.op))
+            if isinstance(node.op, ast.BitXor):
+                # Spreadsheets and calculators write powers with ^; Python's ^ is xor.
+                hint = _CARET  # compile_expression shows the expression rewritten
+            raise self.fail(node, hint or f"operator {type(node.op).__name__} is not allowed")
         fn = op[1]
         lc = self.compile(node.left, depth)
         rc = self.compile(node.right, depth)
@@ -462,7 +533,8 @@ class _Compiler:
             return _Node(
                 lambda env: np.asarray(operand(env), dtype=float), "number", pairs=inner.pair_fn()
             )
-        raise self.fail(node, f"operator {type(node.op).__name__} is not allowed")
+        hint = _OPERATOR_HINTS.get(type(node.op))
+        raise self.fail(node, hint or f"operator {type(node.op).__name__} is not allowed")
 
     def _BoolOp(self, node: ast.BoolOp, depth: int) -> _Node:
         parts = [self.number(v, depth) for v in node.values]
@@ -478,6 +550,44 @@ class _Compiler:
 
     def _Compare(self, node: ast.Compare, depth: int) -> _Node:
         operands = [node.left, *node.comparators]
+        # `row == cooperate`: an option written without quotes, next to its lever.
+        for k, op in enumerate(node.ops):
+            pair = (operands[k], operands[k + 1])
+            left, right = pair
+            if (
+                isinstance(op, ast.In | ast.NotIn)
+                and isinstance(left, ast.Name)
+                and left.id in self.ns.levers
+                and isinstance(right, ast.Tuple | ast.List)
+            ):
+                bare = [
+                    e
+                    for e in right.elts
+                    if isinstance(e, ast.Name) and e.id in self.ns.levers[left.id]
+                ]
+                if bare:
+                    quoted = ", ".join(
+                        repr(e.id) if isinstance(e, ast.Name) else ast.unparse(e)
+                        for e in right.elts
+                    )
+                    raise self.fail(
+                        bare[0],
+                        f"unknown name {bare[0].id!r}: it is an option of lever {left.id!r}, "
+                        f"and option names go in quotes: {left.id} {_COMPARE_TEXT[type(op)]} "
+                        f"({quoted})",
+                    )
+            for lever_ast, other in (pair, pair[::-1]):
+                if (
+                    isinstance(lever_ast, ast.Name)
+                    and isinstance(other, ast.Name)
+                    and lever_ast.id in self.ns.levers
+                    and other.id not in self.ns.levers
+                    and other.id not in self.ns.numbers
+                    and other.id in self.ns.levers[lever_ast.id]
+                ):
+                    raise self.fail(
+                        other, _quote_option_hint(other.id, lever_ast.id, _COMPARE_TEXT[type(op)])
+                    )
         compiled = [self.compile(o, depth) for o in operands]
         tests: list[Evaluator] = []
         for k, op in enumerate(node.ops):
@@ -630,6 +740,12 @@ def compile_expression(text: str | float | int | bool, namespace: Namespace) -> 
         msg = exc.msg
         if msg.startswith("invalid syntax"):
             msg = "invalid syntax"
+        found = _syntax_hint(source)
+        if found is not None:
+            hint_offset, hint = found
+            raise ExpressionError(
+                f"expression syntax error: {hint}", 0, hint_offset + lead
+            ) from None
         raise ExpressionError(f"expression syntax error: {msg}", 0, offset) from None
     except (RecursionError, MemoryError, ValueError) as exc:
         raise ExpressionError(f"expression cannot be parsed: {type(exc).__name__}") from None
@@ -637,6 +753,15 @@ def compile_expression(text: str | float | int | bool, namespace: Namespace) -> 
     try:
         root = compiler.compile(tree.body)
     except ExpressionError as exc:
+        if exc.message == _CARET:
+            masked = re.sub(r"'[^']*'|\"[^\"]*\"", lambda m: " " * len(m.group()), source)
+            meant = "".join(
+                "**" if ch == "^" and masked[k] == "^" else ch for k, ch in enumerate(source)
+            )
+            offset = masked.find("^")
+            raise ExpressionError(
+                f"{_CARET}: {meant}", exc.line, (offset if offset >= 0 else exc.offset) + lead
+            ) from None
         exc.offset += lead
         raise
     except RecursionError:

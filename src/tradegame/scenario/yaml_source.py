@@ -22,6 +22,7 @@ so that it can
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from typing import Any, BinaryIO
 import yaml
 
 from tradegame._text import printable, unsafe_character
-from tradegame.errors import Location, ScenarioError
+from tradegame.errors import Location, ScenarioError, ScenarioIssue
 
 __all__ = [
     "MAX_DEPTH",
@@ -81,6 +82,10 @@ class SourceMap:
     keys: dict[Path_, tuple[int, int]] = field(default_factory=dict)
     overridden: dict[Path_, Location] = field(default_factory=dict)
     """Paths an override set (``--set``, a variant): located at the override."""
+    booleans: dict[Path_, str] = field(default_factory=dict)
+    """Values YAML read as true or false from an unquoted word (``yes``, ``no``,
+    ``on``, ``off``, ``true`` ...), with the word as written: a student who lists
+    options ``[yes, no]`` means text, and a message can say so."""
 
     def locate(self, path: Path_, *, key: bool = False) -> Location:
         """Location of ``path``, or of its nearest recorded ancestor.
@@ -137,6 +142,7 @@ class _Builder:
         self.text = text
         self.source = SourceMap(file)
         self.count = 0
+        self.duplicates: list[ScenarioIssue] = []
 
     def build(self, node: yaml.Node, path: Path_, depth: int) -> Any:
         self.count += 1
@@ -157,7 +163,10 @@ class _Builder:
             return self._mapping(node, path, depth)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
-        return self._scalar(node)
+        value = self._scalar(node)
+        if isinstance(value, bool) and isinstance(node, yaml.ScalarNode) and node.style is None:
+            self.source.booleans[path] = str(node.value)
+        return value
 
     def _check_tag(self, node: yaml.Node) -> None:
         """Refuse a tag other than the standard ones for plain data, on any kind of node.
@@ -242,13 +251,18 @@ class _Builder:
             if isinstance(key, bool | float):
                 key = key_node.value  # 'yes'/'on' and 1.5 as keys mean their text
             if key in out:
+                # Every duplicate of the file is reported at once (the first value is kept
+                # meanwhile, so the rest of the file is still read).
                 first = self.source.keys.get((*path, key), (kline, kcol))
-                raise _error(
-                    self.file,
-                    kline,
-                    kcol,
-                    f"duplicate key {key!r} (first defined at line {first[0]})",
+                self.duplicates.append(
+                    ScenarioIssue(
+                        Location(self.file, kline, kcol),
+                        f"duplicate key {key!r} (first defined at line {first[0]}); "
+                        "the file's other checks run once its keys are unique",
+                    )
                 )
+                self.build(value_node, (*path, key, "<duplicate>"), depth + 1)
+                continue
             self.source.keys[(*path, key)] = (kline, kcol)
             out[key] = self.build(value_node, (*path, key), depth + 1)
         return out
@@ -297,6 +311,49 @@ def _position_of_offset(text: str, offset: int) -> tuple[int, int]:
     return line, column
 
 
+#: Said of an error that stops the reading of the file: no other check can run.
+_NOTHING_ELSE_CHECKED = " (the file cannot be read past this; fix it to see any other problems)"
+
+#: ``key: value`` on one line, the value unquoted (a list item's mapping too).
+_KEY_VALUE = re.compile(r"^(\s*(?:-\s+)?)([^\s:#'\"][^:#]*?):[ \t]+(?P<value>[^'\"\s].*?)\s*$")
+
+
+def _quoted(value: str) -> str:
+    """``value`` as a YAML double-quoted string (single quotes if it has a double quote)."""
+    if '"' in value:
+        return "'" + value.replace("'", "''") + "'"
+    return '"' + value.replace("\\", "\\\\") + '"'
+
+
+def _syntax_advice(text: str, line: int, problem: str) -> tuple[int, int, str] | None:
+    """What a student most likely did, for PyYAML's two most puzzling syntax errors.
+
+    ``title: Trade war: round 2`` (a colon and a space inside an unquoted value:
+    YAML reads a second key) and a tab in the indentation (YAML indents with
+    spaces only). Returns the line, column and message, or ``None``.
+    """
+    lines = text.splitlines()
+    here = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "mapping values are not allowed" in problem:
+        m = _KEY_VALUE.match(here.split(" #")[0] if " #" in here else here)
+        if m is not None and ": " in m.group("value"):
+            key, value = m.group(2).strip(), m.group("value")
+            return (
+                line,
+                m.start("value") + 1,
+                f"the value of {key!r} contains ': ', which YAML reads as the start of "
+                f"another key; put the value in quotes: {key}: {_quoted(value)}",
+            )
+    if "'\\t'" in problem or "\t" in problem:
+        column = here.find("\t") + 1 if "\t" in here else 1
+        return (
+            line,
+            max(column, 1),
+            "a tab character; YAML indents with spaces only: replace each tab with spaces",
+        )
+    return None
+
+
 def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
     """Parse one YAML document safely, with a source map.
 
@@ -333,7 +390,12 @@ def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
             line, column = _mark_position(mark)
             parts = [p for p in (exc.context, exc.problem) if p]
             detail = "; ".join(parts) or "invalid YAML"
-            raise _error(file, line, column, f"YAML syntax error: {detail}") from None
+            advice = _syntax_advice(text, line, str(exc.problem or ""))
+            if advice is not None:
+                line, column, detail = advice
+            raise _error(
+                file, line, column, f"YAML syntax error: {detail}{_NOTHING_ELSE_CHECKED}"
+            ) from None
         except yaml.reader.ReaderError as exc:
             line, column = _position_of_offset(text, exc.position)
             raise _error(
@@ -353,6 +415,8 @@ def parse_yaml(text: str, file: str = "<string>") -> YamlDocument:
             data = builder.build(node, (), 0)
         except RecursionError:
             raise _error(file, 1, 1, f"nesting deeper than {MAX_DEPTH} levels") from None
+        if builder.duplicates:
+            raise ScenarioError(builder.duplicates)
     finally:
         loader.dispose()
     return YamlDocument(data=data, source=builder.source, text=text)
