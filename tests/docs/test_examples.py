@@ -7,7 +7,11 @@ does not print.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -47,7 +51,44 @@ def _workdir(tmp_path: Path) -> Path:
     return tmp_path
 
 
+#: A plain ``tradegame ...`` command, optionally with its standard output sent to a file:
+#: run in this process (no interpreter start-up per command); anything else runs in bash.
+_PLAIN = re.compile(r"^tradegame(?P<args>[^|;&<>`$()]*?)(?:\s+>\s*(?P<out>[^\s|;&<>]+))?$")
+
+
+def _run_in_process(match: re.Match[str], cwd: Path) -> tuple[int, str]:
+    from tradegame.cli import main
+
+    old = Path.cwd()
+    saved = {k: os.environ.get(k) for k in ("COLUMNS", "TERM", "NO_COLOR", "MPLBACKEND")}
+    os.environ.update({"COLUMNS": "120", "TERM": "dumb", "NO_COLOR": "1", "MPLBACKEND": "Agg"})
+    stdout, stderr = io.StringIO(), io.StringIO()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = main(shlex.split(match["args"]))
+    finally:
+        os.chdir(old)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+    if match["out"]:
+        (cwd / match["out"]).write_text(stdout.getvalue(), "utf-8")
+        return code, stderr.getvalue()
+    return code, stdout.getvalue() + stderr.getvalue()
+
+
 def run_command(command: Command, cwd: Path, where: str) -> None:
+    match = _PLAIN.match(command.line)
+    if match is not None:
+        code, printed = _run_in_process(match, cwd)
+        _check(command, code, printed, where)
+        return
     proc = subprocess.run(
         ["bash", "-o", "pipefail", "-c", command.line],
         cwd=cwd,
@@ -57,11 +98,13 @@ def run_command(command: Command, cwd: Path, where: str) -> None:
         timeout=600,
         stdin=subprocess.DEVNULL,
     )
-    printed = proc.stdout + proc.stderr
+    _check(command, proc.returncode, proc.stdout + proc.stderr, where)
+
+
+def _check(command: Command, code: int, printed: str, where: str) -> None:
     expected = 2 if command.expects_error else 0
-    assert proc.returncode == expected, (
-        f"{where}: `{command.line}` exited {proc.returncode}, expected {expected}:\n"
-        + printed[-3000:]
+    assert code == expected, (
+        f"{where}: `{command.line}` exited {code}, expected {expected}:\n" + printed[-3000:]
     )
     lost = missing_output(command.shown, printed)
     assert lost is None, f"{where}: `{command.line}` did not print {lost!r}; it printed:\n{printed}"
