@@ -44,11 +44,12 @@ from tradegame.cli.shared import (
     finite_option,
     load,
     out,
+    run_options_checked,
     write_document,
 )
 from tradegame.errors import ScenarioError, ScenarioIssue
 from tradegame.montecarlo.simulate import MAX_SAMPLES
-from tradegame.play.options import RunOptionError, RunOptions
+from tradegame.play.options import RunOptions
 from tradegame.report.files import (
     atomic_write_text,
     write_stdout,
@@ -198,7 +199,7 @@ def run(
     if draws_path is not None and Path(draws_path).suffix.lower() not in DRAWS_FORMATS:
         raise BadInput(f"--draws {draws_path}: use a .parquet or .csv file name")
     sc = load(scenario, set_, fix, variant)
-    try:
+    with run_options_checked(sc):
         RunOptions.resolve(
             sc,
             solution=solution,
@@ -207,10 +208,6 @@ def run(
             qre_lambda=qre_lambda,
             disagreement=disagreement,
         )
-    except RunOptionError as exc:  # the file's own choices fail located, as ScenarioError
-        raise BadInput(
-            f"--{exc.option.replace('_', '-')} {exc.value}: {exc.reason} (scenario {sc.source})"
-        ) from None
     to_stdout = json_path == "-"
     # A bar on standard error once the run looks longer than a second (simulate draws it).
     progress = not quiet and not to_stdout
@@ -309,7 +306,7 @@ def solve(
     check_output(json_path)
     sc = load(scenario, set_, fix, variant)
     check_budget(sc, "solve", "solve", max_memory)
-    try:
+    with run_options_checked(sc):
         central = solve_central(
             sc,
             dominance=dominance,
@@ -327,10 +324,6 @@ def solve(
             qre_lambda=qre_lambda,
             disagreement=disagreement,
         )
-    except RunOptionError as exc:  # the file's own choices fail located, as ScenarioError
-        raise BadInput(
-            f"--{exc.option.replace('_', '-')} {exc.value}: {exc.reason} (scenario {sc.source})"
-        ) from None
     write_document(json_path, solve_document(central, played, sc.spec.description))
     if json_path == "-":
         return

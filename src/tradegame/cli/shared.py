@@ -307,6 +307,20 @@ def forget_loaded() -> None:
 
 
 @contextmanager
+def run_options_checked(sc: Any) -> Iterator[None]:
+    """Inside: a run option that does not fit the scenario (``RunOptionError``) fails as
+    bad input in one line naming the option, its value, why, and the scenario."""
+    from tradegame.play.options import RunOptionError
+
+    try:
+        yield
+    except RunOptionError as exc:  # the file's own choices fail located, as ScenarioError
+        raise BadInput(
+            f"--{exc.option.replace('_', '-')} {exc.value}: {exc.reason} (scenario {sc.source})"
+        ) from None
+
+
+@contextmanager
 def draws_refused(path: str | None) -> Iterator[None]:
     """A run's draws that would not fit in memory: one line naming ``--draws``."""
     from tradegame.montecarlo.draws import DrawsMemoryError

@@ -32,9 +32,9 @@ from tradegame.cli.shared import (
     check_plot_name,
     load,
     out,
+    run_options_checked,
     write_document,
 )
-from tradegame.play.options import RunOptionError
 from tradegame.scenario.vocabulary import Selection, Solution
 
 
@@ -101,16 +101,12 @@ def explain(
         check_plot_name(plot, "--plot")
     sc = load(scenario, set_, fix, variant)
     check_budget(sc, "solve", "solve", max_memory)
-    try:
+    with run_options_checked(sc):
         account = explain_scenario(
             sc,
             solution=None if solution is None else str(solution),
             selection=None if selection is None else str(selection),
         )
-    except RunOptionError as exc:  # the file's own choices fail located, as ScenarioError
-        raise BadInput(
-            f"--{exc.option.replace('_', '-')} {exc.value}: {exc.reason} (scenario {sc.source})"
-        ) from None
     if plot is not None and account.table is None:
         raise BadInput(
             f"--plot {plot}: this game has no payoff table small enough to draw "
