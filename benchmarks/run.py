@@ -961,6 +961,8 @@ def measure(args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
             "QuantEcon lemke_howson, one call per game",
             peak_rss_mb=peak,
         )
+    else:
+        table.skip("lh_batch_quantecon", "quantecon is not installed (pip install -e '.[bench]')")
 
     log("backward induction")
     g = run_child("bi", sz["bi"], R, T)
