@@ -9,7 +9,9 @@
 - ``classroom-games.md``, only while the repository has no such page (helper
   "library" writes it): a list of the shipped ``classroom/`` scenarios with their
   titles and descriptions, so the navigation never points at nothing;
-- ``security.md``, the repository's ``SECURITY.md`` (one file, shown in the site too).
+- ``security.md``, the repository's ``SECURITY.md`` (one file, shown in the site too);
+- ``reference/benchmarks.md``, the repository's ``benchmarks/README.md``: how the
+  benchmark runner measures and its latest table of ratios.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 PAGE = "reference/cli.md"
 SECURITY = Path(__file__).resolve().parents[2] / "SECURITY.md"
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks" / "README.md"
 
 
 def _cell(text: str) -> str:
@@ -172,4 +175,7 @@ def on_files(files: Any, config: Any) -> Any:
     if files.get_file_from_path("classroom-games.md") is None:
         files.append(File.generated(config, "classroom-games.md", content=classroom_markdown()))
     files.append(File.generated(config, "security.md", content=SECURITY.read_text("utf-8")))
+    files.append(
+        File.generated(config, "reference/benchmarks.md", content=BENCHMARKS.read_text("utf-8"))
+    )
     return files

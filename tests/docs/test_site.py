@@ -100,3 +100,13 @@ def test_security_page_is_the_repository_file(site: Path) -> None:
         if line.strip()
     )
     assert first in text
+
+
+def test_benchmarks_page_is_the_runner_readme(site: Path) -> None:
+    """The benchmark table in the site is ``benchmarks/README.md`` itself (one copy)."""
+    text = _text(site / "reference" / "benchmarks" / "index.html")
+    readme = (ROOT / "benchmarks" / "README.md").read_text("utf-8")
+    assert "benchmarks/run.py" in text
+    row = next(line for line in readme.splitlines() if line.startswith("| pure"))
+    first_cell = row.split("|")[1].strip()
+    assert first_cell.replace("×", "") in text.replace("×", "")
