@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from tradegame._output import atomic_write_text, write_stdout
 from tradegame._text import printable
 from tradegame.cli.shared import (
     MAX_MEMORY_GIB,
@@ -48,16 +49,7 @@ from tradegame.cli.shared import (
     write_document,
 )
 from tradegame.errors import ScenarioError, ScenarioIssue
-from tradegame.montecarlo.simulate import MAX_SAMPLES
-from tradegame.play.options import RunOptions
-from tradegame.report.files import (
-    atomic_write_text,
-    write_stdout,
-)
-from tradegame.scenario.vocabulary import (
-    EfgForm,
-    GameFormat,
-)
+from tradegame.scenario.vocabulary import MAX_SAMPLES, EfgForm, GameFormat
 
 
 @app.command()
@@ -187,6 +179,7 @@ def run(
 ) -> None:
     """Simulate a scenario: outcome probabilities with 95 % intervals."""
     from tradegame.montecarlo.simulate import simulate
+    from tradegame.play.options import RunOptions
     from tradegame.report.files import DRAWS_FORMATS, write_csv, write_draws, write_json
     from tradegame.report.table import result_tables
 
@@ -485,7 +478,6 @@ def import_(
         read_nfg,
     )
     from tradegame.interop.scenario_io import scenario_from_efg, scenario_from_nfg
-    from tradegame.report.files import atomic_write_text
     from tradegame.scenario.yaml_source import read_regular_file
 
     suffix = file.suffix.lower()
@@ -534,6 +526,8 @@ def validate(
     its as_of (except those in 'observed.sources') and each undated source; the
     exit code stays 0 when warnings are all there is.
     """
+    from tradegame.play.options import RunOptions
+
     failed = 0
     for f in files:
         try:
@@ -579,7 +573,6 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of scenario files (for editors' completion and checks)."""
-    from tradegame.report.files import atomic_write_text
     from tradegame.scenario.schema import scenario_json_schema
 
     check_output(output)
