@@ -122,11 +122,22 @@ def _usage_error(exc: typer.TyperException) -> int:
     return code
 
 
+#: The top-level flags that are not given are False rather than unset: Typer checks an
+#: unset value through pydantic, and importing pydantic would cost 'tradegame run
+#: --help' (and every command) a tenth of a second before the command's own help.
+_ROOT_FLAGS_OFF = {"help": False, "install_completion": False, "show_completion": False}
+
+
 def _dispatch(args: list[str], debug: bool) -> int:
     forget_loaded()
     try:
         # Not standalone: usage errors come here, to be printed on one line.
-        code = app(args=args, prog_name="tradegame", standalone_mode=False)
+        code = app(
+            args=args,
+            prog_name="tradegame",
+            standalone_mode=False,
+            default_map=_ROOT_FLAGS_OFF,
+        )
         return code if isinstance(code, int) else 0
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

@@ -4,7 +4,9 @@ compare, sensitivity, sweep, report and backtest (each a function with its optio
 What they share is in :mod:`tradegame.cli.shared`.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: Typer reads the options from the
+# annotations, and evaluating them as strings (twice, for each command) would
+# cost every start of the command line a few tens of milliseconds.
 
 from pathlib import Path
 from typing import Annotated

@@ -5,15 +5,15 @@ What they share is in :mod:`tradegame.cli.shared`; running them as a program (ex
 codes, signals, one-line errors) is :func:`tradegame.cli.main`.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: Typer reads the options from the
+# annotations, and evaluating them as strings (twice, for each command) would
+# cost every start of the command line a few tens of milliseconds.
 
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from tradegame._output import atomic_write_text, write_stdout
 from tradegame._text import printable
@@ -286,6 +286,8 @@ def solve(
     and selection (the scenario's, or --solution and --selection) applied as
     'run' applies them, each play with its probability.
     """
+    from rich.text import Text
+
     from tradegame.play.central_play import central_play, solve_document
     from tradegame.play.solve import solve as solve_central
     from tradegame.report.table import (
@@ -586,6 +588,8 @@ def schema(
 @app.command("list")
 def list_scenarios() -> None:
     """List the scenarios shipped with tradegame."""
+    from rich.table import Table
+
     from tradegame.scenario.library import shipped_scenarios
 
     t = Table(title="Shipped scenarios (run one with 'tradegame run NAME')", title_justify="left")
