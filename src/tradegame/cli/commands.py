@@ -9,7 +9,6 @@ codes, signals, one-line errors) is :func:`tradegame.cli.main`.
 # annotations, and evaluating them as strings (twice, for each command) would
 # cost every start of the command line a few tens of milliseconds.
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -575,6 +574,8 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of scenario files (for editors' completion and checks)."""
+    import json
+
     from tradegame.scenario.schema import scenario_json_schema
 
     check_output(output)
