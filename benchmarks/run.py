@@ -769,6 +769,33 @@ def measure(args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
     def log(text: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
+    def startup_row() -> None:
+        log("tradegame --help")
+        try:
+            helps, passes, label = startup_times(R, sz["startup"])
+            table.add(
+                "startup",
+                f"`{label}` start (s)",
+                helps,
+                "s",
+                passes,
+                "python -c pass",
+                ratio="times",
+                goal=("plus<=", 0.15, "≤ +0.15 s over the reference"),
+                info={
+                    "best_of": sz["startup"],
+                    "extra_seconds": [h - p for h, p in zip(helps, passes, strict=True)],
+                },
+            )
+        except RuntimeError as exc:
+            table.skip("startup", f"the CLI does not start: {str(exc).splitlines()[-1]}")
+
+    extra["mode"] = mode
+    extra["sizes"] = sz
+    if args.only == "startup":  # seconds instead of ten minutes, to compare two versions
+        startup_row()
+        return table, extra
+
     def ref_or_skip(row_id: str, lib: str, series: dict[str, list[float]], key: str) -> bool:
         if key in series:
             return True
@@ -989,25 +1016,7 @@ def measure(args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
         peak_rss_mb=peak,
     )
 
-    log("tradegame --help")
-    try:
-        helps, passes, label = startup_times(R, sz["startup"])
-        table.add(
-            "startup",
-            f"`{label}` start (s)",
-            helps,
-            "s",
-            passes,
-            "python -c pass",
-            ratio="times",
-            goal=("plus<=", 0.15, "≤ +0.15 s over the reference"),
-            info={
-                "best_of": sz["startup"],
-                "extra_seconds": [h - p for h, p in zip(helps, passes, strict=True)],
-            },
-        )
-    except RuntimeError as exc:
-        table.skip("startup", f"the CLI does not start: {str(exc).splitlines()[-1]}")
+    startup_row()
 
     # Madrid end to end, one fresh process per repeat and size.
     scen = args.scenario
@@ -1109,8 +1118,6 @@ def measure(args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
         peak_rss_mb=g["peak_rss_mb"],
         info=g["info"],
     )
-    extra["mode"] = mode
-    extra["sizes"] = sz
     return table, extra
 
 
@@ -1121,6 +1128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="repeats (default 3, quick 1)")
     parser.add_argument("--out", type=Path, default=HERE / "results", help="JSON directory")
     parser.add_argument("--scenario", default=MADRID, help="the Madrid rows' scenario")
+    parser.add_argument(
+        "--only",
+        choices=["startup"],
+        help="measure this row alone (the CLI's start: a few seconds)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--params", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -1144,6 +1156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "runner": "benchmarks/run.py",
         "created": now.isoformat(timespec="seconds"),
         "mode": extra["mode"],
+        "only": args.only,
         "repeats": args.repeats,
         "madrid_repeats": extra["sizes"]["madrid_repeats"] or args.repeats,
         "scenario": args.scenario,
@@ -1156,7 +1169,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "markdown": text,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"run-{now.strftime('%Y%m%dT%H%M%SZ')}-{extra['mode']}.json"
+    label = extra["mode"] + (f"-{args.only}" if args.only else "")
+    path = args.out / f"run-{now.strftime('%Y%m%dT%H%M%SZ')}-{label}.json"
     path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nsaved {path} ({doc['wall_seconds']:.0f} s)", file=sys.stderr)
     return 0

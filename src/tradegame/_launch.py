@@ -1,13 +1,18 @@
 """The ``tradegame`` console script.
 
-The command line imports NumPy, SciPy, pydantic and rich, which takes a
-noticeable fraction of a second. Ctrl-C or SIGTERM in that time must end the
-program with exit code 130 or 143 and one line, as at any other time. An
+The command line imports Typer and rich (a tenth of a second or two), and a
+command then imports the pipeline it uses (NumPy, SciPy, pydantic: a noticeable
+fraction of a second more). Ctrl-C or SIGTERM in that time must end the program
+with exit code 130 or 143 and one line, as at any other time. An
 exception raised from a signal handler in the middle of those imports is not
 safe: library import code may swallow it (the run then goes on to the end) or
 CPython may end the process by the signal itself. So until
 :func:`tradegame.cli.main` installs its own handlers, signals are only
-remembered, and ``main`` acts on them as soon as it starts.
+remembered, and ``main`` acts on them as soon as it starts. The pipeline that a
+command imports afterwards is imported under ``main``'s handlers, whose exception
+(``Interrupted``) is not an ``Exception``, so that no library's ``except
+Exception`` swallows it (the moment "importing" of
+``tests/hardening/test_cli_values_and_signals.py``).
 
 The handlers are installed with the interpreter's built-in ``_signal`` module:
 the ``signal`` module wraps it in enums, and importing ``enum`` (with

@@ -24,10 +24,11 @@ import errno
 import signal
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import typer
 
+from tradegame._output import OutputError
 from tradegame._text import printable
 from tradegame.cli import (
     analysis,  # noqa: F401  (registers the commands: see there)
@@ -35,11 +36,10 @@ from tradegame.cli import (
 )
 from tradegame.cli.shared import BadInput, app, err, forget_loaded, last_loaded, out
 from tradegame.errors import ScenarioError
-from tradegame.model.build import NonFiniteError
-from tradegame.model.normal_form import TooManyStrategies
-from tradegame.montecarlo.checkpoint import CheckpointError
-from tradegame.report.files import OutputError
-from tradegame.solvers.logit_qre import QREConvergenceError
+
+if TYPE_CHECKING:
+    from tradegame.model.build import NonFiniteError
+    from tradegame.solvers.logit_qre import QREConvergenceError
 
 __all__ = ["BadInput", "Interrupted", "app", "main", "out"]
 
@@ -122,11 +122,22 @@ def _usage_error(exc: typer.TyperException) -> int:
     return code
 
 
+#: The top-level flags that are not given are False rather than unset: Typer checks an
+#: unset value through pydantic, and importing pydantic would cost 'tradegame run
+#: --help' (and every command) a tenth of a second before the command's own help.
+_ROOT_FLAGS_OFF = {"help": False, "install_completion": False, "show_completion": False}
+
+
 def _dispatch(args: list[str], debug: bool) -> int:
     forget_loaded()
     try:
         # Not standalone: usage errors come here, to be printed on one line.
-        code = app(args=args, prog_name="tradegame", standalone_mode=False)
+        code = app(
+            args=args,
+            prog_name="tradegame",
+            standalone_mode=False,
+            default_map=_ROOT_FLAGS_OFF,
+        )
         return code if isinstance(code, int) else 0
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
@@ -148,24 +159,11 @@ def _dispatch(args: list[str], debug: bool) -> int:
         for issue in exc.issues:
             _print_error(f"error: {issue}")
         return 2
-    except NonFiniteError as exc:
-        if debug:
-            raise
-        return _non_finite(exc)
-    except (BadInput, CheckpointError) as exc:
+    except BadInput as exc:
         if debug:
             raise
         _print_error(f"error: {exc}")
         return 2
-    except TooManyStrategies as exc:  # a normal form asked of a game too large for one
-        if debug:
-            raise
-        _print_error(f"error: {exc}")
-        return 2
-    except QREConvergenceError as exc:
-        if debug:
-            raise
-        return _qre_failure(exc, args)
     except KeyboardInterrupt:
         _print_error("interrupted")
         return 130
@@ -180,11 +178,40 @@ def _dispatch(args: list[str], debug: bool) -> int:
     except Exception as exc:
         if debug:
             raise
+        code = _pipeline_error(exc, args)
+        if code is not None:
+            return code
         _print_error(
             f"internal error: {type(exc).__name__}: {exc} "
             "(rerun with --debug for the traceback, and please report it)"
         )
         return 1
+
+
+def _raised(exc: Exception, module: str, name: str) -> bool:
+    """Whether ``exc`` is a ``module.name``, without importing ``module``.
+
+    A module that is not imported cannot have raised its exception, and importing
+    it to find out would bring back the start-up time that importing the pipeline
+    inside each command saves.
+    """
+    found = sys.modules.get(module)
+    return found is not None and isinstance(exc, getattr(found, name))
+
+
+def _pipeline_error(exc: Exception, args: list[str]) -> int | None:
+    """The exit code of an error of the pipeline that the user can fix (after printing
+    it on one line), or None for an internal error."""
+    if _raised(exc, "tradegame.model.build", "NonFiniteError"):
+        return _non_finite(cast("NonFiniteError", exc))
+    if _raised(exc, "tradegame.montecarlo.checkpoint", "CheckpointError") or _raised(
+        exc, "tradegame.model.normal_form", "TooManyStrategies"
+    ):  # a bad checkpoint file; a normal form asked of a game too large for one
+        _print_error(f"error: {exc}")
+        return 2
+    if _raised(exc, "tradegame.solvers.logit_qre", "QREConvergenceError"):
+        return _qre_failure(cast("QREConvergenceError", exc), args)
+    return None
 
 
 def _non_finite(exc: NonFiniteError) -> int:

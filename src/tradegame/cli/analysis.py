@@ -4,7 +4,9 @@ compare, sensitivity, sweep, report and backtest (each a function with its optio
 What they share is in :mod:`tradegame.cli.shared`.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: Typer reads the options from the
+# annotations, and evaluating them as strings (twice, for each command) would
+# cost every start of the command line a few tens of milliseconds.
 
 from pathlib import Path
 from typing import Annotated
@@ -12,6 +14,7 @@ from typing import Annotated
 import typer
 
 import tradegame.cli.commands  # noqa: F401  (the one-scenario commands first in --help)
+from tradegame._output import atomic_write_text
 from tradegame._text import printable
 from tradegame.cli.shared import (
     MAX_SEED,
@@ -35,11 +38,7 @@ from tradegame.cli.shared import (
     out,
     write_document,
 )
-from tradegame.montecarlo.simulate import MAX_SAMPLES
-from tradegame.play.options import RunOptions
-from tradegame.report.files import (
-    atomic_write_text,
-)
+from tradegame.scenario.vocabulary import MAX_SAMPLES
 
 
 @app.command()
@@ -291,6 +290,7 @@ def report(
     """Write one self-contained HTML report: assumptions, equilibria, outcomes, variants,
     sensitivity, and how to reproduce it."""
     from tradegame.analysis.report_data import gather
+    from tradegame.play.options import RunOptions
     from tradegame.report.html import format_report
 
     check_output(output)

@@ -5,16 +5,16 @@ What they share is in :mod:`tradegame.cli.shared`; running them as a program (ex
 codes, signals, one-line errors) is :func:`tradegame.cli.main`.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: Typer reads the options from the
+# annotations, and evaluating them as strings (twice, for each command) would
+# cost every start of the command line a few tens of milliseconds.
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
+from tradegame._output import atomic_write_text, write_stdout
 from tradegame._text import printable
 from tradegame.cli.shared import (
     MAX_MEMORY_GIB,
@@ -48,16 +48,7 @@ from tradegame.cli.shared import (
     write_document,
 )
 from tradegame.errors import ScenarioError, ScenarioIssue
-from tradegame.montecarlo.simulate import MAX_SAMPLES
-from tradegame.play.options import RunOptions
-from tradegame.report.files import (
-    atomic_write_text,
-    write_stdout,
-)
-from tradegame.scenario.vocabulary import (
-    EfgForm,
-    GameFormat,
-)
+from tradegame.scenario.vocabulary import MAX_SAMPLES, EfgForm, GameFormat
 
 
 @app.command()
@@ -187,6 +178,7 @@ def run(
 ) -> None:
     """Simulate a scenario: outcome probabilities with 95 % intervals."""
     from tradegame.montecarlo.simulate import simulate
+    from tradegame.play.options import RunOptions
     from tradegame.report.files import DRAWS_FORMATS, write_csv, write_draws, write_json
     from tradegame.report.table import result_tables
 
@@ -293,6 +285,8 @@ def solve(
     and selection (the scenario's, or --solution and --selection) applied as
     'run' applies them, each play with its probability.
     """
+    from rich.text import Text
+
     from tradegame.play.central_play import central_play, solve_document
     from tradegame.play.solve import solve as solve_central
     from tradegame.report.table import (
@@ -485,7 +479,6 @@ def import_(
         read_nfg,
     )
     from tradegame.interop.scenario_io import scenario_from_efg, scenario_from_nfg
-    from tradegame.report.files import atomic_write_text
     from tradegame.scenario.yaml_source import read_regular_file
 
     suffix = file.suffix.lower()
@@ -534,6 +527,8 @@ def validate(
     its as_of (except those in 'observed.sources') and each undated source; the
     exit code stays 0 when warnings are all there is.
     """
+    from tradegame.play.options import RunOptions
+
     failed = 0
     for f in files:
         try:
@@ -579,7 +574,8 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of scenario files (for editors' completion and checks)."""
-    from tradegame.report.files import atomic_write_text
+    import json
+
     from tradegame.scenario.schema import scenario_json_schema
 
     check_output(output)
@@ -593,6 +589,8 @@ def schema(
 @app.command("list")
 def list_scenarios() -> None:
     """List the scenarios shipped with tradegame."""
+    from rich.table import Table
+
     from tradegame.scenario.library import shipped_scenarios
 
     t = Table(title="Shipped scenarios (run one with 'tradegame run NAME')", title_justify="left")

@@ -8,7 +8,9 @@ analyst's questions: compare, sensitivity, sweep, report, backtest); running the
 program (exit codes, signals, one-line errors) is :func:`tradegame.cli.main`.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: Typer reads the options from the
+# annotations, and evaluating them as strings (twice, for each command) would
+# cost every start of the command line a few tens of milliseconds.
 
 import math
 from collections.abc import Iterator
@@ -20,16 +22,24 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from tradegame._version import __version__
-from tradegame.errors import TradegameError
-from tradegame.report.files import (
+# Only the standard library, Typer, rich and tradegame's light modules at the top
+# (tests/test_cli_startup.py): '--help' and a command's parsing never wait for NumPy,
+# SciPy or pydantic, and each command imports what it uses in its body.
+from tradegame._output import (
     StandardOutput,
     atomic_write_text,
     check_output_path,
     write_stdout,
 )
-from tradegame.scenario.schema import Analysis
-from tradegame.scenario.vocabulary import Disagreement, NoEquilibrium, Selection, Solution
+from tradegame._version import __version__
+from tradegame.errors import TradegameError
+from tradegame.scenario.vocabulary import (
+    MAX_QRE_LAMBDA,
+    Disagreement,
+    NoEquilibrium,
+    Selection,
+    Solution,
+)
 
 app = typer.Typer(
     name="tradegame",
@@ -187,17 +197,9 @@ class BadInput(TradegameError):
     """Input the user must fix; printed as one line, exit code 2."""
 
 
-def schema_limit(field: str, bound: str) -> Any:
-    """A bound (``ge``, ``le``) of an ``analysis:`` field, so options and files agree."""
-    for item in Analysis.model_fields[field].metadata:
-        if hasattr(item, bound):
-            return getattr(item, bound)
-    raise LookupError(f"analysis.{field} has no {bound} bound")
-
-
-#: Bounds of the numeric options, checked when the command line is parsed.
+#: Bounds of the numeric options, checked when the command line is parsed (those of
+#: ``analysis:`` fields are the schema's: MAX_SAMPLES, MAX_QRE_LAMBDA in the vocabulary).
 MAX_SEED = 2**63 - 1  # as in scenario files: a seed fits a signed 64-bit integer
-MAX_QRE_LAMBDA: float = schema_limit("qre_lambda", "le")
 MAX_WORKERS = 256
 MAX_MEMORY_GIB = 1024.0
 MAX_TREE_NODES = 1_000_000

@@ -7,7 +7,9 @@ induction and non-credible threats, repeated games and bargaining); the content
 is :mod:`tradegame.analysis.explain`, the rendering :mod:`tradegame.report.explain`.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: Typer reads the options from the
+# annotations, and evaluating them as strings (twice, for each command) would
+# cost every start of the command line a few tens of milliseconds.
 
 from enum import StrEnum
 from pathlib import Path

@@ -26,6 +26,8 @@ from pydantic import (
 )
 
 from tradegame.scenario.vocabulary import (
+    MAX_QRE_LAMBDA,
+    MAX_SAMPLES,
     OUTCOME_CATEGORIES,
     Disagreement,
     NoEquilibrium,
@@ -564,7 +566,7 @@ class Analysis(_Strict):
     """What draws without a pure equilibrium play: their 'mixed' equilibrium (two
     players), their 'qre', or 'report' them as the outcome 'no_pure_equilibrium'.
     Default: 'mixed' for two players, 'qre' for more."""
-    qre_lambda: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] = 1.0
+    qre_lambda: Annotated[float, Field(ge=0, le=MAX_QRE_LAMBDA, allow_inf_nan=False)] = 1.0
     """Precision of the logit QRE (0: uniform play; large: close to Nash)."""
     tie_break: Annotated[TieBreak, _inline(TieBreak)] = TieBreak.FIRST
     """Sequential games: when a mover is indifferent, 'first' takes the option listed
@@ -573,7 +575,7 @@ class Analysis(_Strict):
     """Disagreement point of 'nash_bargaining' and 'kalai_smorodinsky': 'maxmin' (each
     player's maxmin value) or 'nash' (the payoffs of the pure equilibrium chosen by
     'selection'; maxmin values in draws without a pure equilibrium)."""
-    samples: Annotated[int, Field(ge=1, le=1_000_000_000)] = 20_000
+    samples: Annotated[int, Field(ge=1, le=MAX_SAMPLES)] = 20_000
     """Number of Monte Carlo draws."""
     seed: Annotated[int, Field(ge=0, lt=2**63)] | None = None
     """Seed of the random draws; a run without one records the seed it used."""

@@ -9,6 +9,10 @@ their values from here, and :func:`parse_choice` is the one check of a value
 that arrives as text.
 
 The members are listed in the order error messages and ``--help`` list them.
+The bounds of the numeric ``analysis:`` choices that the command line checks
+too are here as well (:data:`MAX_SAMPLES`, :data:`MAX_QRE_LAMBDA`), so that a
+file and an option agree, and the command line can state them in ``--help``
+without importing the schema (this module imports nothing heavy).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from tradegame.errors import TradegameError
 
 __all__ = [
     "BARGAINING",
+    "MAX_QRE_LAMBDA",
+    "MAX_SAMPLES",
     "OUTCOME_CATEGORIES",
     "PURE_SELECTIONS",
     "Category",
@@ -143,6 +149,11 @@ BARGAINING = (Solution.NASH_BARGAINING, Solution.KALAI_SMORODINSKY)
 #: Selection rules that choose among a draw's pure equilibria (the others play a
 #: mixed profile in every draw).
 PURE_SELECTIONS = (Selection.UNIFORM, Selection.PAYOFF_DOMINANT, Selection.RISK_DOMINANT)
+
+#: The most draws a run makes (``analysis.samples``, ``--samples``).
+MAX_SAMPLES: int = 1_000_000_000
+#: The largest precision of the logit QRE (``analysis.qre_lambda``, ``--qre-lambda``).
+MAX_QRE_LAMBDA: float = 1e6
 
 #: How a message names a value of each kind.
 _KIND: dict[type[StrEnum], str] = {
