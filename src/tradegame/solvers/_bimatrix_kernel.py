@@ -35,7 +35,7 @@ BoolArray = NDArray[np.bool_]
 _OPTIONS: dict[str, Any] = {"cache": True, "error_model": "numpy"}
 
 
-@njit(**_OPTIONS)  # type: ignore[misc]
+@njit(**_OPTIONS)
 def minors_level(
     flat: FloatArray, prev: FloatArray, entry: IntArray, sub: IntArray, sign: FloatArray
 ) -> FloatArray:
@@ -65,7 +65,7 @@ def minors_level(
     return out
 
 
-@njit(**_OPTIONS)  # type: ignore[misc]
+@njit(**_OPTIONS)
 def _feasibility(
     minors_k: FloatArray,
     minors_next: FloatArray,
@@ -115,7 +115,7 @@ def _feasibility(
             extra[p, d] = f and low[d] <= tol
 
 
-@njit(**_OPTIONS)  # type: ignore[misc]
+@njit(**_OPTIONS)
 def _coordinates(
     minors_k: FloatArray,
     det_i: IntArray,
@@ -132,7 +132,7 @@ def _coordinates(
         out[support[p, t]] = minors_k[num_i[p, t], d] * (num_sign[t] * inv)
 
 
-@njit(**_OPTIONS)  # type: ignore[misc]
+@njit(**_OPTIONS)
 def support_size_equilibria(
     x_minors: FloatArray,
     x_next: FloatArray,

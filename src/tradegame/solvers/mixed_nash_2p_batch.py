@@ -641,7 +641,7 @@ def _support_size(
         :func:`_support_size_numpy`.
     """
     rows, cols = support_pairs(m, n, k)
-    return _bimatrix_kernel.support_size_equilibria(  # type: ignore[no-any-return]
+    return _bimatrix_kernel.support_size_equilibria(
         minors_x[k - 1],
         minors_x[min(k, len(minors_x) - 1)],
         *_pair_tables(n, m, k, False),
