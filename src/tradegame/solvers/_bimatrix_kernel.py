@@ -198,3 +198,183 @@ def support_size_equilibria(
                 _coordinates(y_minors, y_det, y_num, y_num_sign, cols, p, d, y[e])
                 e += 1
     return draw, x, y
+
+
+#: ``status`` codes of :func:`lemke_howson_one`.
+LH_OK = 0
+LH_NOT_FINITE = 1
+LH_UNBOUNDED = 2
+LH_NO_END = 3
+
+
+@njit(**_OPTIONS)
+def _normalized(M: FloatArray) -> FloatArray:
+    """:func:`tradegame.solvers._bimatrix.normalize` of one matrix, the same operations."""
+    lo = M[0, 0]
+    hi = M[0, 0]
+    for i in range(M.shape[0]):
+        for j in range(M.shape[1]):
+            lo = min(lo, M[i, j])
+            hi = max(hi, M[i, j])
+    span = hi - lo
+    if not span > 0:
+        span = 1.0
+    out = np.empty(M.shape)
+    for i in range(M.shape[0]):
+        for j in range(M.shape[1]):
+            out[i, j] = (M[i, j] - lo) / span + 1.0
+    return out
+
+
+@njit(**_OPTIONS)
+def _lh_pivot(tab: FloatArray, basis: IntArray, lex: IntArray, col: int, pivot_tol: float) -> int:
+    """One lexicographic pivot, as :func:`tradegame.solvers.lemke_howson._pivot`.
+
+    Returns the leaving label, or -1 for an unbounded ray.
+    """
+    rows_n, width = tab.shape
+    column = tab[:, col].copy()
+    rows = np.empty(rows_n, np.intp)
+    ratio = np.empty(rows_n)
+    count = 0
+    for i in range(rows_n):
+        if column[i] > pivot_tol:
+            rows[count] = i
+            ratio[count] = tab[i, width - 1] / column[i]
+            count += 1
+    if count == 0:
+        return -1
+    best = ratio[0]
+    for c in range(1, count):
+        best = min(best, ratio[c])
+    kept = 0
+    for c in range(count):
+        if ratio[c] <= best + pivot_tol * max(1.0, abs(best)):
+            rows[kept] = rows[c]
+            kept += 1
+    count = kept
+    if count > 1:
+        # Ties in the ordinary ratio: the rows of the basis inverse, column by column.
+        for jj in range(1, lex.shape[0]):
+            j = lex[jj]
+            for c in range(count):
+                ratio[c] = tab[rows[c], j] / column[rows[c]]
+            best = ratio[0]
+            for c in range(1, count):
+                best = min(best, ratio[c])
+            kept = 0
+            for c in range(count):
+                if ratio[c] <= best + pivot_tol * max(1.0, abs(best)):
+                    rows[kept] = rows[c]
+                    kept += 1
+            count = kept
+            if count == 1:
+                break
+    r = rows[0]
+    pivot = tab[r, col]
+    pivot_row = np.empty(width)
+    for j in range(width):
+        pivot_row[j] = tab[r, j] / pivot
+    for i in range(rows_n):
+        for j in range(width):
+            tab[i, j] -= column[i] * pivot_row[j]
+    for j in range(width):
+        tab[r, j] = pivot_row[j]
+    leaving = basis[r]
+    basis[r] = col
+    return int(leaving)
+
+
+@njit(**_OPTIONS)
+def _sum_in_order(v: FloatArray) -> float:
+    """``v.sum()`` as NumPy computes it for fewer than 8 entries: left to right."""
+    total = v[0]
+    for i in range(1, v.shape[0]):
+        total += v[i]
+    return total
+
+
+@njit(**_OPTIONS)
+def lemke_howson_one(
+    A: FloatArray, B: FloatArray, label: int, pivot_tol: float, max_steps: int
+) -> tuple[FloatArray, FloatArray, int, bool]:
+    """Lemke–Howson on one game: ``(x, y, status, normalized)``.
+
+    ``A`` and ``B`` are the raw (m, n) payoffs, checked here for finiteness
+    (``status`` :data:`LH_NOT_FINITE`) and scaled into [1, 2] as
+    :func:`~tradegame.solvers._bimatrix.normalize` does. ``x`` and ``y`` are
+    normalised to sum to one when ``normalized`` (m and n at most 7, where a
+    sum left to right is NumPy's); otherwise the caller divides by NumPy's sum.
+    """
+    m, n = A.shape
+    x = np.zeros(m)
+    y = np.zeros(n)
+    for i in range(m):
+        for j in range(n):
+            if not (np.isfinite(A[i, j]) and np.isfinite(B[i, j])):
+                return x, y, LH_NOT_FINITE, False
+    a = _normalized(A)
+    b = _normalized(B)
+    width = m + n + 1
+    tab_p = np.zeros((n, width))
+    for j in range(n):
+        for i in range(m):
+            tab_p[j, i] = b[i, j]
+        tab_p[j, m + j] = 1.0
+        tab_p[j, width - 1] = 1.0
+    tab_q = np.zeros((m, width))
+    for i in range(m):
+        tab_q[i, i] = 1.0
+        for j in range(n):
+            tab_q[i, m + j] = a[i, j]
+        tab_q[i, width - 1] = 1.0
+    basis_p = np.arange(m, m + n)
+    basis_q = np.arange(m)
+    lex_p = np.empty(n + 1, np.intp)
+    lex_q = np.empty(m + 1, np.intp)
+    lex_p[0] = m + n
+    lex_q[0] = m + n
+    for j in range(n):
+        lex_p[j + 1] = m + j
+    for i in range(m):
+        lex_q[i + 1] = i
+
+    entering = label
+    in_p = label < m
+    done = False
+    for _ in range(max_steps):
+        if in_p:
+            leaving = _lh_pivot(tab_p, basis_p, lex_p, entering, pivot_tol)
+        else:
+            leaving = _lh_pivot(tab_q, basis_q, lex_q, entering, pivot_tol)
+        if leaving < 0:
+            return x, y, LH_UNBOUNDED, False
+        if leaving == label:
+            done = True
+            break
+        entering = leaving
+        in_p = not in_p
+    if not done:
+        return x, y, LH_NO_END, False
+
+    for row in range(n):
+        lab = basis_p[row]
+        if lab < m:
+            x[lab] = tab_p[row, width - 1]
+    for row in range(m):
+        lab = basis_q[row]
+        if lab >= m:
+            y[lab - m] = tab_q[row, width - 1]
+    for i in range(m):
+        x[i] = max(x[i], 0.0)
+    for j in range(n):
+        y[j] = max(y[j], 0.0)
+    if m > 7 or n > 7:
+        return x, y, LH_OK, False
+    sx = _sum_in_order(x)
+    sy = _sum_in_order(y)
+    for i in range(m):
+        x[i] = x[i] / sx
+    for j in range(n):
+        y[j] = y[j] / sy
+    return x, y, LH_OK, True

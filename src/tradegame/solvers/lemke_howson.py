@@ -35,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from tradegame.solvers import _bimatrix_kernel
 from tradegame.solvers._bimatrix import (
     FloatArray,
     IntArray,
@@ -86,16 +87,54 @@ def lemke_howson(
     >>> x.round(12).tolist(), y.round(12).tolist()
     ([0.5, 0.5], [0.5, 0.5])
     """
-    a, b = check_bimatrix(A, B)
+    if (
+        type(A) is np.ndarray
+        and type(B) is np.ndarray
+        and A.dtype == np.float64
+        and B.dtype == np.float64
+        and A.ndim == 2
+        and A.shape == B.shape
+        and A.size
+    ):
+        # Already float64 matrices: the kernel checks finiteness itself, and a
+        # failed check goes back to check_bimatrix for its message.
+        a, b = A, B
+    else:
+        a, b = check_bimatrix(A, B)
     m, n = a.shape
     if isinstance(label, bool) or not isinstance(label, int | np.integer):
         raise ValueError(f"label must be an integer, got {label!r}")
     if not 0 <= label < m + n:
         raise ValueError(f"label must be in 0..{m + n - 1} for a {m}x{n} game, got {label}")
-    return _lemke_howson(normalize(a), normalize(b), int(label))
+    return _lemke_howson(a, b, int(label), A, B)
 
 
-def _lemke_howson(a: FloatArray, b: FloatArray, label: int) -> tuple[FloatArray, FloatArray]:
+def _lemke_howson(
+    a: FloatArray, b: FloatArray, label: int, A: ArrayLike, B: ArrayLike
+) -> tuple[FloatArray, FloatArray]:
+    """The compiled path of :func:`lemke_howson` on raw float64 payoffs ``a``, ``b``.
+
+    The same pivots and results, bit for bit, as ``_lemke_howson_numpy(normalize(a),
+    normalize(b), label)`` (up to the sign of zero); ``A`` and ``B`` are the
+    caller's arguments, for the error message of non-finite payoffs.
+    """
+    m, n = a.shape
+    x, y, status, normalized = _bimatrix_kernel.lemke_howson_one(
+        a, b, label, _PIVOT_TOL, 4 * (2 ** min(m + n, 30)) + 10
+    )
+    if status == _bimatrix_kernel.LH_NOT_FINITE:
+        check_bimatrix(A, B)  # raises PayoffError with the usual message
+    if status == _bimatrix_kernel.LH_UNBOUNDED:  # pragma: no cover - the polytopes are bounded
+        raise RuntimeError("unbounded ray in Lemke-Howson; payoffs are not well scaled")
+    if status == _bimatrix_kernel.LH_NO_END:  # pragma: no cover - the lexicographic rule
+        raise RuntimeError("Lemke-Howson did not terminate; please report this game")
+    if normalized:
+        return x, y
+    return x / x.sum(), y / y.sum()
+
+
+def _lemke_howson_numpy(a: FloatArray, b: FloatArray, label: int) -> tuple[FloatArray, FloatArray]:
+    """The NumPy reference of :func:`_lemke_howson`, on payoffs scaled into [1, 2]."""
     m, n = a.shape
     # Tableau columns are indexed by label, then the right-hand side.
     tab_p = np.hstack([b.T, np.eye(n), np.ones((n, 1))])  # rows: columns of the game
