@@ -200,6 +200,11 @@ def support_size_equilibria(
     return draw, x, y
 
 
+#: Entries of the scaled Lemke–Howson tableau at or below this count as nonpositive in
+#: the ratio test, and ratios within it count as ties. Kept here, where Numba reads it at
+#: compile time, so that a change invalidates the on-disk cache.
+PIVOT_TOL = 1e-12
+
 #: ``status`` codes of :func:`lemke_howson_one`.
 LH_OK = 0
 LH_NOT_FINITE = 1
@@ -208,8 +213,8 @@ LH_NO_END = 3
 
 
 @njit(**_OPTIONS)
-def _normalized(M: FloatArray) -> FloatArray:
-    """:func:`tradegame.solvers._bimatrix.normalize` of one matrix, the same operations."""
+def _range(M: FloatArray) -> tuple[float, float]:
+    """``lo`` and ``span`` of :func:`tradegame.solvers._bimatrix.normalize` for one matrix."""
     lo = M[0, 0]
     hi = M[0, 0]
     for i in range(M.shape[0]):
@@ -219,26 +224,30 @@ def _normalized(M: FloatArray) -> FloatArray:
     span = hi - lo
     if not span > 0:
         span = 1.0
-    out = np.empty(M.shape)
-    for i in range(M.shape[0]):
-        for j in range(M.shape[1]):
-            out[i, j] = (M[i, j] - lo) / span + 1.0
-    return out
+    return lo, span
 
 
 @njit(**_OPTIONS)
-def _lh_pivot(tab: FloatArray, basis: IntArray, lex: IntArray, col: int, pivot_tol: float) -> int:
+def _lh_pivot(
+    tab: FloatArray,
+    basis: IntArray,
+    lex: IntArray,
+    col: int,
+    column: FloatArray,
+    ratio: FloatArray,
+    pivot_row: FloatArray,
+    rows: IntArray,
+) -> int:
     """One lexicographic pivot, as :func:`tradegame.solvers.lemke_howson._pivot`.
 
+    ``column``, ``ratio``, ``pivot_row`` and ``rows`` are scratch space.
     Returns the leaving label, or -1 for an unbounded ray.
     """
     rows_n, width = tab.shape
-    column = tab[:, col].copy()
-    rows = np.empty(rows_n, np.intp)
-    ratio = np.empty(rows_n)
     count = 0
     for i in range(rows_n):
-        if column[i] > pivot_tol:
+        column[i] = tab[i, col]
+        if column[i] > PIVOT_TOL:
             rows[count] = i
             ratio[count] = tab[i, width - 1] / column[i]
             count += 1
@@ -249,7 +258,7 @@ def _lh_pivot(tab: FloatArray, basis: IntArray, lex: IntArray, col: int, pivot_t
         best = min(best, ratio[c])
     kept = 0
     for c in range(count):
-        if ratio[c] <= best + pivot_tol * max(1.0, abs(best)):
+        if ratio[c] <= best + PIVOT_TOL * max(1.0, abs(best)):
             rows[kept] = rows[c]
             kept += 1
     count = kept
@@ -264,7 +273,7 @@ def _lh_pivot(tab: FloatArray, basis: IntArray, lex: IntArray, col: int, pivot_t
                 best = min(best, ratio[c])
             kept = 0
             for c in range(count):
-                if ratio[c] <= best + pivot_tol * max(1.0, abs(best)):
+                if ratio[c] <= best + PIVOT_TOL * max(1.0, abs(best)):
                     rows[kept] = rows[c]
                     kept += 1
             count = kept
@@ -272,7 +281,6 @@ def _lh_pivot(tab: FloatArray, basis: IntArray, lex: IntArray, col: int, pivot_t
                 break
     r = rows[0]
     pivot = tab[r, col]
-    pivot_row = np.empty(width)
     for j in range(width):
         pivot_row[j] = tab[r, j] / pivot
     for i in range(rows_n):
@@ -296,7 +304,7 @@ def _sum_in_order(v: FloatArray) -> float:
 
 @njit(**_OPTIONS)
 def lemke_howson_one(
-    A: FloatArray, B: FloatArray, label: int, pivot_tol: float, max_steps: int
+    A: FloatArray, B: FloatArray, label: int
 ) -> tuple[FloatArray, FloatArray, int, bool]:
     """Lemke–Howson on one game: ``(x, y, status, normalized)``.
 
@@ -305,6 +313,7 @@ def lemke_howson_one(
     :func:`~tradegame.solvers._bimatrix.normalize` does. ``x`` and ``y`` are
     normalised to sum to one when ``normalized`` (m and n at most 7, where a
     sum left to right is NumPy's); otherwise the caller divides by NumPy's sum.
+    All scratch space is two allocations, carved into the tableaux and buffers.
     """
     m, n = A.shape
     x = np.zeros(m)
@@ -313,40 +322,50 @@ def lemke_howson_one(
         for j in range(n):
             if not (np.isfinite(A[i, j]) and np.isfinite(B[i, j])):
                 return x, y, LH_NOT_FINITE, False
-    a = _normalized(A)
-    b = _normalized(B)
     width = m + n + 1
-    tab_p = np.zeros((n, width))
+    big = max(m, n)
+    floats = np.zeros((m + n) * width + 2 * big + width)
+    ints = np.empty(2 * (m + n + 1) + big, np.intp)
+    tab_p = floats[: n * width].reshape((n, width))
+    tab_q = floats[n * width : (m + n) * width].reshape((m, width))
+    column = floats[(m + n) * width : (m + n) * width + big]
+    ratio = floats[(m + n) * width + big : (m + n) * width + 2 * big]
+    pivot_row = floats[(m + n) * width + 2 * big :]
+    basis_p = ints[:n]
+    basis_q = ints[n : m + n]
+    lex_p = ints[m + n : m + 2 * n + 1]
+    lex_q = ints[m + 2 * n + 1 : 2 * (m + n + 1)]
+    rows = ints[2 * (m + n + 1) :]
+
+    lo_a, span_a = _range(A)
+    lo_b, span_b = _range(B)
     for j in range(n):
         for i in range(m):
-            tab_p[j, i] = b[i, j]
+            tab_p[j, i] = (B[i, j] - lo_b) / span_b + 1.0
         tab_p[j, m + j] = 1.0
         tab_p[j, width - 1] = 1.0
-    tab_q = np.zeros((m, width))
+        basis_p[j] = m + j
+        lex_p[j + 1] = m + j
     for i in range(m):
         tab_q[i, i] = 1.0
         for j in range(n):
-            tab_q[i, m + j] = a[i, j]
+            tab_q[i, m + j] = (A[i, j] - lo_a) / span_a + 1.0
         tab_q[i, width - 1] = 1.0
-    basis_p = np.arange(m, m + n)
-    basis_q = np.arange(m)
-    lex_p = np.empty(n + 1, np.intp)
-    lex_q = np.empty(m + 1, np.intp)
+        basis_q[i] = i
+        lex_q[i + 1] = i
     lex_p[0] = m + n
     lex_q[0] = m + n
-    for j in range(n):
-        lex_p[j + 1] = m + j
-    for i in range(m):
-        lex_q[i + 1] = i
 
+    # Each basis pair is visited at most once on the path, which bounds the steps.
+    max_steps = 4 * (2 ** min(m + n, 30)) + 10
     entering = label
     in_p = label < m
     done = False
     for _ in range(max_steps):
         if in_p:
-            leaving = _lh_pivot(tab_p, basis_p, lex_p, entering, pivot_tol)
+            leaving = _lh_pivot(tab_p, basis_p, lex_p, entering, column, ratio, pivot_row, rows)
         else:
-            leaving = _lh_pivot(tab_q, basis_q, lex_q, entering, pivot_tol)
+            leaving = _lh_pivot(tab_q, basis_q, lex_q, entering, column, ratio, pivot_row, rows)
         if leaving < 0:
             return x, y, LH_UNBOUNDED, False
         if leaving == label:

@@ -28,9 +28,18 @@ game is degenerate.
 
 :func:`lemke_howson_batch` follows the same path in a stack of games at once
 (for Monte Carlo draws), with the pivots vectorised over the draws.
+
+One game per call runs in a compiled kernel
+(:func:`tradegame.solvers._bimatrix_kernel.lemke_howson_one`: the scaling,
+the finiteness check and the pivots), since on a tableau of a few dozen
+entries NumPy's per-call overhead is nearly all the cost; float64 matrices go
+to it unconverted. Its pivots are those of the NumPy code kept as
+``_lemke_howson_numpy``, bit for bit (tested).
 """
 
 from __future__ import annotations
+
+from typing import NoReturn
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -47,7 +56,7 @@ __all__ = ["lemke_howson", "lemke_howson_batch"]
 
 #: Entries of the scaled tableau at or below this count as nonpositive in the
 #: ratio test, and ratios within it count as ties.
-_PIVOT_TOL = 1e-12
+_PIVOT_TOL = _bimatrix_kernel.PIVOT_TOL
 
 
 def lemke_howson(
@@ -90,8 +99,8 @@ def lemke_howson(
     if (
         type(A) is np.ndarray
         and type(B) is np.ndarray
-        and A.dtype == np.float64
-        and B.dtype == np.float64
+        and A.dtype is _FLOAT64
+        and B.dtype is _FLOAT64
         and A.ndim == 2
         and A.shape == B.shape
         and A.size
@@ -102,39 +111,39 @@ def lemke_howson(
     else:
         a, b = check_bimatrix(A, B)
     m, n = a.shape
-    if isinstance(label, bool) or not isinstance(label, int | np.integer):
-        raise ValueError(f"label must be an integer, got {label!r}")
+    if type(label) is not int:
+        if isinstance(label, bool) or not isinstance(label, int | np.integer):
+            raise ValueError(f"label must be an integer, got {label!r}")
+        label = int(label)
     if not 0 <= label < m + n:
         raise ValueError(f"label must be in 0..{m + n - 1} for a {m}x{n} game, got {label}")
-    return _lemke_howson(a, b, int(label), A, B)
-
-
-def _lemke_howson(
-    a: FloatArray, b: FloatArray, label: int, A: ArrayLike, B: ArrayLike
-) -> tuple[FloatArray, FloatArray]:
-    """The compiled path of :func:`lemke_howson` on raw float64 payoffs ``a``, ``b``.
-
-    The same pivots and results, bit for bit, as ``_lemke_howson_numpy(normalize(a),
-    normalize(b), label)`` (up to the sign of zero); ``A`` and ``B`` are the
-    caller's arguments, for the error message of non-finite payoffs.
-    """
-    m, n = a.shape
-    x, y, status, normalized = _bimatrix_kernel.lemke_howson_one(
-        a, b, label, _PIVOT_TOL, 4 * (2 ** min(m + n, 30)) + 10
-    )
-    if status == _bimatrix_kernel.LH_NOT_FINITE:
-        check_bimatrix(A, B)  # raises PayoffError with the usual message
-    if status == _bimatrix_kernel.LH_UNBOUNDED:  # pragma: no cover - the polytopes are bounded
-        raise RuntimeError("unbounded ray in Lemke-Howson; payoffs are not well scaled")
-    if status == _bimatrix_kernel.LH_NO_END:  # pragma: no cover - the lexicographic rule
-        raise RuntimeError("Lemke-Howson did not terminate; please report this game")
+    # The scaling, the finiteness check and the pivots run in the compiled kernel: the
+    # same operations, bit for bit, as _lemke_howson_numpy(normalize(a), normalize(b), label).
+    x, y, status, normalized = _bimatrix_kernel.lemke_howson_one(a, b, label)
+    if status:
+        _kernel_failed(status, A, B)
     if normalized:
         return x, y
     return x / x.sum(), y / y.sum()
 
 
+#: The dtype of float64 arrays in native byte order, the only one the kernel is given as is.
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _kernel_failed(status: int, A: ArrayLike, B: ArrayLike) -> NoReturn:
+    """Raise the error of a failed :func:`~._bimatrix_kernel.lemke_howson_one` call."""
+    if status == _bimatrix_kernel.LH_NOT_FINITE:
+        check_bimatrix(A, B)  # raises PayoffError with the usual message
+    if status == _bimatrix_kernel.LH_UNBOUNDED:  # pragma: no cover - the polytopes are bounded
+        raise RuntimeError("unbounded ray in Lemke-Howson; payoffs are not well scaled")
+    raise RuntimeError(  # pragma: no cover - the lexicographic rule makes the path finite
+        "Lemke-Howson did not terminate; please report this game"
+    )
+
+
 def _lemke_howson_numpy(a: FloatArray, b: FloatArray, label: int) -> tuple[FloatArray, FloatArray]:
-    """The NumPy reference of :func:`_lemke_howson`, on payoffs scaled into [1, 2]."""
+    """:func:`lemke_howson` in NumPy on payoffs scaled into [1, 2] (the kernel's reference)."""
     m, n = a.shape
     # Tableau columns are indexed by label, then the right-hand side.
     tab_p = np.hstack([b.T, np.eye(n), np.ones((n, 1))])  # rows: columns of the game

@@ -26,6 +26,13 @@ equilibrium exactly when both solutions are feasible: this is support
 enumeration for equal-size supports (Dickhaut & Kaplan 1991), with the label
 bookkeeping of the polytope view.
 
+The minors and the loop over the bases of each support size run in compiled
+kernels (:mod:`tradegame.solvers._bimatrix_kernel`), which read a basis's
+slacks only when its coordinates are feasible (most are not) and compute the
+coordinates only of the bases feasible in both polytopes; the NumPy code they
+replace is kept beside them (``_all_minors_numpy``, ``_support_size_numpy``)
+and the tests hold the two equal bit for bit.
+
 Degenerate draws
 ----------------
 Matching bases is only complete for nondegenerate games. A game is
