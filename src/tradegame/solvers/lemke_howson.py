@@ -44,11 +44,16 @@ from typing import NoReturn
 import numpy as np
 from numpy.typing import ArrayLike
 
-from tradegame.solvers import _bimatrix_kernel
 from tradegame.solvers._bimatrix import (
     FloatArray,
     IntArray,
     normalize,
+)
+from tradegame.solvers._bimatrix_kernel import (
+    LH_NOT_FINITE,
+    LH_UNBOUNDED,
+    PIVOT_TOL,
+    lemke_howson_one,
 )
 from tradegame.solvers.validation import check_bimatrix, check_bimatrix_batch
 
@@ -56,7 +61,7 @@ __all__ = ["lemke_howson", "lemke_howson_batch"]
 
 #: Entries of the scaled tableau at or below this count as nonpositive in the
 #: ratio test, and ratios within it count as ties.
-_PIVOT_TOL = _bimatrix_kernel.PIVOT_TOL
+_PIVOT_TOL = PIVOT_TOL
 
 
 def lemke_howson(
@@ -119,7 +124,7 @@ def lemke_howson(
         raise ValueError(f"label must be in 0..{m + n - 1} for a {m}x{n} game, got {label}")
     # The scaling, the finiteness check and the pivots run in the compiled kernel: the
     # same operations, bit for bit, as _lemke_howson_numpy(normalize(a), normalize(b), label).
-    x, y, status, normalized = _bimatrix_kernel.lemke_howson_one(a, b, label)
+    x, y, status, normalized = lemke_howson_one(a, b, label)
     if status:
         _kernel_failed(status, A, B)
     if normalized:
@@ -133,9 +138,9 @@ _FLOAT64 = np.dtype(np.float64)
 
 def _kernel_failed(status: int, A: ArrayLike, B: ArrayLike) -> NoReturn:
     """Raise the error of a failed :func:`~._bimatrix_kernel.lemke_howson_one` call."""
-    if status == _bimatrix_kernel.LH_NOT_FINITE:
+    if status == LH_NOT_FINITE:
         check_bimatrix(A, B)  # raises PayoffError with the usual message
-    if status == _bimatrix_kernel.LH_UNBOUNDED:  # pragma: no cover - the polytopes are bounded
+    if status == LH_UNBOUNDED:  # pragma: no cover - the polytopes are bounded
         raise RuntimeError("unbounded ray in Lemke-Howson; payoffs are not well scaled")
     raise RuntimeError(  # pragma: no cover - the lexicographic rule makes the path finite
         "Lemke-Howson did not terminate; please report this game"

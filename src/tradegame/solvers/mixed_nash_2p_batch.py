@@ -65,7 +65,6 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from tradegame.solvers import _bimatrix_kernel
 from tradegame.solvers._bimatrix import (
     BoolArray,
     FloatArray,
@@ -77,6 +76,7 @@ from tradegame.solvers._bimatrix import (
     singular_threshold,
     support_pairs,
 )
+from tradegame.solvers._bimatrix_kernel import minors_level, support_size_equilibria
 from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL, PAIR_CHUNK, enumerate_extreme
 from tradegame.solvers.validation import check_bimatrix_batch
 
@@ -533,7 +533,7 @@ def _all_minors(C: FloatArray) -> list[FloatArray]:
     flat = _augmented(C)
     levels = [flat]
     for entry, sub, sign in _minor_tables(r, d + 1):
-        levels.append(_bimatrix_kernel.minors_level(flat, levels[-1], entry, sub, sign))
+        levels.append(minors_level(flat, levels[-1], entry, sub, sign))
     return levels
 
 
@@ -648,7 +648,7 @@ def _support_size(
         :func:`_support_size_numpy`.
     """
     rows, cols = support_pairs(m, n, k)
-    return _bimatrix_kernel.support_size_equilibria(
+    return support_size_equilibria(
         minors_x[k - 1],
         minors_x[min(k, len(minors_x) - 1)],
         *_pair_tables(n, m, k, False),
