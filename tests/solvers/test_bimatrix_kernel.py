@@ -123,6 +123,24 @@ def test_lemke_howson_kernel_is_the_reference_bit_for_bit(shape: tuple[int, int]
             assert _regret(a, b, x, y) <= 1e-9
 
 
+@pytest.mark.parametrize("shape", [*SHAPES, (8, 8), (9, 4)])
+def test_lemke_howson_batch_kernel_is_the_reference_and_each_game_alone(
+    shape: tuple[int, int],
+) -> None:
+    A, B = _games(shape, 60, 6)
+    U = np.stack([A, B], axis=1)  # the (D, 2, m, n) form: strided views of U
+    for label in range(sum(shape)):
+        x, y = LH.lemke_howson_batch(A, B, label)
+        xr, yr = LH._lemke_howson_batch_numpy(normalize(A), normalize(B), label)
+        assert np.array_equal(x, xr) and np.array_equal(y, yr)
+        xu, yu = LH.lemke_howson_batch(U, None, label)
+        assert np.array_equal(xu, x) and np.array_equal(yu, y)
+        for d in (0, 59):
+            xd, yd = LH.lemke_howson(A[d], B[d], label)
+            assert np.array_equal(x[d], xd) and np.array_equal(y[d], yd)
+            assert _regret(A[d], B[d], xd, yd) <= 1e-9
+
+
 def test_lemke_howson_takes_any_numeric_layout_with_the_same_result() -> None:
     rng = np.random.default_rng(5)
     A, B = rng.normal(size=(6, 6)), rng.normal(size=(6, 6))

@@ -313,7 +313,6 @@ def lemke_howson_one(
     :func:`~tradegame.solvers._bimatrix.normalize` does. ``x`` and ``y`` are
     normalised to sum to one when ``normalized`` (m and n at most 7, where a
     sum left to right is NumPy's); otherwise the caller divides by NumPy's sum.
-    All scratch space is two allocations, carved into the tableaux and buffers.
     """
     m, n = A.shape
     x = np.zeros(m)
@@ -322,6 +321,36 @@ def lemke_howson_one(
         for j in range(n):
             if not (np.isfinite(A[i, j]) and np.isfinite(B[i, j])):
                 return x, y, LH_NOT_FINITE, False
+    status = _lh_game(A, B, label, x, y)
+    return x, y, status, status == LH_OK and m <= 7 and n <= 7
+
+
+@njit(**_OPTIONS)
+def lemke_howson_many(
+    A: FloatArray, B: FloatArray, label: int
+) -> tuple[FloatArray, FloatArray, int, bool]:
+    """:func:`lemke_howson_one` for each of the (D, m, n) games, already checked finite.
+
+    Returns ``x`` (D, m), ``y`` (D, n), the first failed status (or
+    :data:`LH_OK`) and whether the rows are normalised.
+    """
+    D, m, n = A.shape
+    x = np.zeros((D, m))
+    y = np.zeros((D, n))
+    for d in range(D):
+        status = _lh_game(A[d], B[d], label, x[d], y[d])
+        if status != LH_OK:
+            return x, y, status, False
+    return x, y, LH_OK, m <= 7 and n <= 7
+
+
+@njit(**_OPTIONS)
+def _lh_game(A: FloatArray, B: FloatArray, label: int, x: FloatArray, y: FloatArray) -> int:
+    """Follow the path in one game, writing its equilibrium into ``x`` and ``y`` (zeros).
+
+    All scratch space is two allocations, carved into the tableaux and buffers.
+    """
+    m, n = A.shape
     width = m + n + 1
     big = max(m, n)
     floats = np.zeros((m + n) * width + 2 * big + width)
@@ -367,14 +396,14 @@ def lemke_howson_one(
         else:
             leaving = _lh_pivot(tab_q, basis_q, lex_q, entering, column, ratio, pivot_row, rows)
         if leaving < 0:
-            return x, y, LH_UNBOUNDED, False
+            return LH_UNBOUNDED
         if leaving == label:
             done = True
             break
         entering = leaving
         in_p = not in_p
     if not done:
-        return x, y, LH_NO_END, False
+        return LH_NO_END
 
     for row in range(n):
         lab = basis_p[row]
@@ -389,11 +418,11 @@ def lemke_howson_one(
     for j in range(n):
         y[j] = max(y[j], 0.0)
     if m > 7 or n > 7:
-        return x, y, LH_OK, False
+        return LH_OK
     sx = _sum_in_order(x)
     sy = _sum_in_order(y)
     for i in range(m):
         x[i] = x[i] / sx
     for j in range(n):
         y[j] = y[j] / sy
-    return x, y, LH_OK, True
+    return LH_OK

@@ -26,15 +26,15 @@ by ``(eps, eps^2, ...)`` for an infinitesimal ``eps``: the perturbed game is
 nondegenerate, so the path is unique and cannot cycle even when the actual
 game is degenerate.
 
-:func:`lemke_howson_batch` follows the same path in a stack of games at once
-(for Monte Carlo draws), with the pivots vectorised over the draws.
+:func:`lemke_howson_batch` follows the same path in a stack of games (for
+Monte Carlo draws).
 
-One game per call runs in a compiled kernel
-(:func:`tradegame.solvers._bimatrix_kernel.lemke_howson_one`: the scaling,
-the finiteness check and the pivots), since on a tableau of a few dozen
-entries NumPy's per-call overhead is nearly all the cost; float64 matrices go
-to it unconverted. Its pivots are those of the NumPy code kept as
-``_lemke_howson_numpy``, bit for bit (tested).
+Both run in compiled kernels (:mod:`tradegame.solvers._bimatrix_kernel`: the
+scaling, the finiteness check and the pivots of one game, and a loop over the
+games), since on a tableau of a few dozen entries NumPy's per-call overhead is
+nearly all the cost; float64 matrices go to them unconverted. Their pivots are
+those of the NumPy code kept as ``_lemke_howson_numpy`` and
+``_lemke_howson_batch_numpy``, bit for bit (tested).
 """
 
 from __future__ import annotations
@@ -47,12 +47,12 @@ from numpy.typing import ArrayLike
 from tradegame.solvers._bimatrix import (
     FloatArray,
     IntArray,
-    normalize,
 )
 from tradegame.solvers._bimatrix_kernel import (
     LH_NOT_FINITE,
     LH_UNBOUNDED,
     PIVOT_TOL,
+    lemke_howson_many,
     lemke_howson_one,
 )
 from tradegame.solvers.validation import check_bimatrix, check_bimatrix_batch
@@ -228,9 +228,11 @@ def lemke_howson_batch(
     """One Nash equilibrium of each of a stack of bimatrix games, vectorised over draws.
 
     Runs the same lexicographic Lemke–Howson path as :func:`lemke_howson` in
-    every game at once: all draws start in the same tableau and alternate
-    between the two in step, so each pivot is a handful of array operations
-    over the draws still on their path.
+    every game, in one compiled loop over the games. Its NumPy reference,
+    ``_lemke_howson_batch_numpy``, starts all draws in the same tableau and
+    alternates between the two in step, each pivot a handful of array
+    operations over the draws still on their path; both give every draw bit
+    for bit what :func:`lemke_howson` gives it alone.
 
     Parameters
     ----------
@@ -259,13 +261,29 @@ def lemke_howson_batch(
         raise ValueError(f"label must be an integer, got {label!r}")
     if not 0 <= label < m + n:
         raise ValueError(f"label must be in 0..{m + n - 1} for {m}x{n} games, got {label}")
-    an = normalize(a.reshape(-1, m, n))
-    bn = normalize(b.reshape(-1, m, n))
-    x, y = _lemke_howson_batch(an, bn, int(label))
+    # One compiled call walks every game's path: bit for bit lemke_howson on each game,
+    # and _lemke_howson_batch_numpy(normalize(a), normalize(b), label) on the stack.
+    x, y, status, normalized = lemke_howson_many(
+        np.ascontiguousarray(a.reshape(-1, m, n)),
+        np.ascontiguousarray(b.reshape(-1, m, n)),
+        int(label),
+    )
+    if status:
+        _kernel_failed(status, a, b)  # pragma: no cover - checked finite above
+    if not normalized:
+        x = x / x.sum(axis=1, keepdims=True)
+        y = y / y.sum(axis=1, keepdims=True)
     return x.reshape(*lead, m), y.reshape(*lead, n)
 
 
-def _lemke_howson_batch(a: FloatArray, b: FloatArray, label: int) -> tuple[FloatArray, FloatArray]:
+def _lemke_howson_batch_numpy(
+    a: FloatArray, b: FloatArray, label: int
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`lemke_howson_batch` in NumPy on (D, m, n) payoffs scaled into [1, 2].
+
+    The reference of the compiled loop: every pivot vectorised over the draws
+    still on their path.
+    """
     D, m, n = a.shape
     width = m + n + 1
     tab_p = np.zeros((D, n, width))
