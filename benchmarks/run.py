@@ -6,6 +6,7 @@ Run from the repository root (the ``bench`` extra installs the reference librari
     python benchmarks/run.py            # the table, about 10 minutes on 2 cores
     python benchmarks/run.py --full     # adds Madrid at 10^7 draws and workers at 10^7
     python benchmarks/run.py --quick    # tiny sizes, one repeat: a smoke run (tests use it)
+    python benchmarks/run.py --only mixed6,lh   # some row groups (see ROW_GROUPS)
 
 Each row is timed beside its reference in the same run, because absolute times on
 a shared machine drift: tradegame's batched solver against pygambit, QuantEcon or
