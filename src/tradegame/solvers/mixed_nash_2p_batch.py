@@ -694,9 +694,9 @@ def _basis_solutions_numpy(
 ) -> tuple[FloatArray, BoolArray, BoolArray]:
     """Basic solutions from minors: ``z`` (k, P, D), ``feasible`` and ``extra`` (P, D).
 
-    The NumPy reference of :func:`_basis_solutions`. ``extra`` marks feasible
-    solutions with more labels than the dimension (a zero in the support or a
-    tight row outside the basis).
+    Part of :func:`_support_size_numpy`, the NumPy reference of the compiled
+    kernel. ``extra`` marks feasible solutions with more labels than the
+    dimension (a zero in the support or a tight row outside the basis).
     """
     det_i, num_i, num_sign, slack_i, slack_sign = tables
     k = num_i.shape[1]
