@@ -16,7 +16,8 @@ import importlib
 import numpy as np
 import pytest
 
-from tradegame.solvers._bimatrix import normalize
+from tradegame.solvers._bimatrix import lexsort_rows, normalize
+from tradegame.solvers._bimatrix_kernel import normalize_many, order_by_draw_then_rows
 from tradegame.solvers.validation import PayoffError
 
 # ``tradegame.solvers`` exports functions under the modules' names.
@@ -104,6 +105,30 @@ def test_batch_solver_is_unchanged_by_the_kernels(
     # Both paths were exercised: integer payoffs give degenerate draws (except 1x1), normal not.
     assert want.degenerate[:50].any() or shape == (1, 1)
     assert not want.degenerate[50:].any()
+
+
+def test_normalize_many_is_normalize_bit_for_bit() -> None:
+    rng = np.random.default_rng(8)
+    M = rng.normal(size=(200, 4, 5)) * 10.0 ** rng.integers(-3, 4, size=(200, 1, 1))
+    M[:20] = 7.0  # constant games become all ones
+    M[20:40] = rng.integers(-2, 3, size=(20, 4, 5))
+    got = normalize_many(M)
+    assert np.array_equal(got, normalize(M))
+    assert got.min() == 1.0 and got.max() == 2.0 and (got[:20] == 1.0).all()
+
+
+def test_sort_kernel_orders_as_lexsort_rows_with_ties_stable() -> None:
+    rng = np.random.default_rng(9)
+    E, D = 3000, 400
+    draw = rng.integers(0, D, size=E).astype(np.intp)
+    # Few distinct values, so that many rows tie on a prefix or entirely; -0.0 equals 0.0.
+    x = rng.integers(0, 3, size=(E, 3)) / 3.0
+    y = rng.integers(0, 2, size=(E, 2)) * rng.choice([-0.0, 0.5], size=(E, 2))
+    keys = np.round(np.hstack([x, y]), 9) + 0.0
+    got = order_by_draw_then_rows(draw, keys, D)
+    want = lexsort_rows(draw[:, None].astype(np.float64), x, y)
+    assert np.array_equal(got, want)
+    assert (np.diff(draw[got]) >= 0).all()
 
 
 def _regret(A: np.ndarray, B: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:

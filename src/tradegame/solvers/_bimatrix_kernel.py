@@ -426,3 +426,63 @@ def _lh_game(A: FloatArray, B: FloatArray, label: int, x: FloatArray, y: FloatAr
     for j in range(n):
         y[j] = y[j] / sy
     return LH_OK
+
+
+@njit(**_OPTIONS)
+def normalize_many(M: FloatArray) -> FloatArray:
+    """:func:`tradegame.solvers._bimatrix.normalize` of a (D, m, n) stack, the same operations."""
+    D, m, n = M.shape
+    out = np.empty((D, m, n))
+    for g in range(D):
+        lo = M[g, 0, 0]
+        hi = M[g, 0, 0]
+        for i in range(m):
+            for j in range(n):
+                lo = min(lo, M[g, i, j])
+                hi = max(hi, M[g, i, j])
+        span = hi - lo
+        if not span > 0:
+            span = 1.0
+        for i in range(m):
+            for j in range(n):
+                out[g, i, j] = (M[g, i, j] - lo) / span + 1.0
+    return out
+
+
+@njit(**_OPTIONS)
+def order_by_draw_then_rows(draw: IntArray, keys: FloatArray, n_draws: int) -> IntArray:
+    """Stable order by ``draw``, then by the rows of ``keys`` compared column by column.
+
+    The order ``np.lexsort`` gives for the keys ``(draw, keys[:, 0], keys[:, 1], ...)``
+    (all finite): a stable counting sort by draw, then a stable insertion sort
+    within each draw's few rows.
+    """
+    E, K = keys.shape
+    start = np.zeros(n_draws + 1, np.intp)
+    for e in range(E):
+        start[draw[e] + 1] += 1
+    for d in range(n_draws):
+        start[d + 1] += start[d]
+    fill = start[:-1].copy()
+    order = np.empty(E, np.intp)
+    for e in range(E):
+        order[fill[draw[e]]] = e
+        fill[draw[e]] += 1
+    for d in range(n_draws):
+        for i in range(start[d] + 1, start[d + 1]):
+            cur = order[i]
+            j = i - 1
+            while j >= start[d]:
+                prev = order[j]
+                # Move ``prev`` right only while it compares strictly greater (stability).
+                greater = False
+                for c in range(K):
+                    if keys[prev, c] != keys[cur, c]:
+                        greater = keys[prev, c] > keys[cur, c]
+                        break
+                if not greater:
+                    break
+                order[j + 1] = prev
+                j -= 1
+            order[j + 1] = cur
+    return order

@@ -72,11 +72,15 @@ from tradegame.solvers._bimatrix import (
     basis_vertices,
     check_size,
     lexsort_rows,
-    normalize,
     singular_threshold,
     support_pairs,
 )
-from tradegame.solvers._bimatrix_kernel import minors_level, support_size_equilibria
+from tradegame.solvers._bimatrix_kernel import (
+    minors_level,
+    normalize_many,
+    order_by_draw_then_rows,
+    support_size_equilibria,
+)
 from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL, PAIR_CHUNK, enumerate_extreme
 from tradegame.solvers.validation import check_bimatrix_batch
 
@@ -189,8 +193,9 @@ def mixed_nash_2p_batch(
     lead = a.shape[:-2]
     m, n = a.shape[-2:]
     check_size(m, n)
-    an = normalize(a.reshape(-1, m, n))
-    bn = normalize(b.reshape(-1, m, n))
+    # normalize, compiled: a reduction over a short axis is slow in NumPy.
+    an = normalize_many(a.reshape(-1, m, n))
+    bn = normalize_many(b.reshape(-1, m, n))
     x, y, valid, degenerate = _batch_kernel(an, bn, tol, fallback)
     K = valid.shape[1]
     return BatchEquilibria(
@@ -249,8 +254,10 @@ def _batch_kernel(
             x = np.concatenate([x, redo_x])
             y = np.concatenate([y, redo_y])
 
-    # Sort by draw, then (x, y) exactly as the per-game solver orders them.
-    order = lexsort_rows(draw[:, None].astype(np.float64), x, y)
+    # Sort by draw, then (x, y) exactly as the per-game solver orders them: the
+    # order of lexsort_rows(draw[:, None], x, y), by a compiled stable sort.
+    keys = np.round(np.hstack([x, y]), 9) + 0.0  # + 0.0 turns -0.0 into 0.0
+    order = order_by_draw_then_rows(draw, keys, D)
     draw, x, y = draw[order], x[order], y[order]
     count = np.bincount(draw, minlength=D)
     K = int(count.max())
