@@ -6,6 +6,7 @@ Run from the repository root (the ``bench`` extra installs the reference librari
     python benchmarks/run.py            # the table, about 10 minutes on 2 cores
     python benchmarks/run.py --full     # adds Madrid at 10^7 draws and workers at 10^7
     python benchmarks/run.py --quick    # tiny sizes, one repeat: a smoke run (tests use it)
+    python benchmarks/run.py --only mixed6,lh   # some row groups (see ROW_GROUPS)
 
 Each row is timed beside its reference in the same run, because absolute times on
 a shared machine drift: tradegame's batched solver against pygambit, QuantEcon or
@@ -49,6 +50,55 @@ ROOT = HERE.parent
 #: The issue's Madrid scenario and the sweep axis used for the 50-point sweep.
 MADRID = "madrid_2025"
 SWEEP_AXIS = "parameters.import_elasticity.mean={lo}:{hi}:{n}"
+
+
+# --------------------------------------------------------------------------- row groups
+
+#: The groups of rows ``--only`` selects, in the order the table lists them.
+ROW_GROUPS = (
+    "pure2p",
+    "pure3p",
+    "mixed6",
+    "mixed3",
+    "degenerate",
+    "qre",
+    "lh",
+    "bi",
+    "startup",
+    "madrid",
+    "workers",
+    "sweep",
+)
+
+#: Groups whose rows are ratios to another group's measurement, which then runs too:
+#: Madrid's per-draw time is set beside the 18x8 floor, the sweep beside one Madrid run.
+ROW_GROUP_NEEDS = {"madrid": ("pure2p",), "sweep": ("madrid",)}
+
+
+def row_groups(only: str | None) -> set[str]:
+    """The row groups to measure: every one, or ``--only``'s list and what they need.
+
+    Raises
+    ------
+    ValueError
+        On a name that is not in :data:`ROW_GROUPS`.
+    """
+    if only is None:
+        return set(ROW_GROUPS)
+    names = [name.strip() for name in only.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(ROW_GROUPS))
+    if unknown or not names:
+        raise ValueError(
+            f"--only takes comma-separated row groups among {', '.join(ROW_GROUPS)}; got {only!r}"
+        )
+    selected = set(names)
+    pending = list(names)
+    while pending:
+        for need in ROW_GROUP_NEEDS.get(pending.pop(), ()):
+            if need not in selected:
+                selected.add(need)
+                pending.append(need)
+    return selected
 
 
 # --------------------------------------------------------------------------- sizes
@@ -769,32 +819,10 @@ def measure(args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
     def log(text: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
 
-    def startup_row() -> None:
-        log("tradegame --help")
-        try:
-            helps, passes, label = startup_times(R, sz["startup"])
-            table.add(
-                "startup",
-                f"`{label}` start (s)",
-                helps,
-                "s",
-                passes,
-                "python -c pass",
-                ratio="times",
-                goal=("plus<=", 0.15, "≤ +0.15 s over the reference"),
-                info={
-                    "best_of": sz["startup"],
-                    "extra_seconds": [h - p for h, p in zip(helps, passes, strict=True)],
-                },
-            )
-        except RuntimeError as exc:
-            table.skip("startup", f"the CLI does not start: {str(exc).splitlines()[-1]}")
+    selected = row_groups(args.only)
 
-    extra["mode"] = mode
-    extra["sizes"] = sz
-    if args.only == "startup":  # seconds instead of ten minutes, to compare two versions
-        startup_row()
-        return table, extra
+    def want(group: str) -> bool:
+        return group in selected
 
     def ref_or_skip(row_id: str, lib: str, series: dict[str, list[float]], key: str) -> bool:
         if key in series:
@@ -802,90 +830,92 @@ def measure(args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
         table.skip(row_id, f"{lib} is not installed (pip install -e '.[bench]')")
         return False
 
-    # Pure equilibria, 18x8.
-    log("pure equilibria, 18x8")
-    g = run_child("pure2p", sz["pure2p"], R, T)
-    s, peak, info = g["series"], g["peak_rss_mb"], g["info"]
-    task = "pure equilibria, 18×8 bimatrix, batched (µs/game)"
-    if ref_or_skip("pure2p_gambit_build", "pygambit", s, "gambit_build"):
+    if want("pure2p"):
+        # Pure equilibria, 18x8.
+        log("pure equilibria, 18x8")
+        g = run_child("pure2p", sz["pure2p"], R, T)
+        s, peak, info = g["series"], g["peak_rss_mb"], g["info"]
+        task = "pure equilibria, 18×8 bimatrix, batched (µs/game)"
+        if ref_or_skip("pure2p_gambit_build", "pygambit", s, "gambit_build"):
+            table.add(
+                "pure2p_gambit_build",
+                task,
+                s["ours"],
+                "µs",
+                s["gambit_build"],
+                "pygambit enumpure_solve incl. Game.from_arrays",
+                goal=(">=", 1000, "≥ 1,000×"),
+                peak_rss_mb=peak,
+                info=info,
+            )
+            table.add(
+                "pure2p_gambit_solve",
+                task,
+                s["ours"],
+                "µs",
+                s["gambit_solve"],
+                "pygambit enumpure_solve, solve only",
+                peak_rss_mb=peak,
+            )
+        if ref_or_skip("pure2p_quantecon", "quantecon", s, "quantecon"):
+            table.add(
+                "pure2p_quantecon",
+                task,
+                s["ours"],
+                "µs",
+                s["quantecon"],
+                "QuantEcon pure_nash_brute",
+                goal=(">=", 300, "≥ 300×"),
+                peak_rss_mb=peak,
+            )
         table.add(
-            "pure2p_gambit_build",
+            "pure2p_floor",
             task,
             s["ours"],
             "µs",
-            s["gambit_build"],
-            "pygambit enumpure_solve incl. Game.from_arrays",
-            goal=(">=", 1000, "≥ 1,000×"),
-            peak_rss_mb=peak,
-            info=info,
-        )
-        table.add(
-            "pure2p_gambit_solve",
-            task,
-            s["ours"],
-            "µs",
-            s["gambit_solve"],
-            "pygambit enumpure_solve, solve only",
+            s["floor"],
+            "np.sum over the same array",
+            ratio="times",
+            goal=("<=", 5, "≤ 5× the floor"),
             peak_rss_mb=peak,
         )
-    if ref_or_skip("pure2p_quantecon", "quantecon", s, "quantecon"):
-        table.add(
-            "pure2p_quantecon",
-            task,
-            s["ours"],
-            "µs",
-            s["quantecon"],
-            "QuantEcon pure_nash_brute",
-            goal=(">=", 300, "≥ 300×"),
-            peak_rss_mb=peak,
-        )
-    table.add(
-        "pure2p_floor",
-        task,
-        s["ours"],
-        "µs",
-        s["floor"],
-        "np.sum over the same array",
-        ratio="times",
-        goal=("<=", 5, "≤ 5× the floor"),
-        peak_rss_mb=peak,
-    )
-    floor_2p = s["floor"]
+        floor_2p = s["floor"]
 
-    log("pure equilibria, 6x6x6")
-    g = run_child("pure3p", sz["pure3p"], R, T)
-    s, peak = g["series"], g["peak_rss_mb"]
-    task = "pure equilibria, 3-player 6×6×6, batched (µs/game)"
-    if ref_or_skip("pure3p_gambit_build", "pygambit", s, "gambit_build"):
+    if want("pure3p"):
+        log("pure equilibria, 6x6x6")
+        g = run_child("pure3p", sz["pure3p"], R, T)
+        s, peak = g["series"], g["peak_rss_mb"]
+        task = "pure equilibria, 3-player 6×6×6, batched (µs/game)"
+        if ref_or_skip("pure3p_gambit_build", "pygambit", s, "gambit_build"):
+            table.add(
+                "pure3p_gambit_build",
+                task,
+                s["ours"],
+                "µs",
+                s["gambit_build"],
+                "pygambit enumpure_solve incl. Game.from_arrays",
+                peak_rss_mb=peak,
+            )
+        if ref_or_skip("pure3p_quantecon", "quantecon", s, "quantecon"):
+            table.add(
+                "pure3p_quantecon",
+                task,
+                s["ours"],
+                "µs",
+                s["quantecon"],
+                "QuantEcon pure_nash_brute",
+                peak_rss_mb=peak,
+            )
         table.add(
-            "pure3p_gambit_build",
+            "pure3p_floor",
             task,
             s["ours"],
             "µs",
-            s["gambit_build"],
-            "pygambit enumpure_solve incl. Game.from_arrays",
+            s["floor"],
+            "np.sum over the same array",
+            ratio="times",
             peak_rss_mb=peak,
         )
-    if ref_or_skip("pure3p_quantecon", "quantecon", s, "quantecon"):
-        table.add(
-            "pure3p_quantecon",
-            task,
-            s["ours"],
-            "µs",
-            s["quantecon"],
-            "QuantEcon pure_nash_brute",
-            peak_rss_mb=peak,
-        )
-    table.add(
-        "pure3p_floor",
-        task,
-        s["ours"],
-        "µs",
-        s["floor"],
-        "np.sum over the same array",
-        ratio="times",
-        peak_rss_mb=peak,
-    )
 
     for key, m, goals in (
         ("mixed6", 6, {"gambit": (">=", 50, "≥ 50×"), "quantecon": (">=", 10, "≥ 10×")}),
@@ -895,6 +925,8 @@ def measure(args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
             {"gambit": (">=", 104, "keep (104×)"), "quantecon": (">=", 7, "keep (7×)")},
         ),
     ):
+        if not want(key):
+            continue
         log(f"mixed equilibria, {m}x{m}")
         g = run_child(key, sz[key], R, T)
         s, peak, info = g["series"], g["peak_rss_mb"], g["info"]
@@ -924,200 +956,230 @@ def measure(args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
                 info=info,
             )
 
-    log("degenerate 4x4")
-    g = run_child("degenerate", sz["degenerate"], R, T)
-    s = g["series"]
-    table.add(
-        "degenerate4",
-        "all extreme mixed equilibria, degenerate 4×4, batched (µs/game)",
-        s["ours"],
-        "µs",
-        s["loop"],
-        "the per-game kernel, one call per game",
-        peak_rss_mb=g["peak_rss_mb"],
-        info=g["info"],
-    )
-
-    log("logit QRE")
-    g = run_child("qre", sz["qre"], R, T)
-    s, peak = g["series"], g["peak_rss_mb"]
-    task = "logit QRE, 3×3×3, one λ, batched (µs/game)"
-    if ref_or_skip("qre_gambit", "pygambit", s, "gambit_solve"):
+    if want("degenerate"):
+        log("degenerate 4x4")
+        g = run_child("degenerate", sz["degenerate"], R, T)
+        s = g["series"]
         table.add(
-            "qre_gambit",
+            "degenerate4",
+            "all extreme mixed equilibria, degenerate 4×4, batched (µs/game)",
+            s["ours"],
+            "µs",
+            s["loop"],
+            "the per-game kernel, one call per game",
+            peak_rss_mb=g["peak_rss_mb"],
+            info=g["info"],
+        )
+
+    if want("qre"):
+        log("logit QRE")
+        g = run_child("qre", sz["qre"], R, T)
+        s, peak = g["series"], g["peak_rss_mb"]
+        task = "logit QRE, 3×3×3, one λ, batched (µs/game)"
+        if ref_or_skip("qre_gambit", "pygambit", s, "gambit_solve"):
+            table.add(
+                "qre_gambit",
+                task,
+                s["ours"],
+                "µs",
+                s["gambit_solve"],
+                "pygambit logit_solve_lambda, solve only",
+                goal=(">=", 150, "≥ 150×"),
+                peak_rss_mb=peak,
+                info=g["info"],
+            )
+            table.add(
+                "qre_gambit_build",
+                task,
+                s["ours"],
+                "µs",
+                s["gambit_build"],
+                "pygambit logit_solve_lambda incl. Game.from_arrays",
+                peak_rss_mb=peak,
+            )
+
+    if want("lh"):
+        log("Lemke-Howson")
+        g = run_child("lh", sz["lh"], R, T)
+        s, peak = g["series"], g["peak_rss_mb"]
+        if ref_or_skip("lh_quantecon", "quantecon", s, "quantecon"):
+            table.add(
+                "lh_quantecon",
+                "Lemke–Howson, one 6×6 game per call (µs/game)",
+                s["ours"],
+                "µs",
+                s["quantecon"],
+                "QuantEcon lemke_howson, one call per game",
+                goal=(">=", 1, "≥ 1× (one call ≤ QuantEcon)"),
+                peak_rss_mb=peak,
+                info=g["info"],
+            )
+            table.add(
+                "lh_batch_quantecon",
+                "Lemke–Howson, 6×6, batched (µs/game)",
+                s["ours_batch"],
+                "µs",
+                s["quantecon"],
+                "QuantEcon lemke_howson, one call per game",
+                peak_rss_mb=peak,
+            )
+        else:
+            table.skip(
+                "lh_batch_quantecon", "quantecon is not installed (pip install -e '.[bench]')"
+            )
+
+    if want("bi"):
+        log("backward induction")
+        g = run_child("bi", sz["bi"], R, T)
+        s, peak = g["series"], g["peak_rss_mb"]
+        task = "backward induction, 5 stages × 3 options, batched (µs/draw)"
+        table.add(
+            "bi_recursive",
             task,
             s["ours"],
             "µs",
-            s["gambit_solve"],
-            "pygambit logit_solve_lambda, solve only",
-            goal=(">=", 150, "≥ 150×"),
+            s["recursive"],
+            "plain-Python recursion per draw",
             peak_rss_mb=peak,
             info=g["info"],
         )
         table.add(
-            "qre_gambit_build",
+            "bi_floor",
             task,
             s["ours"],
             "µs",
-            s["gambit_build"],
-            "pygambit logit_solve_lambda incl. Game.from_arrays",
+            s["floor"],
+            "np.sum over the same array",
+            ratio="times",
             peak_rss_mb=peak,
         )
 
-    log("Lemke-Howson")
-    g = run_child("lh", sz["lh"], R, T)
-    s, peak = g["series"], g["peak_rss_mb"]
-    if ref_or_skip("lh_quantecon", "quantecon", s, "quantecon"):
-        table.add(
-            "lh_quantecon",
-            "Lemke–Howson, one 6×6 game per call (µs/game)",
-            s["ours"],
-            "µs",
-            s["quantecon"],
-            "QuantEcon lemke_howson, one call per game",
-            goal=(">=", 1, "≥ 1× (one call ≤ QuantEcon)"),
-            peak_rss_mb=peak,
-            info=g["info"],
-        )
-        table.add(
-            "lh_batch_quantecon",
-            "Lemke–Howson, 6×6, batched (µs/game)",
-            s["ours_batch"],
-            "µs",
-            s["quantecon"],
-            "QuantEcon lemke_howson, one call per game",
-            peak_rss_mb=peak,
-        )
-    else:
-        table.skip("lh_batch_quantecon", "quantecon is not installed (pip install -e '.[bench]')")
-
-    log("backward induction")
-    g = run_child("bi", sz["bi"], R, T)
-    s, peak = g["series"], g["peak_rss_mb"]
-    task = "backward induction, 5 stages × 3 options, batched (µs/draw)"
-    table.add(
-        "bi_recursive",
-        task,
-        s["ours"],
-        "µs",
-        s["recursive"],
-        "plain-Python recursion per draw",
-        peak_rss_mb=peak,
-        info=g["info"],
-    )
-    table.add(
-        "bi_floor",
-        task,
-        s["ours"],
-        "µs",
-        s["floor"],
-        "np.sum over the same array",
-        ratio="times",
-        peak_rss_mb=peak,
-    )
-
-    startup_row()
+    if want("startup"):
+        log("tradegame --help")
+        try:
+            helps, passes, label = startup_times(R, sz["startup"])
+            table.add(
+                "startup",
+                f"`{label}` start (s)",
+                helps,
+                "s",
+                passes,
+                "python -c pass",
+                ratio="times",
+                goal=("plus<=", 0.15, "≤ +0.15 s over the reference"),
+                info={
+                    "best_of": sz["startup"],
+                    "extra_seconds": [h - p for h, p in zip(helps, passes, strict=True)],
+                },
+            )
+        except RuntimeError as exc:
+            table.skip("startup", f"the CLI does not start: {str(exc).splitlines()[-1]}")
 
     # Madrid end to end, one fresh process per repeat and size.
     scen = args.scenario
     RM = sz["madrid_repeats"] or R
-    base = run_child("baseline", {"scenario": scen}, 1, T)
-    madrid: dict[int, list[dict[str, Any]]] = {}
-    for n in sz["madrid"]:
-        madrid[n] = []
-        for r in range(RM):
-            log(f"Madrid end to end, {n:,} draws, repeat {r + 1}")
-            madrid[n].append(
-                run_child("madrid", {"draws": n, "workers": 1, "scenario": scen}, 1, T)
-            )
-    first = sz["madrid"][0]
-    us_first = [m["series"]["us_per_draw"][0] for m in madrid[first]]
-    # The floor of an 18x8 game per draw, measured above in the same run.
-    table.add(
-        "madrid_e2e",
-        f"{scen} end to end, {first:,} draws (µs/draw)",
-        us_first,
-        "µs",
-        floor_2p,
-        "np.sum over 288 doubles a draw (an 18×8 bimatrix)",
-        ratio="times",
-        goal=("us<=", 1.5, "≤ 1.5 µs per draw"),
-        peak_rss_mb=max(m["peak_rss_mb"] for m in madrid[first]),
-        info={"result_sha256": madrid[first][0]["info"]["result_sha256"]},
-    )
-    table.add(
-        "madrid_peak",
-        f"{scen} peak memory, {first:,} draws (MB, VmHWM)",
-        [m["peak_rss_mb"] for m in madrid[first]],
-        "MB",
-        [base["peak_rss_mb"]],
-        "a process that loads it and runs 4,096 draws",
-        ratio="times",
-    )
-    if len(sz["madrid"]) > 1:
-        big = sz["madrid"][1]
-        us_big = [m["series"]["us_per_draw"][0] for m in madrid[big]]
+    if want("madrid"):
+        base = run_child("baseline", {"scenario": scen}, 1, T)
+        madrid: dict[int, list[dict[str, Any]]] = {}
+        for n in sz["madrid"]:
+            madrid[n] = []
+            for r in range(RM):
+                log(f"Madrid end to end, {n:,} draws, repeat {r + 1}")
+                madrid[n].append(
+                    run_child("madrid", {"draws": n, "workers": 1, "scenario": scen}, 1, T)
+                )
+        first = sz["madrid"][0]
+        us_first = [m["series"]["us_per_draw"][0] for m in madrid[first]]
+        # The floor of an 18x8 game per draw, measured above in the same run.
         table.add(
-            "madrid_linear",
-            f"{scen} end to end, {big:,} draws (µs/draw)",
-            us_big,
-            "µs",
+            "madrid_e2e",
+            f"{scen} end to end, {first:,} draws (µs/draw)",
             us_first,
-            f"the same at {first:,} draws",
+            "µs",
+            floor_2p,
+            "np.sum over 288 doubles a draw (an 18×8 bimatrix)",
             ratio="times",
-            goal=("<=", 1.2, "linear (≤ 1.2× the per-draw time at 10⁶)"),
+            goal=("us<=", 1.5, "≤ 1.5 µs per draw"),
+            peak_rss_mb=max(m["peak_rss_mb"] for m in madrid[first]),
+            info={"result_sha256": madrid[first][0]["info"]["result_sha256"]},
         )
         table.add(
-            "madrid_peak_big",
-            f"{scen} peak memory, {big:,} draws (MB, VmHWM)",
-            [m["peak_rss_mb"] for m in madrid[big]],
+            "madrid_peak",
+            f"{scen} peak memory, {first:,} draws (MB, VmHWM)",
+            [m["peak_rss_mb"] for m in madrid[first]],
             "MB",
             [base["peak_rss_mb"]],
             "a process that loads it and runs 4,096 draws",
             ratio="times",
-            goal=("us<=", 500, "< 0.5 GB"),
         )
-    else:
-        table.skip("madrid_linear", "10⁷ draws only with --full")
+        if len(sz["madrid"]) > 1:
+            big = sz["madrid"][1]
+            us_big = [m["series"]["us_per_draw"][0] for m in madrid[big]]
+            table.add(
+                "madrid_linear",
+                f"{scen} end to end, {big:,} draws (µs/draw)",
+                us_big,
+                "µs",
+                us_first,
+                f"the same at {first:,} draws",
+                ratio="times",
+                goal=("<=", 1.2, "linear (≤ 1.2× the per-draw time at 10⁶)"),
+            )
+            table.add(
+                "madrid_peak_big",
+                f"{scen} peak memory, {big:,} draws (MB, VmHWM)",
+                [m["peak_rss_mb"] for m in madrid[big]],
+                "MB",
+                [base["peak_rss_mb"]],
+                "a process that loads it and runs 4,096 draws",
+                ratio="times",
+                goal=("us<=", 500, "< 0.5 GB"),
+            )
+        else:
+            table.skip("madrid_linear", "10⁷ draws only with --full")
 
-    nw = sz["workers"]
-    one: list[dict[str, Any]] = []
-    two: list[dict[str, Any]] = []
-    for r in range(RM):
-        log(f"Madrid, {nw:,} draws, 1 and 2 workers, repeat {r + 1}")
-        one.append(run_child("madrid", {"draws": nw, "workers": 1, "scenario": scen}, 1, T))
-        two.append(run_child("madrid", {"draws": nw, "workers": 2, "scenario": scen}, 1, T))
-    identical = len({m["info"]["result_sha256"] for m in one + two}) == 1
-    table.add(
-        "workers",
-        f"`--workers 2` vs 1 on {nw:,} Madrid draws (µs/draw)",
-        [m["series"]["us_per_draw"][0] for m in two],
-        "µs",
-        [m["series"]["us_per_draw"][0] for m in one],
-        "one worker",
-        goal=(">=", 1.6, "≥ 1.6× (the goal is at 10⁷ draws)"),
-        peak_rss_mb=max(m["peak_rss_mb"] for m in two),
-        info={
-            "json_identical": identical,
-            "draws": nw,
-            "peak_is": "the parent process's (the worker processes are not counted)",
-        },
-    )
+    if want("workers"):
+        nw = sz["workers"]
+        one: list[dict[str, Any]] = []
+        two: list[dict[str, Any]] = []
+        for r in range(RM):
+            log(f"Madrid, {nw:,} draws, 1 and 2 workers, repeat {r + 1}")
+            one.append(run_child("madrid", {"draws": nw, "workers": 1, "scenario": scen}, 1, T))
+            two.append(run_child("madrid", {"draws": nw, "workers": 2, "scenario": scen}, 1, T))
+        identical = len({m["info"]["result_sha256"] for m in one + two}) == 1
+        table.add(
+            "workers",
+            f"`--workers 2` vs 1 on {nw:,} Madrid draws (µs/draw)",
+            [m["series"]["us_per_draw"][0] for m in two],
+            "µs",
+            [m["series"]["us_per_draw"][0] for m in one],
+            "one worker",
+            goal=(">=", 1.6, "≥ 1.6× (the goal is at 10⁷ draws)"),
+            peak_rss_mb=max(m["peak_rss_mb"] for m in two),
+            info={
+                "json_identical": identical,
+                "draws": nw,
+                "peak_is": "the parent process's (the worker processes are not counted)",
+            },
+        )
 
-    log("sweep")
-    sw = sz["sweep"]
-    g = run_child("sweep", {**sw, "scenario": scen}, RM, T)
-    table.add(
-        "sweep",
-        f"sweep of {sw['points']} points × {sw['draws']:,} draws on {scen} (µs/draw)",
-        g["series"]["us_per_draw"],
-        "µs",
-        us_first,
-        f"one run of {first:,} draws",
-        ratio="times",
-        peak_rss_mb=g["peak_rss_mb"],
-        info=g["info"],
-    )
+    if want("sweep"):
+        log("sweep")
+        sw = sz["sweep"]
+        g = run_child("sweep", {**sw, "scenario": scen}, RM, T)
+        table.add(
+            "sweep",
+            f"sweep of {sw['points']} points × {sw['draws']:,} draws on {scen} (µs/draw)",
+            g["series"]["us_per_draw"],
+            "µs",
+            us_first,
+            f"one run of {first:,} draws",
+            ratio="times",
+            peak_rss_mb=g["peak_rss_mb"],
+            info=g["info"],
+        )
+    extra["mode"] = mode
+    extra["sizes"] = sz
     return table, extra
 
 
@@ -1130,8 +1192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--scenario", default=MADRID, help="the Madrid rows' scenario")
     parser.add_argument(
         "--only",
-        choices=["startup"],
-        help="measure this row alone (the CLI's start: a few seconds)",
+        metavar="GROUP[,GROUP]",
+        help=f"measure only these row groups ({', '.join(ROW_GROUPS)}), plus the groups "
+        "their ratios need (madrid needs pure2p, sweep needs madrid)",
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--params", help=argparse.SUPPRESS)
@@ -1143,6 +1206,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.quick and args.full:
         parser.error("--quick and --full exclude each other")
+    try:
+        row_groups(args.only)
+    except ValueError as exc:
+        parser.error(str(exc))
 
     t0 = time.perf_counter()
     machine = machine_info()
@@ -1156,10 +1223,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "runner": "benchmarks/run.py",
         "created": now.isoformat(timespec="seconds"),
         "mode": extra["mode"],
-        "only": args.only,
         "repeats": args.repeats,
         "madrid_repeats": extra["sizes"]["madrid_repeats"] or args.repeats,
         "scenario": args.scenario,
+        "only": sorted(row_groups(args.only), key=ROW_GROUPS.index) if args.only else None,
         "git": git,
         "machine": machine,
         "sizes": extra["sizes"],
@@ -1169,8 +1236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "markdown": text,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    label = extra["mode"] + (f"-{args.only}" if args.only else "")
-    path = args.out / f"run-{now.strftime('%Y%m%dT%H%M%SZ')}-{label}.json"
+    path = args.out / f"run-{now.strftime('%Y%m%dT%H%M%SZ')}-{extra['mode']}.json"
     path.write_text(json.dumps(doc, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nsaved {path} ({doc['wall_seconds']:.0f} s)", file=sys.stderr)
     return 0

@@ -138,3 +138,39 @@ def test_peaks_come_from_each_process_and_workers_agree(quick_run: tuple[dict, s
     assert rows["madrid_peak"]["measured"]["unit"] == "MB"
     # Two workers give the same JSON as one (a property of the engine, not a timing).
     assert rows["workers"]["info"]["json_identical"] is True
+
+
+def test_only_measures_the_named_row_groups_and_what_they_need(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, str(RUNNER), "--quick", "--only", "lh,mixed3", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=ROOT,
+    )
+    assert proc.returncode == 0, proc.stderr
+    (path,) = tmp_path.glob("run-*.json")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    rows = {row["id"] for row in doc["rows"]} | {s["id"] for s in doc["skipped"]}
+    # Measured, or skipped for a missing reference: every row of the two groups, no other.
+    assert rows == {"lh_quantecon", "lh_batch_quantecon", "mixed3_gambit", "mixed3_quantecon"}
+    assert doc["only"] == ["mixed3", "lh"]
+
+
+def test_only_adds_the_groups_a_ratio_needs_and_refuses_unknown_names() -> None:
+    sys.path.insert(0, str(RUNNER.parent))
+    try:
+        import run  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(RUNNER.parent))
+    assert run.row_groups(None) == set(run.ROW_GROUPS)
+    assert run.row_groups("sweep") == {"sweep", "madrid", "pure2p"}
+    assert run.row_groups(" lh , mixed6 ") == {"lh", "mixed6"}
+    for bad in ("lh,nope", ",", ""):
+        with pytest.raises(ValueError, match="--only takes comma-separated row groups"):
+            run.row_groups(bad)
+    proc = subprocess.run(
+        [sys.executable, str(RUNNER), "--only", "nope"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert proc.returncode == 2
+    assert "--only takes comma-separated row groups" in proc.stderr.splitlines()[-1]

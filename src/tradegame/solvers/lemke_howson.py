@@ -26,11 +26,20 @@ by ``(eps, eps^2, ...)`` for an infinitesimal ``eps``: the perturbed game is
 nondegenerate, so the path is unique and cannot cycle even when the actual
 game is degenerate.
 
-:func:`lemke_howson_batch` follows the same path in a stack of games at once
-(for Monte Carlo draws), with the pivots vectorised over the draws.
+:func:`lemke_howson_batch` follows the same path in a stack of games (for
+Monte Carlo draws).
+
+Both run in compiled kernels (:mod:`tradegame.solvers._bimatrix_kernel`: the
+scaling, the finiteness check and the pivots of one game, and a loop over the
+games), since on a tableau of a few dozen entries NumPy's per-call overhead is
+nearly all the cost; float64 matrices go to them unconverted. Their pivots are
+those of the NumPy code kept as ``_lemke_howson_numpy`` and
+``_lemke_howson_batch_numpy``, bit for bit (tested).
 """
 
 from __future__ import annotations
+
+from typing import NoReturn
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -38,7 +47,13 @@ from numpy.typing import ArrayLike
 from tradegame.solvers._bimatrix import (
     FloatArray,
     IntArray,
-    normalize,
+)
+from tradegame.solvers._bimatrix_kernel import (
+    LH_NOT_FINITE,
+    LH_UNBOUNDED,
+    PIVOT_TOL,
+    lemke_howson_many,
+    lemke_howson_one,
 )
 from tradegame.solvers.validation import check_bimatrix, check_bimatrix_batch
 
@@ -46,7 +61,7 @@ __all__ = ["lemke_howson", "lemke_howson_batch"]
 
 #: Entries of the scaled tableau at or below this count as nonpositive in the
 #: ratio test, and ratios within it count as ties.
-_PIVOT_TOL = 1e-12
+_PIVOT_TOL = PIVOT_TOL
 
 
 def lemke_howson(
@@ -86,16 +101,54 @@ def lemke_howson(
     >>> x.round(12).tolist(), y.round(12).tolist()
     ([0.5, 0.5], [0.5, 0.5])
     """
-    a, b = check_bimatrix(A, B)
+    if (
+        type(A) is np.ndarray
+        and type(B) is np.ndarray
+        and A.dtype is _FLOAT64
+        and B.dtype is _FLOAT64
+        and A.ndim == 2
+        and A.shape == B.shape
+        and A.size
+    ):
+        # Already float64 matrices: the kernel checks finiteness itself, and a
+        # failed check goes back to check_bimatrix for its message.
+        a, b = A, B
+    else:
+        a, b = check_bimatrix(A, B)
     m, n = a.shape
-    if isinstance(label, bool) or not isinstance(label, int | np.integer):
-        raise ValueError(f"label must be an integer, got {label!r}")
+    if type(label) is not int:
+        if isinstance(label, bool) or not isinstance(label, int | np.integer):
+            raise ValueError(f"label must be an integer, got {label!r}")
+        label = int(label)
     if not 0 <= label < m + n:
         raise ValueError(f"label must be in 0..{m + n - 1} for a {m}x{n} game, got {label}")
-    return _lemke_howson(normalize(a), normalize(b), int(label))
+    # The scaling, the finiteness check and the pivots run in the compiled kernel: the
+    # same operations, bit for bit, as _lemke_howson_numpy(normalize(a), normalize(b), label).
+    x, y, status, normalized = lemke_howson_one(a, b, label)
+    if status:
+        _kernel_failed(status, A, B)
+    if normalized:
+        return x, y
+    return x / x.sum(), y / y.sum()
 
 
-def _lemke_howson(a: FloatArray, b: FloatArray, label: int) -> tuple[FloatArray, FloatArray]:
+#: The dtype of float64 arrays in native byte order, the only one the kernel is given as is.
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _kernel_failed(status: int, A: ArrayLike, B: ArrayLike) -> NoReturn:
+    """Raise the error of a failed :func:`~._bimatrix_kernel.lemke_howson_one` call."""
+    if status == LH_NOT_FINITE:
+        check_bimatrix(A, B)  # raises PayoffError with the usual message
+    if status == LH_UNBOUNDED:  # pragma: no cover - the polytopes are bounded
+        raise RuntimeError("unbounded ray in Lemke-Howson; payoffs are not well scaled")
+    raise RuntimeError(  # pragma: no cover - the lexicographic rule makes the path finite
+        "Lemke-Howson did not terminate; please report this game"
+    )
+
+
+def _lemke_howson_numpy(a: FloatArray, b: FloatArray, label: int) -> tuple[FloatArray, FloatArray]:
+    """:func:`lemke_howson` in NumPy on payoffs scaled into [1, 2] (the kernel's reference)."""
     m, n = a.shape
     # Tableau columns are indexed by label, then the right-hand side.
     tab_p = np.hstack([b.T, np.eye(n), np.ones((n, 1))])  # rows: columns of the game
@@ -175,9 +228,11 @@ def lemke_howson_batch(
     """One Nash equilibrium of each of a stack of bimatrix games, vectorised over draws.
 
     Runs the same lexicographic Lemke–Howson path as :func:`lemke_howson` in
-    every game at once: all draws start in the same tableau and alternate
-    between the two in step, so each pivot is a handful of array operations
-    over the draws still on their path.
+    every game, in one compiled loop over the games. Its NumPy reference,
+    ``_lemke_howson_batch_numpy``, starts all draws in the same tableau and
+    alternates between the two in step, each pivot a handful of array
+    operations over the draws still on their path; both give every draw bit
+    for bit what :func:`lemke_howson` gives it alone.
 
     Parameters
     ----------
@@ -206,13 +261,29 @@ def lemke_howson_batch(
         raise ValueError(f"label must be an integer, got {label!r}")
     if not 0 <= label < m + n:
         raise ValueError(f"label must be in 0..{m + n - 1} for {m}x{n} games, got {label}")
-    an = normalize(a.reshape(-1, m, n))
-    bn = normalize(b.reshape(-1, m, n))
-    x, y = _lemke_howson_batch(an, bn, int(label))
+    # One compiled call walks every game's path: bit for bit lemke_howson on each game,
+    # and _lemke_howson_batch_numpy(normalize(a), normalize(b), label) on the stack.
+    x, y, status, normalized = lemke_howson_many(
+        np.ascontiguousarray(a.reshape(-1, m, n)),
+        np.ascontiguousarray(b.reshape(-1, m, n)),
+        int(label),
+    )
+    if status:
+        _kernel_failed(status, a, b)  # pragma: no cover - checked finite above
+    if not normalized:
+        x = x / x.sum(axis=1, keepdims=True)
+        y = y / y.sum(axis=1, keepdims=True)
     return x.reshape(*lead, m), y.reshape(*lead, n)
 
 
-def _lemke_howson_batch(a: FloatArray, b: FloatArray, label: int) -> tuple[FloatArray, FloatArray]:
+def _lemke_howson_batch_numpy(
+    a: FloatArray, b: FloatArray, label: int
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`lemke_howson_batch` in NumPy on (D, m, n) payoffs scaled into [1, 2].
+
+    The reference of the compiled loop: every pivot vectorised over the draws
+    still on their path.
+    """
     D, m, n = a.shape
     width = m + n + 1
     tab_p = np.zeros((D, n, width))

@@ -26,6 +26,13 @@ equilibrium exactly when both solutions are feasible: this is support
 enumeration for equal-size supports (Dickhaut & Kaplan 1991), with the label
 bookkeeping of the polytope view.
 
+The minors and the loop over the bases of each support size run in compiled
+kernels (:mod:`tradegame.solvers._bimatrix_kernel`), which read a basis's
+slacks only when its coordinates are feasible (most are not) and compute the
+coordinates only of the bases feasible in both polytopes; the NumPy code they
+replace is kept beside them (``_all_minors_numpy``, ``_support_size_numpy``)
+and the tests hold the two equal bit for bit.
+
 Degenerate draws
 ----------------
 Matching bases is only complete for nondegenerate games. A game is
@@ -65,9 +72,14 @@ from tradegame.solvers._bimatrix import (
     basis_vertices,
     check_size,
     lexsort_rows,
-    normalize,
     singular_threshold,
     support_pairs,
+)
+from tradegame.solvers._bimatrix_kernel import (
+    minors_level,
+    normalize_many,
+    order_by_draw_then_rows,
+    support_size_equilibria,
 )
 from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL, PAIR_CHUNK, enumerate_extreme
 from tradegame.solvers.validation import check_bimatrix_batch
@@ -181,8 +193,9 @@ def mixed_nash_2p_batch(
     lead = a.shape[:-2]
     m, n = a.shape[-2:]
     check_size(m, n)
-    an = normalize(a.reshape(-1, m, n))
-    bn = normalize(b.reshape(-1, m, n))
+    # normalize, compiled: a reduction over a short axis is slow in NumPy.
+    an = normalize_many(a.reshape(-1, m, n))
+    bn = normalize_many(b.reshape(-1, m, n))
     x, y, valid, degenerate = _batch_kernel(an, bn, tol, fallback)
     K = valid.shape[1]
     return BatchEquilibria(
@@ -220,15 +233,7 @@ def _batch_kernel(
         minors_x = _all_minors(bT[..., lo:hi])
         minors_y = _all_minors(aT[..., lo:hi])
         for k in range(1, min(m, n) + 1):
-            rows, cols = support_pairs(m, n, k)
-            zx, fx, ex = _basis_solutions(minors_x, _pair_tables(n, m, k, False), tol)
-            zy, fy, ey = _basis_solutions(minors_y, _pair_tables(m, n, k, True), tol)
-            degenerate[lo:hi] |= (fx & ex).any(axis=0) | (fy & ey).any(axis=0)
-            p, d = np.nonzero(fx & fy)
-            x = np.zeros((len(p), m))
-            y = np.zeros((len(p), n))
-            np.put_along_axis(x, rows[p], zx[:, p, d].T, axis=1)
-            np.put_along_axis(y, cols[p], zy[:, p, d].T, axis=1)
+            d, x, y = _support_size(minors_x, minors_y, k, m, n, tol, degenerate[lo:hi])
             draws.append(d + lo)
             xs.append(x)
             ys.append(y)
@@ -249,8 +254,10 @@ def _batch_kernel(
             x = np.concatenate([x, redo_x])
             y = np.concatenate([y, redo_y])
 
-    # Sort by draw, then (x, y) exactly as the per-game solver orders them.
-    order = lexsort_rows(draw[:, None].astype(np.float64), x, y)
+    # Sort by draw, then (x, y) exactly as the per-game solver orders them: the
+    # order of lexsort_rows(draw[:, None], x, y), by a compiled stable sort.
+    keys = np.round(np.hstack([x, y]), 9) + 0.0  # + 0.0 turns -0.0 into 0.0
+    order = order_by_draw_then_rows(draw, keys, D)
     draw, x, y = draw[order], x[order], y[order]
     count = np.bincount(draw, minlength=D)
     K = int(count.max())
@@ -515,8 +522,30 @@ def _minor_tables(r: int, c: int) -> tuple[tuple[IntArray, IntArray, FloatArray]
     return tuple(out)
 
 
+def _augmented(C: FloatArray) -> FloatArray:
+    """``[C | 1]`` of a stack (r, d, D) of matrices, flattened to (r * (d + 1), D)."""
+    r, d, D = C.shape
+    aug = np.empty((r, d + 1, D))
+    aug[:, :d] = C
+    aug[:, d] = 1.0
+    return aug.reshape(r * (d + 1), D)
+
+
 def _all_minors(C: FloatArray) -> list[FloatArray]:
-    """Every minor of ``[C | 1]`` for a stack of matrices.
+    """Every minor of ``[C | 1]`` for a stack of matrices, by the compiled kernel.
+
+    The same values, bit for bit, as :func:`_all_minors_numpy` (see there).
+    """
+    r, d, _ = C.shape
+    flat = _augmented(C)
+    levels = [flat]
+    for entry, sub, sign in _minor_tables(r, d + 1):
+        levels.append(minors_level(flat, levels[-1], entry, sub, sign))
+    return levels
+
+
+def _all_minors_numpy(C: FloatArray) -> list[FloatArray]:
+    """Every minor of ``[C | 1]`` for a stack of matrices (the NumPy reference).
 
     Parameters
     ----------
@@ -529,14 +558,10 @@ def _all_minors(C: FloatArray) -> list[FloatArray]:
         minors in the order of :func:`_minor_tables`, with column ``d`` the
         column of ones.
     """
-    r, d, D = C.shape
-    c = d + 1
-    aug = np.empty((r, c, D))
-    aug[:, :d] = C
-    aug[:, d] = 1.0
-    flat = aug.reshape(r * c, D)
+    r, d, _ = C.shape
+    flat = _augmented(C)
     levels = [flat]
-    for entry, sub, sign in _minor_tables(r, c):
+    for entry, sub, sign in _minor_tables(r, d + 1):
         prev = levels[-1]
         acc = flat[entry[:, 0]] * prev[sub[:, 0]]
         for t in range(1, len(sign)):
@@ -598,15 +623,87 @@ def _pair_tables(
     return det, num, num_sign, slack.reshape(P, r - k), slack_sign.reshape(P, r - k)
 
 
-def _basis_solutions(
+def _support_size(
+    minors_x: list[FloatArray],
+    minors_y: list[FloatArray],
+    k: int,
+    m: int,
+    n: int,
+    tol: float,
+    degenerate: BoolArray,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Equilibria of support size ``k`` in a chunk of draws, by the compiled kernel.
+
+    Parameters
+    ----------
+    minors_x, minors_y : list of ndarray
+        :func:`_all_minors` of *P*'s ``B^T`` (n, m, D) and *Q*'s ``A`` (m, n, D).
+    k, m, n : int
+        Support size and game shape.
+    tol : float
+        Tolerance, as in :func:`mixed_nash_2p_batch`.
+    degenerate : ndarray of bool, shape (D,)
+        Set (in place) where a feasible basis has more labels than the dimension.
+
+    Returns
+    -------
+    draw : ndarray of intp, shape (E,)
+    x : ndarray, shape (E, m)
+    y : ndarray, shape (E, n)
+        Draw and unnormalised strategies of every basis ``(I, J)`` feasible in
+        both polytopes, in row-major (basis, draw) order; bit for bit those of
+        :func:`_support_size_numpy`.
+    """
+    rows, cols = support_pairs(m, n, k)
+    return support_size_equilibria(
+        minors_x[k - 1],
+        minors_x[min(k, len(minors_x) - 1)],
+        *_pair_tables(n, m, k, False),
+        minors_y[k - 1],
+        minors_y[min(k, len(minors_y) - 1)],
+        *_pair_tables(m, n, k, True),
+        rows,
+        cols,
+        m,
+        n,
+        tol,
+        singular_threshold(k),
+        degenerate,
+    )
+
+
+def _support_size_numpy(
+    minors_x: list[FloatArray],
+    minors_y: list[FloatArray],
+    k: int,
+    m: int,
+    n: int,
+    tol: float,
+    degenerate: BoolArray,
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """The NumPy reference of :func:`_support_size`."""
+    rows, cols = support_pairs(m, n, k)
+    zx, fx, ex = _basis_solutions_numpy(minors_x, _pair_tables(n, m, k, False), tol)
+    zy, fy, ey = _basis_solutions_numpy(minors_y, _pair_tables(m, n, k, True), tol)
+    degenerate |= (fx & ex).any(axis=0) | (fy & ey).any(axis=0)
+    p, d = np.nonzero(fx & fy)
+    x = np.zeros((len(p), m))
+    y = np.zeros((len(p), n))
+    np.put_along_axis(x, rows[p], zx[:, p, d].T, axis=1)
+    np.put_along_axis(y, cols[p], zy[:, p, d].T, axis=1)
+    return d, x, y
+
+
+def _basis_solutions_numpy(
     minors: list[FloatArray],
     tables: tuple[IntArray, IntArray, FloatArray, IntArray, FloatArray],
     tol: float,
 ) -> tuple[FloatArray, BoolArray, BoolArray]:
     """Basic solutions from minors: ``z`` (k, P, D), ``feasible`` and ``extra`` (P, D).
 
-    ``extra`` marks solutions with more labels than the dimension (a zero in
-    the support or a tight row outside the basis).
+    Part of :func:`_support_size_numpy`, the NumPy reference of the compiled
+    kernel. ``extra`` marks feasible solutions with more labels than the
+    dimension (a zero in the support or a tight row outside the basis).
     """
     det_i, num_i, num_sign, slack_i, slack_sign = tables
     k = num_i.shape[1]
@@ -621,5 +718,5 @@ def _basis_solutions(
         slack = minors[k][slack_i.T] * (slack_sign.T[:, :, None] * inv)
         np.minimum(low, slack.min(axis=0), out=low)
     feasible = ok & (low >= -tol)
-    extra = low <= tol
+    extra = feasible & (low <= tol)
     return z, feasible, extra
