@@ -11,9 +11,8 @@ import math
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -30,6 +29,9 @@ from tradegame.interop.gambit_text import (
 from tradegame.model.tree import GameTree, Node
 from tradegame.scenario import load as _load
 from tradegame.scenario import yaml_source as _yaml_source
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = ["MAX_TREE_DEPTH", "MAX_TREE_NODES", "SOURCE_KEY", "read_efg", "write_efg"]
 
@@ -411,6 +413,8 @@ def _efg_tree(
     comment: str,
 ) -> GameTree:
     """The tree of nodes read (and checked) by :func:`read_efg`."""
+    import networkx as nx  # imported when a tree is built: slow to import
+
     g = nx.DiGraph()
     path: list[int] = []  # the action indices to the node being added
     next_child: list[int] = []  # per depth: the next child's action index

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 
@@ -30,6 +29,9 @@ from tradegame.errors import ScenarioError, ScenarioIssue
 from tradegame.model.build import Environment, NonFiniteError, evaluation_environment
 from tradegame.model.tree import GameTree
 from tradegame.scenario.load import NO_OUTCOME, Scenario, TreePlan
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = [
     "TreeStructure",
@@ -280,6 +282,8 @@ def build_game_tree(
     probs = chance_probabilities(scenario, env, n_draws) if probabilities is None else probabilities
     levers = {lv.name: lv for p in scenario.players for lv in p.levers}
     levers.update({lv.name: lv for lv in scenario.chance})
+    import networkx as nx  # imported when a tree is built: slow to import
+
     g = nx.DiGraph()
     for node in plan.nodes:
         attrs: dict[str, Any] = {"name": node.label, "stage": None, "lever": node.lever}

@@ -63,9 +63,8 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Hashable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -79,6 +78,9 @@ from tradegame.model.stages import (
     infoset_key,
     observed_stages,
 )
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = ["GameTree", "Node", "Profile"]
 
@@ -172,6 +174,8 @@ class GameTree:
         k = len(stages)
         flat = arr.reshape(D, *arr.shape[len(lead) :])
         flat_probs = {s: np.asarray(p, dtype=float).reshape(D, -1) for s, p in probs.items()}
+        import networkx as nx  # imported when a tree is built: slow to import
+
         g = nx.DiGraph()
         for s in range(k + 1):
             for h in itertools.product(*(range(len(st.actions)) for st in stages[:s])):
