@@ -33,6 +33,7 @@ from tradegame.montecarlo.checkpoint import (
     save_checkpoint,
 )
 from tradegame.montecarlo.chunks import BlockResult, ChunkSolver, plan_chunks, run_pool
+from tradegame.montecarlo.cluster import ClusterError, dask_client, run_dask
 from tradegame.montecarlo.draws import (
     BlockDraws,
     DrawsMemoryError,
@@ -60,6 +61,7 @@ __all__ = [
     "NO_EQUILIBRIUM",
     "CheckpointError",
     "ChunkSolver",
+    "ClusterError",
     "DrawsMemoryError",
     "RunOptions",
     "simulate",
@@ -82,6 +84,10 @@ def default_memory_limit() -> int:
     return int(min(8 * 2**30, physical // 2))
 
 
+#: What ``workers > 1`` runs on without a scheduler: ``"pool"`` (a process pool) or
+#: ``"dask"`` (a local Dask cluster).
+LOCAL_BACKEND = "pool"
+
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -102,6 +108,7 @@ def simulate(
     disagreement: str | None = None,
     chunk_size: int | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
     checkpoint: str | Path | None = None,
     max_memory: int | None = None,
     progress: ProgressCallback | bool | None = None,
@@ -137,8 +144,12 @@ def simulate(
         Draws solved at once (rounded up to a multiple of the sampling block,
         2048); default from the memory budget. Does not change the result.
     workers : int, default 1
-        Processes solving chunks in parallel (a local process pool). Does not
-        change the result.
+        Processes solving chunks in parallel on this machine (see
+        :mod:`tradegame.montecarlo.cluster`). Does not change the result.
+    scheduler : str, optional
+        The address of a running Dask scheduler (``tcp://host:8786``): the
+        chunks are solved as tasks by its workers. Not with ``workers``.
+        Does not change the result.
     checkpoint : path, optional
         File recording finished blocks, rewritten atomically after each chunk.
         If it exists, the run resumes from it: it must be intact and from the
@@ -241,6 +252,8 @@ def simulate(
     )
     if workers < 1:
         raise ValueError("workers must be at least 1")
+    if scheduler is not None and workers != 1:
+        raise ValueError("workers: not with a scheduler (its cluster's workers solve the draws)")
 
     # Memory is checked before anything of the game's size is allocated.
     len(scenario.outcome_labels)
@@ -317,13 +330,25 @@ def simulate(
                 if any(b not in blocks for b in range(c[0] // BLOCK, -(-c[1] // BLOCK)))
             ]
             done = target - sum(stop - start for start, stop in pending)
-            if workers == 1 or len(pending) <= 1:
-                for start, stop in pending:
-                    finished(solver.solve(start, stop), stop - start)
-            else:
+            if scheduler is not None and pending:
+                with dask_client(scheduler=scheduler) as client:
+                    run_dask(
+                        client, scenario, options, int(seed), pending, finished, scheme, keep_draws
+                    )
+            elif workers > 1 and len(pending) > 1 and LOCAL_BACKEND == "dask":
+                # Numba's machine code compiled (or loaded) here, the workers load it.
+                options.play_rule.compile_kernels()
+                with dask_client(workers=min(workers, len(pending))) as client:
+                    run_dask(
+                        client, scenario, options, int(seed), pending, finished, scheme, keep_draws
+                    )
+            elif workers > 1 and len(pending) > 1:
                 run_pool(
                     scenario, options, int(seed), pending, workers, finished, scheme, keep_draws
                 )
+            else:
+                for start, stop in pending:
+                    finished(solver.solve(start, stop), stop - start)
             totals, squares, eq_counts = _add_blocks(blocks, -(-target // BLOCK))
             result = _result(scenario, solver, totals, squares, eq_counts, target, int(seed))
             if precision is not None:

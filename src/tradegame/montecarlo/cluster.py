@@ -1,0 +1,183 @@
+"""Chunks of draws on a Dask cluster: a local one, or one already running at an address.
+
+Each chunk of draws is one Dask task. A task rebuilds the scenario from its
+text (once per worker process and run, then cached) and returns the sums of
+its sampling blocks, exactly as :meth:`ChunkSolver.solve` does in this
+process. The run adds the blocks in block order, whichever worker solved
+them and in whatever order they came back, so the result is byte-for-byte
+that of a single process with the same seed.
+
+A worker that dies mid-task (killed, out of memory, its machine lost) is
+Dask's business: the scheduler hands its tasks to another worker (up to
+``distributed.scheduler.allowed-failures`` times a task), and since a
+block's random numbers depend only on the seed and the block's index, the
+recomputed block is the same. An exception raised *by* a task (a parameter
+draw that is not finite, say) is not retried: it would only happen again.
+
+Dask is imported only when a run uses it, so that the command line starts
+without it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from tradegame.errors import TradegameError
+from tradegame.montecarlo.chunks import BlockResult, ChunkSolver
+from tradegame.play.options import RunOptions
+from tradegame.scenario.load import Scenario
+from tradegame.scenario.overrides import Overrides
+from tradegame.scenario.sampling import Scheme
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+__all__ = ["CONNECT_TIMEOUT", "ClusterError", "dask_client", "run_dask"]
+
+#: Seconds to wait for the scheduler at ``--scheduler ADDRESS`` before giving up.
+CONNECT_TIMEOUT: float = 10.0
+
+#: A run's description, what a worker needs to rebuild its :class:`ChunkSolver`:
+#: the scenario's text, its source name, overrides, options, seed, scheme and
+#: whether blocks keep their draws.
+RunSpec = tuple[str, str, Overrides, RunOptions, int, Scheme, bool]
+
+
+class ClusterError(TradegameError, ValueError):
+    """A Dask scheduler that cannot be reached, or Dask not installed (one line)."""
+
+
+@contextmanager
+def dask_client(workers: int = 1, scheduler: str | None = None) -> Iterator[Client]:
+    """A Dask client: of the scheduler at ``scheduler``, else of a new local cluster.
+
+    The local cluster has ``workers`` worker processes of one thread each
+    (the draws are NumPy work that holds the GIL between calls) and no
+    dashboard; it is closed when the block ends. A client of an existing
+    scheduler is closed too, the cluster is left running.
+
+    Raises
+    ------
+    ClusterError
+        When the scheduler does not answer within :data:`CONNECT_TIMEOUT`
+        seconds, or its address is not one.
+    """
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError as exc:  # pragma: no cover - a runtime dependency
+        raise ClusterError(f"Dask is not installed ({exc}): pip install 'dask[distributed]'")
+    if scheduler is not None:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except (OSError, TimeoutError, ValueError, TypeError) as exc:
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise ClusterError(
+                f"no Dask scheduler answered at {scheduler!r} within {CONNECT_TIMEOUT:g} s "
+                f"({why[:200]})"
+            ) from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        memory_limit=0,  # the run's own budget (--max-memory) bounds its arrays
+        silence_logs=logging.ERROR,
+    )
+    try:
+        client = Client(cluster, set_as_default=False)
+        try:
+            yield client
+        finally:
+            client.close()
+    finally:
+        cluster.close()
+
+
+_SOLVERS: dict[str, ChunkSolver] = {}
+
+
+def _solve_chunk(token: str, spec: RunSpec, start: int, stop: int) -> list[BlockResult]:
+    """The task: chunk ``start:stop`` of the run ``spec``, on whichever worker runs it."""
+    solver = _SOLVERS.get(token)
+    if solver is None:
+        from tradegame.scenario.load import parse_scenario
+
+        text, name, overrides, options, seed, scheme, keep_draws = spec
+        solver = ChunkSolver(
+            parse_scenario(text, name, overrides), options, seed, scheme, keep_draws
+        )
+        _SOLVERS.clear()  # one run's solver per worker process at a time
+        _SOLVERS[token] = solver
+    return solver.solve(start, stop)
+
+
+def run_dask(
+    client: Client,
+    scenario: Scenario,
+    options: RunOptions,
+    seed: int,
+    pending: list[tuple[int, int]],
+    finished: Callable[[list[BlockResult], int], None],
+    scheme: Scheme = "monte_carlo",
+    keep_draws: bool = False,
+) -> None:
+    """Solve the pending chunks as tasks on the cluster of ``client``, in any order.
+
+    ``finished(blocks, size)`` is called in this thread as each chunk comes
+    back; the caller files the blocks by index and adds them in block order.
+    At most two chunks per worker are in flight, so neither the scheduler's
+    queue nor the results waiting to be collected grow with the sample count.
+    """
+    from distributed import as_completed
+
+    spec: RunSpec = (
+        scenario.text,
+        scenario.source,
+        scenario.overrides,
+        options,
+        int(seed),
+        scheme,
+        keep_draws,
+    )
+    token = hashlib.sha256(pickle.dumps(spec)).hexdigest()[:16]
+    n_workers = max(1, sum(client.nthreads().values()))
+    in_flight = 2 * n_workers
+    chunks = iter(pending)
+    futures: dict[Any, tuple[int, int]] = {}
+
+    def submit(chunk: tuple[int, int]) -> Any:
+        future = client.submit(
+            _solve_chunk,
+            token,
+            spec,
+            *chunk,
+            key=f"tradegame-chunk-{token}-{chunk[0]}-{chunk[1]}",
+            retries=0,
+        )
+        futures[future] = chunk
+        return future
+
+    first = [submit(c) for _, c in zip(range(in_flight), chunks, strict=False)]
+    done = as_completed(first)
+    try:
+        for future in done:
+            start, stop = futures.pop(future)
+            blocks = future.result()
+            future.release()
+            finished(blocks, stop - start)
+            following = next(chunks, None)
+            if following is not None:
+                done.add(submit(following))
+    finally:
+        for future in futures:  # failed or interrupted: the rest is of no use
+            future.cancel()
