@@ -34,7 +34,7 @@ from tradegame.cli import (
     teach,  # noqa: F401  (registers explain)
 )
 from tradegame.cli.shared import BadInput, app, err, forget_loaded, last_loaded, out
-from tradegame.errors import ScenarioError
+from tradegame.errors import ClusterError, ScenarioError
 from tradegame.model.build import NonFiniteError
 from tradegame.model.normal_form import TooManyStrategies
 from tradegame.montecarlo.checkpoint import CheckpointError
@@ -152,7 +152,7 @@ def _dispatch(args: list[str], debug: bool) -> int:
         if debug:
             raise
         return _non_finite(exc)
-    except (BadInput, CheckpointError) as exc:
+    except (BadInput, CheckpointError, ClusterError) as exc:
         if debug:
             raise
         _print_error(f"error: {exc}")

@@ -118,9 +118,18 @@ def run(
             "--workers",
             min=1,
             max=MAX_WORKERS,
-            help=f"Processes to run on, at most {MAX_WORKERS} (never changes results).",
+            help=f"Worker processes on this machine, at most {MAX_WORKERS}; more than the "
+            "cores gains nothing (never changes results).",
         ),
     ] = 1,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Address of a running Dask scheduler (tcp://host:8786): its workers solve "
+            "the draws, not with --workers (never changes results).",
+        ),
+    ] = None,
     checkpoint: Annotated[
         str | None,
         typer.Option(
@@ -198,6 +207,8 @@ def run(
         raise BadInput("--max-samples: only with --precision (it caps a run that keeps drawing)")
     if draws_path is not None and Path(draws_path).suffix.lower() not in DRAWS_FORMATS:
         raise BadInput(f"--draws {draws_path}: use a .parquet or .csv file name")
+    if scheduler is not None and workers != 1:
+        raise BadInput("--workers: not with --scheduler (the cluster's workers solve the draws)")
     sc = load(scenario, set_, fix, variant)
     with run_options_checked(sc):
         RunOptions.resolve(
@@ -223,6 +234,7 @@ def run(
             disagreement=disagreement,
             chunk_size=chunk_size,
             workers=workers,
+            scheduler=scheduler,
             checkpoint=checkpoint,
             max_memory=None if max_memory is None else int(max_memory * 2**30),
             progress=progress,

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from tradegame.errors import TradegameError
+from tradegame.errors import ClusterError
 from tradegame.montecarlo.chunks import BlockResult, ChunkSolver
 from tradegame.play.options import RunOptions
 from tradegame.scenario.load import Scenario
@@ -46,10 +46,6 @@ CONNECT_TIMEOUT: float = 10.0
 #: the scenario's text, its source name, overrides, options, seed, scheme and
 #: whether blocks keep their draws.
 RunSpec = tuple[str, str, Overrides, RunOptions, int, Scheme, bool]
-
-
-class ClusterError(TradegameError, ValueError):
-    """A Dask scheduler that cannot be reached, or Dask not installed (one line)."""
 
 
 @contextmanager
@@ -72,14 +68,11 @@ def dask_client(workers: int = 1, scheduler: str | None = None) -> Iterator[Clie
     except ImportError as exc:  # pragma: no cover - a runtime dependency
         raise ClusterError(f"Dask is not installed ({exc}): pip install 'dask[distributed]'")
     if scheduler is not None:
+        _probe(scheduler)
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
         except (OSError, TimeoutError, ValueError, TypeError) as exc:
-            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise ClusterError(
-                f"no Dask scheduler answered at {scheduler!r} within {CONNECT_TIMEOUT:g} s "
-                f"({why[:200]})"
-            ) from None
+            raise ClusterError(f"no Dask scheduler at {scheduler!r}: {_first_line(exc)}") from None
         try:
             yield client
         finally:
@@ -101,6 +94,37 @@ def dask_client(workers: int = 1, scheduler: str | None = None) -> Iterator[Clie
             client.close()
     finally:
         cluster.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+
+
+def _probe(address: str) -> None:
+    """Refuse a malformed address, or a TCP one where nothing listens, at once.
+
+    Dask's own client would retry for :data:`CONNECT_TIMEOUT` seconds before
+    saying either (and, for a malformed address, print a traceback when it is
+    collected).
+    """
+    import socket
+
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in ("tcp", "tls"):
+            return  # inproc://, ucx://: Dask's client checks them itself
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise ClusterError(
+            f"{address!r} is not a Dask scheduler address ({_first_line(exc)}); "
+            "use tcp://host:port, e.g. tcp://10.0.0.5:8786"
+        ) from None
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        raise ClusterError(f"no Dask scheduler at {address!r}: {_first_line(exc)}") from None
 
 
 _SOLVERS: dict[str, ChunkSolver] = {}
