@@ -460,8 +460,8 @@ def _result_key(result: Any) -> str:
 def group_madrid(p: dict[str, Any], repeat: int) -> dict[str, Any]:
     """One Madrid run end to end (``tradegame.simulate``): µs per draw and this process's peak.
 
-    ``p``: ``draws``, ``workers``, ``scenario`` and optionally ``backend``, what more than
-    one worker runs on (``"pool"`` or ``"dask"``, :data:`tradegame.montecarlo.simulate.LOCAL_BACKEND`).
+    ``p``: ``draws``, ``workers``, ``scenario`` and optionally ``backend``, what more
+    than one worker runs on (``"pool"`` or ``"dask"``: ``simulate.LOCAL_BACKEND``).
     Warm-up on 4,096 draws first (imports, Numba caches), so the time is the run's (the
     workers' start included: the warm-up is one chunk, solved in this process); the peak
     includes the warm-up, which is small.
