@@ -66,7 +66,9 @@ def dask_client(workers: int = 1, scheduler: str | None = None) -> Iterator[Clie
     try:
         from distributed import Client, LocalCluster
     except ImportError as exc:  # pragma: no cover - a runtime dependency
-        raise ClusterError(f"Dask is not installed ({exc}): pip install 'dask[distributed]'") from None
+        raise ClusterError(
+            f"Dask is not installed ({exc}): pip install 'dask[distributed]'"
+        ) from None
     if scheduler is not None:
         _probe(scheduler)
         try:
