@@ -194,7 +194,7 @@ def run_dask(
         return future
 
     first = [submit(c) for _, c in zip(range(in_flight), chunks, strict=False)]
-    done = as_completed(first)
+    done = as_completed(first, loop=client.loop)
     try:
         for future in done:
             start, stop = futures.pop(future)

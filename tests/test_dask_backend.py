@@ -1,0 +1,218 @@
+"""The Dask backend: a run on a cluster is byte-identical to one in a single process.
+
+One local cluster (two worker processes, one thread each) serves the whole
+module through ``--scheduler``/``scheduler=``: starting one costs seconds.
+The properties: the same JSON for clusters of 1, 2 and 4 workers, after a
+worker is killed in the middle of a task, and when a run resumes a checkpoint
+on the cluster; and one-line errors for a scheduler that is not there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cloudpickle
+import pytest
+from distributed import Client, LocalCluster
+from distributed.diagnostics.plugin import WorkerPlugin
+
+import tradegame as tg
+from tradegame.errors import ClusterError
+from tradegame.scenario.sampling import BLOCK
+
+# The worker plugin below travels to the workers by value: they cannot import this file.
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
+
+SAMPLES = 3 * BLOCK + 77  # four chunks of one block, the last one partial
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[LocalCluster]:
+    with LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        memory_limit=0,
+        silence_logs=logging.ERROR,
+    ) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def client(cluster: LocalCluster) -> Iterator[Client]:
+    with Client(cluster, set_as_default=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def madrid() -> tg.Scenario:
+    return tg.load_scenario("madrid_2025")
+
+
+@pytest.fixture(scope="module")
+def reference(madrid: tg.Scenario) -> str:
+    """The single-process run every cluster run must equal, byte for byte."""
+    return tg.simulate(madrid, SAMPLES, seed=11, chunk_size=BLOCK).to_json()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.mark.slow  # scaling the cluster to 4 and back: about 25 s on 2 loaded cores
+def test_same_json_on_one_two_and_four_workers(
+    madrid: tg.Scenario, reference: str, cluster: LocalCluster, client: Client
+) -> None:
+    address = cluster.scheduler_address
+    for n in (2, 4, 1):
+        cluster.scale(n)
+        client.wait_for_workers(n, timeout=120)
+        while len(client.nthreads()) != n:  # scaling down retires workers one by one
+            time.sleep(0.1)
+        result = tg.simulate(madrid, SAMPLES, seed=11, chunk_size=BLOCK, scheduler=address)
+        assert result.to_json() == reference, f"{n} worker(s)"
+    cluster.scale(2)
+    client.wait_for_workers(2, timeout=120)
+
+
+class _KillFirstAttempt(WorkerPlugin):
+    """Kills its worker process when a tradegame chunk starts there, the first time only.
+
+    The marker file, written just before the kill, makes it once per test
+    whichever worker gets the task first, and whichever gets it again.
+    """
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def transition(self, key: Any, start: str, finish: str, **kwargs: Any) -> None:
+        if finish == "executing" and "tradegame-chunk" in str(key):
+            try:
+                fd = os.open(self.marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                return
+            os.write(fd, str(os.getpid()).encode())
+            os.close(fd)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_killed_worker_is_replaced_and_the_json_is_the_same(
+    madrid: tg.Scenario, reference: str, cluster: LocalCluster, client: Client, tmp_path: Path
+) -> None:
+    marker = tmp_path / "killed"
+    client.register_plugin(_KillFirstAttempt(str(marker)), name="kill-first-attempt")
+    try:
+        result = tg.simulate(
+            madrid, SAMPLES, seed=11, chunk_size=BLOCK, scheduler=cluster.scheduler_address
+        )
+    finally:
+        client.unregister_worker_plugin("kill-first-attempt")
+    assert marker.exists(), "no worker was killed"
+    assert result.to_json() == reference
+    client.wait_for_workers(2, timeout=120)  # the nanny restarts it, for the tests after
+    killed = int(marker.read_text())
+    assert killed not in client.run(os.getpid).values(), "the worker was not killed"
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_checkpointed_run_resumes_on_the_cluster_to_the_same_json(
+    madrid: tg.Scenario, reference: str, cluster: LocalCluster, tmp_path: Path
+) -> None:
+    ck = tmp_path / "run.ckpt"
+    address = cluster.scheduler_address
+
+    def stop_after_first(done: int, total: int) -> None:
+        raise _Stop
+
+    with pytest.raises(_Stop):
+        tg.simulate(
+            madrid,
+            SAMPLES,
+            seed=11,
+            chunk_size=BLOCK,
+            scheduler=address,
+            checkpoint=ck,
+            progress=stop_after_first,
+        )
+    assert ck.exists()
+    seen: list[int] = []
+    resumed = tg.simulate(
+        madrid,
+        SAMPLES,
+        seed=11,
+        chunk_size=BLOCK,
+        scheduler=address,
+        checkpoint=ck,
+        progress=lambda done, total: seen.append(done),
+    )
+    assert resumed.to_json() == reference
+    assert len(seen) < 4, "the finished chunk was not solved again"
+
+
+def test_the_kept_draws_are_the_same_on_the_cluster(
+    madrid: tg.Scenario, cluster: LocalCluster
+) -> None:
+    one = tg.simulate(madrid, 2 * BLOCK + 5, seed=2, chunk_size=BLOCK, keep_draws=True)
+    many = tg.simulate(
+        madrid,
+        2 * BLOCK + 5,
+        seed=2,
+        chunk_size=BLOCK,
+        keep_draws=True,
+        scheduler=cluster.scheduler_address,
+    )
+    assert one.draws is not None and many.draws is not None
+    assert one.draws.equals(many.draws)
+
+
+def test_the_cli_runs_on_a_scheduler_to_the_same_bytes(cli, cluster, tmp_path: Path) -> None:
+    here, there = tmp_path / "here.json", tmp_path / "there.json"
+    args = ["run", "madrid_2025", "-n", str(SAMPLES), "--seed", "5", "--chunk-size", str(BLOCK)]
+    assert cli(*args, "-q", "--json", here).code == 0
+    r = cli(*args, "-q", "--json", there, "--scheduler", cluster.scheduler_address)
+    assert r.code == 0, r.stderr
+    assert there.read_bytes() == here.read_bytes()
+    assert json.loads(there.read_text())["outcomes"], "a whole result, not an empty one"
+
+
+@pytest.mark.parametrize(
+    ("address", "says"),
+    [
+        (None, "no Dask scheduler at 'tcp://127.0.0.1:{port}': [Errno 111] Connection refused"),
+        ("nonsense", "'nonsense' is not a Dask scheduler address"),
+    ],
+)
+def test_an_unreachable_scheduler_is_one_line_exit_2(cli, address, says) -> None:
+    port = _closed_port()
+    address = address or f"tcp://127.0.0.1:{port}"
+    r = cli("run", "madrid_2025", "-n", "100", "-q", "--scheduler", address)
+    assert r.code == 2
+    assert r.stderr.startswith("error: " + says.format(port=port))
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+
+
+def test_workers_and_a_scheduler_together_are_refused(madrid, cli) -> None:
+    r = cli("run", "madrid_2025", "-n", "100", "--workers", "2", "--scheduler", "tcp://h:1")
+    assert (r.code, r.stderr) == (
+        2,
+        "error: --workers: not with --scheduler (the cluster's workers solve the draws)\n",
+    )
+    with pytest.raises(ValueError, match="not with a scheduler"):
+        tg.simulate(madrid, 100, workers=2, scheduler="tcp://h:1")
+    with pytest.raises(ClusterError, match="no Dask scheduler"):
+        tg.simulate(madrid, 100, scheduler=f"tcp://127.0.0.1:{_closed_port()}")
