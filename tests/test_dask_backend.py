@@ -216,3 +216,17 @@ def test_workers_and_a_scheduler_together_are_refused(madrid, cli) -> None:
         tg.simulate(madrid, 100, workers=2, scheduler="tcp://h:1")
     with pytest.raises(ClusterError, match="no Dask scheduler"):
         tg.simulate(madrid, 100, scheduler=f"tcp://127.0.0.1:{_closed_port()}")
+
+
+def test_a_sweep_on_the_cluster_is_the_same(cli, cluster: LocalCluster, tmp_path: Path) -> None:
+    sc = tg.load_scenario("classroom/chicken")
+    axis = ["parameters.crash_cost.median=0.5:4:5"]
+    here = tg.sweep(sc, axis, samples=BLOCK, seed=1)
+    there = tg.sweep(sc, axis, samples=BLOCK, seed=1, scheduler=cluster.scheduler_address)
+    assert there.to_json() == here.to_json()
+    assert len({p.probabilities["crash"] for p in there.points}) > 1, "the points differ"
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    args = ["sweep", "classroom/chicken", "-p", axis[0], "-n", "2048", "--seed", "1"]
+    assert cli(*args, "--json", a).code == 0
+    assert cli(*args, "--json", b, "--scheduler", cluster.scheduler_address).code == 0
+    assert a.read_bytes() == b.read_bytes()

@@ -24,13 +24,16 @@ from tradegame.cli.shared import (
     JsonOption,
     MaxMemoryOption,
     ScenarioArg,
+    SchedulerOption,
     SetOption,
     StyleOption,
     VariantOption,
+    WorkersOption,
     app,
     check_budget,
     check_output,
     check_plot_name,
+    check_workers,
     load,
     out,
     write_document,
@@ -209,6 +212,8 @@ def sweep(
     set_: SetOption = None,
     fix: FixOption = None,
     variant: VariantOption = None,
+    workers: WorkersOption = 1,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Outcome probabilities over a grid of one or two settings, on common random numbers."""
     from tradegame.analysis.sweep import SweepError, parse_axis
@@ -219,6 +224,7 @@ def sweep(
         check_output(path)
     if plot_path is not None:
         check_plot_name(plot_path, "--plot")
+    check_workers(workers, scheduler)
     try:
         axes = [parse_axis(p) for p in params]
     except SweepError as exc:
@@ -227,7 +233,9 @@ def sweep(
         raise BadInput("--param: a sweep takes one or two axes")
     sc = load(scenario, set_, fix, variant)
     try:
-        result = run_sweep(sc, axes, samples=samples, seed=seed)
+        result = run_sweep(
+            sc, axes, samples=samples, seed=seed, workers=workers, scheduler=scheduler
+        )
     except SweepError as exc:
         raise BadInput(str(exc)) from None
     write_document(json_path, result.to_json())

@@ -20,7 +20,6 @@ from tradegame.cli.shared import (
     MAX_MEMORY_GIB,
     MAX_SEED,
     MAX_TREE_NODES,
-    MAX_WORKERS,
     BadInput,
     DisagreementOption,
     DpiOption,
@@ -30,15 +29,18 @@ from tradegame.cli.shared import (
     NoEquilibriumOption,
     QreLambdaOption,
     ScenarioArg,
+    SchedulerOption,
     SelectionOption,
     SetOption,
     SolutionOption,
     StyleOption,
     VariantOption,
+    WorkersOption,
     app,
     check_budget,
     check_output,
     check_plot_name,
+    check_workers,
     draws_refused,
     err,
     finite_option,
@@ -112,24 +114,8 @@ def run(
     disagreement: DisagreementOption = None,
     no_equilibrium: NoEquilibriumOption = None,
     qre_lambda: QreLambdaOption = None,
-    workers: Annotated[
-        int,
-        typer.Option(
-            "--workers",
-            min=1,
-            max=MAX_WORKERS,
-            help=f"Worker processes on this machine, at most {MAX_WORKERS}; more than the "
-            "cores gains nothing (never changes results).",
-        ),
-    ] = 1,
-    scheduler: Annotated[
-        str | None,
-        typer.Option(
-            "--scheduler",
-            help="Address of a running Dask scheduler (tcp://host:8786): its workers solve "
-            "the draws, not with --workers (never changes results).",
-        ),
-    ] = None,
+    workers: WorkersOption = 1,
+    scheduler: SchedulerOption = None,
     checkpoint: Annotated[
         str | None,
         typer.Option(
@@ -207,8 +193,7 @@ def run(
         raise BadInput("--max-samples: only with --precision (it caps a run that keeps drawing)")
     if draws_path is not None and Path(draws_path).suffix.lower() not in DRAWS_FORMATS:
         raise BadInput(f"--draws {draws_path}: use a .parquet or .csv file name")
-    if scheduler is not None and workers != 1:
-        raise BadInput("--workers: not with --scheduler (the cluster's workers solve the draws)")
+    check_workers(workers, scheduler)
     sc = load(scenario, set_, fix, variant)
     with run_options_checked(sc):
         RunOptions.resolve(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,8 @@ from tradegame.montecarlo.result import (
 )
 from tradegame.play.kinds import play_class
 from tradegame.play.options import RunOptions
-from tradegame.scenario.load import Scenario
+from tradegame.scenario.load import Scenario, parse_scenario
+from tradegame.scenario.overrides import Overrides
 from tradegame.scenario.sampling import BLOCK, Scheme
 from tradegame.scenario.schema import Analysis
 
@@ -65,6 +66,7 @@ __all__ = [
     "DrawsMemoryError",
     "RunOptions",
     "simulate",
+    "simulate_many",
 ]
 
 
@@ -376,6 +378,60 @@ def simulate(
                 )
                 result = dataclasses.replace(result, draws=frame)
             return result
+
+
+def simulate_many(
+    runs: Sequence[tuple[Scenario, dict[str, Any]]],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> list[SimulationResult]:
+    """Several independent runs (the points of a grid, say), each one a task on a cluster.
+
+    Parameters
+    ----------
+    runs : sequence of (Scenario, dict)
+        Each run's scenario and the keyword arguments of :func:`simulate` for it
+        (``samples``, ``seed``, ...; not ``workers``, ``scheduler``, ``checkpoint``
+        or ``progress``).
+    workers : int, default 1
+        Worker processes of a local Dask cluster; with 1 (and no ``scheduler``) the
+        runs are made one after the other in this process.
+    scheduler : str, optional
+        The address of a running Dask scheduler, whose workers make the runs. Not
+        with ``workers``.
+
+    Returns
+    -------
+    list of SimulationResult
+        In the order of ``runs``; each is what :func:`simulate` gives for it in
+        this process, whichever worker made it.
+
+    Raises
+    ------
+    ClusterError
+        When the scheduler cannot be reached (one line).
+    """
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    if scheduler is not None and workers != 1:
+        raise ValueError("workers: not with a scheduler (its cluster's workers solve the draws)")
+    if scheduler is None and (workers == 1 or len(runs) <= 1):
+        return [simulate(sc, **kwargs, progress=False) for sc, kwargs in runs]
+    with dask_client(workers=min(workers, len(runs)), scheduler=scheduler) as client:
+        futures = [
+            client.submit(_simulate_text, sc.text, sc.source, sc.overrides, kwargs, pure=False)
+            for sc, kwargs in runs
+        ]
+        results: list[SimulationResult] = client.gather(futures)
+    return results
+
+
+def _simulate_text(
+    text: str, source: str, overrides: Overrides, kwargs: dict[str, Any]
+) -> SimulationResult:
+    """A task of :func:`simulate_many`: the scenario rebuilt from its text, then run."""
+    return simulate(parse_scenario(text, source, overrides), **kwargs, progress=False)
 
 
 Block = tuple[NDArray[np.float64], NDArray[np.float64], dict[int, int]]
