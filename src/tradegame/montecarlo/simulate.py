@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -310,7 +311,8 @@ def simulate(
     target = samples
     done = 0
 
-    with progress_bar(progress) as report:
+    client: Any = None
+    with progress_bar(progress) as report, ExitStack() as clients:
 
         def finished(results: list[BlockResult], size: int) -> None:
             nonlocal done
@@ -332,18 +334,18 @@ def simulate(
                 if any(b not in blocks for b in range(c[0] // BLOCK, -(-c[1] // BLOCK)))
             ]
             done = target - sum(stop - start for start, stop in pending)
-            if scheduler is not None and pending:
-                with dask_client(scheduler=scheduler) as client:
-                    run_dask(
-                        client, scenario, options, int(seed), pending, finished, scheme, keep_draws
+            on_dask = scheduler is not None or (workers > 1 and LOCAL_BACKEND == "dask")
+            if on_dask and len(pending) > (0 if scheduler is not None else 1):
+                if client is None:  # one client for every round of a precision run
+                    if scheduler is None:
+                        # Numba's machine code compiled (or loaded) here, the workers load it.
+                        options.play_rule.compile_kernels()
+                    client = clients.enter_context(
+                        dask_client(workers=min(workers, len(pending)), scheduler=scheduler)
                     )
-            elif workers > 1 and len(pending) > 1 and LOCAL_BACKEND == "dask":
-                # Numba's machine code compiled (or loaded) here, the workers load it.
-                options.play_rule.compile_kernels()
-                with dask_client(workers=min(workers, len(pending))) as client:
-                    run_dask(
-                        client, scenario, options, int(seed), pending, finished, scheme, keep_draws
-                    )
+                run_dask(
+                    client, scenario, options, int(seed), pending, finished, scheme, keep_draws
+                )
             elif workers > 1 and len(pending) > 1:
                 run_pool(
                     scenario, options, int(seed), pending, workers, finished, scheme, keep_draws
