@@ -230,3 +230,15 @@ def test_a_sweep_on_the_cluster_is_the_same(cli, cluster: LocalCluster, tmp_path
     assert cli(*args, "--json", a).code == 0
     assert cli(*args, "--json", b, "--scheduler", cluster.scheduler_address).code == 0
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_workers_on_a_local_dask_cluster_give_the_same_json(
+    madrid: tg.Scenario, reference: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The local cluster ``--workers`` starts when Dask is the local backend (what the
+    benchmark runner's ``workers_backend`` row measures against the process pool)."""
+    from tradegame.montecarlo import simulate as simulate_module
+
+    monkeypatch.setattr(simulate_module, "LOCAL_BACKEND", "dask")
+    result = tg.simulate(madrid, SAMPLES, seed=11, chunk_size=BLOCK, workers=2)
+    assert result.to_json() == reference
