@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import importlib
 import json
 import os
 import platform
@@ -469,7 +470,8 @@ def group_madrid(p: dict[str, Any], repeat: int) -> dict[str, Any]:
     import hashlib
 
     import tradegame as tg
-    from tradegame.montecarlo import simulate as simulate_module
+
+    simulate_module = importlib.import_module("tradegame.montecarlo.simulate")
 
     if "backend" in p:
         simulate_module.LOCAL_BACKEND = p["backend"]
