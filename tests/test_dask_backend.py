@@ -43,7 +43,7 @@ def cluster() -> Iterator[LocalCluster]:
         n_workers=2,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # no fixed port: clusters side by side
         memory_limit=0,
         silence_logs=logging.ERROR,
     )

@@ -54,7 +54,7 @@ def dask_client(workers: int = 1, scheduler: str | None = None) -> Iterator[Clie
 
     The local cluster has ``workers`` worker processes of one thread each
     (the draws are NumPy work that holds the GIL between calls) and no
-    dashboard; it is closed when the block ends. A client of an existing
+    dashboard on a fixed port; it is closed when the block ends. A client of an existing
     scheduler is closed too, the cluster is left running.
 
     Raises
@@ -84,7 +84,7 @@ def dask_client(workers: int = 1, scheduler: str | None = None) -> Iterator[Clie
         n_workers=workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # no fixed port: clusters side by side
         memory_limit=0,  # the run's own budget (--max-memory) bounds its arrays
         silence_logs=logging.ERROR,
     )
