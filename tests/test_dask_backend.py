@@ -250,3 +250,21 @@ def test_workers_on_a_local_dask_cluster_give_the_same_json(
     monkeypatch.setattr(simulate_module, "LOCAL_BACKEND", "dask")
     result = tg.simulate(madrid, SAMPLES, seed=11, chunk_size=BLOCK, workers=2)
     assert result.to_json() == reference
+
+
+def test_a_comparison_and_a_sensitivity_analysis_on_the_cluster_are_the_same(
+    cli, cluster: LocalCluster
+) -> None:
+    address = cluster.scheduler_address
+    sc = tg.load_scenario("classroom/chicken")
+    other = sc.with_overrides({"parameters.crash_cost.median": 3.0})
+    n = 2 * BLOCK + 9
+    here = tg.compare(sc, [other, sc], samples=n, seed=4)
+    there = tg.compare(sc, [other, sc], samples=n, seed=4, scheduler=address)
+    assert [c.to_dict() for c in there] == [c.to_dict() for c in here]
+    assert any(d.difference != 0 for d in there[0].outcomes), "the sides differ"
+    alone = tg.sensitivity(sc, samples=n, seed=4)
+    spread = tg.sensitivity(sc, samples=n, seed=4, scheduler=address)
+    assert spread.to_json() == alone.to_json()
+    args = ["sensitivity", "classroom/chicken", "-n", str(n), "--seed", "4", "--json", "-"]
+    assert cli(*args, "--scheduler", address).stdout == cli(*args).stdout

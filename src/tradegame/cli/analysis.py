@@ -77,6 +77,8 @@ def compare(
     plot_path: FigureOption = None,
     style: StyleOption = FigureStyleName.TALK,
     dpi: DpiOption = None,
+    workers: WorkersOption = 1,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Compare a scenario with its variants, a what-if (--set, --fix) or other files.
 
@@ -94,6 +96,7 @@ def compare(
     check_output(plot_path)
     if plot_path is not None:
         check_plot_name(plot_path, "--plot")
+    check_workers(workers, scheduler)
     base = load(scenario)
     sides = [load(o) for o in others or []]
     names = [scenario, *(others or [])]
@@ -111,7 +114,15 @@ def compare(
             "--variant NAME, or --set/--fix"
         )
     try:
-        comparisons = compare_scenarios(base, sides, samples=samples, seed=seed, names=names)
+        comparisons = compare_scenarios(
+            base,
+            sides,
+            samples=samples,
+            seed=seed,
+            names=names,
+            workers=workers,
+            scheduler=scheduler,
+        )
     except CompareError as exc:
         raise BadInput(str(exc)) from None
     if json_path is not None:
@@ -151,6 +162,8 @@ def sensitivity(
     plot_path: FigureOption = None,
     style: StyleOption = FigureStyleName.TALK,
     dpi: DpiOption = None,
+    workers: WorkersOption = 1,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Which assumptions drive the answer: a tornado, global indices, dead parameters."""
     from tradegame.analysis.sensitivity import SensitivityError
@@ -161,6 +174,7 @@ def sensitivity(
     check_output(plot_path)
     if plot_path is not None:
         check_plot_name(plot_path, "--plot")
+    check_workers(workers, scheduler)
     sc = load(scenario, set_, fix, variant)
     if outcome is not None and outcome not in sc.outcome_labels:
         raise BadInput(
@@ -168,7 +182,7 @@ def sensitivity(
             f"its outcomes: {', '.join(sc.outcome_labels)}"
         )
     try:
-        result = analyse(sc, samples=samples, seed=seed)
+        result = analyse(sc, samples=samples, seed=seed, workers=workers, scheduler=scheduler)
     except SensitivityError as exc:
         raise BadInput(str(exc)) from None
     write_document(json_path, result.to_json())

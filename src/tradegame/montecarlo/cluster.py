@@ -23,21 +23,24 @@ from __future__ import annotations
 import hashlib
 import logging
 import pickle
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from tradegame.errors import ClusterError
 from tradegame.montecarlo.chunks import BlockResult, ChunkSolver
 from tradegame.play.options import RunOptions
-from tradegame.scenario.load import Scenario
+from tradegame.scenario.load import Scenario, parse_scenario
 from tradegame.scenario.overrides import Overrides
 from tradegame.scenario.sampling import Scheme
 
 if TYPE_CHECKING:
     from distributed import Client
 
-__all__ = ["CONNECT_TIMEOUT", "ClusterError", "dask_client", "run_dask"]
+__all__ = ["CONNECT_TIMEOUT", "ClusterError", "dask_client", "run_columns", "run_dask"]
 
 #: Seconds to wait for the scheduler at ``--scheduler ADDRESS`` before giving up.
 CONNECT_TIMEOUT: float = 10.0
@@ -132,19 +135,94 @@ def _probe(address: str) -> None:
 _SOLVERS: dict[str, ChunkSolver] = {}
 
 
-def _solve_chunk(token: str, spec: RunSpec, start: int, stop: int) -> list[BlockResult]:
-    """The task: chunk ``start:stop`` of the run ``spec``, on whichever worker runs it."""
+def _solver(token: str, spec: RunSpec) -> ChunkSolver:
+    """The run's solver in this worker process, built from ``spec`` the first time."""
     solver = _SOLVERS.get(token)
     if solver is None:
-        from tradegame.scenario.load import parse_scenario
-
         text, name, overrides, options, seed, scheme, keep_draws = spec
         solver = ChunkSolver(
             parse_scenario(text, name, overrides), options, seed, scheme, keep_draws
         )
-        _SOLVERS.clear()  # one run's solver per worker process at a time
+        if len(_SOLVERS) >= 4:  # a few runs' solvers per worker process (a comparison's sides)
+            _SOLVERS.clear()
         _SOLVERS[token] = solver
-    return solver.solve(start, stop)
+    return solver
+
+
+def _spec(
+    scenario: Scenario,
+    options: RunOptions,
+    seed: int,
+    scheme: Scheme,
+    keep_draws: bool,
+) -> tuple[str, RunSpec]:
+    """A run's description for the workers and a short digest of it (the cache's key)."""
+    spec: RunSpec = (
+        scenario.text,
+        scenario.source,
+        scenario.overrides,
+        options,
+        int(seed),
+        scheme,
+        keep_draws,
+    )
+    return hashlib.sha256(pickle.dumps(spec)).hexdigest()[:16], spec
+
+
+def _solve_chunk(token: str, spec: RunSpec, start: int, stop: int) -> list[BlockResult]:
+    """The task: chunk ``start:stop`` of the run ``spec``, on whichever worker runs it."""
+    return _solver(token, spec).solve(start, stop)
+
+
+def _columns_chunk(token: str, spec: RunSpec, start: int, stop: int) -> NDArray[np.float64]:
+    """The task: the per-draw columns of draws ``start:stop`` of the run ``spec``."""
+    return _solver(token, spec).columns(start, stop)[0]
+
+
+def run_columns(
+    runs: Sequence[tuple[ChunkSolver, int]],
+    step: int,
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> list[NDArray[np.float64]]:
+    """The per-draw columns of several runs' first draws, computed in pieces of ``step`` draws.
+
+    What an analysis that needs every draw (a comparison's paired differences,
+    a sensitivity index) computes: for each ``(solver, n)``, the columns of
+    draws ``0:n`` (:meth:`ChunkSolver.columns`), the same arrays in this
+    process, on a local Dask cluster of ``workers`` processes, or on the
+    cluster at ``scheduler``. The pieces are put together in draw order.
+
+    Returns
+    -------
+    list of ndarray, shape (n, C) each
+        In the order of ``runs``.
+    """
+    pieces = [[(s, min(n, s + step)) for s in range(0, n, step)] for _, n in runs]
+    if scheduler is None and (workers == 1 or sum(map(len, pieces)) <= 1):
+        return [
+            np.concatenate([solver.columns(a, b)[0] for a, b in ranges])
+            for (solver, _), ranges in zip(runs, pieces, strict=True)
+        ]
+    out: list[NDArray[np.float64]] = []
+    with dask_client(workers=workers, scheduler=scheduler) as client:
+        futures = []
+        for (solver, _), ranges in zip(runs, pieces, strict=True):
+            token, spec = _spec(
+                solver.scenario, solver.options, solver.sampler.seed, solver.sampler.scheme, False
+            )
+            futures.append(
+                [
+                    client.submit(
+                        _columns_chunk, token, spec, a, b, key=f"tradegame-columns-{token}-{a}-{b}"
+                    )
+                    for a, b in ranges
+                ]
+            )
+        for run in futures:
+            out.append(np.concatenate(client.gather(run)))
+    return out
 
 
 def run_dask(
@@ -166,16 +244,7 @@ def run_dask(
     """
     from distributed import as_completed
 
-    spec: RunSpec = (
-        scenario.text,
-        scenario.source,
-        scenario.overrides,
-        options,
-        int(seed),
-        scheme,
-        keep_draws,
-    )
-    token = hashlib.sha256(pickle.dumps(spec)).hexdigest()[:16]
+    token, spec = _spec(scenario, options, seed, scheme, keep_draws)
     n_workers = max(1, sum(client.nthreads().values()))
     in_flight = 2 * n_workers
     chunks = iter(pending)
