@@ -88,7 +88,9 @@ def default_memory_limit() -> int:
 
 
 #: What ``workers > 1`` runs on without a scheduler: ``"pool"`` (a process pool) or
-#: ``"dask"`` (a local Dask cluster).
+#: ``"dask"`` (a local Dask cluster). The pool, because the two are as fast on one
+#: machine (the benchmark runner's ``workers_backend`` row) and the pool's runs end
+#: quietly on a signal at any moment (docs/how-to/cluster.md says more).
 LOCAL_BACKEND = "pool"
 
 ProgressCallback = Callable[[int, int], None]
@@ -147,8 +149,9 @@ def simulate(
         Draws solved at once (rounded up to a multiple of the sampling block,
         2048); default from the memory budget. Does not change the result.
     workers : int, default 1
-        Processes solving chunks in parallel on this machine (see
-        :mod:`tradegame.montecarlo.cluster`). Does not change the result.
+        Processes solving chunks in parallel on this machine: a process pool
+        (:data:`LOCAL_BACKEND`; ``"dask"`` starts a local Dask cluster instead).
+        Does not change the result.
     scheduler : str, optional
         The address of a running Dask scheduler (``tcp://host:8786``): the
         chunks are solved as tasks by its workers. Not with ``workers``.
