@@ -88,9 +88,9 @@ def default_memory_limit() -> int:
 
 
 #: What ``workers > 1`` runs on without a scheduler: ``"pool"`` (a process pool) or
-#: ``"dask"`` (a local Dask cluster). The pool, because the two are as fast on one
-#: machine (the benchmark runner's ``workers_backend`` row) and the pool's runs end
-#: quietly on a signal at any moment (docs/how-to/cluster.md says more).
+#: ``"dask"`` (a local Dask cluster). The pool, not for speed (the runner's
+#: ``workers_backend`` row: Dask as fast or slightly faster) but because its runs end
+#: quietly on a signal at any moment, which is tested (docs/how-to/cluster.md).
 LOCAL_BACKEND = "pool"
 
 ProgressCallback = Callable[[int, int], None]
