@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import importlib
 import json
 import os
 import platform
@@ -49,6 +50,8 @@ ROOT = HERE.parent
 
 #: The issue's Madrid scenario and the sweep axis used for the 50-point sweep.
 MADRID = "madrid_2025"
+#: What ``--workers`` can run on locally, as the table names them.
+LOCAL_NAMES = {"pool": "the process pool", "dask": "a local Dask cluster"}
 SWEEP_AXIS = "parameters.import_elasticity.mean={lo}:{hi}:{n}"
 
 
@@ -508,12 +511,20 @@ def _result_key(result: Any) -> str:
 def group_madrid(p: dict[str, Any], repeat: int) -> dict[str, Any]:
     """One Madrid run end to end (``tradegame.simulate``): µs per draw and this process's peak.
 
-    ``p``: ``draws``, ``workers``, ``scenario``. Warm-up on 4,096 draws first (imports,
-    Numba caches), so the time is the run's; the peak includes the warm-up, which is small.
+    ``p``: ``draws``, ``workers``, ``scenario`` and optionally ``backend``, what more
+    than one worker runs on (``"pool"`` or ``"dask"``: ``simulate.LOCAL_BACKEND``).
+    Warm-up on 4,096 draws first (imports, Numba caches), so the time is the run's (the
+    workers' start included: the warm-up is one chunk, solved in this process); the peak
+    includes the warm-up, which is small.
     """
     import hashlib
 
     import tradegame as tg
+
+    simulate_module = importlib.import_module("tradegame.montecarlo.simulate")
+
+    if "backend" in p:
+        simulate_module.LOCAL_BACKEND = p["backend"]
 
     sc = tg.load_scenario(p["scenario"])
     tg.simulate(sc, samples=4096, seed=7, workers=p["workers"])
@@ -1139,14 +1150,27 @@ def measure(args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
             table.skip("madrid_linear", "10⁷ draws only with --full")
 
     if want("workers"):
+        from tradegame.montecarlo.simulate import LOCAL_BACKEND as LOCAL
+
+        OTHER = next(b for b in LOCAL_NAMES if b != LOCAL)
         nw = sz["workers"]
         one: list[dict[str, Any]] = []
         two: list[dict[str, Any]] = []
+        other: list[dict[str, Any]] = []
         for r in range(RM):
-            log(f"Madrid, {nw:,} draws, 1 and 2 workers, repeat {r + 1}")
+            log(f"Madrid, {nw:,} draws, 1 and 2 workers ({LOCAL} and {OTHER}), repeat {r + 1}")
             one.append(run_child("madrid", {"draws": nw, "workers": 1, "scenario": scen}, 1, T))
-            two.append(run_child("madrid", {"draws": nw, "workers": 2, "scenario": scen}, 1, T))
-        identical = len({m["info"]["result_sha256"] for m in one + two}) == 1
+            two.append(
+                run_child(
+                    "madrid", {"draws": nw, "workers": 2, "scenario": scen, "backend": LOCAL}, 1, T
+                )
+            )
+            other.append(
+                run_child(
+                    "madrid", {"draws": nw, "workers": 2, "scenario": scen, "backend": OTHER}, 1, T
+                )
+            )
+        identical = len({m["info"]["result_sha256"] for m in one + two + other}) == 1
         table.add(
             "workers",
             f"`--workers 2` vs 1 on {nw:,} Madrid draws (µs/draw)",
@@ -1160,6 +1184,21 @@ def measure(args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
                 "json_identical": identical,
                 "draws": nw,
                 "peak_is": "the parent process's (the worker processes are not counted)",
+                "backend": LOCAL,
+            },
+        )
+        table.add(
+            "workers_backend",
+            f"`--workers 2` on {LOCAL_NAMES[LOCAL]} vs {LOCAL_NAMES[OTHER]}, "
+            f"{nw:,} Madrid draws (µs/draw)",
+            [m["series"]["us_per_draw"][0] for m in two],
+            "µs",
+            [m["series"]["us_per_draw"][0] for m in other],
+            LOCAL_NAMES[OTHER],
+            info={
+                "json_identical": identical,
+                "draws": nw,
+                "why": "the reason to keep one backend",
             },
         )
 

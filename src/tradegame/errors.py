@@ -13,11 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Location", "ScenarioError", "ScenarioIssue", "TradegameError"]
+__all__ = ["ClusterError", "Location", "ScenarioError", "ScenarioIssue", "TradegameError"]
 
 
 class TradegameError(Exception):
     """Base class of every exception tradegame defines."""
+
+
+class ClusterError(TradegameError, ValueError):
+    """A Dask scheduler that cannot be reached, or Dask not installed (one line)."""
 
 
 @dataclass(frozen=True, slots=True)

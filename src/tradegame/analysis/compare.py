@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from tradegame.errors import TradegameError
 from tradegame.montecarlo.chunks import ChunkSolver
+from tradegame.montecarlo.cluster import run_columns
 from tradegame.montecarlo.result import NO_EQUILIBRIUM, Z_95
 from tradegame.play.options import RunOptions
 from tradegame.scenario.load import Scenario
@@ -191,6 +192,8 @@ def compare(
     samples: int | None = None,
     seed: int | None = None,
     names: Sequence[str] | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> tuple[Comparison, ...]:
     """Compare a scenario with one or more others on common random numbers.
 
@@ -206,6 +209,12 @@ def compare(
         seeded: its sides must share their draws).
     names : sequence of str, optional
         What to call each side, ``base`` first; default the scenarios' files.
+    workers : int, default 1
+        Worker processes of a local Dask cluster solving the sides' draws
+        (:func:`~tradegame.montecarlo.cluster.run_columns`). Does not change the result.
+    scheduler : str, optional
+        The address of a running Dask scheduler whose workers solve them; not with
+        ``workers``. Does not change the result.
 
     Returns
     -------
@@ -231,11 +240,24 @@ def compare(
         raise CompareError("a comparison needs at least 2 draws")
     seed = int(seed if seed is not None else (base.analysis.seed or 0))
     labels = list(names) if names is not None else [sc.source for sc in (base, *sides)]
-    ref = _Side(base, seed)
+    every = [_Side(sc, seed) for sc in (base, *sides)]
+    # Every side's per-draw columns at once, so that a cluster solves them side by side.
+    columns = run_columns(
+        [(side.solver, n) for side in every], _CHUNK, workers=workers, scheduler=scheduler
+    )
     results = []
     for k, sc in enumerate(sides):
         results.append(
-            _compare_two(ref, _Side(sc, seed), base, sc, n, seed, labels[0], labels[k + 1])
+            _compare_two(
+                (every[0], columns[0]),
+                (every[k + 1], columns[k + 1]),
+                base,
+                sc,
+                n,
+                seed,
+                labels[0],
+                labels[k + 1],
+            )
         )
     return tuple(results)
 
@@ -245,15 +267,21 @@ class CompareError(TradegameError, ValueError):
 
 
 def _compare_two(
-    a: _Side, b: _Side, sa: Scenario, sb: Scenario, n: int, seed: int, name_a: str, name_b: str
+    side_a: tuple[_Side, NDArray[np.float64]],
+    side_b: tuple[_Side, NDArray[np.float64]],
+    sa: Scenario,
+    sb: Scenario,
+    n: int,
+    seed: int,
+    name_a: str,
+    name_b: str,
 ) -> Comparison:
+    (a, cols_a), (b, cols_b) = side_a, side_b
     outcome_keys = list(dict.fromkeys((*a.outcomes, *b.outcomes)))
     lever_keys = list(dict.fromkeys((*a.levers, *b.levers)))
     players = [p for p in a.players if p in b.players]
-    # Per-draw values of every compared quantity, both sides (kept whole: the
-    # comparison's memory is (draws x quantities) floats per side).
-    cols_a = np.concatenate([a.columns(s, min(n, s + _CHUNK)) for s in range(0, n, _CHUNK)])
-    cols_b = np.concatenate([b.columns(s, min(n, s + _CHUNK)) for s in range(0, n, _CHUNK)])
+    # cols_a, cols_b: per-draw values of every compared quantity, both sides (kept whole:
+    # the comparison's memory is (draws x quantities) floats per side).
 
     mean_a, mean_b = _block_means(cols_a), _block_means(cols_b)
 

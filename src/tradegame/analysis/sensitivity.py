@@ -38,6 +38,7 @@ from numpy.typing import NDArray
 
 from tradegame.errors import TradegameError
 from tradegame.montecarlo.chunks import ChunkSolver
+from tradegame.montecarlo.cluster import run_columns
 from tradegame.play.kinds import play_for
 from tradegame.play.options import RunOptions
 from tradegame.scenario.load import Scenario
@@ -203,6 +204,8 @@ def sensitivity(
     samples: int | None = None,
     seed: int | None = None,
     percentiles: tuple[float, float] = (0.1, 0.9),
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> Sensitivity:
     """Tornado and global sensitivity of a scenario's outcome probabilities.
 
@@ -215,6 +218,12 @@ def sensitivity(
         Default the scenario's ``analysis.seed``, else 0.
     percentiles : (float, float)
         The tornado's low and high percentiles.
+    workers : int, default 1
+        Worker processes of a local Dask cluster solving the global indices' draws
+        (:func:`~tradegame.montecarlo.cluster.run_columns`). Does not change the result.
+    scheduler : str, optional
+        The address of a running Dask scheduler whose workers solve them; not with
+        ``workers``. Does not change the result.
 
     Returns
     -------
@@ -244,7 +253,7 @@ def sensitivity(
     seed = int(seed if seed is not None else (scenario.analysis.seed or 0))
     outcomes = list(scenario.outcome_labels)
     central, bars = _tornado(scenario, options, uncertain, percentiles)
-    indices = _global(scenario, options, uncertain, n, seed, outcomes)
+    indices = _global(scenario, options, uncertain, n, seed, outcomes, workers, scheduler)
     by_index = {p: max(i.index for i in indices if i.parameter == p) for p in uncertain}
     ranking = tuple(sorted(uncertain, key=lambda p: -by_index[p]))
     dummy_high = {i.outcome: i.ci95[1] for i in indices if i.parameter == DUMMY}
@@ -345,13 +354,14 @@ def _global(
     n: int,
     seed: int,
     outcomes: list[str],
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> list[GlobalIndex]:
     """PAWN indices of every parameter (and an inert dummy) for every outcome."""
     from SALib.analyze import pawn
 
     solver = ChunkSolver(scenario, options, seed)
-    step = 8 * BLOCK
-    cols = np.concatenate([solver.columns(s, min(n, s + step))[0] for s in range(0, n, step)])
+    (cols,) = run_columns([(solver, n)], 8 * BLOCK, workers=workers, scheduler=scheduler)
     draws = solver.sampler.draws(0, n)
     # The dummy: independent of everything the run drew (its own stream of the seed).
     dummy = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2**31 - 1,))).random(n)

@@ -21,7 +21,7 @@ import numpy as np
 import yaml
 
 from tradegame.errors import TradegameError
-from tradegame.montecarlo.simulate import simulate
+from tradegame.montecarlo.simulate import simulate_many
 from tradegame.scenario.load import Scenario
 
 __all__ = ["MAX_POINTS", "Sweep", "SweepAxis", "SweepError", "SweepPoint", "parse_axis", "sweep"]
@@ -205,6 +205,8 @@ def sweep(
     *,
     samples: int | None = None,
     seed: int | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
 ) -> Sweep:
     """Outcome probabilities over a grid of one or two settings, on common random numbers.
 
@@ -217,6 +219,12 @@ def sweep(
         Draws per point; default the scenario's ``analysis.samples``.
     seed : int, optional
         Default the scenario's ``analysis.seed``, else 0.
+    workers : int, default 1
+        Worker processes of a local Dask cluster, each solving whole grid points
+        (:func:`~tradegame.montecarlo.simulate.simulate_many`). Does not change the result.
+    scheduler : str, optional
+        The address of a running Dask scheduler whose workers solve the grid
+        points; not with ``workers``. Does not change the result.
 
     Returns
     -------
@@ -251,8 +259,11 @@ def sweep(
     seed = int(seed if seed is not None else (scenario.analysis.seed or 0))
     points = []
     outcomes: dict[str, None] = {}
-    for values in _product(parsed):
-        result = simulate(_at(scenario, parsed, values), samples=n, seed=seed)
+    grid = _product(parsed)
+    runs = [(_at(scenario, parsed, values), {"samples": n, "seed": seed}) for values in grid]
+    for values, result in zip(
+        grid, simulate_many(runs, workers=workers, scheduler=scheduler), strict=True
+    ):
         for o in result.outcomes:
             outcomes.setdefault(o.label, None)
         points.append(

@@ -35,7 +35,7 @@ from tradegame.cli import (
     teach,  # noqa: F401  (registers explain)
 )
 from tradegame.cli.shared import BadInput, app, err, forget_loaded, last_loaded, out
-from tradegame.errors import ScenarioError
+from tradegame.errors import ClusterError, ScenarioError
 
 if TYPE_CHECKING:
     from tradegame.model.build import NonFiniteError
@@ -159,7 +159,7 @@ def _dispatch(args: list[str], debug: bool) -> int:
         for issue in exc.issues:
             _print_error(f"error: {issue}")
         return 2
-    except BadInput as exc:
+    except (BadInput, ClusterError) as exc:
         if debug:
             raise
         _print_error(f"error: {exc}")

@@ -27,13 +27,16 @@ from tradegame.cli.shared import (
     JsonOption,
     MaxMemoryOption,
     ScenarioArg,
+    SchedulerOption,
     SetOption,
     StyleOption,
     VariantOption,
+    WorkersOption,
     app,
     check_budget,
     check_output,
     check_plot_name,
+    check_workers,
     load,
     out,
     write_document,
@@ -73,6 +76,8 @@ def compare(
     plot_path: FigureOption = None,
     style: StyleOption = FigureStyleName.TALK,
     dpi: DpiOption = None,
+    workers: WorkersOption = 1,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Compare a scenario with its variants, a what-if (--set, --fix) or other files.
 
@@ -90,6 +95,7 @@ def compare(
     check_output(plot_path)
     if plot_path is not None:
         check_plot_name(plot_path, "--plot")
+    check_workers(workers, scheduler)
     base = load(scenario)
     sides = [load(o) for o in others or []]
     names = [scenario, *(others or [])]
@@ -107,7 +113,15 @@ def compare(
             "--variant NAME, or --set/--fix"
         )
     try:
-        comparisons = compare_scenarios(base, sides, samples=samples, seed=seed, names=names)
+        comparisons = compare_scenarios(
+            base,
+            sides,
+            samples=samples,
+            seed=seed,
+            names=names,
+            workers=workers,
+            scheduler=scheduler,
+        )
     except CompareError as exc:
         raise BadInput(str(exc)) from None
     if json_path is not None:
@@ -147,6 +161,8 @@ def sensitivity(
     plot_path: FigureOption = None,
     style: StyleOption = FigureStyleName.TALK,
     dpi: DpiOption = None,
+    workers: WorkersOption = 1,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Which assumptions drive the answer: a tornado, global indices, dead parameters."""
     from tradegame.analysis.sensitivity import SensitivityError
@@ -157,6 +173,7 @@ def sensitivity(
     check_output(plot_path)
     if plot_path is not None:
         check_plot_name(plot_path, "--plot")
+    check_workers(workers, scheduler)
     sc = load(scenario, set_, fix, variant)
     if outcome is not None and outcome not in sc.outcome_labels:
         raise BadInput(
@@ -164,7 +181,7 @@ def sensitivity(
             f"its outcomes: {', '.join(sc.outcome_labels)}"
         )
     try:
-        result = analyse(sc, samples=samples, seed=seed)
+        result = analyse(sc, samples=samples, seed=seed, workers=workers, scheduler=scheduler)
     except SensitivityError as exc:
         raise BadInput(str(exc)) from None
     write_document(json_path, result.to_json())
@@ -208,6 +225,8 @@ def sweep(
     set_: SetOption = None,
     fix: FixOption = None,
     variant: VariantOption = None,
+    workers: WorkersOption = 1,
+    scheduler: SchedulerOption = None,
 ) -> None:
     """Outcome probabilities over a grid of one or two settings, on common random numbers."""
     from tradegame.analysis.sweep import SweepError, parse_axis
@@ -218,6 +237,7 @@ def sweep(
         check_output(path)
     if plot_path is not None:
         check_plot_name(plot_path, "--plot")
+    check_workers(workers, scheduler)
     try:
         axes = [parse_axis(p) for p in params]
     except SweepError as exc:
@@ -226,7 +246,9 @@ def sweep(
         raise BadInput("--param: a sweep takes one or two axes")
     sc = load(scenario, set_, fix, variant)
     try:
-        result = run_sweep(sc, axes, samples=samples, seed=seed)
+        result = run_sweep(
+            sc, axes, samples=samples, seed=seed, workers=workers, scheduler=scheduler
+        )
     except SweepError as exc:
         raise BadInput(str(exc)) from None
     write_document(json_path, result.to_json())

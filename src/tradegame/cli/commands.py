@@ -20,7 +20,6 @@ from tradegame.cli.shared import (
     MAX_MEMORY_GIB,
     MAX_SEED,
     MAX_TREE_NODES,
-    MAX_WORKERS,
     BadInput,
     DisagreementOption,
     DpiOption,
@@ -30,15 +29,18 @@ from tradegame.cli.shared import (
     NoEquilibriumOption,
     QreLambdaOption,
     ScenarioArg,
+    SchedulerOption,
     SelectionOption,
     SetOption,
     SolutionOption,
     StyleOption,
     VariantOption,
+    WorkersOption,
     app,
     check_budget,
     check_output,
     check_plot_name,
+    check_workers,
     draws_refused,
     err,
     finite_option,
@@ -103,15 +105,8 @@ def run(
     disagreement: DisagreementOption = None,
     no_equilibrium: NoEquilibriumOption = None,
     qre_lambda: QreLambdaOption = None,
-    workers: Annotated[
-        int,
-        typer.Option(
-            "--workers",
-            min=1,
-            max=MAX_WORKERS,
-            help=f"Processes to run on, at most {MAX_WORKERS} (never changes results).",
-        ),
-    ] = 1,
+    workers: WorkersOption = 1,
+    scheduler: SchedulerOption = None,
     checkpoint: Annotated[
         str | None,
         typer.Option(
@@ -190,6 +185,7 @@ def run(
         raise BadInput("--max-samples: only with --precision (it caps a run that keeps drawing)")
     if draws_path is not None and Path(draws_path).suffix.lower() not in DRAWS_FORMATS:
         raise BadInput(f"--draws {draws_path}: use a .parquet or .csv file name")
+    check_workers(workers, scheduler)
     sc = load(scenario, set_, fix, variant)
     with run_options_checked(sc):
         RunOptions.resolve(
@@ -215,6 +211,7 @@ def run(
             disagreement=disagreement,
             chunk_size=chunk_size,
             workers=workers,
+            scheduler=scheduler,
             checkpoint=checkpoint,
             max_memory=None if max_memory is None else int(max_memory * 2**30),
             progress=progress,

@@ -91,6 +91,34 @@ VariantOption = Annotated[
     ),
 ]
 
+#: Bound of ``--workers`` (a local Dask cluster or process pool of that many processes).
+MAX_WORKERS = 256
+WorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        max=MAX_WORKERS,
+        help=f"Worker processes on this machine, at most {MAX_WORKERS}; more than its cores "
+        "gains nothing (never changes results).",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="A running Dask scheduler (tcp://host:8786) whose workers do the work, "
+        "instead of --workers (never changes results).",
+    ),
+]
+
+
+def check_workers(workers: int, scheduler: str | None) -> None:
+    """Refuse ``--workers`` with ``--scheduler``: the cluster has its own workers."""
+    if scheduler is not None and workers != 1:
+        raise BadInput("--workers: not with --scheduler (the cluster's workers solve the draws)")
+
 
 AnalysisSeedOption = Annotated[
     int | None,
@@ -200,7 +228,6 @@ class BadInput(TradegameError):
 #: Bounds of the numeric options, checked when the command line is parsed (those of
 #: ``analysis:`` fields are the schema's: MAX_SAMPLES, MAX_QRE_LAMBDA in the vocabulary).
 MAX_SEED = 2**63 - 1  # as in scenario files: a seed fits a signed 64-bit integer
-MAX_WORKERS = 256
 MAX_MEMORY_GIB = 1024.0
 MAX_TREE_NODES = 1_000_000
 

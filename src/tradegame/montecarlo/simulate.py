@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from tradegame.montecarlo.checkpoint import (
     save_checkpoint,
 )
 from tradegame.montecarlo.chunks import BlockResult, ChunkSolver, plan_chunks, run_pool
+from tradegame.montecarlo.cluster import ClusterError, dask_client, run_dask
 from tradegame.montecarlo.draws import (
     BlockDraws,
     DrawsMemoryError,
@@ -51,7 +53,8 @@ from tradegame.montecarlo.result import (
 )
 from tradegame.play.kinds import play_class
 from tradegame.play.options import RunOptions
-from tradegame.scenario.load import Scenario
+from tradegame.scenario.load import Scenario, parse_scenario
+from tradegame.scenario.overrides import Overrides
 from tradegame.scenario.sampling import BLOCK, Scheme
 from tradegame.scenario.schema import Analysis
 
@@ -60,9 +63,11 @@ __all__ = [
     "NO_EQUILIBRIUM",
     "CheckpointError",
     "ChunkSolver",
+    "ClusterError",
     "DrawsMemoryError",
     "RunOptions",
     "simulate",
+    "simulate_many",
 ]
 
 
@@ -81,6 +86,12 @@ def default_memory_limit() -> int:
         physical = 8 * 2**30
     return int(min(8 * 2**30, physical // 2))
 
+
+#: What ``workers > 1`` runs on without a scheduler: ``"pool"`` (a process pool) or
+#: ``"dask"`` (a local Dask cluster). The pool, not for speed (the runner's
+#: ``workers_backend`` row: Dask as fast or slightly faster) but because its runs end
+#: quietly on a signal at any moment, which is tested (docs/how-to/cluster.md).
+LOCAL_BACKEND = "pool"
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -102,6 +113,7 @@ def simulate(
     disagreement: str | None = None,
     chunk_size: int | None = None,
     workers: int = 1,
+    scheduler: str | None = None,
     checkpoint: str | Path | None = None,
     max_memory: int | None = None,
     progress: ProgressCallback | bool | None = None,
@@ -137,8 +149,13 @@ def simulate(
         Draws solved at once (rounded up to a multiple of the sampling block,
         2048); default from the memory budget. Does not change the result.
     workers : int, default 1
-        Processes solving chunks in parallel (a local process pool). Does not
-        change the result.
+        Processes solving chunks in parallel on this machine: a process pool
+        (:data:`LOCAL_BACKEND`; ``"dask"`` starts a local Dask cluster instead).
+        Does not change the result.
+    scheduler : str, optional
+        The address of a running Dask scheduler (``tcp://host:8786``): the
+        chunks are solved as tasks by its workers. Not with ``workers``.
+        Does not change the result.
     checkpoint : path, optional
         File recording finished blocks, rewritten atomically after each chunk.
         If it exists, the run resumes from it: it must be intact and from the
@@ -241,6 +258,8 @@ def simulate(
     )
     if workers < 1:
         raise ValueError("workers must be at least 1")
+    if scheduler is not None and workers != 1:
+        raise ValueError("workers: not with a scheduler (its cluster's workers solve the draws)")
 
     # Memory is checked before anything of the game's size is allocated.
     len(scenario.outcome_labels)
@@ -295,7 +314,8 @@ def simulate(
     target = samples
     done = 0
 
-    with progress_bar(progress) as report:
+    client: Any = None
+    with progress_bar(progress) as report, ExitStack() as clients:
 
         def finished(results: list[BlockResult], size: int) -> None:
             nonlocal done
@@ -317,13 +337,25 @@ def simulate(
                 if any(b not in blocks for b in range(c[0] // BLOCK, -(-c[1] // BLOCK)))
             ]
             done = target - sum(stop - start for start, stop in pending)
-            if workers == 1 or len(pending) <= 1:
-                for start, stop in pending:
-                    finished(solver.solve(start, stop), stop - start)
-            else:
+            on_dask = scheduler is not None or (workers > 1 and LOCAL_BACKEND == "dask")
+            if on_dask and len(pending) > (0 if scheduler is not None else 1):
+                if client is None:  # one client for every round of a precision run
+                    if scheduler is None:
+                        # Numba's machine code compiled (or loaded) here, the workers load it.
+                        options.play_rule.compile_kernels()
+                    client = clients.enter_context(
+                        dask_client(workers=min(workers, len(pending)), scheduler=scheduler)
+                    )
+                run_dask(
+                    client, scenario, options, int(seed), pending, finished, scheme, keep_draws
+                )
+            elif workers > 1 and len(pending) > 1:
                 run_pool(
                     scenario, options, int(seed), pending, workers, finished, scheme, keep_draws
                 )
+            else:
+                for start, stop in pending:
+                    finished(solver.solve(start, stop), stop - start)
             totals, squares, eq_counts = _add_blocks(blocks, -(-target // BLOCK))
             result = _result(scenario, solver, totals, squares, eq_counts, target, int(seed))
             if precision is not None:
@@ -351,6 +383,60 @@ def simulate(
                 )
                 result = dataclasses.replace(result, draws=frame)
             return result
+
+
+def simulate_many(
+    runs: Sequence[tuple[Scenario, dict[str, Any]]],
+    *,
+    workers: int = 1,
+    scheduler: str | None = None,
+) -> list[SimulationResult]:
+    """Several independent runs (the points of a grid, say), each one a task on a cluster.
+
+    Parameters
+    ----------
+    runs : sequence of (Scenario, dict)
+        Each run's scenario and the keyword arguments of :func:`simulate` for it
+        (``samples``, ``seed``, ...; not ``workers``, ``scheduler``, ``checkpoint``
+        or ``progress``).
+    workers : int, default 1
+        Worker processes of a local Dask cluster; with 1 (and no ``scheduler``) the
+        runs are made one after the other in this process.
+    scheduler : str, optional
+        The address of a running Dask scheduler, whose workers make the runs. Not
+        with ``workers``.
+
+    Returns
+    -------
+    list of SimulationResult
+        In the order of ``runs``; each is what :func:`simulate` gives for it in
+        this process, whichever worker made it.
+
+    Raises
+    ------
+    ClusterError
+        When the scheduler cannot be reached (one line).
+    """
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
+    if scheduler is not None and workers != 1:
+        raise ValueError("workers: not with a scheduler (its cluster's workers solve the draws)")
+    if scheduler is None and (workers == 1 or len(runs) <= 1):
+        return [simulate(sc, **kwargs, progress=False) for sc, kwargs in runs]
+    with dask_client(workers=min(workers, len(runs)), scheduler=scheduler) as client:
+        futures = [
+            client.submit(_simulate_text, sc.text, sc.source, sc.overrides, kwargs, pure=False)
+            for sc, kwargs in runs
+        ]
+        results: list[SimulationResult] = client.gather(futures)
+    return results
+
+
+def _simulate_text(
+    text: str, source: str, overrides: Overrides, kwargs: dict[str, Any]
+) -> SimulationResult:
+    """A task of :func:`simulate_many`: the scenario rebuilt from its text, then run."""
+    return simulate(parse_scenario(text, source, overrides), **kwargs, progress=False)
 
 
 Block = tuple[NDArray[np.float64], NDArray[np.float64], dict[int, int]]
