@@ -308,7 +308,8 @@ def test_unsafe_text_is_refused_where_it_is_and_never_printed(
 def test_scenario_text_is_literal_whatever_console_prints_it(markup: str, tmp_path: Path) -> None:
     """Rich markup in a title or in units is text: tables printed by a console with markup
     on (as an HTML or recorded console would be) still show it character for character."""
-    from tradegame.report.table import central_game_tables, print_group, result_tables
+    from tradegame.report.central_tables import central_game_tables
+    from tradegame.report.table import print_group, result_tables
 
     text = (SHIPPED / "classroom" / "chicken.yaml").read_text()
     text = re.sub(r"(?m)^title: .*$", f"title: '{markup} Chicken {markup}'", text, count=1)

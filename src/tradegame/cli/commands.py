@@ -286,7 +286,7 @@ def solve(
 
     from tradegame.play.central_play import central_play, solve_document
     from tradegame.play.solve import solve as solve_central
-    from tradegame.report.table import (
+    from tradegame.report.central_tables import (
         central_game_tables,
         description_panel,
         dominance_table,

@@ -29,10 +29,11 @@ from rich.text import Text
 
 from tradegame._text import printable
 from tradegame.analysis.report_data import PERCENTILES, Assumption, ReportData, gather
+from tradegame.report.central_tables import central_game_tables
 from tradegame.report.compare import comparison_figure, comparison_tables
 from tradegame.report.plot import outcome_figure, outcome_labels
 from tradegame.report.sensitivity import sensitivity_figure, sensitivity_tables, tornado_outcome
-from tradegame.report.table import central_game_tables, result_tables
+from tradegame.report.table import result_tables
 from tradegame.scenario.load import Scenario
 from tradegame.scenario.sampling import Dist
 from tradegame.scenario.schema import (
