@@ -23,7 +23,7 @@ from rich.text import Text
 from tradegame._text import printable
 from tradegame.montecarlo.result import NO_EQUILIBRIUM
 from tradegame.play.solution import CentralSolution
-from tradegame.report.table import _pct, _stack, _Table, plain_table
+from tradegame.report.table import TextTable, percent, plain_table, stack_tables
 
 if TYPE_CHECKING:
     from tradegame.play.central_play import CentralPlay
@@ -90,7 +90,7 @@ def central_game_tables(central: CentralSolution, width: int | None = None) -> G
     strategy_names = [list(s) for s in central.strategies]
     fits = width is None or _matrix_width(strategy_names, U) <= width
     if len(names) == 2 and fits:
-        t = _Table(
+        t = TextTable(
             title=f"{central.title}: central game — rows {names[0]}, columns {names[1]}; "
             "cells 'row, column' payoffs, * best response, bold = equilibrium",
             title_justify="left",
@@ -108,7 +108,7 @@ def central_game_tables(central: CentralSolution, width: int | None = None) -> G
             t.add_row(rlabel, *cells)
         parts.append(t)
     else:
-        t = _Table(
+        t = TextTable(
             title=f"{central.title}: central game, one row per profile; u(player) is "
             "the player's payoff, * a best response, eq a pure equilibrium",
             title_justify="left",
@@ -123,7 +123,7 @@ def central_game_tables(central: CentralSolution, width: int | None = None) -> G
             pays = [f"{U[(i, *idx)]:.2f}{'*' if br[(i, *idx)] else ''}" for i in range(len(names))]
             t.add_row(*labels, *pays, "yes" if eq[idx] else "")
         parts.append(t)
-    eqs = _Table(title="Pure Nash equilibria", title_justify="left")
+    eqs = TextTable(title="Pure Nash equilibria", title_justify="left")
     for n in names:
         eqs.add_column(n, overflow="fold")
     for n in names:
@@ -163,7 +163,7 @@ def sequential_tables(central: CentralSolution) -> Group:
             else "Pure Nash equilibria of the reduced normal form (imperfect information)"
         )
         return Group(*parts, _normal_form_equilibria(title, central))
-    plan = _Table(
+    plan = TextTable(
         title=(
             "Subgame-perfect strategy: what the mover does at every decision node "
             "('*' on the equilibrium path)"
@@ -196,7 +196,9 @@ def sequential_tables(central: CentralSolution) -> Group:
                 row["action"],
                 "yes" if row["tie"] else "",
             )
-    path = _Table(title=f"Equilibrium path (tie rule: {central.tie_break})", title_justify="left")
+    path = TextTable(
+        title=f"Equilibrium path (tie rule: {central.tie_break})", title_justify="left"
+    )
     path.add_column("path")
     path.add_column("probability", justify="right")
     if tree:
@@ -206,7 +208,7 @@ def sequential_tables(central: CentralSolution) -> Group:
     for e in central.equilibria:
         path.add_row(
             " > ".join(f"{k}: {v}" for k, v in e.strategies.items()) or "(start)",
-            _pct(float(e.probability or 0.0)),
+            percent(float(e.probability or 0.0)),
             *([e.outcome] if tree else []),
             *[f"{e.payoffs[p]:.2f}" for p in players],
         )
@@ -217,7 +219,7 @@ def sequential_tables(central: CentralSolution) -> Group:
 
 def _stages(title: str, central: CentralSolution) -> Table:
     """The order of moves of a stage game: mover, options, what the mover has seen."""
-    order = _Table(title=title + " - order of moves", title_justify="left")
+    order = TextTable(title=title + " - order of moves", title_justify="left")
     order.add_column("stage", justify="right")
     order.add_column("mover")
     order.add_column("options")
@@ -236,7 +238,7 @@ def _stages(title: str, central: CentralSolution) -> Table:
 
 def _tree_moves(title: str, central: CentralSolution) -> Table:
     """The levers of a game tree: mover, options, and how many nodes each moves at."""
-    moves = _Table(title=title + " - moves", title_justify="left")
+    moves = TextTable(title=title + " - moves", title_justify="left")
     moves.add_column("lever")
     moves.add_column("mover")
     moves.add_column("options")
@@ -261,7 +263,7 @@ def _normal_form_equilibria(title: str, central: CentralSolution) -> Table:
     U = central.payoffs
     assert U is not None
     players = central.players
-    t = _Table(title=title, title_justify="left")
+    t = TextTable(title=title, title_justify="left")
     for p in players:
         t.add_column(p)
     for p in players:
@@ -275,7 +277,7 @@ def _normal_form_equilibria(title: str, central: CentralSolution) -> Table:
         t.add_row(*(["none"] * (2 * len(players))))
     if central.pure_equilibria or central.mixed_equilibria is None:
         return t
-    m = _Table(
+    m = TextTable(
         title="Extreme mixed equilibria (each plan played with its probability)",
         title_justify="left",
     )
@@ -290,7 +292,7 @@ def _normal_form_equilibria(title: str, central: CentralSolution) -> Table:
         ]
         pays = [central.mixed_payoff(i, x, y) for i in range(2)]
         m.add_row(*mixes, *[f"{v:.2f}" for v in pays])
-    return _stack(t, m)
+    return stack_tables(t, m)
 
 
 def dominance_table(central: CentralSolution) -> Table:
@@ -302,7 +304,7 @@ def dominance_table(central: CentralSolution) -> Table:
     """
     d = central.dominance
     assert d is not None
-    t = _Table(
+    t = TextTable(
         title="Iterated elimination of strictly dominated strategies (pure and mixed dominators)",
         caption="survive: "
         + "; ".join(
@@ -499,7 +501,7 @@ def mixed_equilibria_table(central: CentralSolution, asked: bool = False) -> Tab
             f"Mixed equilibria are not listed: the {shape} game is too large to enumerate "
             "them all; a run finds one by Lemke-Howson."
         )
-    t = _Table(
+    t = TextTable(
         title="Mixed Nash equilibria (each player's probability of each strategy played; "
         "expected payoffs)",
         title_justify="left",
@@ -542,7 +544,7 @@ def played_table(played: CentralPlay) -> Table:
     title = f"What a run plays at the medians ({played.concept})"
     if played.fell_back:
         title += f": none here, and {played.no_equilibrium_rule}"
-    t = _Table(
+    t = TextTable(
         title=title,
         caption=caption,
         title_justify="left",

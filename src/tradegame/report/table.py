@@ -3,7 +3,7 @@
 A solved central game's tables are in :mod:`tradegame.report.central_tables`;
 nothing is solved here.
 
-Every table is a :class:`_Table`: scenario text in it (titles, labels, units,
+Every table is a :class:`TextTable`: scenario text in it (titles, labels, units,
 player and option names) is shown as plain text, with control characters
 written as visible escapes and rich markup such as ``[bold]`` printed as it
 is, whatever console prints it.
@@ -26,21 +26,25 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ICD_203",
+    "TextTable",
     "certainty_line",
     "likelihood_word",
     "likelihood_words",
+    "percent",
+    "plain_cell",
     "plain_table",
     "print_group",
     "result_tables",
+    "stack_tables",
 ]
 
 
-def _plain(value: Any, style: Any = "") -> Any:
+def plain_cell(value: Any, style: Any = "") -> Any:
     """A string as literal, escaped text (rich markup is not interpreted); others as given."""
     return Text(printable(value), style=style) if isinstance(value, str) else value
 
 
-class _Table(Table):
+class TextTable(Table):
     """A rich table that shows every string given to it as plain, escaped text.
 
     Scenario files are untrusted: a title such as ``"\\e[2J"`` or a label such as
@@ -50,20 +54,21 @@ class _Table(Table):
     def __init__(self, *headers: Any, title: Any = None, caption: Any = None, **kw: Any):
         # A Text title is printed as it is: give it the style rich gives a str title.
         super().__init__(
-            *(_plain(h) for h in headers),
-            title=_plain(title, kw.get("title_style") or "table.title"),
-            caption=_plain(caption, kw.get("caption_style") or "table.caption"),
+            *(plain_cell(h) for h in headers),
+            title=plain_cell(title, kw.get("title_style") or "table.title"),
+            caption=plain_cell(caption, kw.get("caption_style") or "table.caption"),
             **kw,
         )
 
     def add_column(self, header: Any = "", *args: Any, **kw: Any) -> None:
-        super().add_column(_plain(header), *args, **kw)
+        super().add_column(plain_cell(header), *args, **kw)
 
     def add_row(self, *renderables: Any, **kw: Any) -> None:
-        super().add_row(*(_plain(r) for r in renderables), **kw)
+        super().add_row(*(plain_cell(r) for r in renderables), **kw)
 
 
-def _pct(x: float) -> str:
+def percent(x: float) -> str:
+    """A probability as a percentage with one decimal, e.g. ``"12.5 %"``."""
     return f"{100 * x:.1f} %"
 
 
@@ -166,7 +171,7 @@ def _outcome_table(result: SimulationResult, words: bool = False) -> Table:
     certain = certainty_line(result)
     if certain is not None:
         caption.append(certain)
-    t = _Table(
+    t = TextTable(
         title=result.scenario_title,
         caption="\n".join(caption),
         title_justify="left",
@@ -186,9 +191,9 @@ def _outcome_table(result: SimulationResult, words: bool = False) -> Table:
         exact = certain is not None
         t.add_row(
             o.label,
-            _pct(o.probability),
+            percent(o.probability),
             "—" if exact else _se(o.std_error),
-            "—" if exact else f"{_pct(o.ci95[0])} – {_pct(o.ci95[1])}",
+            "—" if exact else f"{percent(o.ci95[0])} – {percent(o.ci95[1])}",
             *([likelihood_words(o.probability, None if exact else o.ci95)] if words else []),
             f"{o.count:,.0f}" if float(o.count).is_integer() else f"{o.count:,.1f}",
             style="dim" if o.count == 0 else None,
@@ -203,7 +208,7 @@ def _equilibrium_table(result: SimulationResult) -> Table:
     sequential = bool(equilibria) and equilibria[0].probability is not None
     where = "(parameters at their medians)"
     if sequential:
-        eq = _Table(title=f"Equilibrium play of the central game {where}", title_justify="left")
+        eq = TextTable(title=f"Equilibrium play of the central game {where}", title_justify="left")
         stages = max((list(e.strategies) for e in equilibria), key=len)
         # Plays of a game tree meet different moves: one column for the whole path then.
         one_column = any(list(e.strategies) != stages[: len(e.strategies)] for e in equilibria)
@@ -220,12 +225,12 @@ def _equilibrium_table(result: SimulationResult) -> Table:
                     if one_column
                     else [e.strategies.get(c, "") for c in stages]
                 ),
-                _pct(e.probability or 0.0),
+                percent(e.probability or 0.0),
                 e.outcome,
                 *[f"{e.payoffs[p]:.2f}" for p in players],
             )
         return eq
-    eq = _Table(title=f"Pure equilibria of the central game {where}", title_justify="left")
+    eq = TextTable(title=f"Pure equilibria of the central game {where}", title_justify="left")
     eq.add_column("#", justify="right")
     eq.add_column("player")
     eq.add_column("plays", overflow="fold")
@@ -262,7 +267,7 @@ def result_tables(result: SimulationResult, words: bool = False) -> Group:
         Text(""),
     ]
     if result.paths:
-        paths = _Table(title="Most likely paths of play", title_justify="left")
+        paths = TextTable(title="Most likely paths of play", title_justify="left")
         paths.add_column("path", overflow="fold")
         paths.add_column("probability", justify="right")
         paths.add_column("s.e. (pp)", justify="right")
@@ -272,13 +277,13 @@ def result_tables(result: SimulationResult, words: bool = False) -> Group:
         for path in result.paths[:10]:
             paths.add_row(
                 path.label,
-                _pct(path.probability),
+                percent(path.probability),
                 _se(path.std_error),
-                f"{_pct(path.ci95[0])} – {_pct(path.ci95[1])}",
+                f"{percent(path.ci95[0])} – {percent(path.ci95[1])}",
                 *([likelihood_words(path.probability, path.ci95)] if words else []),
             )
         parts += [paths, Text("")]
-    pay = _Table(
+    pay = TextTable(
         title="Expected payoffs",
         caption=result.units,
         title_justify="left",
@@ -297,7 +302,7 @@ def print_group(group: Group, console: Console | None = None) -> None:
     (console or Console(emoji=False, markup=False)).print(group)
 
 
-def _stack(*tables: Table) -> Table:
+def stack_tables(*tables: Table) -> Table:
     """Tables one under the other, as one renderable table."""
     grid = Table.grid()
     for k, table in enumerate(tables):
@@ -313,7 +318,7 @@ def plain_table(*headers: str, title: str = "", caption: str | None = None) -> T
     The first column is left-aligned, the others right-aligned; scenario text
     in it is never read as rich markup.
     """
-    t = _Table(title=title, caption=caption, title_justify="left", caption_justify="left")
+    t = TextTable(title=title, caption=caption, title_justify="left", caption_justify="left")
     for k, h in enumerate(headers):
         t.add_column(h, justify="left" if k == 0 else "right", overflow="fold")
     return t
