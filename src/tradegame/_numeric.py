@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["piecewise_matmul"]
+__all__ = ["piece_rows", "piecewise_matmul", "transpose_into"]
 
 #: OpenBLAS runs a matrix product on one thread below about this many multiply-adds;
 #: on small products extra threads only add synchronisation (and, on a busy
@@ -63,3 +63,35 @@ def piecewise_matmul(
                 buf[stop - start :] = 0.0
             out[start:stop] = (buf @ rhs)[: stop - start]
     return out
+
+
+def transpose_into(
+    source: NDArray[np.float64], out: NDArray[np.float64], *, add: bool = False
+) -> None:
+    """``out[...] = source.T`` for 2-D float64 arrays, several times faster than NumPy's copy.
+
+    Copies in tiles that stay in cache (a compiled kernel); the values are copied,
+    so bit for bit those of ``source.T``. Used where a batch changes layout
+    between draws-last solving and draws-first results.
+
+    Parameters
+    ----------
+    source : ndarray of float64, shape (R, C)
+    out : ndarray of float64, shape (C, R)
+        Written in place; may be a view whose rows are strided.
+    add : bool, default False
+        ``out += source.T`` instead (the same additions as NumPy's).
+
+    Examples
+    --------
+    >>> source = np.arange(6.0).reshape(2, 3)
+    >>> out = np.empty((3, 2))
+    >>> transpose_into(source, out)
+    >>> out.tolist()
+    [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
+    """
+    from tradegame._numeric_kernel import transpose_into as kernel  # numba: when first used
+
+    if source.ndim != 2 or out.shape != source.shape[::-1]:
+        raise ValueError(f"cannot transpose {source.shape} into {out.shape}")
+    kernel(source, out, add)

@@ -304,7 +304,11 @@ class GamePlay(ABC):
 
 
 def play_columns(
-    batch: PlayedBatch, indicators: NDArray[np.float64], K: int, with_paths: bool
+    batch: PlayedBatch,
+    indicators: NDArray[np.float64],
+    K: int,
+    with_paths: bool,
+    out: NDArray[np.float64] | None = None,
 ) -> NDArray[np.float64]:
     """The per-draw quantities a run adds up, from how likely each play is.
 
@@ -318,6 +322,8 @@ def play_columns(
         Number of outcomes.
     with_paths : bool
         Append the weights themselves (the probability of each path).
+    out : ndarray, shape (D, K + 1 + n + L [+ T]), optional
+        Where to write the columns (a slice of a larger batch's, say).
 
     Returns
     -------
@@ -326,7 +332,7 @@ def play_columns(
     weights, labels, flatU = batch.weights, batch.outcomes, batch.payoffs
     n_draws, n, P = flatU.shape
     paths = P if with_paths else 0
-    cols = np.empty((n_draws, K + 1 + n + indicators.shape[1] + paths))
+    cols = np.empty((n_draws, K + 1 + n + indicators.shape[1] + paths)) if out is None else out
     # Outcome and lever-option masses: weights times 0/1 indicator columns over
     # plays, one (pieced, reproducible) matrix product.
     if labels.shape[0] == 1:

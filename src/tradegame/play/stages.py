@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tradegame._numeric import piecewise_matmul
+from tradegame._numeric import piece_rows, piecewise_matmul, transpose_into
 from tradegame.model.budget import CommandCost, check_normal_form, stage_tree_nodes
+from tradegame.model.build import PayoffParts, build_outcomes, evaluation_environment
 from tradegame.model.game import GameStructure
 from tradegame.model.normal_form import (
     TooManyStrategies,
@@ -42,7 +43,13 @@ from tradegame.model.stages import (
     played_prefix,
 )
 from tradegame.model.tree import GameTree
-from tradegame.play.base import MemoryNeed, RuleText, sequential_rule_text
+from tradegame.play.base import (
+    MemoryNeed,
+    PlayedBatch,
+    RuleText,
+    play_columns,
+    sequential_rule_text,
+)
 from tradegame.play.grid import GridPlay
 from tradegame.play.options import RunOptions
 from tradegame.play.rule import play_distribution
@@ -50,13 +57,14 @@ from tradegame.play.simultaneous import normal_form_fields
 from tradegame.play.solution import CentralEquilibrium, CentralSolution, Move
 from tradegame.scenario.load import Scenario
 from tradegame.scenario.vocabulary import GameKind
-from tradegame.solvers.backward_induction import backward_induction
+from tradegame.solvers.backward_induction import backward_induction, subgame_perfect_paths
 
 __all__ = [
     "MAX_STRATEGY_ROWS",
     "CentralStageGame",
     "StagesPlay",
     "central_stage_game",
+    "draws_per_piece",
     "expected_payoffs",
     "subgame_perfect_strategy",
 ]
@@ -155,6 +163,113 @@ class StagesPlay(GridPlay):
             need.fixed + sum(shape) * play.game.n_profiles * 8,
             need.size + f" ({' x '.join(map(str, shape))} reduced strategies)",
         )
+
+    def play_batch(
+        self, parameters: Mapping[str, NDArray[np.float64]], n_draws: int
+    ) -> PlayedBatch:
+        """Build, solve and play out a batch; perfect information piece by piece, draws last.
+
+        See :meth:`pieces`. The numbers are those of the draws-first pipeline
+        (:func:`~tradegame.model.build.build_payoffs` and
+        :func:`~tradegame.solvers.backward_induction.backward_induction`), bit for bit.
+        """
+        if not self.perfect:
+            return super().play_batch(parameters, n_draws)
+        pieces = [batch for _, _, batch in self.pieces(parameters, n_draws)]
+        return PlayedBatch(
+            np.concatenate([b.weights for b in pieces]),
+            pieces[0].outcomes
+            if pieces[0].outcomes.shape[0] == 1
+            else np.concatenate([b.outcomes for b in pieces]),
+            np.concatenate([b.payoffs for b in pieces]),
+            np.concatenate([b.n_equilibria for b in pieces]),
+        )
+
+    def batch_columns(
+        self, parameters: Mapping[str, NDArray[np.float64]], n_draws: int
+    ) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+        """The per-draw quantities of a batch; perfect information piece by piece.
+
+        The columns of :meth:`GamePlay.batch_columns`, bit for bit, each piece's
+        written as soon as it is solved (see :meth:`pieces`): the batch's payoffs and
+        path probabilities are never held whole.
+        """
+        if not self.perfect:
+            return super().batch_columns(parameters, n_draws)
+        K = len(self.scenario.outcome_labels)
+        cols = np.empty((n_draws, K + 1 + len(self.players) + self.indicators.shape[1]))
+        if self.reports_paths:
+            cols = np.empty((n_draws, cols.shape[1] + self.n_plays))
+        for start, stop, batch in self.pieces(parameters, n_draws):
+            play_columns(batch, self.indicators, K, self.reports_paths, out=cols[start:stop])
+        return cols, np.ones(n_draws, dtype=np.intp)
+
+    def pieces(
+        self, parameters: Mapping[str, NDArray[np.float64]], n_draws: int
+    ) -> Iterator[tuple[int, int, PlayedBatch]]:
+        """A perfect-information batch solved piece by piece, draws last.
+
+        The payoffs are computed for the whole batch
+        (:class:`~tradegame.model.build.PayoffParts`), then laid out a piece of
+        :meth:`piece_draws` draws at a time with the draws on the last,
+        contiguous axis and solved by
+        :func:`~tradegame.solvers.backward_induction.subgame_perfect_paths`, whose
+        every step then reduces over rows of draws of a piece small enough to stay
+        in cache. Each piece is turned draws-first once, at the end.
+
+        Yields
+        ------
+        start, stop : int
+            The piece's draws within the batch.
+        batch : PlayedBatch
+            The piece, played (draws first).
+        """
+        game = self.game
+        n, P = game.n_players, game.n_profiles
+        env = evaluation_environment(self.scenario, game, parameters)
+        parts = PayoffParts(self.scenario, game, env, n_draws)
+        probs = self.chance_probabilities(env, n_draws)
+        labels = build_outcomes(self.scenario, game, env, n_draws)
+        piece = self.piece_draws(labels.shape[0] > 1)
+        for start in range(0, n_draws, piece):
+            stop = min(n_draws, start + piece)
+            U = parts.draws_last(start, stop)  # (n, P, S)
+            path = subgame_perfect_paths(
+                U.reshape(n, *game.shape, stop - start),
+                self.stages,
+                self.players,
+                {s: p[start:stop] for s, p in probs.items()},
+                self.tie_break,
+            )
+            weights = np.empty((stop - start, P))
+            payoffs = np.empty((stop - start, n, P))
+            transpose_into(path.reshape(P, stop - start), weights)
+            transpose_into(U.reshape(n * P, stop - start), payoffs.reshape(-1, n * P))
+            yield (
+                start,
+                stop,
+                PlayedBatch(
+                    weights,
+                    labels if labels.shape[0] == 1 else labels[start:stop],
+                    payoffs,
+                    np.ones(stop - start, dtype=np.intp),
+                ),
+            )
+
+    def piece_draws(self, labels_per_draw: bool) -> int:
+        """Draws in a piece of :meth:`pieces`: a power of two dividing 2048.
+
+        :func:`draws_per_piece` of the game, or more where the columns' matrix
+        products (:func:`~tradegame.play.base.play_columns`) take more rows at once:
+        a piece is then a whole number of theirs, so every draw's arithmetic is the
+        same as in one product over the batch.
+        """
+        K = len(self.scenario.outcome_labels)
+        L = self.indicators.shape[1]
+        P = self.game.n_profiles
+        rows = [draws_per_piece(self.game.n_players, P), piece_rows(P, L)]
+        rows.append(piece_rows(P, L) if labels_per_draw else piece_rows(P, K + L))
+        return max(rows)
 
     @property
     def solution_concept(self) -> str:
@@ -335,6 +450,28 @@ class StagesPlay(GridPlay):
                             break
             out.append(C)
         return out
+
+
+#: Bytes of one piece's payoffs that :meth:`StagesPlay.play_batch` aims at (within a
+#: core's share of cache).
+PIECE_BYTES = 1 << 21
+
+
+def draws_per_piece(n_players: int, n_profiles: int) -> int:
+    """Draws solved at once inside a batch: a power of two from 16 to 2048.
+
+    About :data:`PIECE_BYTES` of payoffs (``n_players * n_profiles`` values a
+    draw). Pieces only change how a batch is walked through, never a number: every
+    step is the same per draw whatever the piece (the payoff products are taken over
+    the whole batch).
+
+    Examples
+    --------
+    >>> draws_per_piece(2, 1728), draws_per_piece(2, 4), draws_per_piece(3, 10**6)
+    (64, 2048, 16)
+    """
+    rows = max(1, PIECE_BYTES // (8 * n_players * n_profiles))
+    return int(min(2048, max(16, 1 << (rows.bit_length() - 1))))
 
 
 def expected_payoffs(

@@ -56,7 +56,7 @@ M. J. Osborne and A. Rubinstein (1994), *A Course in Game Theory*, MIT Press, ch
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -65,6 +65,7 @@ from numpy.typing import ArrayLike, NDArray
 from tradegame.model.stages import (
     ChanceProbs,
     Stage,
+    canonical_index,
     canonical_payoffs,
     check_chance_probs,
     check_payoffs,
@@ -77,7 +78,12 @@ from tradegame.model.stages import (
 from tradegame.scenario.vocabulary import TieBreak, parse_choice
 from tradegame.solvers.validation import check_finite, numeric_array
 
-__all__ = ["SOLUTION_CONCEPT", "BackwardInductionResult", "backward_induction"]
+__all__ = [
+    "SOLUTION_CONCEPT",
+    "BackwardInductionResult",
+    "backward_induction",
+    "subgame_perfect_paths",
+]
 
 SOLUTION_CONCEPT = "subgame-perfect equilibrium (backward induction)"
 
@@ -323,3 +329,175 @@ def _forward(
         path = path[..., None] * beh  # (..., A_0, ..., A_s)
         action_probs.append(path.sum(axis=tuple(range(n_lead, n_lead + s))))
     return path, tuple(action_probs)
+
+
+def subgame_perfect_paths(
+    V: NDArray[np.float64],
+    stages: Sequence[Stage],
+    players: Sequence[str],
+    chance_probs: dict[int, NDArray[np.float64]],
+    tie_break: str = TieBreak.FIRST,
+    tol: float = 0.0,
+) -> NDArray[np.float64]:
+    """The path distribution of :func:`backward_induction`, with draws on the last axis.
+
+    The pipeline's entry: a batch of draws laid out ``(n, A_0, ..., A_{k-1}, D)``,
+    so that every step reduces over whole rows of draws (contiguous) rather than
+    over the stage's few actions for one draw at a time. The arithmetic is that of
+    :func:`backward_induction`, operation for operation, so the result equals its
+    ``path_probs`` (moved to the last axis) bit for bit; only the layout differs.
+
+    Parameters
+    ----------
+    V : ndarray of float64, shape (n, A_0, ..., A_{k-1}, D)
+        Finite payoffs (checked by the caller).
+    stages : sequence of Stage, length k
+        With perfect information.
+    players : sequence of str, length n
+    chance_probs : dict of int to ndarray, each of shape (D, A_s)
+        Every chance stage's probabilities per draw, each row a distribution
+        (checked by the caller).
+    tie_break : {"first", "uniform"}, default "first"
+    tol : float, default 0.0
+
+    Returns
+    -------
+    ndarray of float64, shape (A_0, ..., A_{k-1}, D)
+        Probability of each terminal history in each draw; with stages that end
+        the game, the mass of a history that ended sits on its canonical history.
+
+    Examples
+    --------
+    Entry deterrence for two draws: accommodating pays the incumbent 1 in the
+    first draw and -2 (worse than fighting) in the second.
+
+    >>> import numpy as np
+    >>> from tradegame.model.stages import Stage
+    >>> stages = (Stage("entry", "E", ("out", "in")), Stage("reply", "I", ("fight", "accommodate")))
+    >>> V = np.array([[[0, 0], [-1, 1]], [[2, 2], [-1, 1]]], dtype=float)  # V[i, entry, reply]
+    >>> V = np.stack([V, V], axis=-1)
+    >>> V[1, 1, 1, 1] = -2.0
+    >>> subgame_perfect_paths(V, stages, ("E", "I"), {}).transpose(2, 0, 1).tolist()
+    [[[0.0, 0.0], [0.0, 1.0]], [[1.0, 0.0], [0.0, 0.0]]]
+    """
+    stages = tuple(stages)
+    players = tuple(players)
+    tie_break = parse_choice(TieBreak, tie_break)
+    n_draws = V.shape[-1]
+    ends = has_ends(stages)
+    if ends:
+        # As backward_induction: every mover after an end is indifferent.
+        index = canonical_index(stages).reshape(-1)
+        V = np.take(V.reshape(len(players), -1, n_draws), index, axis=1).reshape(V.shape)
+    movers = [-1 if st.mover is None else players.index(st.mover) for st in stages]
+    from tradegame.solvers._backward_kernel import player_stage  # numba: only when solving
+
+    behaviour = _backward_draws_last(V, movers, chance_probs, tie_break, tol, player_stage)
+    path: NDArray[np.float64] = np.ones(n_draws)
+    for beh in behaviour:
+        path = path[..., None, :] * beh  # (A_0, ..., A_s, D)
+    if ends:
+        first = merge_phantoms(np.moveaxis(path, -1, 0), stages)
+        path = np.ascontiguousarray(np.moveaxis(first, 0, -1))
+    return path
+
+
+def _backward_draws_last(
+    V: NDArray[np.float64],
+    movers: list[int],
+    probs: dict[int, NDArray[np.float64]],
+    tie_break: str,
+    tol: float,
+    player_stage: PlayerStage,
+) -> list[NDArray[np.float64]]:
+    """Each stage's behaviour, shape ``(A_0, ..., A_s, D)`` (chance: ``(A_s, D)``).
+
+    :func:`_backward` with the draws on the last axis: the same operations on the
+    same numbers in the same order. ``probs`` holds each chance stage's
+    probabilities as given, ``(D, A_s)``; ``player_stage`` solves a player stage
+    (:func:`_player_stage_numpy`, or its compiled twin).
+    """
+    k = len(movers)
+    behaviour: list[NDArray[np.float64]] = [np.empty(0)] * k
+    W = V  # shape (n, A_0, ..., A_s, D) at the top of step s
+    for s in range(k - 1, -1, -1):
+        A = W.shape[-2]
+        i = movers[s]
+        if i < 0:
+            p = probs[s]  # (D, A_s), as given
+            behaviour[s] = np.ascontiguousarray(p.T)
+            if s:
+                # The expectation exactly as _backward takes it (einsum's summation
+                # order depends on the layout), on the chance stage's few values.
+                first = np.ascontiguousarray(np.moveaxis(W, -1, 0))
+                p_b = p.reshape(p.shape[:1] + (1,) * (s + 1) + (A,))
+                W = np.moveaxis(np.einsum("...a,...a->...", first, p_b), 0, -1)
+            continue
+        history = W.shape[1:-2]
+        flat = np.ascontiguousarray(W).reshape(W.shape[0], -1, A, W.shape[-1])
+        W_next, beh = player_stage(flat, i, float(tol), tie_break == "uniform", s > 0)
+        behaviour[s] = beh.reshape(*history, A, W.shape[-1])
+        if s:
+            W = W_next.reshape(W.shape[0], *history, W.shape[-1])
+    return behaviour
+
+
+#: ``(W (n, H, A, S), mover, tol, uniform, values) -> (W_next (n, H, S), behaviour (H, A, S))``.
+PlayerStage = Callable[
+    [NDArray[np.float64], int, float, bool, bool], tuple[NDArray[np.float64], NDArray[np.float64]]
+]
+
+
+def _player_stage_numpy(
+    W: NDArray[np.float64], mover: int, tol: float, uniform: bool, values: bool
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """One player stage, draws last: the reference of the compiled kernel.
+
+    Parameters
+    ----------
+    W : ndarray, shape (n, H, A, S)
+        Every player's value after each action at each of the stage's ``H``
+        histories, in each of ``S`` draws.
+    mover : int
+    tol : float
+    uniform : bool
+        Mix uniformly over tied actions (else take the first).
+    values : bool
+        Compute the values at the stage's histories.
+
+    Returns
+    -------
+    W_next : ndarray, shape (n, H, S)
+        Empty along ``H`` when ``values`` is False.
+    behaviour : ndarray, shape (H, A, S)
+    """
+    n, H, A, S = W.shape
+    u_a = [W[mover, :, a, :] for a in range(A)]
+    best = u_a[0].copy()
+    for a in range(1, A):
+        np.maximum(best, u_a[a], out=best)
+    thr = best - tol if tol else best
+    hits = [u_a[a] >= thr for a in range(A)]
+    beh = np.empty((H, A, S))
+    W_next = np.empty((n, H if values else 0, S))
+    if not uniform:
+        choice = np.zeros(best.shape, dtype=np.intp)  # becomes the first best action
+        for a in range(A - 1, -1, -1):  # descending, so the lowest tied index is kept
+            np.copyto(choice, a, where=hits[a])
+        for a in range(A):
+            beh[:, a, :] = choice == a
+        if values:
+            W_next[:] = W[:, :, 0, :]
+            for a in range(1, A):
+                np.copyto(W_next, W[:, :, a, :], where=choice == a)
+    else:
+        n_tied = np.zeros(best.shape, dtype=np.intp)
+        for a in range(A):
+            n_tied += hits[a]
+        for a in range(A):
+            beh[:, a, :] = hits[a] / n_tied
+        if values:
+            W_next[:] = W[:, :, 0, :] * beh[:, 0, :]
+            for a in range(1, A):
+                W_next += W[:, :, a, :] * beh[:, a, :]
+    return W_next, beh

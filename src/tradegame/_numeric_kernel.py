@@ -1,0 +1,46 @@
+"""Compiled helpers of :mod:`tradegame._numeric`, imported when first used (numba).
+
+Each is tested against the NumPy operation it replaces (``tests/test_numeric.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+
+_OPTIONS: dict[str, Any] = {"cache": True, "error_model": "numpy"}
+
+
+@njit(**_OPTIONS)
+def transpose_into(source: FloatArray, out: FloatArray, add: bool) -> None:
+    """``out[:] = source.T`` (``out += source.T`` with ``add``) for 2-D arrays, in tiles.
+
+    NumPy copies a transposed array element by element along the output's rows,
+    reading the source a cache line per element; tiles of 16 x 16 read and write
+    whole lines. A copy (or the same additions): bit for bit.
+
+    Parameters
+    ----------
+    source : ndarray, shape (R, C)
+    out : ndarray, shape (C, R)
+        Written in place (its rows may be strided; each row contiguous).
+    """
+    R, C = source.shape
+    tile = 16
+    for r0 in range(0, R, tile):
+        r1 = min(R, r0 + tile)
+        for c0 in range(0, C, tile):
+            c1 = min(C, c0 + tile)
+            if add:
+                for c in range(c0, c1):
+                    for r in range(r0, r1):
+                        out[c, r] = out[c, r] + source[r, c]
+            else:
+                for c in range(c0, c1):
+                    for r in range(r0, r1):
+                        out[c, r] = source[r, c]
