@@ -44,3 +44,43 @@ def transpose_into(source: FloatArray, out: FloatArray, add: bool) -> None:
                 for c in range(c0, c1):
                     for r in range(r0, r1):
                         out[c, r] = source[r, c]
+
+
+@njit(**_OPTIONS)
+def gather_columns(
+    source: FloatArray, which: NDArray[np.intp], start: int, out: FloatArray
+) -> None:
+    """``out[p, d] = source[start + d, which[p]]``: columns of a draws-first array, draws last.
+
+    Parameters
+    ----------
+    source : ndarray, shape (D, M)
+    which : ndarray of int, shape (P,)
+        The column of ``source`` each row of ``out`` copies.
+    start : int
+        The first draw copied.
+    out : ndarray, shape (P, S)
+    """
+    P, S = out.shape
+    for p in range(P):
+        m = which[p]
+        for d in range(S):
+            out[p, d] = source[start + d, m]
+
+
+@njit(**_OPTIONS)
+def scale_rows(out: FloatArray, factors: FloatArray, which: NDArray[np.intp], start: int) -> None:
+    """``out[p, d] *= factors[start + d, which[p]]`` in place.
+
+    Parameters
+    ----------
+    out : ndarray, shape (P, S)
+    factors : ndarray, shape (D, M)
+    which : ndarray of int, shape (P,)
+    start : int
+    """
+    P, S = out.shape
+    for p in range(P):
+        m = which[p]
+        for d in range(S):
+            out[p, d] = out[p, d] * factors[start + d, m]

@@ -225,3 +225,56 @@ def test_a_payoff_that_is_not_finite_gets_the_draws_first_message() -> None:
 def test_pieces_are_powers_of_two_dividing_a_block(n: int, P: int) -> None:
     piece = draws_per_piece(n, P)
     assert 16 <= piece <= 2048 and 2048 % piece == 0
+
+
+@pytest.mark.parametrize("labels_per_draw", [False, True])
+def test_columns_over_two_plays_are_play_columns_bit_for_bit(labels_per_draw: bool) -> None:
+    from tradegame.play._columns_kernel import sparse_columns
+    from tradegame.play.base import PlayedBatch, play_columns
+
+    rng = np.random.default_rng(21)
+    T, S, n, K, L = 50, 64, 3, 5, 7
+    path = np.zeros((T, S))
+    for d in range(S):  # one, two (a chance move) or, once, a tie of two plays
+        plays = rng.choice(T, size=1 + d % 2, replace=False)
+        w = rng.dirichlet(np.ones(len(plays)))
+        path[plays, d] = w
+    payoffs = rng.normal(size=(n, T, S)) * 100.0
+    payoffs[0, :, :3] = -0.0  # signed zeros must come out as the einsum's
+    labels = rng.integers(0, K, size=(S if labels_per_draw else 1, T))
+    indicators = (rng.random((T, L)) < 0.4).astype(float)
+    weights = np.ascontiguousarray(path.T)
+    batch = PlayedBatch(
+        weights, labels, np.ascontiguousarray(payoffs.transpose(2, 0, 1)), np.ones(S, dtype=np.intp)
+    )
+    want = play_columns(batch, indicators, K, False)
+    got = np.full_like(want, np.nan)
+    assert sparse_columns(path, payoffs, labels, indicators, K, got)
+    assert np.array_equal(got, want)
+    assert np.array_equal(np.signbit(got), np.signbit(want))
+    # A draw with three plays: refused, so the caller takes play_columns.
+    path[:3, 5] = [0.2, 0.3, 0.5]
+    path[3:, 5] = 0.0
+    untouched = np.full_like(want, 7.0)
+    assert not sparse_columns(path, payoffs, labels, indicators, K, untouched)
+    assert (untouched == 7.0).all()
+
+
+def test_gathered_and_scaled_rows_are_numpys() -> None:
+    from tradegame._numeric import gather_columns, scale_rows
+
+    rng = np.random.default_rng(4)
+    source = rng.normal(size=(100, 7))
+    which = rng.integers(0, 7, size=30)
+    out = np.empty((30, 40))
+    gather_columns(source, which, 50, out)
+    assert np.array_equal(out, source[50:90, which].T)
+    factors = rng.uniform(0.1, 1.0, size=(100, 3))
+    rows = rng.integers(0, 3, size=30)
+    want = out * factors[50:90, rows].T
+    scale_rows(out, factors, rows, 50)
+    assert np.array_equal(out, want)
+    with pytest.raises(ValueError, match="cannot take columns"):
+        gather_columns(source, which, 70, out)  # past the last draw
+    with pytest.raises(ValueError, match="cannot take columns"):
+        gather_columns(source, which + 7, 0, out)  # a column out of range

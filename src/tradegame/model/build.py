@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tradegame._numeric import piecewise_matmul, transpose_into
+from tradegame._numeric import gather_columns, piecewise_matmul, scale_rows, transpose_into
 from tradegame.errors import ScenarioError, ScenarioIssue, TradegameError
 from tradegame.model.game import GameStructure
 from tradegame.scenario.expressions import Pairs, dense_value
@@ -150,8 +150,11 @@ class _Sum:
         if self.product is None:
             out = np.zeros((n_profiles, stop - start))
         else:
-            product = np.ascontiguousarray(self.product[start:stop].T)  # (M, S)
-            out = product if self.which is None else np.take(product, self.which, axis=0)
+            out = np.empty((n_profiles, stop - start))
+            if self.which is None:
+                transpose_into(self.product[start:stop], out)
+            else:
+                gather_columns(self.product, self.which, start, out)
         for w in self.whole:
             transpose_into(w[start:stop], out, add=True)  # out += w[start:stop].T
         return out
@@ -368,7 +371,7 @@ class PayoffParts:
                 U[i] = self._sums[i].draws_last(start, stop, P)
             factors = self._factors[i]
             if factors is not None:
-                U[i] *= np.ascontiguousarray(factors[0][start:stop].T)[factors[1]]
+                scale_rows(U[i], factors[0], factors[1], start)
         if not np.isfinite(U).all():
             # The message names the batch's first bad draw, player by player.
             build_payoffs(self.scenario, self.game, self.env, self.n_draws)

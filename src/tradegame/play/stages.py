@@ -62,6 +62,7 @@ from tradegame.solvers.backward_induction import backward_induction, subgame_per
 __all__ = [
     "MAX_STRATEGY_ROWS",
     "CentralStageGame",
+    "Piece",
     "StagesPlay",
     "central_stage_game",
     "draws_per_piece",
@@ -71,6 +72,39 @@ __all__ = [
 
 #: Largest number of histories (or decision nodes) listed in a subgame-perfect strategy.
 MAX_STRATEGY_ROWS = 2_000
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A piece of a batch of a perfect-information stage game, solved, draws last.
+
+    Attributes
+    ----------
+    start, stop : int
+        Its draws within the batch (``S = stop - start``).
+    path : ndarray, shape (P, S)
+        Probability of each terminal history (play) in each draw.
+    payoffs : ndarray, shape (n, P, S)
+        Every player's payoff at every play.
+    labels : ndarray of int, shape (1, P) or (S, P)
+        Outcome index of each play.
+    """
+
+    start: int
+    stop: int
+    path: NDArray[np.float64]
+    payoffs: NDArray[np.float64]
+    labels: NDArray[np.intp]
+
+    def played(self) -> PlayedBatch:
+        """The piece draws first, as :meth:`GamePlay.play_batch` gives a batch."""
+        S = self.stop - self.start
+        n, P, _ = self.payoffs.shape
+        weights = np.empty((S, P))
+        payoffs = np.empty((S, n, P))
+        transpose_into(self.path, weights)
+        transpose_into(self.payoffs.reshape(n * P, S), payoffs.reshape(S, n * P))
+        return PlayedBatch(weights, self.labels, payoffs, np.ones(S, dtype=np.intp))
 
 
 class StagesPlay(GridPlay):
@@ -175,7 +209,7 @@ class StagesPlay(GridPlay):
         """
         if not self.perfect:
             return super().play_batch(parameters, n_draws)
-        pieces = [batch for _, _, batch in self.pieces(parameters, n_draws)]
+        pieces = [piece.played() for piece in self.pieces(parameters, n_draws)]
         return PlayedBatch(
             np.concatenate([b.weights for b in pieces]),
             pieces[0].outcomes
@@ -191,22 +225,35 @@ class StagesPlay(GridPlay):
         """The per-draw quantities of a batch; perfect information piece by piece.
 
         The columns of :meth:`GamePlay.batch_columns`, bit for bit, each piece's
-        written as soon as it is solved (see :meth:`pieces`): the batch's payoffs and
-        path probabilities are never held whole.
+        written as soon as it is solved (see :meth:`pieces`), the batch's payoffs
+        and path probabilities never held whole. A piece whose every draw puts
+        positive probability on at most two plays (backward induction taking the
+        first best action, with at most two chance outcomes on a path, say) is
+        summed over those plays alone: every other term of the sums is an exact
+        zero, so the columns are the same (a compiled kernel,
+        ``play/_columns_kernel.py``); other pieces go through
+        :func:`~tradegame.play.base.play_columns`.
         """
         if not self.perfect:
             return super().batch_columns(parameters, n_draws)
+        from tradegame.play._columns_kernel import sparse_columns  # numba: when first used
+
         K = len(self.scenario.outcome_labels)
-        cols = np.empty((n_draws, K + 1 + len(self.players) + self.indicators.shape[1]))
-        if self.reports_paths:
-            cols = np.empty((n_draws, cols.shape[1] + self.n_plays))
-        for start, stop, batch in self.pieces(parameters, n_draws):
-            play_columns(batch, self.indicators, K, self.reports_paths, out=cols[start:stop])
+        n, T = len(self.players), self.n_plays
+        width = K + 1 + n + self.indicators.shape[1]
+        cols = np.empty((n_draws, width + (T if self.reports_paths else 0)))
+        for piece in self.pieces(parameters, n_draws):
+            out = cols[piece.start : piece.stop]
+            if sparse_columns(piece.path, piece.payoffs, piece.labels, self.indicators, K, out):
+                if self.reports_paths:
+                    transpose_into(piece.path, out[:, width:])
+            else:
+                play_columns(piece.played(), self.indicators, K, self.reports_paths, out=out)
         return cols, np.ones(n_draws, dtype=np.intp)
 
     def pieces(
         self, parameters: Mapping[str, NDArray[np.float64]], n_draws: int
-    ) -> Iterator[tuple[int, int, PlayedBatch]]:
+    ) -> Iterator[Piece]:
         """A perfect-information batch solved piece by piece, draws last.
 
         The payoffs are computed for the whole batch
@@ -215,14 +262,12 @@ class StagesPlay(GridPlay):
         contiguous axis and solved by
         :func:`~tradegame.solvers.backward_induction.subgame_perfect_paths`, whose
         every step then reduces over rows of draws of a piece small enough to stay
-        in cache. Each piece is turned draws-first once, at the end.
+        in cache.
 
         Yields
         ------
-        start, stop : int
-            The piece's draws within the batch.
-        batch : PlayedBatch
-            The piece, played (draws first).
+        Piece
+            Each piece, solved, in draw order.
         """
         game = self.game
         n, P = game.n_players, game.n_profiles
@@ -230,9 +275,9 @@ class StagesPlay(GridPlay):
         parts = PayoffParts(self.scenario, game, env, n_draws)
         probs = self.chance_probabilities(env, n_draws)
         labels = build_outcomes(self.scenario, game, env, n_draws)
-        piece = self.piece_draws(labels.shape[0] > 1)
-        for start in range(0, n_draws, piece):
-            stop = min(n_draws, start + piece)
+        size = self.piece_draws(labels.shape[0] > 1)
+        for start in range(0, n_draws, size):
+            stop = min(n_draws, start + size)
             U = parts.draws_last(start, stop)  # (n, P, S)
             path = subgame_perfect_paths(
                 U.reshape(n, *game.shape, stop - start),
@@ -241,19 +286,12 @@ class StagesPlay(GridPlay):
                 {s: p[start:stop] for s, p in probs.items()},
                 self.tie_break,
             )
-            weights = np.empty((stop - start, P))
-            payoffs = np.empty((stop - start, n, P))
-            transpose_into(path.reshape(P, stop - start), weights)
-            transpose_into(U.reshape(n * P, stop - start), payoffs.reshape(-1, n * P))
-            yield (
+            yield Piece(
                 start,
                 stop,
-                PlayedBatch(
-                    weights,
-                    labels if labels.shape[0] == 1 else labels[start:stop],
-                    payoffs,
-                    np.ones(stop - start, dtype=np.intp),
-                ),
+                path.reshape(P, stop - start),
+                U,
+                labels if labels.shape[0] == 1 else labels[start:stop],
             )
 
     def piece_draws(self, labels_per_draw: bool) -> int:
