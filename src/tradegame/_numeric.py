@@ -166,5 +166,6 @@ def _check_rows(
         or (which.size and not 0 <= int(which.min()) <= int(which.max()) < source.shape[1])
     ):
         raise ValueError(
-            f"cannot take columns {which.shape} of {source.shape} from draw {start} into {out.shape}"
+            f"cannot take columns {which.shape} of {source.shape} "
+            f"from draw {start} into {out.shape}"
         )
