@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["gather_columns", "piece_rows", "piecewise_matmul", "scale_rows", "transpose_into"]
+__all__ = [
+    "gather_columns",
+    "piece_rows",
+    "piecewise_matmul",
+    "scale_rows",
+    "take_columns",
+    "transpose_into",
+]
 
 #: OpenBLAS runs a matrix product on one thread below about this many multiply-adds;
 #: on small products extra threads only add synchronisation (and, on a busy
@@ -127,6 +134,33 @@ def gather_columns(
 
     _check_rows(source, which, start, out)
     kernel(source, which, start, out)
+
+
+def take_columns(source: NDArray[np.float64], which: NDArray[np.intp]) -> NDArray[np.float64]:
+    """``source[:, which]``, compiled: several times faster than NumPy's fancy indexing.
+
+    Parameters
+    ----------
+    source : ndarray of float64, shape (D, M)
+    which : ndarray of int, shape (P,)
+        Each in ``range(M)``.
+
+    Returns
+    -------
+    ndarray of float64, shape (D, P)
+        A copy: the values of ``source[:, which]``.
+
+    Examples
+    --------
+    >>> take_columns(np.arange(6.0).reshape(2, 3), np.array([2, 2, 0])).tolist()
+    [[2.0, 2.0, 0.0], [5.0, 5.0, 3.0]]
+    """
+    from tradegame._numeric_kernel import take_columns as kernel  # numba: when first used
+
+    out = np.empty((source.shape[0], which.shape[0]))
+    _check_rows(source, which, 0, out.T)
+    kernel(source, which, out)
+    return out
 
 
 def scale_rows(

@@ -84,3 +84,19 @@ def scale_rows(out: FloatArray, factors: FloatArray, which: NDArray[np.intp], st
         m = which[p]
         for d in range(S):
             out[p, d] = out[p, d] * factors[start + d, m]
+
+
+@njit(**_OPTIONS)
+def take_columns(source: FloatArray, which: NDArray[np.intp], out: FloatArray) -> None:
+    """``out[d, p] = source[d, which[p]]``: chosen columns, draws first.
+
+    Parameters
+    ----------
+    source : ndarray, shape (D, M)
+    which : ndarray of int, shape (P,)
+    out : ndarray, shape (D, P)
+    """
+    D, P = out.shape
+    for d in range(D):
+        for p in range(P):
+            out[d, p] = source[d, which[p]]

@@ -278,3 +278,15 @@ def test_gathered_and_scaled_rows_are_numpys() -> None:
         gather_columns(source, which, 70, out)  # past the last draw
     with pytest.raises(ValueError, match="cannot take columns"):
         gather_columns(source, which + 7, 0, out)  # a column out of range
+
+
+def test_taken_columns_are_numpys_fancy_indexing() -> None:
+    from tradegame._numeric import take_columns
+
+    rng = np.random.default_rng(8)
+    source = rng.normal(size=(50, 9))
+    which = rng.integers(0, 9, size=40)
+    assert np.array_equal(take_columns(source, which), source[:, which])
+    assert take_columns(source, which[:0]).shape == (50, 0)
+    with pytest.raises(ValueError, match="cannot take columns"):
+        take_columns(source, which + 9)

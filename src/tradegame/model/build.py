@@ -15,7 +15,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tradegame._numeric import gather_columns, piecewise_matmul, scale_rows, transpose_into
+from tradegame._numeric import (
+    gather_columns,
+    piecewise_matmul,
+    scale_rows,
+    take_columns,
+    transpose_into,
+)
 from tradegame.errors import ScenarioError, ScenarioIssue, TradegameError
 from tradegame.model.game import GameStructure
 from tradegame.scenario.expressions import Pairs, dense_value
@@ -135,7 +141,7 @@ class _Sum:
         elif self.which is None:
             out = self.product
         else:
-            out = self.product[:, self.which]
+            out = take_columns(self.product, self.which)
         for w in self.whole:
             out += w
         return out
@@ -180,7 +186,7 @@ def _combine(pairs: Pairs, n_draws: int, n_profiles: int) -> _Sum:
         g = np.asarray(g, dtype=np.float64)
         h = np.asarray(h, dtype=np.float64)
         if g.ndim == 2 and g.shape[1] > 1:
-            whole.append(g * h)
+            whole.append(g if h.ndim == 0 and h == 1.0 else g * h)  # x * 1.0 is x
         else:
             low_g.append(np.broadcast_to(g.reshape(-1, 1), (n_draws, 1)))
             low_h.append(np.broadcast_to(h.reshape(1, -1), (1, n_profiles)))

@@ -89,11 +89,21 @@ def _neg(pairs: Pairs) -> Pairs:
 def _times(a: Pairs, b: Pairs) -> Pairs:
     if len(a) * len(b) > MAX_PAIRS:
         return [(np.multiply(dense_value(a), dense_value(b)), 1.0)]
-    return [
-        (np.multiply(ga, gb, dtype=np.float64), np.multiply(ha, hb, dtype=np.float64))
-        for ga, ha in a
-        for gb, hb in b
-    ]
+    return [(_product(ga, gb), _product(ha, hb)) for ga, ha in a for gb, hb in b]
+
+
+def _product(x: Any, y: Any) -> Any:
+    """``x * y`` in float64; a float64 array times the number 1.0 is that array, not a copy.
+
+    Multiplying by 1.0 is exact, so the value is the same, bit for bit; skipping the
+    copy matters for the ``(D, P)`` arrays of values that vary along draws and
+    profiles, which a pair's other factor often leaves at 1.0.
+    """
+    if type(y) is float and y == 1.0 and isinstance(x, np.ndarray) and x.dtype == np.float64:
+        return x
+    if type(x) is float and x == 1.0 and isinstance(y, np.ndarray) and y.dtype == np.float64:
+        return y
+    return np.multiply(x, y, dtype=np.float64)
 
 
 class ExpressionError(TradegameError, ValueError):
