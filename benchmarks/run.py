@@ -50,6 +50,8 @@ ROOT = HERE.parent
 
 #: The issue's Madrid scenario and the sweep axis used for the 50-point sweep.
 MADRID = "madrid_2025"
+#: The Madrid the issue measured: the one-shot 18x8 bimatrix shipped before issue 12.
+MADRID_18X8 = str(ROOT / "tests" / "data" / "madrid_v1" / "madrid_2025.yaml")
 #: What ``--workers`` can run on locally, as the table names them.
 LOCAL_NAMES = {"pool": "the process pool", "dask": "a local Dask cluster"}
 SWEEP_AXIS = "parameters.import_elasticity.mean={lo}:{hi}:{n}"
@@ -69,13 +71,15 @@ ROW_GROUPS = (
     "bi",
     "startup",
     "madrid",
+    "layout",
+    "madrid18",
     "workers",
     "sweep",
 )
 
 #: Groups whose rows are ratios to another group's measurement, which then runs too:
 #: Madrid's per-draw time is set beside the 18x8 floor, the sweep beside one Madrid run.
-ROW_GROUP_NEEDS = {"madrid": ("pure2p",), "sweep": ("madrid",)}
+ROW_GROUP_NEEDS = {"madrid": ("pure2p",), "madrid18": ("pure2p",), "sweep": ("madrid",)}
 
 
 def row_groups(only: str | None) -> set[str]:
@@ -120,6 +124,8 @@ def sizes(mode: str) -> dict[str, Any]:
             "lh": {"games": 20},
             "bi": {"draws": 1_000, "recursive": 20},
             "madrid": [2_000],
+            "layout": {"draws": 2_048, "batches": 1},
+            "madrid18": [20_000],
             "workers": 4_000,
             "sweep": {"points": 3, "draws": 1_000},
             "startup": 1,
@@ -135,6 +141,8 @@ def sizes(mode: str) -> dict[str, Any]:
         "lh": {"games": 1_000},
         "bi": {"draws": 20_000, "recursive": 300},
         "madrid": [1_000_000],
+        "layout": {"draws": 8_192, "batches": 8},
+        "madrid18": [1_000_000],
         "workers": 200_000,
         "sweep": {"points": 50, "draws": 20_000},
         "startup": 5,
@@ -544,6 +552,46 @@ def group_madrid(p: dict[str, Any], repeat: int) -> dict[str, Any]:
     }
 
 
+def group_layout(p: dict[str, Any], repeat: int) -> dict[str, Any]:
+    """A stage game's batches with the draws last against the draws-first pipeline.
+
+    The same batches of parameter draws of ``scenario`` (``batches`` of ``draws``)
+    through ``StagesPlay.batch_columns`` (payoffs laid out and backward induction
+    solved piece by piece with the draws last, issue 14's item 2) and through the
+    draws-first pipeline it replaced and keeps as its reference (``build_payoffs``,
+    ``backward_induction``, ``play_columns``: ``GamePlay.batch_columns``),
+    interleaved repeat by repeat; checks the columns are the same, bit for bit.
+    """
+    import numpy as np
+
+    import tradegame as tg
+    from tradegame.montecarlo.chunks import ChunkSolver
+    from tradegame.play.base import GamePlay
+    from tradegame.play.options import RunOptions
+
+    sc = tg.load_scenario(p["scenario"])
+    solver = ChunkSolver(sc, RunOptions.resolve(sc), seed=7)
+    play = solver.play
+    D = p["draws"]
+    batches = [solver.parameters(k * D, (k + 1) * D) for k in range(p["batches"])]
+    identical = all(
+        np.array_equal(play.batch_columns(b, D)[0], GamePlay.batch_columns(play, b, D)[0])
+        for b in batches[:2]
+    )
+    total = D * len(batches)
+    last: list[float] = []
+    first: list[float] = []
+    for _ in range(repeat):
+        last.append(per_item_us(lambda: [play.batch_columns(b, D) for b in batches], total))
+        first.append(
+            per_item_us(lambda: [GamePlay.batch_columns(play, b, D) for b in batches], total)
+        )
+    return {
+        "series": {"last": last, "first": first},
+        "info": {"columns_identical": identical, "draws": total, "batch": D},
+    }
+
+
 def group_baseline(p: dict[str, Any], repeat: int) -> dict[str, Any]:
     """Peak memory of a process that loads Madrid and simulates 4,096 draws (the floor)."""
     import tradegame as tg
@@ -578,6 +626,7 @@ GROUPS: dict[str, Callable[[dict[str, Any], int], dict[str, Any]]] = {
     "lh": group_lh,
     "bi": group_bi,
     "madrid": group_madrid,
+    "layout": group_layout,
     "baseline": group_baseline,
     "sweep": group_sweep,
 }
@@ -1148,6 +1197,47 @@ def measure(args: argparse.Namespace) -> tuple[Table, dict[str, Any]]:
             )
         else:
             table.skip("madrid_linear", "10⁷ draws only with --full")
+
+    if want("layout"):
+        log("Madrid batches, draws last vs draws first")
+        g = run_child("layout", {**sz["layout"], "scenario": scen}, R, T)
+        table.add(
+            "layout",
+            f"{scen} batches of {sz['layout']['draws']:,} draws, solved with the draws last "
+            "(µs/draw)",
+            g["series"]["last"],
+            "µs",
+            g["series"]["first"],
+            "the draws-first pipeline (build_payoffs, backward_induction, play_columns)",
+            peak_rss_mb=g["peak_rss_mb"],
+            info=g["info"],
+        )
+
+    if want("madrid18"):
+        runs = []
+        for r in range(RM):
+            log(f"the issue's 18x8 Madrid, {sz['madrid18'][0]:,} draws, repeat {r + 1}")
+            runs.append(
+                run_child(
+                    "madrid",
+                    {"draws": sz["madrid18"][0], "workers": 1, "scenario": MADRID_18X8},
+                    1,
+                    T,
+                )
+            )
+        table.add(
+            "madrid18",
+            f"the issue's 18×8 Madrid (tests/data/madrid_v1), end to end, "
+            f"{sz['madrid18'][0]:,} draws (µs/draw)",
+            [m["series"]["us_per_draw"][0] for m in runs],
+            "µs",
+            floor_2p,
+            "np.sum over 288 doubles a draw (an 18×8 bimatrix)",
+            ratio="times",
+            goal=("us<=", 1.5, "≤ 1.5 µs per draw"),
+            peak_rss_mb=max(m["peak_rss_mb"] for m in runs),
+            info={"result_sha256": runs[0]["info"]["result_sha256"]},
+        )
 
     if want("workers"):
         from tradegame.montecarlo.simulate import LOCAL_BACKEND as LOCAL
