@@ -202,11 +202,18 @@ def test_stage_plays_give_the_draws_first_pipelines_columns(path: Path, tie_brea
     assert np.allclose(batch.weights.sum(axis=1), 1.0)
 
 
-def test_a_payoff_that_is_not_finite_gets_the_draws_first_message() -> None:
+@pytest.mark.parametrize(
+    "bad_term",
+    [
+        "sqrt(shaky) + ",  # a draw-only factor: caught on the product, for the whole batch
+        "where(response == 'fight', sqrt(shaky), 0) + ",  # a whole term: piece by piece
+    ],
+)
+def test_a_payoff_that_is_not_finite_gets_the_draws_first_message(bad_term: str) -> None:
     text = (ROOT / "scenarios/classroom/entry_deterrence.yaml").read_text()
     bad_text = text.replace(
         "parameters:\n", "parameters:\n  shaky: {dist: uniform, low: -1, high: 1}\n", 1
-    ).replace('entrant: "where(', 'entrant: "sqrt(shaky) + where(', 1)
+    ).replace('entrant: "where(', f'entrant: "{bad_term}where(', 1)
     assert bad_text.count("shaky") == 2
     bad = tg.parse_scenario(bad_text)
     solver = ChunkSolver(bad, RunOptions.resolve(bad), seed=2)

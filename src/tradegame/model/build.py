@@ -146,24 +146,29 @@ class _Sum:
             out += w
         return out
 
-    def draws_last(self, start: int, stop: int, n_profiles: int) -> NDArray[np.float64]:
-        """Draws ``start:stop`` of the sum as a ``(P, stop - start)`` array.
+    def draws_last(self, start: int, stop: int, out: NDArray[np.float64]) -> None:
+        """Write draws ``start:stop`` of the sum into ``out``, shape ``(P, stop - start)``.
 
         The same numbers as :meth:`draws_first`, bit for bit (the same product, the
         same additions in the same order); copying the duplicate columns out is a
         copy of contiguous rows of draws.
         """
         if self.product is None:
-            out = np.zeros((n_profiles, stop - start))
+            out[:] = 0.0
+        elif self.which is None:
+            transpose_into(self.product[start:stop], out)
         else:
-            out = np.empty((n_profiles, stop - start))
-            if self.which is None:
-                transpose_into(self.product[start:stop], out)
-            else:
-                gather_columns(self.product, self.which, start, out)
+            gather_columns(self.product, self.which, start, out)
         for w in self.whole:
             transpose_into(w[start:stop], out, add=True)  # out += w[start:stop].T
-        return out
+
+    def finite_everywhere(self) -> bool:
+        """Whether every value is known finite without looking at the laid-out sum.
+
+        True when there is no whole pair and the product, over its distinct columns
+        only, is finite: the laid-out values are copies of those.
+        """
+        return not self.whole and (self.product is None or bool(np.isfinite(self.product).all()))
 
 
 def _combine(pairs: Pairs, n_draws: int, n_profiles: int) -> _Sum:
@@ -358,6 +363,22 @@ class PayoffParts:
         else:
             self._cells = _cell_payoffs(scenario, game, env, n_draws)
         self._factors = _delay_factors(scenario, game, env, n_draws)
+        # Finiteness is checked on the products over their distinct columns, once for
+        # the batch (a discount in (0, 1] keeps a finite payoff finite); only payoffs
+        # with a whole (draws x profiles) term are checked piece by piece, laid out.
+        if self._cells is not None:
+            self._unchecked: list[int] = []
+            if not np.isfinite(self._cells).all():
+                build_payoffs(scenario, game, env, n_draws)  # raises, naming the first
+        else:
+            self._unchecked = [
+                i for i, total in enumerate(self._sums) if not total.finite_everywhere()
+            ]
+            if any(
+                total.product is not None and not np.isfinite(total.product).all()
+                for total in self._sums
+            ):
+                build_payoffs(scenario, game, env, n_draws)  # raises, naming the first
 
     def draws_last(self, start: int, stop: int) -> NDArray[np.float64]:
         """Payoffs of draws ``start:stop``, shape ``(n, P, stop - start)``.
@@ -372,13 +393,13 @@ class PayoffParts:
         U = np.empty((n, P, stop - start))
         for i in range(n):
             if self._cells is not None:
-                U[i] = self._cells[start:stop, i].T
+                transpose_into(self._cells[start:stop, i], U[i])
             else:
-                U[i] = self._sums[i].draws_last(start, stop, P)
+                self._sums[i].draws_last(start, stop, U[i])
             factors = self._factors[i]
             if factors is not None:
                 scale_rows(U[i], factors[0], factors[1], start)
-        if not np.isfinite(U).all():
+        if any(not np.isfinite(U[i]).all() for i in self._unchecked):
             # The message names the batch's first bad draw, player by player.
             build_payoffs(self.scenario, self.game, self.env, self.n_draws)
         return U
