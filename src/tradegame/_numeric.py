@@ -6,6 +6,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "column_sums",
     "gather_columns",
     "piece_rows",
     "piecewise_matmul",
@@ -203,3 +204,41 @@ def _check_rows(
             f"cannot take columns {which.shape} of {source.shape} "
             f"from draw {start} into {out.shape}"
         )
+
+
+def column_sums(
+    part: NDArray[np.float64], groups: int = 1
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Column sums per replicate and sums of squares, in one pass, bit for bit NumPy's.
+
+    ``(part.reshape(-1, groups, C).sum(axis=0), (part * part).sum(axis=0))``: NumPy
+    adds the rows of a C-ordered array of two or more columns one by one, in order,
+    and so does the compiled pass (without the squares' temporary). A single column
+    is summed pairwise by NumPy: it is left to NumPy.
+
+    Parameters
+    ----------
+    part : ndarray of float64, shape (R, C)
+        ``R`` a positive multiple of ``groups``.
+    groups : int, default 1
+        Replicates: row ``r`` belongs to replicate ``r % groups``.
+
+    Returns
+    -------
+    sums : ndarray, shape (groups, C)
+    squares : ndarray, shape (C,)
+
+    Examples
+    --------
+    >>> sums, squares = column_sums(np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> sums.tolist(), squares.tolist()
+    ([[4.0, 6.0]], [10.0, 20.0])
+    """
+    R, C = part.shape
+    if R == 0 or R % groups:
+        raise ValueError(f"{R} rows are not a positive multiple of {groups} replicates")
+    if C < 2 or not part.flags.c_contiguous:
+        return part.reshape(-1, groups, C).sum(axis=0), (part * part).sum(axis=0)
+    from tradegame._numeric_kernel import column_sums as kernel  # numba: when first used
+
+    return kernel(part, groups)  # type: ignore[no-any-return]

@@ -100,3 +100,41 @@ def take_columns(source: FloatArray, which: NDArray[np.intp], out: FloatArray) -
     for d in range(D):
         for p in range(P):
             out[d, p] = source[d, which[p]]
+
+
+@njit(**_OPTIONS)
+def column_sums(part: FloatArray, groups: int) -> tuple[FloatArray, FloatArray]:
+    """Each column's sum per replicate (row ``r`` in replicate ``r % groups``) and sum of squares.
+
+    Row by row, in order, each sum starting from its first row: NumPy's order for
+    ``part.sum(axis=0)`` over a C-ordered array of two or more columns (and for
+    ``part.reshape(-1, groups, C).sum(axis=0)``), so bit for bit its sums.
+
+    Parameters
+    ----------
+    part : ndarray, shape (R, C)
+        ``R`` a multiple of ``groups``, at least ``groups``.
+    groups : int
+
+    Returns
+    -------
+    sums : ndarray, shape (groups, C)
+    squares : ndarray, shape (C,)
+    """
+    R, C = part.shape
+    sums = np.empty((groups, C))
+    squares = np.empty(C)
+    for c in range(C):
+        squares[c] = part[0, c] * part[0, c]
+    for r in range(groups):
+        for c in range(C):
+            sums[r, c] = part[r, c]
+    for r in range(1, R):
+        g = r % groups
+        first = r < groups
+        for c in range(C):
+            x = part[r, c]
+            if not first:
+                sums[g, c] = sums[g, c] + x
+            squares[c] = squares[c] + x * x
+    return sums, squares

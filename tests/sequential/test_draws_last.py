@@ -297,3 +297,17 @@ def test_taken_columns_are_numpys_fancy_indexing() -> None:
     assert take_columns(source, which[:0]).shape == (50, 0)
     with pytest.raises(ValueError, match="cannot take columns"):
         take_columns(source, which + 9)
+
+
+@pytest.mark.parametrize("groups", [1, 2, 16])
+def test_column_sums_are_numpys_sums_bit_for_bit(groups: int) -> None:
+    from tradegame._numeric import column_sums
+
+    rng = np.random.default_rng(groups)
+    for C in (1, 2, 3, 9, 200):
+        part = rng.normal(size=(2048, C)) * rng.choice([1e-9, 1.0, 1e9], size=(2048, C))
+        sums, squares = column_sums(part, groups)
+        assert np.array_equal(sums, part.reshape(-1, groups, C).sum(axis=0))
+        assert np.array_equal(squares, (part * part).sum(axis=0))
+    with pytest.raises(ValueError, match="multiple"):
+        column_sums(np.ones((3, 2)), 2)

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from tradegame._numeric import column_sums
 from tradegame.model.build import (
     NonFiniteError,
 )
@@ -130,11 +131,8 @@ class ChunkSolver:
             part = cols[b0 : b0 + BLOCK]
             # Sums of huge payoffs may overflow; _result names the player, quietly.
             with np.errstate(over="ignore", invalid="ignore"):
-                if groups == 1:
-                    sums = part.sum(axis=0)[None, :]
-                else:  # draw i of a block belongs to replicate i % groups
-                    sums = part.reshape(-1, groups, part.shape[1]).sum(axis=0)
-                squares = (part * part).sum(axis=0)
+                # Draw i of a block belongs to replicate i % groups.
+                sums, squares = column_sums(part, groups)
             out.append(
                 (
                     (start + b0) // BLOCK,

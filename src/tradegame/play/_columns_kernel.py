@@ -56,6 +56,11 @@ def sparse_columns(
     first = np.full(S, -1, dtype=np.intp)
     second = np.full(S, -1, dtype=np.intp)
     for t in range(T):
+        largest = 0.0  # a fast pass over the row: most plays have no mass in any draw
+        for d in range(S):
+            largest = max(largest, path[t, d])
+        if largest == 0.0:
+            continue
         for d in range(S):
             if path[t, d] != 0.0:
                 if first[d] < 0:
