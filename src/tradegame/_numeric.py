@@ -241,4 +241,4 @@ def column_sums(
         return part.reshape(-1, groups, C).sum(axis=0), (part * part).sum(axis=0)
     from tradegame._numeric_kernel import column_sums as kernel  # numba: when first used
 
-    return kernel(part, groups)  # type: ignore[no-any-return]
+    return kernel(part, groups)
