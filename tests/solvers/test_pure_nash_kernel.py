@@ -20,8 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tradegame.solvers._pure_nash_kernel as kernel
 from tradegame.solvers import PayoffError, best_response_mask, pure_nash
-from tradegame.solvers import _pure_nash_kernel as kernel
 
 # ``tradegame.solvers`` exports the function under the module's name.
 PN = importlib.import_module("tradegame.solvers.pure_nash")

@@ -26,6 +26,8 @@ whose arithmetic NumPy would do in a narrow dtype, unsigned 64-bit integers).
 
 from __future__ import annotations
 
+from types import ModuleType
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -82,9 +84,7 @@ def _best_response_mask(arr: NDArray[np.generic], n: int, tol: float) -> BoolArr
     u, tol_value, use_tol, pre, length, post = prepared
     out = np.empty(u.shape, dtype=bool)
     if u.size:
-        from tradegame.solvers import _pure_nash_kernel as kernel
-
-        kernel.best_responses(u, pre, length, post, tol_value, use_tol, out)
+        _kernel().best_responses(u, pre, length, post, tol_value, use_tol, out)
     return out.reshape(arr.shape)
 
 
@@ -97,10 +97,7 @@ def _pure_nash(arr: NDArray[np.generic], n: int, tol: float) -> BoolArray:
     D, _, P = u.shape
     out = np.empty((D, P), dtype=bool)
     if out.size:
-        # Imported here, not at the top: numba and the compiled code load on the
-        # first solve, not when the pipeline's modules are imported.
-        from tradegame.solvers import _pure_nash_kernel as kernel
-
+        kernel = _kernel()
         if n == 2:
             R, C = int(length[0]), int(length[1])
             kernel.bimatrix_equilibria(
@@ -110,6 +107,14 @@ def _pure_nash(arr: NDArray[np.generic], n: int, tol: float) -> BoolArray:
             kernel.equilibria(u, pre, length, post, tol_value, use_tol, out)
     lead = arr.ndim - 1 - n
     return out.reshape(arr.shape[:lead] + arr.shape[lead + 1 :])
+
+
+def _kernel() -> ModuleType:
+    # Deferred, as in logit_qre: importing the solvers (for the command line, or
+    # a single game) does not import Numba; the compiled code loads on first use.
+    import tradegame.solvers._pure_nash_kernel as kernel
+
+    return kernel
 
 
 def _kernel_input(
