@@ -51,46 +51,56 @@ def _player_flags(
     """Best-response flags of one player in one game, written to or ANDed into ``out``.
 
     ``ui`` and ``out`` are the game's flat rows of ``P`` entries; ``best`` is
-    scratch of at least ``post`` entries.
+    scratch of at least ``post`` entries. The rows are indexed through
+    reshaped views, with loop counters as indices: an index Numba can prove
+    non-negative needs no wrap-around test, and the loops vectorise.
     """
-    for a in range(pre):
-        base = a * length * post
-        if post == 1:
-            # The player's actions are contiguous: one maximum per block.
-            b = ui[base]
+    if post == 1:
+        # The player's actions are contiguous: one maximum per row.
+        rows = ui.reshape((pre, length))
+        flags = out.reshape((pre, length))
+        for a in range(pre):
+            row = rows[a]
+            b = row[0]
             for k in range(1, length):
-                x = ui[base + k]
+                x = row[k]
                 b = x if x > b else b
             if use_tol:
                 b = b - tol
+            flag = flags[a]
             if combine:
                 for k in range(length):
-                    out[base + k] &= ui[base + k] >= b
+                    flag[k] &= row[k] >= b
             else:
                 for k in range(length):
-                    out[base + k] = ui[base + k] >= b
-        else:
-            # The maxima of ``post`` lines at once, along contiguous rows.
+                    flag[k] = row[k] >= b
+        return
+    blocks = ui.reshape((pre, length, post))
+    flag_blocks = out.reshape((pre, length, post))
+    for a in range(pre):
+        block = blocks[a]
+        flags = flag_blocks[a]
+        # The maxima of ``post`` lines at once, along contiguous rows.
+        row = block[0]
+        for j in range(post):
+            best[j] = row[j]
+        for k in range(1, length):
+            row = block[k]
             for j in range(post):
-                best[j] = ui[base + j]
-            for k in range(1, length):
-                off = base + k * post
-                for j in range(post):
-                    x = ui[off + j]
-                    best[j] = x if x > best[j] else best[j]
-            if use_tol:
-                for j in range(post):
-                    best[j] = best[j] - tol
+                x = row[j]
+                best[j] = x if x > best[j] else best[j]
+        if use_tol:
+            for j in range(post):
+                best[j] = best[j] - tol
+        for k in range(length):
+            row = block[k]
+            flag = flags[k]
             if combine:
-                for k in range(length):
-                    off = base + k * post
-                    for j in range(post):
-                        out[off + j] &= ui[off + j] >= best[j]
+                for j in range(post):
+                    flag[j] &= row[j] >= best[j]
             else:
-                for k in range(length):
-                    off = base + k * post
-                    for j in range(post):
-                        out[off + j] = ui[off + j] >= best[j]
+                for j in range(post):
+                    flag[j] = row[j] >= best[j]
 
 
 @njit(**_OPTIONS)
