@@ -26,6 +26,7 @@ whose arithmetic NumPy would do in a narrow dtype, unsigned 64-bit integers).
 
 from __future__ import annotations
 
+import math
 from types import ModuleType
 
 import numpy as np
@@ -161,13 +162,19 @@ def _kernel_input(
         return None
     lead = arr.ndim - 1 - n
     actions = arr.shape[lead + 1 :]
-    D = int(np.prod(arr.shape[:lead], dtype=np.int64))
-    P = int(np.prod(actions, dtype=np.int64))
-    u = np.ascontiguousarray(arr, dtype=dtype).reshape(D, n, P)
-    length = np.array(actions, dtype=np.intp)
-    pre = np.concatenate(([1], np.cumprod(length)[:-1])).astype(np.intp)
-    post = (P // (pre * length)).astype(np.intp)
-    return u, dtype.type(tol), use_tol, pre, length, post
+    P = math.prod(actions)
+    u = np.ascontiguousarray(arr, dtype=dtype).reshape(math.prod(arr.shape[:lead]), n, P)
+    # Plain integers here: on one game, NumPy's per-call costs would outweigh the kernel.
+    pre = [math.prod(actions[:i]) for i in range(n)]
+    post = [P // (pre[i] * actions[i]) for i in range(n)]
+    return (
+        u,
+        dtype.type(tol),
+        use_tol,
+        np.array(pre, dtype=np.intp),
+        np.array(actions, dtype=np.intp),
+        np.array(post, dtype=np.intp),
+    )
 
 
 def _best_response_mask_numpy(arr: NDArray[np.generic], n: int, tol: float) -> BoolArray:
