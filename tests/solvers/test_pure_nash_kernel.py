@@ -26,6 +26,14 @@ from tradegame.solvers import PayoffError, best_response_mask, pure_nash
 # ``tradegame.solvers`` exports the function under the module's name.
 PN = importlib.import_module("tradegame.solvers.pure_nash")
 
+
+@pytest.fixture(autouse=True)
+def _kernels_from_the_first_entry(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A process solves its first 2**25 entries with NumPy (Numba's set-up would
+    # cost more): these tests are about the kernels, which must run at once.
+    monkeypatch.setattr(PN, "_SETUP_ENTRIES", -1)
+
+
 ACTIONS = [(3,), (18, 8), (1, 5), (4, 1), (3, 2, 4), (2, 2, 2, 3)]
 DTYPES = [np.float64, np.float32, np.float16, np.int64, np.int32, np.int8, np.uint8, np.bool_]
 
@@ -194,3 +202,25 @@ def test_random_shapes_dtypes_and_tolerances(
     br_want, eq_want = _reference(U, n, tol)
     assert np.array_equal(best_response_mask(U, n_players=n, tol=tol), br_want)
     assert np.array_equal(pure_nash(U, n_players=n, tol=tol), eq_want)
+
+
+def test_numpy_solves_until_the_kernels_pay_for_their_set_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls = []
+
+    def counting_kernel() -> object:
+        calls.append(1)
+        return kernel
+
+    monkeypatch.setattr(PN, "_kernel", counting_kernel)
+    monkeypatch.setattr(PN, "_SETUP_ENTRIES", 1000)
+    monkeypatch.setattr(PN, "_entries_solved", 0)
+    U = _games((10,), (5, 8), np.float64, 14)  # 800 entries
+    want = PN._pure_nash_numpy(U, 2, 0.0)
+    assert np.array_equal(pure_nash(U, n_players=2), want)
+    assert calls == []  # 800 entries solved: NumPy
+    assert np.array_equal(pure_nash(U, n_players=2), want)
+    assert calls == [1]  # 1,600: the kernels from now on
+    assert np.array_equal(best_response_mask(U, n_players=2), PN._best_response_mask_numpy(U, 2, 0))
+    assert calls == [1, 1]

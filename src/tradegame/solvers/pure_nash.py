@@ -21,7 +21,10 @@ work is therefore done by compiled kernels
 lies; the NumPy code is kept as their reference
 (:func:`_best_response_mask_numpy`, :func:`_pure_nash_numpy`), which they match
 exactly, and still runs the rare inputs the kernels do not take (a tolerance
-whose arithmetic NumPy would do in a narrow dtype, unsigned 64-bit integers).
+whose arithmetic NumPy would do in a narrow dtype, unsigned 64-bit integers)
+and the first entries a process solves: Numba's set-up in a process costs
+about as much as NumPy comparing 2**25 entries, more than a classroom run
+ever compares (:func:`_kernel_pays`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,15 @@ IntArray = NDArray[np.intp]
 #: The dtypes the kernels are compiled for; other inputs are converted to one of
 #: them when NumPy would compare in it, or go to the NumPy reference.
 _KERNEL_DTYPES = (np.dtype(np.float64), np.dtype(np.int64))
+
+#: Payoff entries NumPy compares in about the time Numba takes to set up in a
+#: process and load the kernels (0.25-0.35 s, once): the kernels take over once
+#: a process has solved this many entries, so that a classroom run of a few
+#: thousand small games never pays that set-up and a long run pays it early.
+_SETUP_ENTRIES = 1 << 25
+
+#: Payoff entries solved in this process so far (see :data:`_SETUP_ENTRIES`).
+_entries_solved = 0
 
 __all__ = ["best_response_mask", "pure_nash"]
 
@@ -79,7 +91,7 @@ def best_response_mask(
 
 def _best_response_mask(arr: NDArray[np.generic], n: int, tol: float) -> BoolArray:
     """:func:`best_response_mask` of a checked array with ``n`` players."""
-    prepared = _kernel_input(arr, n, tol)
+    prepared = _kernel_input(arr, n, tol) if _kernel_pays(arr.size) else None
     if prepared is None:
         return _best_response_mask_numpy(arr, n, tol)
     u, tol_value, use_tol, pre, length, post = prepared
@@ -91,7 +103,7 @@ def _best_response_mask(arr: NDArray[np.generic], n: int, tol: float) -> BoolArr
 
 def _pure_nash(arr: NDArray[np.generic], n: int, tol: float) -> BoolArray:
     """:func:`pure_nash` of a checked array with ``n`` players."""
-    prepared = _kernel_input(arr, n, tol)
+    prepared = _kernel_input(arr, n, tol) if _kernel_pays(arr.size) else None
     if prepared is None:
         return _pure_nash_numpy(arr, n, tol)
     u, tol_value, use_tol, pre, length, post = prepared
@@ -108,6 +120,19 @@ def _pure_nash(arr: NDArray[np.generic], n: int, tol: float) -> BoolArray:
             kernel.equilibria(u, pre, length, post, tol_value, use_tol, out)
     lead = arr.ndim - 1 - n
     return out.reshape(arr.shape[:lead] + arr.shape[lead + 1 :])
+
+
+def _kernel_pays(size: int) -> bool:
+    """Whether the kernels should solve ``size`` more entries (both paths agree exactly).
+
+    The rule of renting skis before buying them: NumPy solves until the
+    process has solved :data:`_SETUP_ENTRIES` entries, this call included;
+    from then on, the kernels, whose set-up has then cost at most as much
+    again as the work it saves.
+    """
+    global _entries_solved
+    _entries_solved += size
+    return _entries_solved > _SETUP_ENTRIES
 
 
 def _kernel() -> ModuleType:
