@@ -108,6 +108,15 @@ def test_narrow_tolerance_arithmetic_runs_the_reference(dtype: type, tol: float)
     _check(U, 2, tol, kernel_path=False)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float16, np.int16, np.bool_])
+def test_a_float64_tolerance_widens_the_comparison_to_float64(dtype: type) -> None:
+    # NumPy subtracts a float64 scalar and compares in float64: the kernels too,
+    # on the array converted once.
+    U = _games((60,), (4, 3), dtype, 15)
+    _check(U, 2, np.float64(0.25))
+    _check(U, 2, np.float64(1e-3))
+
+
 def test_uint64_runs_the_reference_and_agrees() -> None:
     U = _games((50,), (3, 4), np.uint8, 8).astype(np.uint64) + np.uint64(2**63)
     _check(U, 2, 0.0, kernel_path=False)
