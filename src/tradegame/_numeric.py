@@ -6,7 +6,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "COMPILED_SETUP_WORK",
     "column_sums",
+    "compiled_pays",
     "gather_columns",
     "piece_rows",
     "piecewise_matmul",
@@ -14,6 +16,34 @@ __all__ = [
     "take_columns",
     "transpose_into",
 ]
+
+#: Array entries NumPy processes in about the time Numba takes to start in a process
+#: and load compiled kernels from their cache (0.2-0.35 s, once).
+COMPILED_SETUP_WORK = 1 << 25
+
+#: Entries handed to :func:`compiled_pays` in this process so far.
+_work_seen = 0
+
+
+def compiled_pays(work: int) -> bool:
+    """Whether a compiled kernel should do ``work`` more entries (its NumPy twin agrees exactly).
+
+    Renting skis before buying them: NumPy does the work until the process has
+    seen :data:`COMPILED_SETUP_WORK` entries, this call's included; from then on
+    the kernels, whose start-up (Numba's, and loading each kernel from its cache)
+    has then cost at most as much again as the work it saves. A classroom run of
+    a few thousand small games never loads a kernel; a long run loads them within
+    its first batches. Either way the numbers are the same, bit for bit.
+
+    Examples
+    --------
+    >>> isinstance(compiled_pays(0), bool)
+    True
+    """
+    global _work_seen
+    _work_seen += work
+    return _work_seen > COMPILED_SETUP_WORK
+
 
 #: OpenBLAS runs a matrix product on one thread below about this many multiply-adds;
 #: on small products extra threads only add synchronisation (and, on a busy
@@ -98,10 +128,16 @@ def transpose_into(
     >>> out.tolist()
     [[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]
     """
-    from tradegame._numeric_kernel import transpose_into as kernel  # numba: when first used
-
     if source.ndim != 2 or out.shape != source.shape[::-1]:
         raise ValueError(f"cannot transpose {source.shape} into {out.shape}")
+    if not compiled_pays(source.size):
+        if add:
+            out += source.T
+        else:
+            out[...] = source.T
+        return
+    from tradegame._numeric_kernel import transpose_into as kernel  # numba: when first used
+
     kernel(source, out, add)
 
 
@@ -131,9 +167,12 @@ def gather_columns(
     >>> out.tolist()
     [[3.0, 5.0], [2.0, 4.0], [3.0, 5.0]]
     """
+    _check_rows(source, which, start, out)
+    if not compiled_pays(out.size):
+        out[...] = source[start : start + out.shape[1], which].T
+        return
     from tradegame._numeric_kernel import gather_columns as kernel  # numba: when first used
 
-    _check_rows(source, which, start, out)
     kernel(source, which, start, out)
 
 
@@ -156,10 +195,12 @@ def take_columns(source: NDArray[np.float64], which: NDArray[np.intp]) -> NDArra
     >>> take_columns(np.arange(6.0).reshape(2, 3), np.array([2, 2, 0])).tolist()
     [[2.0, 2.0, 0.0], [5.0, 5.0, 3.0]]
     """
-    from tradegame._numeric_kernel import take_columns as kernel  # numba: when first used
-
     out = np.empty((source.shape[0], which.shape[0]))
     _check_rows(source, which, 0, out.T)
+    if not compiled_pays(out.size):
+        return source[:, which]
+    from tradegame._numeric_kernel import take_columns as kernel  # numba: when first used
+
     kernel(source, which, out)
     return out
 
@@ -183,9 +224,12 @@ def scale_rows(
     >>> out.tolist()
     [[0.5, 0.25], [1.0, 1.0]]
     """
+    _check_rows(factors, which, start, out)
+    if not compiled_pays(out.size):
+        out *= factors[start : start + out.shape[1], which].T
+        return
     from tradegame._numeric_kernel import scale_rows as kernel  # numba: when first used
 
-    _check_rows(factors, which, start, out)
     kernel(out, factors, which, start)
 
 
@@ -237,7 +281,7 @@ def column_sums(
     R, C = part.shape
     if R == 0 or R % groups:
         raise ValueError(f"{R} rows are not a positive multiple of {groups} replicates")
-    if C < 2 or not part.flags.c_contiguous:
+    if C < 2 or not part.flags.c_contiguous or not compiled_pays(part.size):
         return part.reshape(-1, groups, C).sum(axis=0), (part * part).sum(axis=0)
     from tradegame._numeric_kernel import column_sums as kernel  # numba: when first used
 

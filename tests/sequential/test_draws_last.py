@@ -36,6 +36,18 @@ from tradegame.solvers.backward_induction import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.fixture(params=["numpy", "compiled"])
+def twin(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test with the NumPy twins of the kernels, then with the compiled kernels.
+
+    ``compiled_pays`` picks one by the work a process has seen; both must agree.
+    """
+    import tradegame._numeric as numeric
+
+    monkeypatch.setattr(numeric, "COMPILED_SETUP_WORK", 1 << 62 if request.param == "numpy" else -1)
+    return str(request.param)
+
+
 def _random_stage_game(
     rng: np.random.Generator, draws: int, *, ties: bool
 ) -> tuple[tuple[Stage, ...], np.ndarray, dict[int, np.ndarray]]:
@@ -93,7 +105,7 @@ def test_the_compiled_player_stage_is_its_numpy_reference_bit_for_bit(
 @pytest.mark.parametrize("tie_break", ["first", "uniform"])
 @pytest.mark.parametrize("ties", [False, True])
 def test_subgame_perfect_paths_are_backward_inductions_path_probabilities(
-    tie_break: str, ties: bool
+    tie_break: str, ties: bool, twin: str
 ) -> None:
     rng = np.random.default_rng(5 if ties else 6)
     for _ in range(60):
@@ -122,7 +134,7 @@ def test_subgame_perfect_paths_are_backward_inductions_path_probabilities(
         assert np.allclose(got.reshape(-1, draws).sum(axis=0), 1.0)
 
 
-def test_transpose_into_copies_the_transpose() -> None:
+def test_transpose_into_copies_the_transpose(twin: str) -> None:
     rng = np.random.default_rng(0)
     for R, C in [(1, 1), (3, 17), (40, 33), (1728, 64)]:
         source = rng.normal(size=(R, C))
@@ -161,7 +173,7 @@ def test_the_shipped_library_has_stage_games_with_chance_discounts_and_ends() ->
 
 
 @pytest.mark.parametrize("path", STAGE_SCENARIOS, ids=lambda p: p.stem)
-def test_payoff_parts_lay_out_build_payoffs_numbers(path: Path) -> None:
+def test_payoff_parts_lay_out_build_payoffs_numbers(path: Path, twin: str) -> None:
     scenario = tg.load_scenario(path)
     solver = ChunkSolver(scenario, RunOptions.resolve(scenario), seed=3)
     game = solver.play.game  # type: ignore[attr-defined]
@@ -175,7 +187,9 @@ def test_payoff_parts_lay_out_build_payoffs_numbers(path: Path) -> None:
 
 @pytest.mark.parametrize("tie_break", ["first", "uniform"])
 @pytest.mark.parametrize("path", STAGE_SCENARIOS, ids=lambda p: p.stem)
-def test_stage_plays_give_the_draws_first_pipelines_columns(path: Path, tie_break: str) -> None:
+def test_stage_plays_give_the_draws_first_pipelines_columns(
+    path: Path, tie_break: str, twin: str
+) -> None:
     scenario = tg.load_scenario(path)
     options = RunOptions.resolve(scenario)
     options = RunOptions(
@@ -209,7 +223,7 @@ def test_stage_plays_give_the_draws_first_pipelines_columns(path: Path, tie_brea
         "where(response == 'fight', sqrt(shaky), 0) + ",  # a whole term: piece by piece
     ],
 )
-def test_a_payoff_that_is_not_finite_gets_the_draws_first_message(bad_term: str) -> None:
+def test_a_payoff_that_is_not_finite_gets_the_draws_first_message(bad_term: str, twin: str) -> None:
     text = (ROOT / "scenarios/classroom/entry_deterrence.yaml").read_text()
     bad_text = text.replace(
         "parameters:\n", "parameters:\n  shaky: {dist: uniform, low: -1, high: 1}\n", 1
@@ -267,7 +281,7 @@ def test_columns_over_two_plays_are_play_columns_bit_for_bit(labels_per_draw: bo
     assert (untouched == 7.0).all()
 
 
-def test_gathered_and_scaled_rows_are_numpys() -> None:
+def test_gathered_and_scaled_rows_are_numpys(twin: str) -> None:
     from tradegame._numeric import gather_columns, scale_rows
 
     rng = np.random.default_rng(4)
@@ -287,7 +301,7 @@ def test_gathered_and_scaled_rows_are_numpys() -> None:
         gather_columns(source, which + 7, 0, out)  # a column out of range
 
 
-def test_taken_columns_are_numpys_fancy_indexing() -> None:
+def test_taken_columns_are_numpys_fancy_indexing(twin: str) -> None:
     from tradegame._numeric import take_columns
 
     rng = np.random.default_rng(8)
@@ -300,7 +314,7 @@ def test_taken_columns_are_numpys_fancy_indexing() -> None:
 
 
 @pytest.mark.parametrize("groups", [1, 2, 16])
-def test_column_sums_are_numpys_sums_bit_for_bit(groups: int) -> None:
+def test_column_sums_are_numpys_sums_bit_for_bit(groups: int, twin: str) -> None:
     from tradegame._numeric import column_sums
 
     rng = np.random.default_rng(groups)

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tradegame._numeric import piece_rows, piecewise_matmul, transpose_into
+from tradegame._numeric import compiled_pays, piece_rows, piecewise_matmul, transpose_into
 from tradegame.model.budget import CommandCost, check_normal_form, stage_tree_nodes
 from tradegame.model.build import PayoffParts, build_outcomes, evaluation_environment
 from tradegame.model.game import GameStructure
@@ -236,15 +236,18 @@ class StagesPlay(GridPlay):
         """
         if not self.perfect:
             return super().batch_columns(parameters, n_draws)
-        from tradegame.play._columns_kernel import sparse_columns  # numba: when first used
-
         K = len(self.scenario.outcome_labels)
         n, T = len(self.players), self.n_plays
         width = K + 1 + n + self.indicators.shape[1]
         cols = np.empty((n_draws, width + (T if self.reports_paths else 0)))
+        sparse_columns = None
+        if compiled_pays(n_draws * T):
+            from tradegame.play._columns_kernel import sparse_columns  # numba: when it pays
         for piece in self.pieces(parameters, n_draws):
             out = cols[piece.start : piece.stop]
-            if sparse_columns(piece.path, piece.payoffs, piece.labels, self.indicators, K, out):
+            if sparse_columns is not None and sparse_columns(
+                piece.path, piece.payoffs, piece.labels, self.indicators, K, out
+            ):
                 if self.reports_paths:
                     transpose_into(piece.path, out[:, width:])
             else:

@@ -62,6 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from tradegame._numeric import compiled_pays
 from tradegame.model.stages import (
     ChanceProbs,
     Stage,
@@ -390,7 +391,9 @@ def subgame_perfect_paths(
         index = canonical_index(stages).reshape(-1)
         V = np.take(V.reshape(len(players), -1, n_draws), index, axis=1).reshape(V.shape)
     movers = [-1 if st.mover is None else players.index(st.mover) for st in stages]
-    from tradegame.solvers._backward_kernel import player_stage  # numba: only when solving
+    player_stage: PlayerStage = _player_stage_numpy
+    if compiled_pays(V.size):
+        from tradegame.solvers._backward_kernel import player_stage  # numba: when it pays
 
     behaviour = _backward_draws_last(V, movers, chance_probs, tie_break, tol, player_stage)
     path: NDArray[np.float64] = np.ones(n_draws)
