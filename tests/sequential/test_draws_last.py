@@ -325,3 +325,27 @@ def test_column_sums_are_numpys_sums_bit_for_bit(groups: int, twin: str) -> None
         assert np.array_equal(squares, (part * part).sum(axis=0))
     with pytest.raises(ValueError, match="multiple"):
         column_sums(np.ones((3, 2)), 2)
+
+
+def _every_scenario() -> list[Path]:
+    shipped = sorted(ROOT.glob("scenarios/**/*.yaml"))
+    return [*shipped, ROOT / "tests/data/madrid_v1/madrid_2025.yaml"]
+
+
+@pytest.mark.parametrize("path", _every_scenario(), ids=lambda p: p.stem)
+def test_every_kind_gives_the_same_columns_with_kernels_and_without(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Simultaneous, tree, bargaining and stage games: the compiled columns are NumPy's."""
+    import tradegame._numeric as numeric
+
+    scenario = tg.load_scenario(path)
+    solver = ChunkSolver(scenario, RunOptions.resolve(scenario), seed=5)
+    D = 2048
+    params = solver.parameters(0, D)
+    got = []
+    for setup in (1 << 62, -1):  # NumPy twins, then the kernels
+        monkeypatch.setattr(numeric, "COMPILED_SETUP_WORK", setup)
+        got.append(solver.play.batch_columns(params, D))
+    assert np.array_equal(got[0][0], got[1][0]) and np.array_equal(got[0][1], got[1][1])
+    assert np.array_equal(np.signbit(got[0][0]), np.signbit(got[1][0]))

@@ -131,13 +131,20 @@ _ROOT_FLAGS_OFF = {"help": False, "install_completion": False, "show_completion"
 def _dispatch(args: list[str], debug: bool) -> int:
     forget_loaded()
     try:
-        # Not standalone: usage errors come here, to be printed on one line.
-        code = app(
-            args=args,
-            prog_name="tradegame",
-            standalone_mode=False,
-            default_map=_ROOT_FLAGS_OFF,
-        )
+        try:
+            # Not standalone: usage errors come here, to be printed on one line.
+            code = app(
+                args=args,
+                prog_name="tradegame",
+                standalone_mode=False,
+                default_map=_ROOT_FLAGS_OFF,
+            )
+        except SystemError as exc:
+            # A signal's exception raised just as a compiled (Numba) kernel returned
+            # comes back as a SystemError caused by it: it is the signal's, still.
+            if isinstance(exc.__cause__, Interrupted | KeyboardInterrupt):
+                raise exc.__cause__ from None
+            raise
         return code if isinstance(code, int) else 0
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)

@@ -24,7 +24,7 @@ from tradegame._numeric import (
 )
 from tradegame.errors import ScenarioError, ScenarioIssue, TradegameError
 from tradegame.model.game import GameStructure
-from tradegame.scenario.expressions import Pairs, dense_value
+from tradegame.scenario.expressions import Compressed, Pairs, dense_value
 from tradegame.scenario.load import Scenario
 
 __all__ = [
@@ -132,19 +132,25 @@ class _Sum:
 
     product: NDArray[np.float64] | None
     which: NDArray[np.intp] | None
-    whole: tuple[NDArray[np.float64], ...]
+    whole: tuple[NDArray[np.float64] | tuple[Compressed, NDArray[np.float64] | None], ...]
+    """Each a ``(D, P)`` value, or a compressed value and its profile factor
+    (``(1, P)``, or None for 1.0): ``values[:, index[p]] * h[p]``."""
 
-    def draws_first(self, n_draws: int, n_profiles: int) -> NDArray[np.float64]:
-        """The sum as a ``(D, P)`` array."""
+    def draws_first(self, out: NDArray[np.float64]) -> None:
+        """Write the sum into ``out``, shape ``(D, P)`` (its rows may be strided)."""
         if self.product is None:
-            out = np.zeros((n_draws, n_profiles))
+            out[...] = 0.0
         elif self.which is None:
-            out = self.product
+            out[...] = self.product
         else:
-            out = take_columns(self.product, self.which)
+            take_columns(self.product, self.which, out=out)
         for w in self.whole:
-            out += w
-        return out
+            if isinstance(w, tuple):
+                compressed, h = w
+                full = compressed.full()
+                out += full if h is None else full * h
+            else:
+                out += w
 
     def draws_last(self, start: int, stop: int, out: NDArray[np.float64]) -> None:
         """Write draws ``start:stop`` of the sum into ``out``, shape ``(P, stop - start)``.
@@ -160,7 +166,15 @@ class _Sum:
         else:
             gather_columns(self.product, self.which, start, out)
         for w in self.whole:
-            transpose_into(w[start:stop], out, add=True)  # out += w[start:stop].T
+            if isinstance(w, tuple):  # the same products, from the distinct columns
+                compressed, h = w
+                part = np.empty(out.shape)
+                gather_columns(compressed.values, compressed.index, start, part)
+                if h is not None:
+                    part *= h.reshape(-1, 1)
+                out += part
+            else:
+                transpose_into(w[start:stop], out, add=True)  # out += w[start:stop].T
 
     def finite_everywhere(self) -> bool:
         """Whether every value is known finite without looking at the laid-out sum.
@@ -186,10 +200,16 @@ def _combine(pairs: Pairs, n_draws: int, n_profiles: int) -> _Sum:
 
     Pairs whose ``g`` is a whole ``(D, P)`` array are added elementwise.
     """
-    low_g, low_h, whole = [], [], []
+    low_g, low_h = [], []
+    whole: list[NDArray[np.float64] | tuple[Compressed, NDArray[np.float64] | None]] = []
     for g, h in pairs:
-        g = np.asarray(g, dtype=np.float64)
         h = np.asarray(h, dtype=np.float64)
+        if isinstance(g, Compressed):
+            values = np.asarray(g.values, dtype=np.float64)
+            factor = None if h.ndim == 0 and h == 1.0 else np.broadcast_to(h, (1, n_profiles))
+            whole.append((Compressed(values, g.index), factor))
+            continue
+        g = np.asarray(g, dtype=np.float64)
         if g.ndim == 2 and g.shape[1] > 1:
             whole.append(g if h.ndim == 0 and h == 1.0 else g * h)  # x * 1.0 is x
         else:
@@ -227,6 +247,10 @@ def _distinct_columns(H: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDAr
 
 
 def _check_finite(value: Any, what: str, path: tuple[str, ...], *, draw_axis: bool = True) -> None:
+    if isinstance(value, Compressed):
+        if np.isfinite(value.values).all():
+            return
+        value = value.full()  # the first bad entry, as the whole value names it
     arr = np.asarray(value)
     if arr.dtype.kind == "f" and not np.isfinite(arr).all():
         bad = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0]) if arr.ndim else ()
@@ -265,18 +289,21 @@ def build_payoffs(
     n = game.n_players
     P = game.n_profiles
     U = np.empty((n_draws, n, P), dtype=np.float64)
+    unchecked = list(range(n))
     if scenario.payoffs is not None:
         pairs_env = env.pairs if isinstance(env, Environment) else {}
-        for i, expr in enumerate(scenario.payoffs):
-            U[:, i, :] = _combine(expr.evaluate_pairs(env, pairs_env), n_draws, P).draws_first(
-                n_draws, P
-            )
+        sums = [_combine(e.evaluate_pairs(env, pairs_env), n_draws, P) for e in scenario.payoffs]
+        for i, total in enumerate(sums):
+            total.draws_first(U[:, i, :])
+        # A payoff known finite from its product's distinct columns is not checked again.
+        unchecked = [i for i, total in enumerate(sums) if not total.finite_everywhere()]
     else:
         U = _cell_payoffs(scenario, game, env, n_draws)
     for i, factors in enumerate(_delay_factors(scenario, game, env, n_draws)):
         if factors is not None:
             U[:, i, :] *= factors[0][:, factors[1]]
-    _check_payoffs_finite(scenario, game, U)
+    if any(not np.isfinite(U[:, i]).all() for i in unchecked):
+        _check_payoffs_finite(scenario, game, U)  # raises, naming the first bad payoff
     return U.reshape((n_draws, n, *game.shape))
 
 

@@ -297,9 +297,8 @@ class GamePlay(ABC):
         n_equilibria : ndarray of int, shape (D,)
         """
         batch = self.play_batch(parameters, n_draws)
-        cols = play_columns(
-            batch, self.indicators, len(self.scenario.outcome_labels), self.reports_paths
-        )
+        K = len(self.scenario.outcome_labels)
+        cols = play_columns(batch, self.indicators, K, self.reports_paths)
         return cols, batch.n_equilibria
 
 
