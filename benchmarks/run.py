@@ -196,8 +196,21 @@ def _repeats(repeat: int, series: dict[str, Callable[[], float]]) -> dict[str, l
     out: dict[str, list[float]] = {k: [] for k in series}
     for _ in range(repeat):
         for key, fn in series.items():
+            _settle_allocator()
             out[key].append(fn())
     return out
+
+
+def _settle_allocator() -> None:
+    """One untimed large allocation, so a timing does not pay for the one before it.
+
+    After a reference frees many small blocks (pygambit, QuantEcon), the next
+    allocation of 100 KB or more makes glibc tidy them up (about 1 ms, once):
+    without this, whichever measurement comes next pays it.
+    """
+    import numpy as np
+
+    np.ones(1 << 17).sum()
 
 
 # --------------------------------------------------------------------------- child groups
