@@ -5,19 +5,23 @@ caller, doing the same floating-point operations in the same order, so that
 its results are bit for bit those of the reference (tested in
 ``tests/solvers/test_bimatrix_kernel.py``):
 
-- :func:`minors_level` computes one level of the minors of ``[C | 1]``, as a
-  step of :func:`tradegame.solvers.mixed_nash_2p_batch._all_minors_numpy`;
-- :func:`basis_solutions` gives the basic solution, feasibility and extra
-  labels of every basis from those minors, as
-  :func:`tradegame.solvers.mixed_nash_2p_batch._basis_solutions_numpy`, but
-  stops at the first negative coordinate and reads the slacks only of bases
-  whose coordinates are feasible (most are not);
+- :func:`extreme_equilibria` finds every equilibrium of a stack of
+  nondegenerate games, as
+  :func:`tradegame.solvers.mixed_nash_2p_batch._nondegenerate_numpy`: per block
+  of draws it scales the payoffs, computes the minors of ``[C | 1]`` level by
+  level (``_all_minors_numpy``), the feasibility and extra labels of every
+  basis (``_basis_solutions_numpy``; it reads a basis's slacks only when some
+  draw's coordinates are feasible, as most are not), and for each draw the
+  points of the bases feasible in both polytopes, normalised and ordered, so
+  that a 3x3 game costs its arithmetic rather than the NumPy calls around it;
+- :func:`pad_by_draw` lays those rows out padded per draw;
 - :func:`lemke_howson_one` follows the lexicographic Lemke–Howson path in one
   game, as :func:`tradegame.solvers.lemke_howson._lemke_howson_numpy`, without
   NumPy's per-call overhead on a tableau of a few dozen entries.
 
-The kernels take plain arrays checked by their callers; none allocates but
-:func:`lemke_howson_one`.
+The kernels take plain arrays checked by their callers; only
+:func:`extreme_equilibria` and :func:`lemke_howson_one` allocate (their scratch
+space and results).
 """
 
 from __future__ import annotations
@@ -33,171 +37,6 @@ IntArray = NDArray[np.intp]
 BoolArray = NDArray[np.bool_]
 
 _OPTIONS: dict[str, Any] = {"cache": True, "error_model": "numpy"}
-
-
-@njit(**_OPTIONS)
-def minors_level(
-    flat: FloatArray, prev: FloatArray, entry: IntArray, sub: IntArray, sign: FloatArray
-) -> FloatArray:
-    """One level of minors by expansion along the first row, draws on the last axis.
-
-    ``out[i] = sum_t sign[t] * flat[entry[i, t]] * prev[sub[i, t]]``, summed
-    left to right with the first term assigned and the others added or
-    subtracted, as the NumPy reference does.
-    """
-    N, k = entry.shape
-    D = flat.shape[1]
-    out = np.empty((N, D))
-    for i in range(N):
-        e = entry[i, 0]
-        s = sub[i, 0]
-        for d in range(D):
-            out[i, d] = flat[e, d] * prev[s, d]
-        for t in range(1, k):
-            e = entry[i, t]
-            s = sub[i, t]
-            if sign[t] > 0:
-                for d in range(D):
-                    out[i, d] += flat[e, d] * prev[s, d]
-            else:
-                for d in range(D):
-                    out[i, d] -= flat[e, d] * prev[s, d]
-    return out
-
-
-@njit(**_OPTIONS)
-def _feasibility(
-    minors_k: FloatArray,
-    minors_next: FloatArray,
-    det_i: IntArray,
-    num_i: IntArray,
-    num_sign: FloatArray,
-    slack_i: IntArray,
-    slack_sign: FloatArray,
-    tol: float,
-    threshold: float,
-    feasible: BoolArray,
-    extra: BoolArray,
-) -> None:
-    """Fill ``feasible`` and ``extra`` (P, D) for every basis of one support size.
-
-    The loops over draws are branch-free so that they vectorise; the slacks
-    of a basis are read only when some draw's coordinates are all feasible.
-    """
-    P, k = num_i.shape
-    D = minors_k.shape[1]
-    n_slack = slack_i.shape[1]
-    inv = np.empty(D)
-    low = np.empty(D)
-    for p in range(P):
-        det_row = minors_k[det_i[p]]
-        for d in range(D):
-            det = det_row[d]
-            inv[d] = 1.0 / det if abs(det) > threshold else 0.0
-            low[d] = np.inf
-        for t in range(k):
-            row = minors_k[num_i[p, t]]
-            scale = num_sign[t]
-            for d in range(D):
-                low[d] = min(low[d], row[d] * (scale * inv[d]))
-        candidates = False
-        for d in range(D):
-            candidates |= low[d] >= -tol
-        if candidates:
-            for j in range(n_slack):
-                row = minors_next[slack_i[p, j]]
-                scale = slack_sign[p, j]
-                for d in range(D):
-                    low[d] = min(low[d], row[d] * (scale * inv[d]))
-        for d in range(D):
-            f = abs(det_row[d]) > threshold and low[d] >= -tol
-            feasible[p, d] = f
-            extra[p, d] = f and low[d] <= tol
-
-
-@njit(**_OPTIONS)
-def _coordinates(
-    minors_k: FloatArray,
-    det_i: IntArray,
-    num_i: IntArray,
-    num_sign: FloatArray,
-    support: IntArray,
-    p: int,
-    d: int,
-    out: FloatArray,
-) -> None:
-    """Write basis ``p``'s solution in draw ``d`` into ``out`` at its support."""
-    inv = 1.0 / minors_k[det_i[p], d]
-    for t in range(num_i.shape[1]):
-        out[support[p, t]] = minors_k[num_i[p, t], d] * (num_sign[t] * inv)
-
-
-@njit(**_OPTIONS)
-def support_size_equilibria(
-    x_minors: FloatArray,
-    x_next: FloatArray,
-    x_det: IntArray,
-    x_num: IntArray,
-    x_num_sign: FloatArray,
-    x_slack: IntArray,
-    x_slack_sign: FloatArray,
-    y_minors: FloatArray,
-    y_next: FloatArray,
-    y_det: IntArray,
-    y_num: IntArray,
-    y_num_sign: FloatArray,
-    y_slack: IntArray,
-    y_slack_sign: FloatArray,
-    rows: IntArray,
-    cols: IntArray,
-    m: int,
-    n: int,
-    tol: float,
-    threshold: float,
-    degenerate: BoolArray,
-) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Equilibria with supports of one size ``k`` in a chunk of draws.
-
-    The *x* arguments are the minors of *P* (``[B^T | 1]``) at levels ``k``
-    and ``k + 1`` and the minor indices of :func:`_pair_tables` for its bases,
-    the *y* arguments those of *Q* (``[A | 1]``); basis ``p`` of both has row
-    support ``rows[p]`` and column support ``cols[p]``.
-
-    Returns the draw, ``x`` (E, m) and ``y`` (E, n) (unnormalised) of every
-    basis feasible in both polytopes, in row-major (basis, draw) order, and
-    sets ``degenerate[d]`` where a feasible basis has an extra label.
-    """
-    P = rows.shape[0]
-    D = x_minors.shape[1]
-    fx = np.empty((P, D), np.bool_)
-    ex = np.empty((P, D), np.bool_)
-    fy = np.empty((P, D), np.bool_)
-    ey = np.empty((P, D), np.bool_)
-    _feasibility(
-        x_minors, x_next, x_det, x_num, x_num_sign, x_slack, x_slack_sign, tol, threshold, fx, ex
-    )
-    _feasibility(
-        y_minors, y_next, y_det, y_num, y_num_sign, y_slack, y_slack_sign, tol, threshold, fy, ey
-    )
-    count = 0
-    for p in range(P):
-        for d in range(D):
-            if ex[p, d] or ey[p, d]:
-                degenerate[d] = True
-            if fx[p, d] and fy[p, d]:
-                count += 1
-    draw = np.empty(count, np.intp)
-    x = np.zeros((count, m))
-    y = np.zeros((count, n))
-    e = 0
-    for p in range(P):
-        for d in range(D):
-            if fx[p, d] and fy[p, d]:
-                draw[e] = d
-                _coordinates(x_minors, x_det, x_num, x_num_sign, rows, p, d, x[e])
-                _coordinates(y_minors, y_det, y_num, y_num_sign, cols, p, d, y[e])
-                e += 1
-    return draw, x, y
 
 
 #: Entries of the scaled Lemke–Howson tableau at or below this count as nonpositive in
@@ -486,3 +325,391 @@ def order_by_draw_then_rows(draw: IntArray, keys: FloatArray, n_draws: int) -> I
                 j -= 1
             order[j + 1] = cur
     return order
+
+
+# --- all extreme equilibria of a stack of games, one pass over blocks of draws ----------------
+#
+# ``extreme_equilibria`` fuses the steps of the batched vertex enumeration (scaling, minors,
+# the feasible bases of each support size, their coordinates, normalisation and order) into
+# one compiled pass over blocks of draws, so that a small game costs its arithmetic and not
+# the NumPy calls around it. Each polytope's tables arrive flattened with offsets (see
+# ``tradegame.solvers.mixed_nash_2p_batch._kernel_tables``):
+#
+#   level  (L + 1,)  row of level k's first minor in the scratch is level[k - 1]; level 1 is
+#                    [C | 1] itself, C(r, k) * C(d + 1, k) rows for level k
+#   term   (L,)      start of level k's expansion terms (k >= 2) in entry and sub, at k - 2
+#   entry, sub       per minor of level k, k flat indices into level 1 and k into level k - 1
+#   base   (K + 1,)  first basis of support size k at base[k - 1]
+#   det              per basis, its level-k index of det C[R, S]
+#   num              per basis, k level-k indices of the Cramer numerators (flat, k a basis)
+#   nnum   (K + 1,)  start of support size k's entries in num (and in the support tables)
+#   slack, slack_sign  per basis, r - k level-(k + 1) indices and signs (flat)
+#   nslack (K + 1,)  start of support size k's entries in slack and slack_sign
+
+
+@njit(**_OPTIONS)
+def _load_block(
+    M: FloatArray, g0: int, wc: int, transpose: bool, span: FloatArray, S: FloatArray
+) -> None:
+    """Write ``[C | 1]`` of games ``g0 .. g0 + wc`` into level 1 of ``S`` (draws last).
+
+    ``C`` is the game's matrix scaled into [1, 2] as :func:`normalize_many` scales it,
+    transposed for *P* (``C = B^T``).
+    """
+    _, m, n = M.shape
+    lo = np.empty(wc)
+    for w in range(wc):
+        g = g0 + w
+        low = M[g, 0, 0]
+        high = M[g, 0, 0]
+        for i in range(m):
+            for j in range(n):
+                low = min(low, M[g, i, j])
+                high = max(high, M[g, i, j])
+        s = high - low
+        if not s > 0:
+            s = 1.0
+        lo[w] = low
+        span[w] = s
+    cols = (m if transpose else n) + 1
+    for i in range(m):
+        for j in range(n):
+            row = j * cols + i if transpose else i * cols + j
+            for w in range(wc):
+                S[row, w] = (M[g0 + w, i, j] - lo[w]) / span[w] + 1.0
+    for i in range(n if transpose else m):
+        row = i * cols + cols - 1
+        for w in range(wc):
+            S[row, w] = 1.0
+
+
+@njit(**_OPTIONS)
+def _minors_block(
+    S: FloatArray, level: IntArray, term: IntArray, entry: IntArray, sub: IntArray, wc: int
+) -> None:
+    """Levels 2 and up of the minors in ``S``, by expansion along the first row.
+
+    ``S[level[k - 1] + i] = sum_t (-1) ** t * S[entry[i, t]] * S[level[k - 2] + sub[i, t]]``,
+    summed left to right with the first term assigned and the others added or
+    subtracted, as :func:`~tradegame.solvers.mixed_nash_2p_batch._all_minors_numpy` does.
+    """
+    for k in range(2, level.shape[0]):
+        at = level[k - 1]
+        prev = level[k - 2]
+        t0 = term[k - 2]
+        for i in range(level[k] - at):
+            e = entry[t0 + i * k]
+            s = prev + sub[t0 + i * k]
+            for w in range(wc):
+                S[at + i, w] = S[e, w] * S[s, w]
+            for t in range(1, k):
+                e = entry[t0 + i * k + t]
+                s = prev + sub[t0 + i * k + t]
+                if t % 2 == 0:
+                    for w in range(wc):
+                        S[at + i, w] += S[e, w] * S[s, w]
+                else:
+                    for w in range(wc):
+                        S[at + i, w] -= S[e, w] * S[s, w]
+
+
+@njit(**_OPTIONS)
+def _feasible_bases(
+    S: FloatArray,
+    level: IntArray,
+    base: IntArray,
+    det: IntArray,
+    num: IntArray,
+    nnum: IntArray,
+    slack: IntArray,
+    slack_sign: FloatArray,
+    nslack: IntArray,
+    k: int,
+    wc: int,
+    tol: float,
+    threshold: float,
+    inv: FloatArray,
+    low: FloatArray,
+    feasible: BoolArray,
+    extra: BoolArray,
+) -> None:
+    """Fill ``feasible`` and ``extra`` (P, block) for the bases of support size ``k``.
+
+    The values of :func:`~tradegame.solvers.mixed_nash_2p_batch._basis_solutions_numpy`
+    from the minors in ``S``. The loops over draws are branch-free so that they
+    vectorise; the slacks of a basis are read only when some draw's coordinates are
+    all feasible.
+    """
+    at = level[k - 1]
+    nxt = level[min(k, level.shape[0] - 2)]
+    P = base[k] - base[k - 1]
+    n_slack = (nslack[k] - nslack[k - 1]) // P
+    for p in range(P):
+        det_row = at + det[base[k - 1] + p]
+        # Branch-free loops over the block's draws, so that they vectorise.
+        for w in range(wc):
+            dv = S[det_row, w]
+            q = 1.0 / dv
+            inv[w] = q if abs(dv) > threshold else 0.0
+            low[w] = np.inf
+        for t in range(k):
+            row = at + num[nnum[k - 1] + p * k + t]
+            scale = 1.0 if (k - 1 - t) % 2 == 0 else -1.0
+            for w in range(wc):
+                v = S[row, w] * (scale * inv[w])
+                low[w] = v if v < low[w] else low[w]
+        candidates = False
+        for w in range(wc):
+            candidates |= low[w] >= -tol
+        if candidates:
+            for j in range(n_slack):
+                row = nxt + slack[nslack[k - 1] + p * n_slack + j]
+                scale = slack_sign[nslack[k - 1] + p * n_slack + j]
+                for w in range(wc):
+                    v = S[row, w] * (scale * inv[w])
+                    low[w] = v if v < low[w] else low[w]
+        for w in range(wc):
+            f = (abs(S[det_row, w]) > threshold) & (low[w] >= -tol)
+            feasible[p, w] = f
+            extra[p, w] = f & (low[w] <= tol)
+
+
+@njit(inline="always", **_OPTIONS)
+def _basis_point(
+    S: FloatArray,
+    level: IntArray,
+    base: IntArray,
+    det: IntArray,
+    num: IntArray,
+    nnum: IntArray,
+    support: IntArray,
+    k: int,
+    p: int,
+    w: int,
+    out: FloatArray,
+    e: int,
+) -> None:
+    """Write basis ``p``'s solution (support size ``k``, draw ``w``) into ``out[e]`` at its support.
+
+    ``z_t = numerator_t * (sign_t * (1 / det))``, as
+    :func:`~tradegame.solvers.mixed_nash_2p_batch._basis_solutions_numpy` computes it.
+    """
+    at = level[k - 1]
+    inv = 1.0 / S[at + det[base[k - 1] + p], w]
+    for t in range(k):
+        i = nnum[k - 1] + p * k + t
+        scale = 1.0 if (k - 1 - t) % 2 == 0 else -1.0
+        out[e, support[i]] = S[at + num[i], w] * (scale * inv)
+
+
+@njit(**_OPTIONS)
+def _greater(keys: FloatArray, a: int, b: int) -> bool:
+    """Row ``a`` of ``keys`` after row ``b``, comparing column by column."""
+    for c in range(keys.shape[1]):
+        if keys[a, c] != keys[b, c]:
+            return keys[a, c] > keys[b, c]
+    return False
+
+
+@njit(**_OPTIONS)
+def _sort_rows(
+    x: FloatArray, y: FloatArray, first: int, count: int, keys: FloatArray, rank: IntArray
+) -> None:
+    """Order rows ``first .. first + count`` of ``x`` and ``y`` as :func:`order_by_draw_then_rows`.
+
+    The keys are the profiles times 1e9, rounded: NumPy's ``np.round(v, 9)`` divides
+    these by 1e9, which keeps their order (distinct integers of magnitude at most
+    about 1e9, divided by 1e9, stay distinct and in order). The insertion sort is stable.
+    """
+    m = x.shape[1]
+    n = y.shape[1]
+    for e in range(count):
+        for i in range(m):
+            keys[e, i] = np.rint(x[first + e, i] * 1e9)
+        for j in range(n):
+            keys[e, m + j] = np.rint(y[first + e, j] * 1e9)
+        rank[e] = e
+    moved = False
+    for e in range(1, count):
+        cur = rank[e]
+        j = e - 1
+        while j >= 0 and _greater(keys, rank[j], cur):
+            rank[j + 1] = rank[j]
+            j -= 1
+            moved = True
+        rank[j + 1] = cur
+    if not moved:
+        return
+    for e in range(count):
+        for i in range(m):
+            keys[e, i] = x[first + rank[e], i]
+        for j in range(n):
+            keys[e, m + j] = y[first + rank[e], j]
+    for e in range(count):
+        for i in range(m):
+            x[first + e, i] = keys[e, i]
+        for j in range(n):
+            y[first + e, j] = keys[e, m + j]
+
+
+@njit(**_OPTIONS)
+def extreme_equilibria(
+    A: FloatArray,
+    B: FloatArray,
+    x_tables: tuple[Any, ...],
+    y_tables: tuple[Any, ...],
+    rows: IntArray,
+    cols: IntArray,
+    thresholds: FloatArray,
+    tol: float,
+    block: int,
+    finish: bool,
+) -> tuple[IntArray, FloatArray, FloatArray, BoolArray]:
+    """Equilibria of every nondegenerate game of a (D, m, n) stack, from raw payoffs.
+
+    Per block of ``block`` draws: both players' payoffs scaled into [1, 2]
+    (:func:`normalize_many`), the minors of *P*'s ``[B^T | 1]`` (``x_tables``) and
+    *Q*'s ``[A | 1]`` (``y_tables``) level by level, then for each support size the
+    bases feasible in both polytopes (``rows`` and ``cols`` hold each basis's
+    supports, flat, at the offsets of ``num``): the values of
+    :func:`~tradegame.solvers.mixed_nash_2p_batch._nondegenerate_numpy`.
+
+    Returns ``draw`` (E,), ``x`` (E, m), ``y`` (E, n) and ``degenerate`` (D,); rows of
+    degenerate draws are left out. With ``finish`` (m and n at most 7, where NumPy sums a
+    row left to right), the rows are divided by their sums and ordered by draw, then by
+    the profile rounded to 9 decimals, ties kept in (support size, basis) order: the
+    rows, values and order of ``x /= x.sum(axis=1, keepdims=True)`` and
+    :func:`order_by_draw_then_rows`. Without it they are the unnormalised points, by
+    draw and then in (support size, basis) order.
+    """
+    D, m, n = A.shape
+    x_level, x_term, x_entry, x_sub, x_base, x_det, x_num, x_nnum, x_slack, x_sign, x_nsl = x_tables
+    y_level, y_term, y_entry, y_sub, y_base, y_det, y_num, y_nnum, y_slack, y_sign, y_nsl = y_tables
+    K = min(m, n)
+    n_bases = x_base[K]
+    size = np.empty(n_bases, np.intp)  # support size of each basis
+    for k in range(1, K + 1):
+        size[x_base[k - 1] : x_base[k]] = k
+    Sx = np.empty((x_level[x_level.shape[0] - 1], block))
+    Sy = np.empty((y_level[y_level.shape[0] - 1], block))
+    span = np.empty(block)
+    inv = np.empty(block)
+    low = np.empty(block)
+    # Feasible (f) and extra-label (e) masks of every basis of P (x) and Q (y).
+    fx = np.empty((n_bases, block), np.bool_)
+    ex = np.empty((n_bases, block), np.bool_)
+    fy = np.empty((n_bases, block), np.bool_)
+    ey = np.empty((n_bases, block), np.bool_)
+    deg = np.empty(block, np.bool_)
+    degenerate = np.zeros(D, np.bool_)
+    cap = 2 * D + n_bases
+    draw = np.empty(cap, np.intp)
+    x = np.empty((cap, m))
+    y = np.empty((cap, n))
+    keys = np.empty((n_bases, m + n))
+    rank = np.empty(n_bases, np.intp)
+    E = 0
+    for g0 in range(0, D, block):
+        wc = min(block, D - g0)
+        _load_block(B, g0, wc, True, span, Sx)
+        _load_block(A, g0, wc, False, span, Sy)
+        _minors_block(Sx, x_level, x_term, x_entry, x_sub, wc)
+        _minors_block(Sy, y_level, y_term, y_entry, y_sub, wc)
+        for k in range(1, K + 1):
+            at = x_base[k - 1]
+            threshold = thresholds[k - 1]
+            _feasible_bases(
+                Sx, x_level, x_base, x_det, x_num, x_nnum, x_slack, x_sign, x_nsl,
+                k, wc, tol, threshold, inv, low, fx[at:], ex[at:],
+            )  # fmt: skip
+            _feasible_bases(
+                Sy, y_level, y_base, y_det, y_num, y_nnum, y_slack, y_sign, y_nsl,
+                k, wc, tol, threshold, inv, low, fy[at:], ey[at:],
+            )  # fmt: skip
+        for w in range(wc):
+            deg[w] = False
+        for i in range(n_bases):
+            for w in range(wc):
+                deg[w] |= ex[i, w] | ey[i, w]
+        for w in range(wc):
+            if deg[w]:
+                degenerate[g0 + w] = True
+                continue
+            if E + n_bases > cap:
+                cap = 2 * cap
+                draw2 = np.empty(cap, np.intp)
+                x2 = np.empty((cap, m))
+                y2 = np.empty((cap, n))
+                draw2[:E] = draw[:E]
+                x2[:E] = x[:E]
+                y2[:E] = y[:E]
+                draw, x, y = draw2, x2, y2
+            first = E
+            # Bases in (support size, basis) order, the order before sorting.
+            for i in range(n_bases):
+                if not (fx[i, w] & fy[i, w]):
+                    continue
+                k = size[i]
+                p = i - x_base[k - 1]
+                draw[E] = g0 + w
+                for j in range(m):
+                    x[E, j] = 0.0
+                for j in range(n):
+                    y[E, j] = 0.0
+                _basis_point(Sx, x_level, x_base, x_det, x_num, x_nnum, rows, k, p, w, x, E)
+                _basis_point(Sy, y_level, y_base, y_det, y_num, y_nnum, cols, k, p, w, y, E)
+                E += 1
+            count = E - first
+            if not finish:
+                continue
+            for e in range(first, E):
+                total = 0.0
+                for j in range(m):
+                    total += x[e, j]
+                for j in range(m):
+                    x[e, j] = x[e, j] / total
+                total = 0.0
+                for j in range(n):
+                    total += y[e, j]
+                for j in range(n):
+                    y[e, j] = y[e, j] / total
+            if count > 1:
+                _sort_rows(x, y, first, count, keys, rank)
+    return draw[:E], x[:E], y[:E], degenerate
+
+
+@njit(**_OPTIONS)
+def pad_by_draw(
+    draw: IntArray,
+    x: FloatArray,
+    y: FloatArray,
+    count: IntArray,
+    xp: FloatArray,
+    yp: FloatArray,
+    valid: BoolArray,
+) -> None:
+    """Rows ``x`` (E, m) and ``y`` (E, n), sorted by ``draw``, padded per draw with NaN.
+
+    Fills ``xp`` (D, K, m), ``yp`` (D, K, n) and ``valid`` (D, K), ``count`` (D,) being
+    the rows of each draw: the arrays the scatter ``xp[draw, slot] = x`` into NaN-filled
+    ones gives. Flat indices and scalar loops: a row assignment per slot costs more
+    than its copy.
+    """
+    D, K, m = xp.shape
+    n = yp.shape[2]
+    e = 0
+    for d in range(D):
+        c = count[d]
+        for s in range(c):
+            for i in range(m):
+                xp[d, s, i] = x[e + s, i]
+            for j in range(n):
+                yp[d, s, j] = y[e + s, j]
+            valid[d, s] = True
+        for s in range(c, K):
+            for i in range(m):
+                xp[d, s, i] = np.nan
+            for j in range(n):
+                yp[d, s, j] = np.nan
+            valid[d, s] = False
+        e += c
