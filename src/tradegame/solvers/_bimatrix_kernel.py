@@ -359,18 +359,18 @@ def _load_block(
     _, m, n = M.shape
     lo = np.empty(wc)
     for w in range(wc):
-        g = g0 + w
-        low = M[g, 0, 0]
-        high = M[g, 0, 0]
-        for i in range(m):
-            for j in range(n):
-                low = min(low, M[g, i, j])
-                high = max(high, M[g, i, j])
-        s = high - low
-        if not s > 0:
-            s = 1.0
-        lo[w] = low
-        span[w] = s
+        lo[w] = M[g0 + w, 0, 0]
+        span[w] = M[g0 + w, 0, 0]  # the largest entry, until the span replaces it
+    # Entry by entry over the block's draws, so that the loops vectorise.
+    for i in range(m):
+        for j in range(n):
+            for w in range(wc):
+                v = M[g0 + w, i, j]
+                lo[w] = v if v < lo[w] else lo[w]
+                span[w] = v if v > span[w] else span[w]
+    for w in range(wc):
+        s = span[w] - lo[w]
+        span[w] = s if s > 0 else 1.0
     cols = (m if transpose else n) + 1
     for i in range(m):
         for j in range(n):
@@ -474,82 +474,127 @@ def _feasible_bases(
             extra[p, w] = f & (low[w] <= tol)
 
 
-@njit(inline="always", **_OPTIONS)
-def _basis_point(
-    S: FloatArray,
-    level: IntArray,
-    base: IntArray,
-    det: IntArray,
-    num: IntArray,
-    nnum: IntArray,
-    support: IntArray,
-    k: int,
-    p: int,
-    w: int,
-    out: FloatArray,
-    e: int,
-) -> None:
-    """Write basis ``p``'s solution (support size ``k``, draw ``w``) into ``out[e]`` at its support.
-
-    ``z_t = numerator_t * (sign_t * (1 / det))``, as
-    :func:`~tradegame.solvers.mixed_nash_2p_batch._basis_solutions_numpy` computes it.
-    """
-    at = level[k - 1]
-    inv = 1.0 / S[at + det[base[k - 1] + p], w]
-    for t in range(k):
-        i = nnum[k - 1] + p * k + t
-        scale = 1.0 if (k - 1 - t) % 2 == 0 else -1.0
-        out[e, support[i]] = S[at + num[i], w] * (scale * inv)
-
-
 @njit(**_OPTIONS)
-def _greater(keys: FloatArray, a: int, b: int) -> bool:
-    """Row ``a`` of ``keys`` after row ``b``, comparing column by column."""
-    for c in range(keys.shape[1]):
-        if keys[a, c] != keys[b, c]:
-            return keys[a, c] > keys[b, c]
-    return False
+def _block_points(
+    Sx: FloatArray,
+    x_level: IntArray,
+    x_base: IntArray,
+    x_det: IntArray,
+    x_num: IntArray,
+    x_nnum: IntArray,
+    fx: BoolArray,
+    Sy: FloatArray,
+    y_level: IntArray,
+    y_base: IntArray,
+    y_det: IntArray,
+    y_num: IntArray,
+    y_nnum: IntArray,
+    fy: BoolArray,
+    rows: IntArray,
+    cols: IntArray,
+    size: IntArray,
+    deg: BoolArray,
+    g0: int,
+    wc: int,
+    finish: bool,
+    degenerate: BoolArray,
+    draw: IntArray,
+    x: FloatArray,
+    y: FloatArray,
+    E: int,
+    keys: FloatArray,
+    rank: IntArray,
+) -> int:
+    """Write the equilibria of a block's nondegenerate draws from row ``E``; return the next row.
 
-
-@njit(**_OPTIONS)
-def _sort_rows(
-    x: FloatArray, y: FloatArray, first: int, count: int, keys: FloatArray, rank: IntArray
-) -> None:
-    """Order rows ``first .. first + count`` of ``x`` and ``y`` as :func:`order_by_draw_then_rows`.
-
-    The keys are the profiles times 1e9, rounded: NumPy's ``np.round(v, 9)`` divides
-    these by 1e9, which keeps their order (distinct integers of magnitude at most
-    about 1e9, divided by 1e9, stay distinct and in order). The insertion sort is stable.
+    Each draw's rows are its bases feasible in both polytopes, in (support size, basis)
+    order, then (with ``finish``) normalised and sorted. ``x``, ``y`` and ``draw`` have
+    room for every basis of every draw of the block.
     """
     m = x.shape[1]
     n = y.shape[1]
-    for e in range(count):
-        for i in range(m):
-            keys[e, i] = np.rint(x[first + e, i] * 1e9)
-        for j in range(n):
-            keys[e, m + j] = np.rint(y[first + e, j] * 1e9)
-        rank[e] = e
-    moved = False
-    for e in range(1, count):
-        cur = rank[e]
-        j = e - 1
-        while j >= 0 and _greater(keys, rank[j], cur):
-            rank[j + 1] = rank[j]
-            j -= 1
-            moved = True
-        rank[j + 1] = cur
-    if not moved:
-        return
-    for e in range(count):
-        for i in range(m):
-            keys[e, i] = x[first + rank[e], i]
-        for j in range(n):
-            keys[e, m + j] = y[first + rank[e], j]
-    for e in range(count):
-        for i in range(m):
-            x[first + e, i] = keys[e, i]
-        for j in range(n):
-            y[first + e, j] = keys[e, m + j]
+    n_bases = size.shape[0]
+    for w in range(wc):
+        if deg[w]:
+            degenerate[g0 + w] = True
+            continue
+        first = E
+        for i in range(n_bases):
+            if not (fx[i, w] & fy[i, w]):
+                continue
+            k = size[i]
+            p = i - x_base[k - 1]
+            draw[E] = g0 + w
+            for j in range(m):
+                x[E, j] = 0.0
+            for j in range(n):
+                y[E, j] = 0.0
+            # z_t = numerator_t * (sign_t * (1 / det)), as _basis_solutions_numpy has it.
+            inv_x = 1.0 / Sx[x_level[k - 1] + x_det[x_base[k - 1] + p], w]
+            inv_y = 1.0 / Sy[y_level[k - 1] + y_det[y_base[k - 1] + p], w]
+            for t in range(k):
+                at = x_nnum[k - 1] + p * k + t
+                scale = 1.0 if (k - 1 - t) % 2 == 0 else -1.0
+                x[E, rows[at]] = Sx[x_level[k - 1] + x_num[at], w] * (scale * inv_x)
+                y[E, cols[at]] = Sy[y_level[k - 1] + y_num[at], w] * (scale * inv_y)
+            E += 1
+        if not finish:
+            continue
+        for e in range(first, E):
+            total = 0.0
+            for j in range(m):
+                total += x[e, j]
+            for j in range(m):
+                x[e, j] = x[e, j] / total
+            total = 0.0
+            for j in range(n):
+                total += y[e, j]
+            for j in range(n):
+                y[e, j] = y[e, j] / total
+        if E - first < 2:
+            continue
+        # Stable insertion sort of the draw's rows, as order_by_draw_then_rows orders them.
+        # The keys are the coordinates times 1e9, rounded: np.round(v, 9) divides these
+        # by 1e9, which keeps their order (distinct integers of magnitude at most about
+        # 1e9 stay distinct and in order), so the comparisons are the same. Written out
+        # here: a call per draw would cost reference counting on every array passed.
+        count = E - first
+        for e in range(count):
+            for i in range(m):
+                keys[e, i] = np.rint(x[first + e, i] * 1e9)
+            for j in range(n):
+                keys[e, m + j] = np.rint(y[first + e, j] * 1e9)
+            rank[e] = e
+        moved = False
+        for e in range(1, count):
+            cur = rank[e]
+            j = e - 1
+            while j >= 0:
+                prev = rank[j]
+                greater = False  # row prev after row cur, column by column
+                for c in range(m + n):
+                    if keys[prev, c] != keys[cur, c]:
+                        greater = keys[prev, c] > keys[cur, c]
+                        break
+                if not greater:
+                    break
+                rank[j + 1] = prev
+                j -= 1
+                moved = True
+            rank[j + 1] = cur
+        if not moved:
+            continue
+        for e in range(count):
+            for i in range(m):
+                keys[e, i] = x[first + rank[e], i]
+            for j in range(n):
+                keys[e, m + j] = y[first + rank[e], j]
+        for e in range(count):
+            for i in range(m):
+                x[first + e, i] = keys[e, i]
+            for j in range(n):
+                y[first + e, j] = keys[e, m + j]
+    return E
 
 
 @njit(**_OPTIONS)
@@ -602,7 +647,7 @@ def extreme_equilibria(
     ey = np.empty((n_bases, block), np.bool_)
     deg = np.empty(block, np.bool_)
     degenerate = np.zeros(D, np.bool_)
-    cap = 2 * D + n_bases
+    cap = 2 * D + block * n_bases
     draw = np.empty(cap, np.intp)
     x = np.empty((cap, m))
     y = np.empty((cap, n))
@@ -631,50 +676,20 @@ def extreme_equilibria(
         for i in range(n_bases):
             for w in range(wc):
                 deg[w] |= ex[i, w] | ey[i, w]
-        for w in range(wc):
-            if deg[w]:
-                degenerate[g0 + w] = True
-                continue
-            if E + n_bases > cap:
-                cap = 2 * cap
-                draw2 = np.empty(cap, np.intp)
-                x2 = np.empty((cap, m))
-                y2 = np.empty((cap, n))
-                draw2[:E] = draw[:E]
-                x2[:E] = x[:E]
-                y2[:E] = y[:E]
-                draw, x, y = draw2, x2, y2
-            first = E
-            # Bases in (support size, basis) order, the order before sorting.
-            for i in range(n_bases):
-                if not (fx[i, w] & fy[i, w]):
-                    continue
-                k = size[i]
-                p = i - x_base[k - 1]
-                draw[E] = g0 + w
-                for j in range(m):
-                    x[E, j] = 0.0
-                for j in range(n):
-                    y[E, j] = 0.0
-                _basis_point(Sx, x_level, x_base, x_det, x_num, x_nnum, rows, k, p, w, x, E)
-                _basis_point(Sy, y_level, y_base, y_det, y_num, y_nnum, cols, k, p, w, y, E)
-                E += 1
-            count = E - first
-            if not finish:
-                continue
-            for e in range(first, E):
-                total = 0.0
-                for j in range(m):
-                    total += x[e, j]
-                for j in range(m):
-                    x[e, j] = x[e, j] / total
-                total = 0.0
-                for j in range(n):
-                    total += y[e, j]
-                for j in range(n):
-                    y[e, j] = y[e, j] / total
-            if count > 1:
-                _sort_rows(x, y, first, count, keys, rank)
+        if E + wc * n_bases > cap:
+            cap = max(2 * cap, E + wc * n_bases)
+            draw2 = np.empty(cap, np.intp)
+            x2 = np.empty((cap, m))
+            y2 = np.empty((cap, n))
+            draw2[:E] = draw[:E]
+            x2[:E] = x[:E]
+            y2[:E] = y[:E]
+            draw, x, y = draw2, x2, y2
+        E = _block_points(
+            Sx, x_level, x_base, x_det, x_num, x_nnum, fx,
+            Sy, y_level, y_base, y_det, y_num, y_nnum, fy,
+            rows, cols, size, deg, g0, wc, finish, degenerate, draw, x, y, E, keys, rank,
+        )  # fmt: skip
     return draw[:E], x[:E], y[:E], degenerate
 
 
