@@ -450,13 +450,13 @@ def _feasible_bases(
         for w in range(wc):
             dv = S[det_row, w]
             q = 1.0 / dv
-            inv[w] = q if abs(dv) > threshold else 0.0
+            inv[p, w] = q if abs(dv) > threshold else 0.0
             low[w] = np.inf
         for t in range(k):
             row = at + num[nnum[k - 1] + p * k + t]
             scale = 1.0 if (k - 1 - t) % 2 == 0 else -1.0
             for w in range(wc):
-                v = S[row, w] * (scale * inv[w])
+                v = S[row, w] * (scale * inv[p, w])
                 low[w] = v if v < low[w] else low[w]
         candidates = False
         for w in range(wc):
@@ -466,7 +466,7 @@ def _feasible_bases(
                 row = nxt + slack[nslack[k - 1] + p * n_slack + j]
                 scale = slack_sign[nslack[k - 1] + p * n_slack + j]
                 for w in range(wc):
-                    v = S[row, w] * (scale * inv[w])
+                    v = S[row, w] * (scale * inv[p, w])
                     low[w] = v if v < low[w] else low[w]
         for w in range(wc):
             f = (abs(S[det_row, w]) > threshold) & (low[w] >= -tol)
@@ -479,14 +479,13 @@ def _block_points(
     Sx: FloatArray,
     x_level: IntArray,
     x_base: IntArray,
-    x_det: IntArray,
+    x_inv: FloatArray,
     x_num: IntArray,
     x_nnum: IntArray,
     fx: BoolArray,
     Sy: FloatArray,
     y_level: IntArray,
-    y_base: IntArray,
-    y_det: IntArray,
+    y_inv: FloatArray,
     y_num: IntArray,
     y_nnum: IntArray,
     fy: BoolArray,
@@ -494,6 +493,8 @@ def _block_points(
     cols: IntArray,
     size: IntArray,
     deg: BoolArray,
+    n_both: IntArray,
+    only: IntArray,
     g0: int,
     wc: int,
     finish: bool,
@@ -514,14 +515,26 @@ def _block_points(
     m = x.shape[1]
     n = y.shape[1]
     n_bases = size.shape[0]
+    # How many bases of each draw are feasible in both polytopes, and which one when
+    # there is only one (most draws): branch-free passes, so that they vectorise.
+    for w in range(wc):
+        n_both[w] = 0
+        only[w] = 0
+    for i in range(n_bases):
+        for w in range(wc):
+            both = fx[i, w] & fy[i, w]
+            n_both[w] += both
+            only[w] += i * both
     for w in range(wc):
         if deg[w]:
             degenerate[g0 + w] = True
             continue
         first = E
-        for i in range(n_bases):
-            if not (fx[i, w] & fy[i, w]):
-                continue
+        i = only[w] if n_both[w] == 1 else 0
+        for _ in range(n_both[w]):
+            if n_both[w] > 1:
+                while not (fx[i, w] & fy[i, w]):
+                    i += 1
             k = size[i]
             p = i - x_base[k - 1]
             draw[E] = g0 + w
@@ -530,14 +543,13 @@ def _block_points(
             for j in range(n):
                 y[E, j] = 0.0
             # z_t = numerator_t * (sign_t * (1 / det)), as _basis_solutions_numpy has it.
-            inv_x = 1.0 / Sx[x_level[k - 1] + x_det[x_base[k - 1] + p], w]
-            inv_y = 1.0 / Sy[y_level[k - 1] + y_det[y_base[k - 1] + p], w]
             for t in range(k):
                 at = x_nnum[k - 1] + p * k + t
                 scale = 1.0 if (k - 1 - t) % 2 == 0 else -1.0
-                x[E, rows[at]] = Sx[x_level[k - 1] + x_num[at], w] * (scale * inv_x)
-                y[E, cols[at]] = Sy[y_level[k - 1] + y_num[at], w] * (scale * inv_y)
+                x[E, rows[at]] = Sx[x_level[k - 1] + x_num[at], w] * (scale * x_inv[i, w])
+                y[E, cols[at]] = Sy[y_level[k - 1] + y_num[at], w] * (scale * y_inv[i, w])
             E += 1
+            i += 1
         if not finish:
             continue
         for e in range(first, E):
@@ -638,7 +650,10 @@ def extreme_equilibria(
     Sx = np.empty((x_level[x_level.shape[0] - 1], block))
     Sy = np.empty((y_level[y_level.shape[0] - 1], block))
     span = np.empty(block)
-    inv = np.empty(block)
+    inv_x = np.empty((n_bases, block))  # 1 / det of every basis, 0 where singular
+    inv_y = np.empty((n_bases, block))
+    n_both = np.empty(block, np.intp)
+    only = np.empty(block, np.intp)
     low = np.empty(block)
     # Feasible (f) and extra-label (e) masks of every basis of P (x) and Q (y).
     fx = np.empty((n_bases, block), np.bool_)
@@ -665,11 +680,11 @@ def extreme_equilibria(
             threshold = thresholds[k - 1]
             _feasible_bases(
                 Sx, x_level, x_base, x_det, x_num, x_nnum, x_slack, x_sign, x_nsl,
-                k, wc, tol, threshold, inv, low, fx[at:], ex[at:],
+                k, wc, tol, threshold, inv_x[at:], low, fx[at:], ex[at:],
             )  # fmt: skip
             _feasible_bases(
                 Sy, y_level, y_base, y_det, y_num, y_nnum, y_slack, y_sign, y_nsl,
-                k, wc, tol, threshold, inv, low, fy[at:], ey[at:],
+                k, wc, tol, threshold, inv_y[at:], low, fy[at:], ey[at:],
             )  # fmt: skip
         for w in range(wc):
             deg[w] = False
@@ -686,9 +701,10 @@ def extreme_equilibria(
             y2[:E] = y[:E]
             draw, x, y = draw2, x2, y2
         E = _block_points(
-            Sx, x_level, x_base, x_det, x_num, x_nnum, fx,
-            Sy, y_level, y_base, y_det, y_num, y_nnum, fy,
-            rows, cols, size, deg, g0, wc, finish, degenerate, draw, x, y, E, keys, rank,
+            Sx, x_level, x_base, inv_x, x_num, x_nnum, fx,
+            Sy, y_level, inv_y, y_num, y_nnum, fy,
+            rows, cols, size, deg, n_both, only, g0, wc, finish, degenerate, draw, x, y, E,
+            keys, rank,
         )  # fmt: skip
     return draw[:E], x[:E], y[:E], degenerate
 

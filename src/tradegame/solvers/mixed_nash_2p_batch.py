@@ -94,8 +94,12 @@ __all__ = ["BatchEquilibria", "mixed_nash_2p_batch"]
 #: Work arrays are sized to about this many float64 entries per chunk of draws.
 _CHUNK_ELEMENTS = 1 << 17
 
-#: Most draws per block of the compiled pass (small games: the block stays in cache).
-_BLOCK_DRAWS = 256
+#: Most draws per block of the compiled pass: long enough for its loops over draws to
+#: vectorise well, short enough for a block of small games to stay in cache.
+_BLOCK_DRAWS = 128
+
+#: The compiled pass's scratch space is sized to about this many float64 entries (8 MB).
+_BLOCK_ELEMENTS = 1 << 20
 
 #: Largest number of actions for which the compiled pass normalises and orders the
 #: equilibria itself: NumPy sums fewer than 8 terms of a row strictly left to right.
@@ -185,8 +189,9 @@ def mixed_nash_2p_batch(
     -----
     Meant for the small games of Monte Carlo studies: work and memory per draw
     grow like ``C(m + n + 1, m)`` (1,716 minors per polytope for 6x6); draws
-    are processed in cache-sized chunks, so memory beyond the inputs and
-    outputs stays at a few megabytes whatever ``D``.
+    are processed in blocks of at most 128 whose scratch space is about 8 MB
+    (more only when a single draw needs more), so memory beyond the inputs and
+    outputs does not grow with ``D``.
     Minors are sums of products of payoffs scaled into [1, 2]; up to 6x6 and
     beyond, their rounding errors stay orders of magnitude below ``tol``.
 
@@ -241,12 +246,16 @@ def mixed_nash_2p_batch(
 
 
 def _block_size(m: int, n: int) -> int:
-    """Draws per block of :func:`_nondegenerate`: its scratch stays near cache size."""
+    """Draws per block of :func:`_nondegenerate`, its scratch kept near :data:`_BLOCK_ELEMENTS`.
+
+    Per draw the pass holds every minor of both polytopes, the inverse
+    determinant of every basis of both, and four bytes of masks per basis.
+    """
     x_rows = sum(comb(n, k) * comb(m + 1, k) for k in range(1, min(n, m + 1) + 1))
     y_rows = sum(comb(m, k) * comb(n + 1, k) for k in range(1, min(m, n + 1) + 1))
-    bases = max(comb(m, k) * comb(n, k) for k in range(1, min(m, n) + 1))
-    per_draw = x_rows + y_rows + bases  # floats of minors, and the four bool masks
-    return max(1, min(_BLOCK_DRAWS, _CHUNK_ELEMENTS // per_draw))
+    bases = comb(m + n, m) - 1
+    per_draw = x_rows + y_rows + 2 * bases + bases // 2  # in float64 entries
+    return max(1, min(_BLOCK_DRAWS, _BLOCK_ELEMENTS // per_draw))
 
 
 def _nondegenerate(
