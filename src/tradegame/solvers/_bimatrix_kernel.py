@@ -728,19 +728,24 @@ def pad_by_draw(
     """
     D, K, m = xp.shape
     n = yp.shape[2]
+    # Flat views: each draw's rows, then its padding, are contiguous runs.
+    xf = xp.reshape(D * K * m)
+    yf = yp.reshape(D * K * n)
+    xs = x.reshape(x.shape[0] * m)
+    ys = y.reshape(y.shape[0] * n)
     e = 0
     for d in range(D):
         c = count[d]
-        for s in range(c):
-            for i in range(m):
-                xp[d, s, i] = x[e + s, i]
-            for j in range(n):
-                yp[d, s, j] = y[e + s, j]
-            valid[d, s] = True
-        for s in range(c, K):
-            for i in range(m):
-                xp[d, s, i] = np.nan
-            for j in range(n):
-                yp[d, s, j] = np.nan
-            valid[d, s] = False
+        at = d * K * m
+        for i in range(c * m):
+            xf[at + i] = xs[e * m + i]
+        for i in range(c * m, K * m):
+            xf[at + i] = np.nan
+        at = d * K * n
+        for j in range(c * n):
+            yf[at + j] = ys[e * n + j]
+        for j in range(c * n, K * n):
+            yf[at + j] = np.nan
+        for s in range(K):
+            valid[d, s] = s < c
         e += c
