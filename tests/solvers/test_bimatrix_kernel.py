@@ -51,7 +51,7 @@ def _kernel_minors(M: np.ndarray, transpose: bool, tables: tuple) -> list[np.nda
     level, term, entry, sub = tables[:4]
     D = M.shape[0]
     S = np.empty((level[-1], D))
-    KB._load_block(M, 0, D, transpose, np.empty(D), S)
+    KB._load_block(M, 0, D, transpose, np.empty(D), np.empty(D), S)
     KB._minors_block(S, level, term, entry, sub, D)
     return [S[level[k] : level[k + 1]] for k in range(len(level) - 1)]
 

@@ -349,34 +349,42 @@ def order_by_draw_then_rows(draw: IntArray, keys: FloatArray, n_draws: int) -> I
 
 @njit(**_OPTIONS)
 def _load_block(
-    M: FloatArray, g0: int, wc: int, transpose: bool, span: FloatArray, S: FloatArray
+    M: FloatArray,
+    g0: int,
+    wc: int,
+    transpose: bool,
+    lo: FloatArray,
+    span: FloatArray,
+    S: FloatArray,
 ) -> None:
     """Write ``[C | 1]`` of games ``g0 .. g0 + wc`` into level 1 of ``S`` (draws last).
 
     ``C`` is the game's matrix scaled into [1, 2] as :func:`normalize_many` scales it,
-    transposed for *P* (``C = B^T``).
+    transposed for *P* (``C = B^T``); ``lo`` and ``span`` are scratch space.
     """
     _, m, n = M.shape
-    lo = np.empty(wc)
+    cols = (m if transpose else n) + 1
     for w in range(wc):
         lo[w] = M[g0 + w, 0, 0]
         span[w] = M[g0 + w, 0, 0]  # the largest entry, until the span replaces it
-    # Entry by entry over the block's draws, so that the loops vectorise.
+    # Entry by entry over the block's draws, so that the loops vectorise: the raw
+    # entries are gathered once, then scaled in place.
     for i in range(m):
         for j in range(n):
+            row = j * cols + i if transpose else i * cols + j
             for w in range(wc):
                 v = M[g0 + w, i, j]
+                S[row, w] = v
                 lo[w] = v if v < lo[w] else lo[w]
                 span[w] = v if v > span[w] else span[w]
     for w in range(wc):
         s = span[w] - lo[w]
         span[w] = s if s > 0 else 1.0
-    cols = (m if transpose else n) + 1
     for i in range(m):
         for j in range(n):
             row = j * cols + i if transpose else i * cols + j
             for w in range(wc):
-                S[row, w] = (M[g0 + w, i, j] - lo[w]) / span[w] + 1.0
+                S[row, w] = (S[row, w] - lo[w]) / span[w] + 1.0
     for i in range(n if transpose else m):
         row = i * cols + cols - 1
         for w in range(wc):
@@ -671,8 +679,8 @@ def extreme_equilibria(
     E = 0
     for g0 in range(0, D, block):
         wc = min(block, D - g0)
-        _load_block(B, g0, wc, True, span, Sx)
-        _load_block(A, g0, wc, False, span, Sy)
+        _load_block(B, g0, wc, True, low, span, Sx)
+        _load_block(A, g0, wc, False, low, span, Sy)
         _minors_block(Sx, x_level, x_term, x_entry, x_sub, wc)
         _minors_block(Sy, y_level, y_term, y_entry, y_sub, wc)
         for k in range(1, K + 1):
