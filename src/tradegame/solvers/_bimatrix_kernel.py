@@ -455,12 +455,16 @@ def _feasible_bases(
     for p in range(P):
         det_row = at + det[base[k - 1] + p]
         # Branch-free loops over the block's draws, so that they vectorise.
+        # The first coordinate starts the minimum (min(inf, v) is v).
+        row = at + num[nnum[k - 1] + p * k]
+        scale = 1.0 if (k - 1) % 2 == 0 else -1.0
         for w in range(wc):
             dv = S[det_row, w]
             q = 1.0 / dv
-            inv[p, w] = q if abs(dv) > threshold else 0.0
-            low[w] = np.inf
-        for t in range(k):
+            iv = q if abs(dv) > threshold else 0.0
+            inv[p, w] = iv
+            low[w] = S[row, w] * (scale * iv)
+        for t in range(1, k):
             row = at + num[nnum[k - 1] + p * k + t]
             scale = 1.0 if (k - 1 - t) % 2 == 0 else -1.0
             for w in range(wc):
@@ -551,26 +555,27 @@ def _block_points(
             for j in range(n):
                 y[E, j] = 0.0
             # z_t = numerator_t * (sign_t * (1 / det)), as _basis_solutions_numpy has it.
+            at = x_nnum[k - 1] + p * k
             for t in range(k):
-                at = x_nnum[k - 1] + p * k + t
                 scale = 1.0 if (k - 1 - t) % 2 == 0 else -1.0
-                x[E, rows[at]] = Sx[x_level[k - 1] + x_num[at], w] * (scale * x_inv[i, w])
-                y[E, cols[at]] = Sy[y_level[k - 1] + y_num[at], w] * (scale * y_inv[i, w])
+                x[E, rows[at + t]] = Sx[x_level[k - 1] + x_num[at + t], w] * (scale * x_inv[i, w])
+                y[E, cols[at + t]] = Sy[y_level[k - 1] + y_num[at + t], w] * (scale * y_inv[i, w])
+            if finish:
+                # x /= x.sum(): NumPy sums fewer than 8 entries left to right from 0.0, and
+                # the zeros off the support (ascending, like the rows) change neither the
+                # sum nor their quotient, so only the support is summed and divided.
+                total_x = 0.0
+                total_y = 0.0
+                for t in range(k):
+                    total_x += x[E, rows[at + t]]
+                    total_y += y[E, cols[at + t]]
+                for t in range(k):
+                    x[E, rows[at + t]] = x[E, rows[at + t]] / total_x
+                    y[E, cols[at + t]] = y[E, cols[at + t]] / total_y
             E += 1
             i += 1
         if not finish:
             continue
-        for e in range(first, E):
-            total = 0.0
-            for j in range(m):
-                total += x[e, j]
-            for j in range(m):
-                x[e, j] = x[e, j] / total
-            total = 0.0
-            for j in range(n):
-                total += y[e, j]
-            for j in range(n):
-                y[e, j] = y[e, j] / total
         if E - first < 2:
             continue
         # Stable insertion sort of the draw's rows, as order_by_draw_then_rows orders them.
