@@ -489,21 +489,17 @@ def _feasible_bases(
 @njit(**_OPTIONS)
 def _block_points(
     Sx: FloatArray,
-    x_level: IntArray,
-    x_base: IntArray,
     x_inv: FloatArray,
-    x_num: IntArray,
-    x_nnum: IntArray,
+    x_row: IntArray,
     fx: BoolArray,
     Sy: FloatArray,
-    y_level: IntArray,
     y_inv: FloatArray,
-    y_num: IntArray,
-    y_nnum: IntArray,
+    y_row: IntArray,
     fy: BoolArray,
+    point: IntArray,
+    sign: FloatArray,
     rows: IntArray,
     cols: IntArray,
-    size: IntArray,
     deg: BoolArray,
     n_both: IntArray,
     only: IntArray,
@@ -521,12 +517,15 @@ def _block_points(
     """Write the equilibria of a block's nondegenerate draws from row ``E``; return the next row.
 
     Each draw's rows are its bases feasible in both polytopes, in (support size, basis)
-    order, then (with ``finish``) normalised and sorted. ``x``, ``y`` and ``draw`` have
-    room for every basis of every draw of the block.
+    order, then (with ``finish``) normalised and sorted. Basis ``i``'s coordinates are
+    entries ``point[i] .. point[i + 1]`` of ``x_row`` and ``y_row`` (their minors' rows
+    in ``Sx`` and ``Sy``), ``sign``, ``rows`` and ``cols`` (their places in ``x`` and
+    ``y``). ``fx`` is overwritten with the bases feasible in both. ``x``, ``y`` and
+    ``draw`` have room for every basis of every draw of the block.
     """
     m = x.shape[1]
     n = y.shape[1]
-    n_bases = size.shape[0]
+    n_bases = point.shape[0] - 1
     # How many bases of each draw are feasible in both polytopes, and which one when
     # there is only one (most draws): branch-free passes, so that they vectorise.
     for w in range(wc):
@@ -535,6 +534,7 @@ def _block_points(
     for i in range(n_bases):
         for w in range(wc):
             both = fx[i, w] & fy[i, w]
+            fx[i, w] = both
             n_both[w] += both
             only[w] += i * both
     for w in range(wc):
@@ -545,33 +545,31 @@ def _block_points(
         i = only[w] if n_both[w] == 1 else 0
         for _ in range(n_both[w]):
             if n_both[w] > 1:
-                while not (fx[i, w] & fy[i, w]):
+                while not fx[i, w]:
                     i += 1
-            k = size[i]
-            p = i - x_base[k - 1]
             draw[E] = g0 + w
             for j in range(m):
                 x[E, j] = 0.0
             for j in range(n):
                 y[E, j] = 0.0
             # z_t = numerator_t * (sign_t * (1 / det)), as _basis_solutions_numpy has it.
-            at = x_nnum[k - 1] + p * k
-            for t in range(k):
-                scale = 1.0 if (k - 1 - t) % 2 == 0 else -1.0
-                x[E, rows[at + t]] = Sx[x_level[k - 1] + x_num[at + t], w] * (scale * x_inv[i, w])
-                y[E, cols[at + t]] = Sy[y_level[k - 1] + y_num[at + t], w] * (scale * y_inv[i, w])
+            inv_x = x_inv[i, w]
+            inv_y = y_inv[i, w]
+            for j in range(point[i], point[i + 1]):
+                x[E, rows[j]] = Sx[x_row[j], w] * (sign[j] * inv_x)
+                y[E, cols[j]] = Sy[y_row[j], w] * (sign[j] * inv_y)
             if finish:
                 # x /= x.sum(): NumPy sums fewer than 8 entries left to right from 0.0, and
                 # the zeros off the support (ascending, like the rows) change neither the
                 # sum nor their quotient, so only the support is summed and divided.
                 total_x = 0.0
                 total_y = 0.0
-                for t in range(k):
-                    total_x += x[E, rows[at + t]]
-                    total_y += y[E, cols[at + t]]
-                for t in range(k):
-                    x[E, rows[at + t]] = x[E, rows[at + t]] / total_x
-                    y[E, cols[at + t]] = y[E, cols[at + t]] / total_y
+                for j in range(point[i], point[i + 1]):
+                    total_x += x[E, rows[j]]
+                    total_y += y[E, cols[j]]
+                for j in range(point[i], point[i + 1]):
+                    x[E, rows[j]] = x[E, rows[j]] / total_x
+                    y[E, cols[j]] = y[E, cols[j]] / total_y
             E += 1
             i += 1
         if not finish:
@@ -657,9 +655,21 @@ def extreme_equilibria(
     y_level, y_term, y_entry, y_sub, y_base, y_det, y_num, y_nnum, y_slack, y_sign, y_nsl = y_tables
     K = min(m, n)
     n_bases = x_base[K]
-    size = np.empty(n_bases, np.intp)  # support size of each basis
+    # Per basis, its coordinates' entries in the num tables (consecutive), their minors'
+    # rows in the scratch space and their signs: the indices the points need.
+    point = np.empty(n_bases + 1, np.intp)
+    x_row = np.empty(x_nnum[K], np.intp)
+    y_row = np.empty(y_nnum[K], np.intp)
+    sign = np.empty(x_nnum[K])
     for k in range(1, K + 1):
-        size[x_base[k - 1] : x_base[k]] = k
+        for p in range(x_base[k] - x_base[k - 1]):
+            at = x_nnum[k - 1] + p * k
+            point[x_base[k - 1] + p] = at
+            for t in range(k):
+                x_row[at + t] = x_level[k - 1] + x_num[at + t]
+                y_row[at + t] = y_level[k - 1] + y_num[at + t]
+                sign[at + t] = 1.0 if (k - 1 - t) % 2 == 0 else -1.0
+    point[n_bases] = x_nnum[K]
     Sx = np.empty((x_level[x_level.shape[0] - 1], block))
     Sy = np.empty((y_level[y_level.shape[0] - 1], block))
     span = np.empty(block)
@@ -714,10 +724,8 @@ def extreme_equilibria(
             y2[:E] = y[:E]
             draw, x, y = draw2, x2, y2
         E = _block_points(
-            Sx, x_level, x_base, inv_x, x_num, x_nnum, fx,
-            Sy, y_level, inv_y, y_num, y_nnum, fy,
-            rows, cols, size, deg, n_both, only, g0, wc, finish, degenerate, draw, x, y, E,
-            keys, rank,
+            Sx, inv_x, x_row, fx, Sy, inv_y, y_row, fy, point, sign, rows, cols,
+            deg, n_both, only, g0, wc, finish, degenerate, draw, x, y, E, keys, rank,
         )  # fmt: skip
     return draw[:E], x[:E], y[:E], degenerate
 
