@@ -23,6 +23,7 @@ from tradegame.solvers.validation import PayoffError
 # ``tradegame.solvers`` exports functions under the modules' names.
 LH = importlib.import_module("tradegame.solvers.lemke_howson")
 MB = importlib.import_module("tradegame.solvers.mixed_nash_2p_batch")
+KB = importlib.import_module("tradegame.solvers._bimatrix_kernel")
 
 SHAPES = [(1, 1), (1, 3), (2, 2), (3, 3), (2, 5), (4, 3), (6, 6), (5, 7)]
 
@@ -45,12 +46,26 @@ def _constraints(shape: tuple[int, int], D: int, seed: int) -> tuple[np.ndarray,
     return np.moveaxis(b, 0, -1).swapaxes(0, 1), np.moveaxis(a, 0, -1)
 
 
+def _kernel_minors(M: np.ndarray, transpose: bool, tables: tuple) -> list[np.ndarray]:
+    """The compiled pass's minors of ``[C | 1]`` for all of ``M``'s games, split by level."""
+    level, term, entry, sub = tables[:4]
+    D = M.shape[0]
+    S = np.empty((level[-1], D))
+    KB._load_block(M, 0, D, transpose, np.empty(D), np.empty(D), S)
+    KB._minors_block(S, level, term, entry, sub, D)
+    return [S[level[k] : level[k + 1]] for k in range(len(level) - 1)]
+
+
 @pytest.mark.parametrize("shape", SHAPES)
 def test_minors_are_the_references_bit_for_bit_and_are_determinants(
     shape: tuple[int, int],
 ) -> None:
-    for C in _constraints(shape, 60, 1):
-        got = MB._all_minors(C)
+    A, B = _games(shape, 60, 1)
+    x_tables, y_tables, *_ = MB._kernel_tables(*shape)
+    for M, transpose, tables, C in zip(
+        (B, A), (True, False), (x_tables, y_tables), _constraints(shape, 60, 1), strict=True
+    ):
+        got = _kernel_minors(M, transpose, tables)
         want = MB._all_minors_numpy(C)
         assert len(got) == len(want) == min(C.shape[0], C.shape[1] + 1)
         for g, w in zip(got, want, strict=True):
@@ -70,24 +85,40 @@ def test_minors_are_the_references_bit_for_bit_and_are_determinants(
                     )
 
 
-@pytest.mark.parametrize("shape", SHAPES)
-def test_support_size_kernel_is_the_reference_bit_for_bit(shape: tuple[int, int]) -> None:
-    m, n = shape
-    bT, aT = _constraints(shape, 90, 2)
-    minors_x, minors_y = MB._all_minors(bT), MB._all_minors(aT)
-    found = 0
-    for k in range(1, min(m, n) + 1):
-        deg_kernel = np.zeros(bT.shape[-1], bool)
-        deg_numpy = np.zeros(bT.shape[-1], bool)
-        got = MB._support_size(minors_x, minors_y, k, m, n, 1e-9, deg_kernel)
-        want = MB._support_size_numpy(minors_x, minors_y, k, m, n, 1e-9, deg_numpy)
-        for g, w in zip(got, want, strict=True):
-            assert g.shape == w.shape and np.array_equal(g, w)
-        assert np.array_equal(deg_kernel, deg_numpy)
-        found += len(got[0])
-        # Every pair found is supported on at most k actions of each player.
-        assert ((got[1] != 0).sum(axis=1) <= k).all() and ((got[2] != 0).sum(axis=1) <= k).all()
-    assert found >= 90  # every nondegenerate game has an equilibrium
+def _regret_rows(
+    A: np.ndarray, B: np.ndarray, draw: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> np.ndarray:
+    """Each row's largest gain from a deviation, relative to the payoff range."""
+    a, b = A[draw], B[draw]
+    ay = np.einsum("eij,ej->ei", a, y)
+    xb = np.einsum("ei,eij->ej", x, b)
+    ra = np.ptp(a.reshape(len(draw), -1), axis=1)
+    rb = np.ptp(b.reshape(len(draw), -1), axis=1)
+    gain_a = (ay.max(axis=1) - np.einsum("ei,ei->e", x, ay)) / np.maximum(ra, 1e-300)
+    gain_b = (xb.max(axis=1) - np.einsum("ej,ej->e", xb, y)) / np.maximum(rb, 1e-300)
+    return np.maximum(gain_a, gain_b)
+
+
+@pytest.mark.parametrize("shape", [*SHAPES, (3, 1), (7, 7), (8, 8), (9, 4)])
+@pytest.mark.parametrize("block", [1, 7, 256])
+def test_compiled_pass_is_the_reference_bit_for_bit(shape: tuple[int, int], block: int) -> None:
+    # Above 7 actions the kernel leaves normalising and ordering to NumPy: both paths.
+    A, B = _games(shape, 90, 2)
+    got = MB._nondegenerate(A, B, 1e-9, block=block)
+    want = MB._nondegenerate_numpy(A, B, 1e-9)
+    for g, w in zip(got, want, strict=True):
+        assert g.shape == w.shape and np.array_equal(g, w)
+    draw, x, y, degenerate = got
+    # Integer payoffs (the first third) are degenerate but for 1x1; normal ones are not.
+    assert degenerate[:30].any() or shape == (1, 1)
+    assert not degenerate[30:].any()
+    # The defining property: every row is an equilibrium (zero regret) of its draw, each
+    # nondegenerate draw has one (an odd number), and no degenerate draw has rows.
+    assert (_regret_rows(A, B, draw, x, y) <= 1e-9).all()
+    assert np.allclose(x.sum(axis=1), 1.0) and np.allclose(y.sum(axis=1), 1.0)
+    count = np.bincount(draw, minlength=90)
+    assert (count[~degenerate] % 2 == 1).all() and (count[degenerate] == 0).all()
+    assert (np.diff(draw) >= 0).all()
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -96,8 +127,7 @@ def test_batch_solver_is_unchanged_by_the_kernels(
 ) -> None:
     A, B = _games(shape, 150, 3)
     got = MB.mixed_nash_2p_batch(A, B)
-    monkeypatch.setattr(MB, "_all_minors", MB._all_minors_numpy)
-    monkeypatch.setattr(MB, "_support_size", MB._support_size_numpy)
+    monkeypatch.setattr(MB, "_nondegenerate", MB._nondegenerate_numpy)
     want = MB.mixed_nash_2p_batch(A, B)
     for field in want._fields:
         g, w = getattr(got, field), getattr(want, field)
@@ -105,6 +135,24 @@ def test_batch_solver_is_unchanged_by_the_kernels(
     # Both paths were exercised: integer payoffs give degenerate draws (except 1x1), normal not.
     assert want.degenerate[:50].any() or shape == (1, 1)
     assert not want.degenerate[50:].any()
+
+
+def test_pad_by_draw_is_the_scatter_into_nan() -> None:
+    rng = np.random.default_rng(7)
+    D, m, n = 40, 3, 2
+    draw = np.sort(rng.integers(0, D, size=90)).astype(np.intp)
+    x, y = rng.normal(size=(90, m)), rng.normal(size=(90, n))
+    count = np.bincount(draw, minlength=D)
+    K = int(count.max())
+    xp, yp = np.empty((D, K, m)), np.empty((D, K, n))
+    valid = np.empty((D, K), bool)
+    KB.pad_by_draw(draw, x, y, count, xp, yp, valid)
+    slot = np.arange(90) - (np.cumsum(count) - count)[draw]
+    want_x, want_y = np.full((D, K, m), np.nan), np.full((D, K, n), np.nan)
+    want_valid = np.zeros((D, K), bool)
+    want_x[draw, slot], want_y[draw, slot], want_valid[draw, slot] = x, y, True
+    assert np.array_equal(xp, want_x, equal_nan=True) and np.array_equal(yp, want_y, equal_nan=True)
+    assert np.array_equal(valid, want_valid) and (valid.sum(axis=1) == count).all()
 
 
 def test_normalize_many_is_normalize_bit_for_bit() -> None:

@@ -26,12 +26,16 @@ equilibrium exactly when both solutions are feasible: this is support
 enumeration for equal-size supports (Dickhaut & Kaplan 1991), with the label
 bookkeeping of the polytope view.
 
-The minors and the loop over the bases of each support size run in compiled
-kernels (:mod:`tradegame.solvers._bimatrix_kernel`), which read a basis's
-slacks only when its coordinates are feasible (most are not) and compute the
-coordinates only of the bases feasible in both polytopes; the NumPy code they
-replace is kept beside them (``_all_minors_numpy``, ``_support_size_numpy``)
-and the tests hold the two equal bit for bit.
+All of this runs in one compiled pass over blocks of draws
+(:func:`~tradegame.solvers._bimatrix_kernel.extreme_equilibria`): scaling, the
+minors, the bases of each support size (reading a basis's slacks only when its
+coordinates are feasible, as most are not), the coordinates of the bases
+feasible in both polytopes, and, for games of up to 7 actions a side, the
+normalisation and the order of each draw's equilibria; for a 3x3 game the
+arithmetic is a few hundred operations, and the NumPy calls around it used to
+cost more. The NumPy code it replaces is kept beside it (``_all_minors_numpy``,
+``_support_size_numpy``, ``_nondegenerate_numpy``) and the tests hold the two
+equal bit for bit.
 
 Degenerate draws
 ----------------
@@ -72,14 +76,15 @@ from tradegame.solvers._bimatrix import (
     basis_vertices,
     check_size,
     lexsort_rows,
+    normalize,
     singular_threshold,
     support_pairs,
 )
 from tradegame.solvers._bimatrix_kernel import (
-    minors_level,
+    extreme_equilibria,
     normalize_many,
     order_by_draw_then_rows,
-    support_size_equilibria,
+    pad_by_draw,
 )
 from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL, PAIR_CHUNK, enumerate_extreme
 from tradegame.solvers.validation import check_bimatrix_batch
@@ -88,6 +93,17 @@ __all__ = ["BatchEquilibria", "mixed_nash_2p_batch"]
 
 #: Work arrays are sized to about this many float64 entries per chunk of draws.
 _CHUNK_ELEMENTS = 1 << 17
+
+#: Most draws per block of the compiled pass: long enough for its loops over draws to
+#: vectorise well, short enough for a block of small games to stay in cache.
+_BLOCK_DRAWS = 128
+
+#: The compiled pass's scratch space is sized to about this many float64 entries (8 MB).
+_BLOCK_ELEMENTS = 1 << 20
+
+#: Largest number of actions for which the compiled pass normalises and orders the
+#: equilibria itself: NumPy sums fewer than 8 terms of a row strictly left to right.
+_MAX_ORDERED_IN_KERNEL = 7
 
 #: Largest label count (m + n) whose label sets fit the int64 bit masks of the
 #: batched degenerate path.
@@ -173,8 +189,9 @@ def mixed_nash_2p_batch(
     -----
     Meant for the small games of Monte Carlo studies: work and memory per draw
     grow like ``C(m + n + 1, m)`` (1,716 minors per polytope for 6x6); draws
-    are processed in cache-sized chunks, so memory beyond the inputs and
-    outputs stays at a few megabytes whatever ``D``.
+    are processed in blocks of at most 128 whose scratch space is about 8 MB
+    (more only when a single draw needs more), so memory beyond the inputs and
+    outputs does not grow with ``D``.
     Minors are sums of products of payoffs scaled into [1, 2]; up to 6x6 and
     beyond, their rounding errors stay orders of magnitude below ``tol``.
 
@@ -193,82 +210,160 @@ def mixed_nash_2p_batch(
     lead = a.shape[:-2]
     m, n = a.shape[-2:]
     check_size(m, n)
-    # normalize, compiled: a reduction over a short axis is slow in NumPy.
-    an = normalize_many(a.reshape(-1, m, n))
-    bn = normalize_many(b.reshape(-1, m, n))
-    x, y, valid, degenerate = _batch_kernel(an, bn, tol, fallback)
-    K = valid.shape[1]
+    D = int(np.prod(lead, dtype=np.intp))
+    a = np.ascontiguousarray(a.reshape(D, m, n))
+    b = np.ascontiguousarray(b.reshape(D, m, n))
+    draw, x, y, degenerate = _nondegenerate(a, b, tol)
+    if fallback and degenerate.any():
+        redo = np.flatnonzero(degenerate)
+        redo_draw, redo_x, redo_y = _enumerate_extreme_many(
+            normalize_many(a[redo]), normalize_many(b[redo]), tol
+        )
+        draw = np.concatenate([draw, redo[redo_draw]])
+        x = np.concatenate([x, redo_x])
+        y = np.concatenate([y, redo_y])
+        # Sort by draw, then (x, y) exactly as the per-game solver orders them: the
+        # order of lexsort_rows(draw[:, None], x, y), by a compiled stable sort.
+        keys = np.round(np.hstack([x, y]), 9) + 0.0  # + 0.0 turns -0.0 into 0.0
+        order = order_by_draw_then_rows(draw, keys, D)
+        draw, x, y = draw[order], x[order], y[order]
+    count = np.bincount(draw, minlength=D)
+    K = int(count.max(initial=0))
+    # One buffer for both players' strategies: a single large allocation is cheaper
+    # to map than two (the allocator keeps or hugepage-backs it).
+    both = np.empty(D * K * (m + n))
+    xp = both[: D * K * m].reshape(D, K, m)
+    yp = both[D * K * m :].reshape(D, K, n)
+    valid = np.empty((D, K), dtype=bool)
+    pad_by_draw(draw, x, y, count, xp, yp, valid)
     return BatchEquilibria(
-        x=x.reshape(*lead, K, m),
-        y=y.reshape(*lead, K, n),
+        x=xp.reshape(*lead, K, m),
+        y=yp.reshape(*lead, K, n),
         valid=valid.reshape(*lead, K),
-        n_equilibria=valid.sum(axis=1).reshape(lead),
+        n_equilibria=count.reshape(lead),
         degenerate=degenerate.reshape(lead),
     )
 
 
-def _batch_kernel(
-    a: FloatArray, b: FloatArray, tol: float, fallback: bool
-) -> tuple[FloatArray, FloatArray, BoolArray, BoolArray]:
-    """Padded equilibria of (D, m, n) games with payoffs scaled into [1, 2]."""
+def _block_size(m: int, n: int) -> int:
+    """Draws per block of :func:`_nondegenerate`, its scratch kept near :data:`_BLOCK_ELEMENTS`.
+
+    Per draw the pass holds every minor of both polytopes, the inverse
+    determinant of every basis of both, and four bytes of masks per basis.
+    """
+    x_rows = sum(comb(n, k) * comb(m + 1, k) for k in range(1, min(n, m + 1) + 1))
+    y_rows = sum(comb(m, k) * comb(n + 1, k) for k in range(1, min(m, n + 1) + 1))
+    bases = comb(m + n, m) - 1
+    per_draw = x_rows + y_rows + 2 * bases + bases // 2  # in float64 entries
+    return max(1, min(_BLOCK_DRAWS, _BLOCK_ELEMENTS // per_draw))
+
+
+def _nondegenerate(
+    a: FloatArray, b: FloatArray, tol: float, block: int | None = None
+) -> tuple[IntArray, FloatArray, FloatArray, BoolArray]:
+    """Equilibria of the nondegenerate draws of raw (D, m, n) payoffs, by the compiled pass.
+
+    ``block`` draws go through the pass at a time (default :func:`_block_size`);
+    results do not depend on it.
+
+    Returns
+    -------
+    draw : ndarray of intp, shape (E,)
+    x : ndarray, shape (E, m)
+    y : ndarray, shape (E, n)
+        Every equilibrium of every draw not found degenerate, normalised, by
+        draw and then in :func:`mixed_nash_2p`'s order: bit for bit those of
+        :func:`_nondegenerate_numpy`.
+    degenerate : ndarray of bool, shape (D,)
+        Draws where a feasible basis has more labels than the dimension.
+    """
     D, m, n = a.shape
     if D == 0:
-        return np.empty((0, 0, m)), np.empty((0, 0, n)), np.empty((0, 0), bool), np.empty(0, bool)
-    # Draws go on the last axis so each step is one elementwise pass over them.
-    aT = np.moveaxis(a, 0, -1)  # Q's constraint matrices, (m, n, D)
-    bT = np.moveaxis(b, 0, -1).swapaxes(0, 1)  # P's, (n, m, D)
-    degenerate = np.zeros(D, dtype=bool)
-    draws: list[IntArray] = []
-    xs: list[FloatArray] = []
-    ys: list[FloatArray] = []
-    # Largest work arrays per draw: one level of minors, or one support size's slacks.
-    big = max(m, n)
-    per_draw = max(
-        max(comb(big, k) * comb(big + 1, k), comb(m, k) * comb(n, k) * big)
-        for k in range(1, min(m, n) + 1)
+        return np.empty(0, np.intp), np.empty((0, m)), np.empty((0, n)), np.empty(0, bool)
+    x_tables, y_tables, rows, cols, thresholds = _kernel_tables(m, n)
+    finish = max(m, n) <= _MAX_ORDERED_IN_KERNEL
+    draw, x, y, degenerate = extreme_equilibria(
+        a, b, x_tables, y_tables, rows, cols, thresholds, tol, block or _block_size(m, n), finish
     )
-    step = max(1, _CHUNK_ELEMENTS // per_draw)
-    for lo in range(0, D, step):
-        hi = min(D, lo + step)
-        minors_x = _all_minors(bT[..., lo:hi])
-        minors_y = _all_minors(aT[..., lo:hi])
-        for k in range(1, min(m, n) + 1):
-            d, x, y = _support_size(minors_x, minors_y, k, m, n, tol, degenerate[lo:hi])
-            draws.append(d + lo)
-            xs.append(x)
-            ys.append(y)
+    if not finish:
+        x /= x.sum(axis=1, keepdims=True)
+        y /= y.sum(axis=1, keepdims=True)
+        keys = np.round(np.hstack([x, y]), 9) + 0.0
+        order = order_by_draw_then_rows(draw, keys, D)
+        draw, x, y = draw[order], x[order], y[order]
+    return draw, x, y, degenerate
 
-    draw = np.concatenate(draws)
-    x = np.concatenate(xs)
-    y = np.concatenate(ys)
+
+def _nondegenerate_numpy(
+    a: FloatArray, b: FloatArray, tol: float
+) -> tuple[IntArray, FloatArray, FloatArray, BoolArray]:
+    """The NumPy reference of :func:`_nondegenerate`, all draws in one chunk."""
+    D, m, n = a.shape
+    an, bn = normalize(a), normalize(b)
+    minors_x = _all_minors_numpy(np.moveaxis(bn, 0, -1).swapaxes(0, 1))  # P's B^T, (n, m, D)
+    minors_y = _all_minors_numpy(np.moveaxis(an, 0, -1))  # Q's A, (m, n, D)
+    degenerate = np.zeros(D, dtype=bool)
+    found = [
+        _support_size_numpy(minors_x, minors_y, k, m, n, tol, degenerate)
+        for k in range(1, min(m, n) + 1)
+    ]
+    draw = np.concatenate([f[0] for f in found])
+    x = np.concatenate([f[1] for f in found])
+    y = np.concatenate([f[2] for f in found])
     keep = ~degenerate[draw]
     draw, x, y = draw[keep], x[keep], y[keep]
     x /= x.sum(axis=1, keepdims=True)
     y /= y.sum(axis=1, keepdims=True)
+    order = lexsort_rows(draw[:, None].astype(np.float64), x, y)
+    return draw[order], x[order], y[order], degenerate
 
-    if fallback:
-        redo = np.flatnonzero(degenerate)
-        if len(redo):
-            redo_draw, redo_x, redo_y = _enumerate_extreme_many(a[redo], b[redo], tol)
-            draw = np.concatenate([draw, redo[redo_draw]])
-            x = np.concatenate([x, redo_x])
-            y = np.concatenate([y, redo_y])
 
-    # Sort by draw, then (x, y) exactly as the per-game solver orders them: the
-    # order of lexsort_rows(draw[:, None], x, y), by a compiled stable sort.
-    keys = np.round(np.hstack([x, y]), 9) + 0.0  # + 0.0 turns -0.0 into 0.0
-    order = order_by_draw_then_rows(draw, keys, D)
-    draw, x, y = draw[order], x[order], y[order]
-    count = np.bincount(draw, minlength=D)
-    K = int(count.max())
-    slot = np.arange(len(draw)) - (np.cumsum(count) - count)[draw]
-    xp = np.full((D, K, m), np.nan)
-    yp = np.full((D, K, n), np.nan)
-    valid = np.zeros((D, K), dtype=bool)
-    xp[draw, slot] = x
-    yp[draw, slot] = y
-    valid[draw, slot] = True
-    return xp, yp, valid, degenerate
+#: Per polytope, the flattened tables of the compiled pass (see :func:`_kernel_tables`).
+_Tables = tuple[NDArray[np.generic], ...]
+
+
+@lru_cache(maxsize=64)
+def _kernel_tables(m: int, n: int) -> tuple[_Tables, _Tables, IntArray, IntArray, FloatArray]:
+    """The index tables of :func:`~tradegame.solvers._bimatrix_kernel.extreme_equilibria`.
+
+    Returns *P*'s and *Q*'s tables (:func:`_minor_tables` and :func:`_pair_tables`
+    flattened, with offsets, in the layout the kernel's comment describes), the
+    row and column supports of every basis (flat, at the offsets of ``num``) and
+    the singular threshold of each support size.
+    """
+    sizes = range(1, min(m, n) + 1)
+
+    def polytope(r: int, d: int, support_second: bool) -> tuple[NDArray[np.generic], ...]:
+        minors = _minor_tables(r, d + 1)
+        level = np.cumsum([0, r * (d + 1), *(len(e) for e, _, _ in minors)])
+        term = np.cumsum([0, *(e.size for e, _, _ in minors)])
+        pairs = [_pair_tables(r, d, k, support_second) for k in sizes]
+        return tuple(
+            np.ascontiguousarray(t, dtype=dtype)
+            for t, dtype in (
+                (level, np.intp),
+                (term, np.intp),
+                (_flat([e for e, _, _ in minors]), np.intp),
+                (_flat([s for _, s, _ in minors]), np.intp),
+                (np.cumsum([0, *(len(det) for det, *_ in pairs)]), np.intp),
+                (_flat([det for det, *_ in pairs]), np.intp),
+                (_flat([num for _, num, *_ in pairs]), np.intp),
+                (np.cumsum([0, *(num.size for _, num, *_ in pairs)]), np.intp),
+                (_flat([slack for *_, slack, _ in pairs]), np.intp),
+                (_flat([sign for *_, sign in pairs]), np.float64),
+                (np.cumsum([0, *(slack.size for *_, slack, _ in pairs)]), np.intp),
+            )
+        )
+
+    rows = _flat([support_pairs(m, n, k)[0] for k in sizes]).astype(np.intp)
+    cols = _flat([support_pairs(m, n, k)[1] for k in sizes]).astype(np.intp)
+    thresholds = np.array([singular_threshold(k) for k in sizes])
+    return polytope(n, m, False), polytope(m, n, True), rows, cols, thresholds
+
+
+def _flat(arrays: list[NDArray[np.generic]]) -> NDArray[np.generic]:
+    """The arrays raveled and joined (an empty int array when there are none)."""
+    return np.concatenate([np.ravel(t) for t in arrays]) if arrays else np.empty(0, np.intp)
 
 
 # --- exact vertex enumeration of many (degenerate) games at once ----------------------------
@@ -531,19 +626,6 @@ def _augmented(C: FloatArray) -> FloatArray:
     return aug.reshape(r * (d + 1), D)
 
 
-def _all_minors(C: FloatArray) -> list[FloatArray]:
-    """Every minor of ``[C | 1]`` for a stack of matrices, by the compiled kernel.
-
-    The same values, bit for bit, as :func:`_all_minors_numpy` (see there).
-    """
-    r, d, _ = C.shape
-    flat = _augmented(C)
-    levels = [flat]
-    for entry, sub, sign in _minor_tables(r, d + 1):
-        levels.append(minors_level(flat, levels[-1], entry, sub, sign))
-    return levels
-
-
 def _all_minors_numpy(C: FloatArray) -> list[FloatArray]:
     """Every minor of ``[C | 1]`` for a stack of matrices (the NumPy reference).
 
@@ -623,7 +705,7 @@ def _pair_tables(
     return det, num, num_sign, slack.reshape(P, r - k), slack_sign.reshape(P, r - k)
 
 
-def _support_size(
+def _support_size_numpy(
     minors_x: list[FloatArray],
     minors_y: list[FloatArray],
     k: int,
@@ -632,12 +714,12 @@ def _support_size(
     tol: float,
     degenerate: BoolArray,
 ) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Equilibria of support size ``k`` in a chunk of draws, by the compiled kernel.
+    """Equilibria of support size ``k`` in a chunk of draws (part of :func:`_nondegenerate_numpy`).
 
     Parameters
     ----------
     minors_x, minors_y : list of ndarray
-        :func:`_all_minors` of *P*'s ``B^T`` (n, m, D) and *Q*'s ``A`` (m, n, D).
+        :func:`_all_minors_numpy` of *P*'s ``B^T`` (n, m, D) and *Q*'s ``A`` (m, n, D).
     k, m, n : int
         Support size and game shape.
     tol : float
@@ -651,37 +733,8 @@ def _support_size(
     x : ndarray, shape (E, m)
     y : ndarray, shape (E, n)
         Draw and unnormalised strategies of every basis ``(I, J)`` feasible in
-        both polytopes, in row-major (basis, draw) order; bit for bit those of
-        :func:`_support_size_numpy`.
+        both polytopes, in row-major (basis, draw) order.
     """
-    rows, cols = support_pairs(m, n, k)
-    return support_size_equilibria(
-        minors_x[k - 1],
-        minors_x[min(k, len(minors_x) - 1)],
-        *_pair_tables(n, m, k, False),
-        minors_y[k - 1],
-        minors_y[min(k, len(minors_y) - 1)],
-        *_pair_tables(m, n, k, True),
-        rows,
-        cols,
-        m,
-        n,
-        tol,
-        singular_threshold(k),
-        degenerate,
-    )
-
-
-def _support_size_numpy(
-    minors_x: list[FloatArray],
-    minors_y: list[FloatArray],
-    k: int,
-    m: int,
-    n: int,
-    tol: float,
-    degenerate: BoolArray,
-) -> tuple[IntArray, FloatArray, FloatArray]:
-    """The NumPy reference of :func:`_support_size`."""
     rows, cols = support_pairs(m, n, k)
     zx, fx, ex = _basis_solutions_numpy(minors_x, _pair_tables(n, m, k, False), tol)
     zy, fy, ey = _basis_solutions_numpy(minors_y, _pair_tables(m, n, k, True), tol)
