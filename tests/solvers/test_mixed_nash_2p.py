@@ -27,11 +27,14 @@ DEGENERATE = _records("gambit_degenerate_games.json", "extreme_equilibria")
 
 
 def max_regret(A: np.ndarray, B: np.ndarray, x: np.ndarray, y: np.ndarray) -> float:
-    """Largest gain either player gets by deviating, divided by that player's payoff range."""
-    ra = max(float(np.ptp(A)), 1e-300)
-    rb = max(float(np.ptp(B)), 1e-300)
-    row = (np.max(A @ y) - x @ A @ y) / ra
-    col = (np.max(x @ B) - x @ B @ y) / rb
+    """Largest gain either player gets by deviating, divided by that player's payoff range.
+
+    A player whose payoffs are all equal gains nothing by deviating: regret 0 (dividing
+    its rounding residue, ~1e-16, by a tiny range would report a huge regret).
+    """
+    ra, rb = float(np.ptp(A)), float(np.ptp(B))
+    row = (np.max(A @ y) - x @ A @ y) / ra if ra > 0 else 0.0
+    col = (np.max(x @ B) - x @ B @ y) / rb if rb > 0 else 0.0
     return float(max(row, col))
 
 
