@@ -130,3 +130,28 @@ def test_version(cli) -> None:
     import tradegame
 
     assert tradegame.__version__ in cli("--version").stdout
+
+
+@pytest.mark.parametrize(("signal_code", "word"), [(130, "interrupted"), (143, "terminated")])
+def test_a_signal_caught_inside_a_compiled_kernel_still_ends_the_run_as_one(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], signal_code: int, word: str
+) -> None:
+    """The signal handler's exception, raised as a Numba kernel returns, comes back wrapped
+    in a SystemError per C layer it crossed; the command still ends with the signal's code."""
+    import tradegame.cli as cli
+
+    def app(**kwargs: object) -> None:
+        try:
+            try:
+                raise cli.Interrupted(signal_code)
+            except cli.Interrupted as exc:
+                raise SystemError(
+                    "_numba_unpickle returned a result with an exception set"
+                ) from exc
+        except SystemError as exc:
+            raise SystemError("CPUDispatcher returned a result with an exception set") from exc
+
+    monkeypatch.setattr(cli, "app", app)
+    assert cli.main(["run", "madrid_2025"]) == signal_code
+    err = capsys.readouterr().err
+    assert word in err and "internal error" not in err and "Traceback" not in err

@@ -141,9 +141,13 @@ def _dispatch(args: list[str], debug: bool) -> int:
             )
         except SystemError as exc:
             # A signal's exception raised just as a compiled (Numba) kernel returned
-            # comes back as a SystemError caused by it: it is the signal's, still.
-            if isinstance(exc.__cause__, Interrupted | KeyboardInterrupt):
-                raise exc.__cause__ from None
+            # comes back as a SystemError caused by it (through one SystemError per
+            # C layer it crossed): it is the signal's, still.
+            cause: BaseException | None = exc
+            while isinstance(cause, SystemError):
+                cause = cause.__cause__
+            if isinstance(cause, Interrupted | KeyboardInterrupt):
+                raise cause from None
             raise
         return code if isinstance(code, int) else 0
     except SystemExit as exc:
