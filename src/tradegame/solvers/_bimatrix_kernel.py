@@ -289,6 +289,15 @@ def normalize_many(M: FloatArray) -> FloatArray:
 
 
 @njit(**_OPTIONS)
+def _row_after(keys: FloatArray, a: int, b: int, width: int) -> bool:
+    """Whether row ``a`` of ``keys`` sorts strictly after row ``b`` (first differing column)."""
+    for c in range(width):
+        if keys[a, c] != keys[b, c]:
+            return bool(keys[a, c] > keys[b, c])
+    return False
+
+
+@njit(**_OPTIONS)
 def order_by_draw_then_rows(draw: IntArray, keys: FloatArray, n_draws: int) -> IntArray:
     """Stable order by ``draw``, then by the rows of ``keys`` compared column by column.
 
@@ -314,12 +323,7 @@ def order_by_draw_then_rows(draw: IntArray, keys: FloatArray, n_draws: int) -> I
             while j >= start[d]:
                 prev = order[j]
                 # Move ``prev`` right only while it compares strictly greater (stability).
-                greater = False
-                for c in range(K):
-                    if keys[prev, c] != keys[cur, c]:
-                        greater = keys[prev, c] > keys[cur, c]
-                        break
-                if not greater:
+                if not _row_after(keys, prev, cur, K):
                     break
                 order[j + 1] = prev
                 j -= 1
@@ -594,12 +598,7 @@ def _block_points(
             j = e - 1
             while j >= 0:
                 prev = rank[j]
-                greater = False  # row prev after row cur, column by column
-                for c in range(m + n):
-                    if keys[prev, c] != keys[cur, c]:
-                        greater = keys[prev, c] > keys[cur, c]
-                        break
-                if not greater:
+                if not _row_after(keys, prev, cur, m + n):
                     break
                 rank[j + 1] = prev
                 j -= 1
