@@ -39,6 +39,7 @@ those of the NumPy code kept as ``_lemke_howson_numpy`` and
 
 from __future__ import annotations
 
+from types import ModuleType
 from typing import NoReturn
 
 import numpy as np
@@ -48,20 +49,22 @@ from tradegame.solvers._bimatrix import (
     FloatArray,
     IntArray,
 )
-from tradegame.solvers._bimatrix_kernel import (
-    LH_NOT_FINITE,
-    LH_UNBOUNDED,
-    PIVOT_TOL,
-    lemke_howson_many,
-    lemke_howson_one,
-)
 from tradegame.solvers.validation import check_bimatrix, check_bimatrix_batch
 
 __all__ = ["lemke_howson", "lemke_howson_batch"]
 
-#: Entries of the scaled tableau at or below this count as nonpositive in the
-#: ratio test, and ratios within it count as ties.
-_PIVOT_TOL = PIVOT_TOL
+
+def _kernel() -> ModuleType:
+    """The compiled kernels, imported on first use: importing the solvers does not load Numba."""
+    import tradegame.solvers._bimatrix_kernel as kernel
+
+    return kernel
+
+
+def _pivot_tol() -> float:
+    """Entries of the scaled tableau at or below this count as nonpositive in the ratio test,
+    and ratios within it count as ties (the kernels' constant)."""
+    return float(_kernel().PIVOT_TOL)
 
 
 def lemke_howson(
@@ -124,7 +127,7 @@ def lemke_howson(
         raise ValueError(f"label must be in 0..{m + n - 1} for a {m}x{n} game, got {label}")
     # The scaling, the finiteness check and the pivots run in the compiled kernel: the
     # same operations, bit for bit, as _lemke_howson_numpy(normalize(a), normalize(b), label).
-    x, y, status, normalized = lemke_howson_one(a, b, label)
+    x, y, status, normalized = _kernel().lemke_howson_one(a, b, label)
     if status:
         _kernel_failed(status, A, B)
     if normalized:
@@ -138,9 +141,9 @@ _FLOAT64 = np.dtype(np.float64)
 
 def _kernel_failed(status: int, A: ArrayLike, B: ArrayLike) -> NoReturn:
     """Raise the error of a failed :func:`~._bimatrix_kernel.lemke_howson_one` call."""
-    if status == LH_NOT_FINITE:
+    if status == _kernel().LH_NOT_FINITE:
         check_bimatrix(A, B)  # raises PayoffError with the usual message
-    if status == LH_UNBOUNDED:  # pragma: no cover - the polytopes are bounded
+    if status == _kernel().LH_UNBOUNDED:  # pragma: no cover - the polytopes are bounded
         raise RuntimeError("unbounded ray in Lemke-Howson; payoffs are not well scaled")
     raise RuntimeError(  # pragma: no cover - the lexicographic rule makes the path finite
         "Lemke-Howson did not terminate; please report this game"
@@ -197,19 +200,19 @@ def _pivot(tab: FloatArray, basis: IntArray, lex: IntArray, col: int) -> int:
     Updates ``tab`` and ``basis`` in place and returns the label that left.
     """
     column = tab[:, col]
-    rows = np.flatnonzero(column > _PIVOT_TOL)
+    rows = np.flatnonzero(column > _pivot_tol())
     if len(rows) == 0:  # pragma: no cover - the polytopes are bounded
         raise RuntimeError("unbounded ray in Lemke-Howson; payoffs are not well scaled")
     ratio = tab[rows, -1] / column[rows]
     best = ratio.min()
-    rows = rows[ratio <= best + _PIVOT_TOL * max(1.0, abs(best))]
+    rows = rows[ratio <= best + _pivot_tol() * max(1.0, abs(best))]
     if len(rows) > 1:
         # A tie in the ordinary ratio (a degenerate vertex): compare the rows of
         # the basis inverse, scaled the same way, column by column.
         ratios = tab[rows[:, None], lex[None, 1:]] / column[rows, None]
         for j in range(ratios.shape[1]):
             best = ratios[:, j].min()
-            near = ratios[:, j] <= best + _PIVOT_TOL * max(1.0, abs(best))
+            near = ratios[:, j] <= best + _pivot_tol() * max(1.0, abs(best))
             rows, ratios = rows[near], ratios[near]
             if len(rows) == 1:
                 break
@@ -263,7 +266,7 @@ def lemke_howson_batch(
         raise ValueError(f"label must be in 0..{m + n - 1} for {m}x{n} games, got {label}")
     # One compiled call walks every game's path: bit for bit lemke_howson on each game,
     # and _lemke_howson_batch_numpy(normalize(a), normalize(b), label) on the stack.
-    x, y, status, normalized = lemke_howson_many(
+    x, y, status, normalized = _kernel().lemke_howson_many(
         np.ascontiguousarray(a.reshape(-1, m, n)),
         np.ascontiguousarray(b.reshape(-1, m, n)),
         int(label),
@@ -336,13 +339,13 @@ def _pivot_batch(
     T = tab[draws]
     idx = np.arange(len(draws))
     column = T[idx, :, col]  # (Da, rows)
-    positive = column > _PIVOT_TOL
+    positive = column > _pivot_tol()
     if not positive.any(axis=1).all():  # pragma: no cover - the polytopes are bounded
         raise RuntimeError("unbounded ray in Lemke-Howson; payoffs are not well scaled")
     safe = np.where(positive, column, 1.0)
     ratio = np.where(positive, T[:, :, -1] / safe, np.inf)
     best = ratio.min(axis=1, keepdims=True)
-    cand = ratio <= best + _PIVOT_TOL * np.maximum(1.0, np.abs(best))
+    cand = ratio <= best + _pivot_tol() * np.maximum(1.0, np.abs(best))
     # Ties in the ordinary ratio (degenerate vertices) are broken on the basis
     # inverse, column by column, exactly as the single-game version does.
     for j in lex:
@@ -350,7 +353,7 @@ def _pivot_batch(
             break
         vals = np.where(cand, T[:, :, j] / safe, np.inf)
         best = vals.min(axis=1, keepdims=True)
-        cand &= vals <= best + _PIVOT_TOL * np.maximum(1.0, np.abs(best))
+        cand &= vals <= best + _pivot_tol() * np.maximum(1.0, np.abs(best))
     r = np.argmax(cand, axis=1)
     pivot_row = T[idx, r] / column[idx, r, None]
     T -= column[:, :, None] * pivot_row[:, None, :]

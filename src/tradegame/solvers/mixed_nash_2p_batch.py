@@ -64,6 +64,7 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import combinations
 from math import comb
+from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
@@ -80,16 +81,18 @@ from tradegame.solvers._bimatrix import (
     singular_threshold,
     support_pairs,
 )
-from tradegame.solvers._bimatrix_kernel import (
-    extreme_equilibria,
-    normalize_many,
-    order_by_draw_then_rows,
-    pad_by_draw,
-)
 from tradegame.solvers.mixed_nash_2p import DEFAULT_TOL, PAIR_CHUNK, enumerate_extreme
 from tradegame.solvers.validation import check_bimatrix_batch
 
 __all__ = ["BatchEquilibria", "mixed_nash_2p_batch"]
+
+
+def _kernel() -> ModuleType:
+    """The compiled kernels, imported on first use: importing the solvers does not load Numba."""
+    import tradegame.solvers._bimatrix_kernel as kernel
+
+    return kernel
+
 
 #: Work arrays are sized to about this many float64 entries per chunk of draws.
 _CHUNK_ELEMENTS = 1 << 17
@@ -217,7 +220,7 @@ def mixed_nash_2p_batch(
     if fallback and degenerate.any():
         redo = np.flatnonzero(degenerate)
         redo_draw, redo_x, redo_y = _enumerate_extreme_many(
-            normalize_many(a[redo]), normalize_many(b[redo]), tol
+            _kernel().normalize_many(a[redo]), _kernel().normalize_many(b[redo]), tol
         )
         draw = np.concatenate([draw, redo[redo_draw]])
         x = np.concatenate([x, redo_x])
@@ -225,7 +228,7 @@ def mixed_nash_2p_batch(
         # Sort by draw, then (x, y) exactly as the per-game solver orders them: the
         # order of lexsort_rows(draw[:, None], x, y), by a compiled stable sort.
         keys = np.round(np.hstack([x, y]), 9) + 0.0  # + 0.0 turns -0.0 into 0.0
-        order = order_by_draw_then_rows(draw, keys, D)
+        order = _kernel().order_by_draw_then_rows(draw, keys, D)
         draw, x, y = draw[order], x[order], y[order]
     count = np.bincount(draw, minlength=D)
     K = int(count.max(initial=0))
@@ -235,7 +238,7 @@ def mixed_nash_2p_batch(
     xp = both[: D * K * m].reshape(D, K, m)
     yp = both[D * K * m :].reshape(D, K, n)
     valid = np.empty((D, K), dtype=bool)
-    pad_by_draw(draw, x, y, count, xp, yp, valid)
+    _kernel().pad_by_draw(draw, x, y, count, xp, yp, valid)
     return BatchEquilibria(
         x=xp.reshape(*lead, K, m),
         y=yp.reshape(*lead, K, n),
@@ -282,14 +285,14 @@ def _nondegenerate(
         return np.empty(0, np.intp), np.empty((0, m)), np.empty((0, n)), np.empty(0, bool)
     x_tables, y_tables, rows, cols, thresholds = _kernel_tables(m, n)
     finish = max(m, n) <= _MAX_ORDERED_IN_KERNEL
-    draw, x, y, degenerate = extreme_equilibria(
+    draw, x, y, degenerate = _kernel().extreme_equilibria(
         a, b, x_tables, y_tables, rows, cols, thresholds, tol, block or _block_size(m, n), finish
     )
     if not finish:
         x /= x.sum(axis=1, keepdims=True)
         y /= y.sum(axis=1, keepdims=True)
         keys = np.round(np.hstack([x, y]), 9) + 0.0
-        order = order_by_draw_then_rows(draw, keys, D)
+        order = _kernel().order_by_draw_then_rows(draw, keys, D)
         draw, x, y = draw[order], x[order], y[order]
     return draw, x, y, degenerate
 
