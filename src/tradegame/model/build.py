@@ -397,15 +397,10 @@ class PayoffParts:
             self._unchecked: list[int] = []
             if not np.isfinite(self._cells).all():
                 build_payoffs(scenario, game, env, n_draws)  # raises, naming the first
-        else:
+        else:  # a payoff whose product is not finite is checked laid out, and raises then
             self._unchecked = [
                 i for i, total in enumerate(self._sums) if not total.finite_everywhere()
             ]
-            if any(
-                total.product is not None and not np.isfinite(total.product).all()
-                for total in self._sums
-            ):
-                build_payoffs(scenario, game, env, n_draws)  # raises, naming the first
 
     def draws_last(self, start: int, stop: int) -> NDArray[np.float64]:
         """Payoffs of draws ``start:stop``, shape ``(n, P, stop - start)``.
