@@ -3,7 +3,7 @@
 An expression mixing parameters and levers that is not a sum of separable
 products (``where(lever == 'a', parameter, 1)``, ``sqrt(...)``) is evaluated on
 one profile per group of equal inputs and kept compressed
-(:class:`~tradegame.scenario.expressions.Compressed`). Every test here compares
+(:class:`~tradegame.scenario.pairs.Compressed`). Every test here compares
 the compressed route with the whole evaluation, with ``==`` on floats.
 """
 
@@ -17,7 +17,8 @@ import pytest
 import tradegame as tg
 from tradegame.model.build import Environment, build_payoffs, evaluation_environment
 from tradegame.model.game import GameStructure
-from tradegame.scenario.expressions import Compressed, Namespace, compile_expression, dense_value
+from tradegame.scenario.expressions import Namespace, compile_expression
+from tradegame.scenario.pairs import Compressed, dense_value
 
 LEVERS = {"a": ("x", "y", "z"), "b": ("u", "v"), "c": ("p", "q", "r", "s")}
 PROFILES = list(itertools.product(*(range(len(o)) for o in LEVERS.values())))  # 24
@@ -70,12 +71,12 @@ def _evaluated(text: str, draws: int, seed: int) -> tuple[np.ndarray, np.ndarray
 def test_compressed_evaluation_is_the_whole_evaluation_bit_for_bit(
     text: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import tradegame.scenario.expressions as expressions
+    import tradegame.scenario.pairs as pairs_module
 
     for draws, seed in ((1, 0), (7, 1), (64, 2)):
         got, whole, pairs = _evaluated(text, draws, seed)
         with monkeypatch.context() as m:
-            m.setattr(expressions, "_reduced_environment", lambda *a: None)
+            m.setattr(pairs_module, "_reduced_environment", lambda *a: None)
             want, want_whole, _ = _evaluated(text, draws, seed)
         for a, b in ((got, want), (whole, want_whole)):
             assert np.array_equal(a, b)
@@ -96,7 +97,7 @@ def test_payoffs_of_madrid_with_and_without_compression_are_equal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The shipped Madrid reads a whole term (a deal's share): its payoffs do not move."""
-    import tradegame.scenario.expressions as expressions
+    import tradegame.scenario.pairs as pairs_module
 
     scenario = tg.load_scenario("madrid_2025")
     game = GameStructure.from_scenario(scenario)
@@ -104,6 +105,6 @@ def test_payoffs_of_madrid_with_and_without_compression_are_equal(
 
     params = ParameterSampler(scenario.spec.parameters, 11).draws(0, 300)
     compressed = build_payoffs(scenario, game, evaluation_environment(scenario, game, params), 300)
-    monkeypatch.setattr(expressions, "_reduced_environment", lambda *a: None)
+    monkeypatch.setattr(pairs_module, "_reduced_environment", lambda *a: None)
     whole = build_payoffs(scenario, game, evaluation_environment(scenario, game, params), 300)
     assert np.array_equal(compressed, whole)

@@ -24,8 +24,8 @@ from tradegame._numeric import (
 )
 from tradegame.errors import ScenarioError, ScenarioIssue, TradegameError
 from tradegame.model.game import GameStructure
-from tradegame.scenario.expressions import Compressed, Pairs, dense_value
 from tradegame.scenario.load import Scenario
+from tradegame.scenario.pairs import Compressed, Pairs, dense_value
 
 __all__ = [
     "Environment",

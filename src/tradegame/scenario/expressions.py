@@ -38,15 +38,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
 from tradegame.errors import TradegameError
+from tradegame.scenario.pairs import (
+    Compressed,
+    Pairs,
+    apply_binary,
+    as_pairs,
+    dense_pairs,
+    negated,
+    times,
+)
 
 __all__ = [
     "MAX_EXPRESSION_DEPTH",
     "MAX_EXPRESSION_LENGTH",
     "CompiledExpression",
-    "Compressed",
     "ExpressionError",
     "Namespace",
     "compile_expression",
@@ -58,125 +65,7 @@ MAX_EXPRESSION_LENGTH = 5_000
 MAX_EXPRESSION_DEPTH = 60
 
 Evaluator = Callable[[Mapping[str, Any]], Any]
-Pairs = list[tuple[Any, Any]]
-PairEvaluator = Callable[[Mapping[str, Any], Mapping[str, "Pairs"]], "Pairs"]
-#: Most (draw, profile) pairs a product may expand to before it is evaluated whole.
-MAX_PAIRS = 64
-
-
-def _as_pairs(value: Any) -> Pairs:
-    """Split a value into one (draw factor, profile factor) pair by its shape.
-
-    Values varying only along profiles have shape ``(1, P)``; only along draws,
-    ``(D, 1)``; along both, ``(D, P)`` (kept whole as the draw factor).
-    """
-    arr = np.asarray(value)
-    if arr.ndim == 2 and arr.shape[0] == 1:
-        return [(1.0, arr)]
-    return [(arr, 1.0)]
-
-
-@dataclass(frozen=True)
-class Compressed:
-    """A value that varies along draws and profiles, stored once per distinct column.
-
-    ``values[:, index[p]]`` is the value at profile ``p``: a whole ``(D, P)`` value
-    (an expression mixing parameters and levers that is not a sum of separable
-    products) whose profiles differ only in the few levers it reads is computed
-    on ``M`` representative profiles, ``M`` often a handful where ``P`` is
-    thousands. Every operation on it is elementwise on the same numbers, so its
-    :meth:`full` value is bit for bit the whole value's.
-
-    Attributes
-    ----------
-    values : ndarray, shape (D, M)
-    index : ndarray of int, shape (P,)
-    """
-
-    values: NDArray[Any]
-    index: NDArray[np.intp]
-
-    @property
-    def ndim(self) -> int:
-        return 2
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        return (self.values.shape[0], self.index.shape[0])
-
-    def full(self) -> NDArray[Any]:
-        """The ``(D, P)`` value."""
-        return self.values[:, self.index]
-
-
-def _apply(fn: Callable[..., Any], x: Any, y: Any, **kw: Any) -> Any:
-    """``fn(x, y)`` for operands that may be :class:`Compressed` (the same numbers)."""
-    cx, cy = isinstance(x, Compressed), isinstance(y, Compressed)
-    if cx and cy:
-        M = y.values.shape[1]
-        joint, index = np.unique(x.index * M + y.index, return_inverse=True)
-        return Compressed(
-            fn(x.values[:, joint // M], y.values[:, joint % M], **kw), index.reshape(-1)
-        )
-    if cx:
-        if np.ndim(y) == 2 and np.shape(y)[1] > 1:  # varies along profiles: whole
-            return fn(x.full(), y, **kw)
-        return Compressed(fn(x.values, y, **kw), x.index)
-    if cy:
-        if np.ndim(x) == 2 and np.shape(x)[1] > 1:
-            return fn(x, y.full(), **kw)
-        return Compressed(fn(x, y.values, **kw), y.index)
-    return fn(x, y, **kw)
-
-
-def _full(value: Any) -> Any:
-    return value.full() if isinstance(value, Compressed) else value
-
-
-def dense_value(pairs: Pairs) -> Any:
-    out: Any = None
-    for g, h in pairs:
-        term = np.multiply(_full(g), h, dtype=np.float64)
-        out = term if out is None else out + term
-    return out
-
-
-def _neg(pairs: Pairs) -> Pairs:
-    return [
-        (
-            Compressed(np.negative(g.values, dtype=np.float64), g.index)
-            if isinstance(g, Compressed)
-            else np.negative(g, dtype=np.float64),
-            h,
-        )
-        for g, h in pairs
-    ]
-
-
-def _times(a: Pairs, b: Pairs) -> Pairs:
-    if len(a) * len(b) > MAX_PAIRS:
-        return [(np.multiply(dense_value(a), dense_value(b)), 1.0)]
-    return [(_product(ga, gb), _product(ha, hb)) for ga, ha in a for gb, hb in b]
-
-
-def _product(x: Any, y: Any) -> Any:
-    """``x * y`` in float64; a float64 array times the number 1.0 is that array, not a copy.
-
-    Multiplying by 1.0 is exact, so the value is the same, bit for bit; skipping the
-    copy matters for the ``(D, P)`` arrays of values that vary along draws and
-    profiles, which a pair's other factor often leaves at 1.0.
-    """
-    if type(y) is float and y == 1.0 and _is_float64(x):
-        return x
-    if type(x) is float and x == 1.0 and _is_float64(y):
-        return y
-    return _apply(np.multiply, x, y, dtype=np.float64)
-
-
-def _is_float64(x: Any) -> bool:
-    if isinstance(x, Compressed):
-        return bool(x.values.dtype == np.float64)
-    return isinstance(x, np.ndarray) and x.dtype == np.float64
+PairEvaluator = Callable[[Mapping[str, Any], Mapping[str, Pairs]], Pairs]
 
 
 class ExpressionError(TradegameError, ValueError):
@@ -285,7 +174,7 @@ class CompiledExpression:
         """
         with np.errstate(all="ignore"):
             if self._pairs is None:
-                return _as_pairs(self._evaluate(env))
+                return as_pairs(self._evaluate(env))
             return self._pairs(env, penv)
 
 
@@ -365,87 +254,7 @@ class _Node:
         if self.pairs is not None:
             return self.pairs
         fn, names = self.fn, self.names
-        return lambda env, penv: _dense_pairs(fn, names, env, penv)
-
-
-def _dense_pairs(
-    fn: Evaluator, names: frozenset[str], env: Mapping[str, Any], penv: Mapping[str, Pairs]
-) -> Pairs:
-    """A value evaluated whole, on the distinct profiles of the levers it reads.
-
-    The profiles are grouped by the values of everything the expression reads
-    that varies along them (levers, option fields, the profile factors of terms);
-    the expression is evaluated on one profile of each group, elementwise on the
-    same numbers, and spread back: a :class:`Compressed` value (or a profile-only
-    one). Where grouping saves little, or a term read is itself whole, the value
-    is evaluated on every profile.
-    """
-    reduced = _reduced_environment(names, env, penv)
-    if reduced is None:
-        return _as_pairs(fn(env))
-    sub, which = reduced
-    value = np.asarray(fn(sub))
-    if value.ndim == 2 and value.shape[1] > 1:
-        if value.shape[0] == 1:
-            return [(1.0, value[:, which])]
-        return [(Compressed(value, which), 1.0)]
-    return _as_pairs(value)
-
-
-def _reduced_environment(
-    names: frozenset[str], env: Mapping[str, Any], penv: Mapping[str, Pairs]
-) -> tuple[Any, NDArray[np.intp]] | None:
-    """The environment on one profile per group of equal inputs, and each profile's group."""
-    rows: list[NDArray[Any]] = []
-    profiles = 0
-    for name in names:
-        if name in penv:
-            for g, h in penv[name]:
-                if isinstance(g, Compressed):
-                    rows.append(g.index)
-                elif np.ndim(g) == 2 and np.shape(g)[1] > 1:
-                    return None  # a whole term: nothing to group by
-                if np.ndim(h) == 2 and np.shape(h)[1] > 1:
-                    rows.append(np.asarray(h)[0])
-        elif isinstance(env, dict) and name in env:
-            value = dict.__getitem__(env, name)
-            if np.ndim(value) == 2 and np.shape(value)[1] > 1:
-                if np.shape(value)[0] != 1:
-                    return None
-                rows.append(np.asarray(value)[0])
-    if not rows:
-        return None
-    profiles = rows[0].shape[0]
-    if any(r.shape[0] != profiles for r in rows):
-        return None
-    keys = np.stack([np.asarray(r, dtype=np.float64) for r in rows])
-    order = np.lexsort(keys[::-1])
-    ordered = keys[:, order]
-    first = np.ones(profiles, dtype=bool)
-    first[1:] = (ordered[:, 1:] != ordered[:, :-1]).any(axis=0)
-    groups = int(first.sum())
-    if groups < 2 or groups * 2 > profiles:
-        # One group would lose the profile axis (the value's shape is part of its
-        # meaning: a whole value is added after the payoff product, not in it).
-        return None
-    which = np.empty(profiles, dtype=np.intp)
-    which[order] = np.cumsum(first) - 1
-    representative = order[first]
-
-    def restrict(x: Any) -> Any:
-        if isinstance(x, Compressed):
-            return x.values[:, x.index[representative]]
-        if isinstance(x, np.ndarray) and x.ndim == 2 and x.shape[1] == profiles:
-            return x[:, representative]
-        return x
-
-    sub = type(env)({k: restrict(v) for k, v in dict.items(env)}) if isinstance(env, dict) else None
-    if sub is None:
-        return None
-    if hasattr(env, "pairs"):  # the model's Environment: terms' pairs restricted too
-        restricted = {k: [(restrict(g), restrict(h)) for g, h in v] for k, v in penv.items()}
-        setattr(sub, "pairs", restricted)  # noqa: B010 (an attribute of a dict subclass)
-    return sub, which
+        return lambda env, penv: dense_pairs(fn, names, env, penv)
 
 
 def _constant(value: float | bool) -> _Node:
@@ -590,7 +399,7 @@ class _Compiler:
 
             def pairs(env: Mapping[str, Any], penv: Mapping[str, Pairs]) -> Pairs:
                 found = penv.get(name)
-                return found if found is not None else _as_pairs(env[name])
+                return found if found is not None else as_pairs(env[name])
 
             return _Node(lambda env: env[name], kind, pairs=pairs)
         if name in ("True", "False"):
@@ -651,17 +460,19 @@ class _Compiler:
         if op_type is ast.Add:
             dense.pairs = lambda env, penv: lp(env, penv) + rp(env, penv)
         elif op_type is ast.Sub:
-            dense.pairs = lambda env, penv: lp(env, penv) + _neg(rp(env, penv))
+            dense.pairs = lambda env, penv: lp(env, penv) + negated(rp(env, penv))
         elif op_type is ast.Mult:
-            dense.pairs = lambda env, penv: _times(lp(env, penv), rp(env, penv))
+            dense.pairs = lambda env, penv: times(lp(env, penv), rp(env, penv))
         elif op_type is ast.Div:
 
             def divide(env: Mapping[str, Any], penv: Mapping[str, Pairs]) -> Pairs:
                 den = rp(env, penv)
                 if len(den) != 1:
-                    return _as_pairs(dense.fn(env))
+                    return as_pairs(dense.fn(env))
                 (gd, hd), num = den[0], lp(env, penv)
-                return [(_apply(np.true_divide, g, gd), np.true_divide(h, hd)) for g, h in num]
+                return [
+                    (apply_binary(np.true_divide, g, gd), np.true_divide(h, hd)) for g, h in num
+                ]
 
             dense.pairs = divide
         elif op_type is ast.Pow and isinstance(rc.constant, float) and rc.constant.is_integer():
@@ -670,7 +481,7 @@ class _Compiler:
             def power(env: Mapping[str, Any], penv: Mapping[str, Pairs]) -> Pairs:
                 base = lp(env, penv)
                 if len(base) != 1:
-                    return _as_pairs(dense.fn(env))
+                    return as_pairs(dense.fn(env))
                 g, h = base[0]
                 if isinstance(g, Compressed):
                     powered: Any = Compressed(np.power(g.values.astype(float), k), g.index)
@@ -693,7 +504,7 @@ class _Compiler:
             return _Node(
                 lambda env: np.negative(np.asarray(operand(env), dtype=float)),
                 "number",
-                pairs=lambda env, penv: _neg(ip(env, penv)),
+                pairs=lambda env, penv: negated(ip(env, penv)),
             )
         if isinstance(node.op, ast.UAdd):
             return _Node(
