@@ -67,6 +67,23 @@ def _range(M: FloatArray) -> tuple[float, float]:
 
 
 @njit(**_OPTIONS)
+def _keep_near_min(ratio: FloatArray, rows: IntArray, count: int) -> int:
+    """Keep, in order, the first ``count`` rows whose ratio is within the tolerance of the least.
+
+    Returns how many are kept (moved to the front of ``rows``).
+    """
+    best = ratio[0]
+    for c in range(1, count):
+        best = min(best, ratio[c])
+    kept = 0
+    for c in range(count):
+        if ratio[c] <= best + PIVOT_TOL * max(1.0, abs(best)):
+            rows[kept] = rows[c]
+            kept += 1
+    return kept
+
+
+@njit(**_OPTIONS)
 def _lh_pivot(
     tab: FloatArray,
     basis: IntArray,
@@ -92,30 +109,14 @@ def _lh_pivot(
             count += 1
     if count == 0:
         return -1
-    best = ratio[0]
-    for c in range(1, count):
-        best = min(best, ratio[c])
-    kept = 0
-    for c in range(count):
-        if ratio[c] <= best + PIVOT_TOL * max(1.0, abs(best)):
-            rows[kept] = rows[c]
-            kept += 1
-    count = kept
+    count = _keep_near_min(ratio, rows, count)
     if count > 1:
         # Ties in the ordinary ratio: the rows of the basis inverse, column by column.
         for jj in range(1, lex.shape[0]):
             j = lex[jj]
             for c in range(count):
                 ratio[c] = tab[rows[c], j] / column[rows[c]]
-            best = ratio[0]
-            for c in range(1, count):
-                best = min(best, ratio[c])
-            kept = 0
-            for c in range(count):
-                if ratio[c] <= best + PIVOT_TOL * max(1.0, abs(best)):
-                    rows[kept] = rows[c]
-                    kept += 1
-            count = kept
+            count = _keep_near_min(ratio, rows, count)
             if count == 1:
                 break
     r = rows[0]
